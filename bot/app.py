@@ -1,0 +1,168 @@
+"""The composition root: settings, database, clock, bot, dispatcher, sender and scheduler."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Secrets, Settings
+from scheduler.clock import Clock, SystemClock
+from scheduler.engine import Engine
+from scheduler.sender import Limits, OutboxSender
+from storage import db, people
+from storage.media import MediaStore
+from storage.models import Outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything a handler or a job needs, built once and passed down as ``app``."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: db.SessionFactory
+    clock: Clock
+    media: MediaStore
+    school_id: int = 0
+    bot_username: str = "safety_bot"
+    sender: OutboxSender | None = None
+    ticker: Engine | None = None
+    scheduler: AsyncIOScheduler | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        return self.settings.school.tz
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def today(self) -> dt.date:
+        return self.clock.now().astimezone(self.tz).date()
+
+    def wake_sender(self) -> None:
+        if self.sender is not None:
+            self.sender.wake()
+
+    async def tick(self) -> None:
+        if self.ticker is not None:
+            await self.ticker.tick()
+
+
+def database_url(settings: Settings, secrets: Secrets | None) -> str:
+    if secrets is not None and secrets.database_url is not None:
+        return secrets.database_url.get_secret_value()
+    return settings.database_url
+
+
+async def open_app(
+    settings: Settings, secrets: Secrets | None = None, clock: Clock | None = None
+) -> App:
+    """Connect to the database, apply migrations, sync the school and its units from config."""
+    engine = db.make_engine(database_url(settings, secrets))
+    await db.upgrade(engine)
+    sessions = db.make_session_factory(engine)
+    media = MediaStore(
+        settings.resolve(settings.storage.media_dir),
+        int(settings.storage.max_photo_mb * 1024 * 1024),
+    )
+    app = App(settings, engine, sessions, clock or SystemClock(), media)
+    async with sessions.begin() as session:
+        school = await people.sync_school(
+            session,
+            settings.school.slug,
+            settings.school.name,
+            settings.school.timezone,
+            unit_specs(settings),
+            app.now(),
+        )
+        app.school_id = school.id
+    app.ticker = Engine(settings, sessions, app.clock, app.school_id, on_enqueued=app.wake_sender)
+    return app
+
+
+def unit_specs(settings: Settings) -> list[people.UnitSpec]:
+    return [people.UnitSpec("class", c.slug, c.name, c.grade) for c in settings.classes] + [
+        people.UnitSpec("department", d.slug, d.name) for d in settings.departments
+    ]
+
+
+def make_bot(token: str, api_base: str = "") -> Bot:
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+        if api_base
+        else AiohttpSession()
+    )
+    return Bot(token, session=session, default=DefaultBotProperties(link_preview_is_options=None))
+
+
+def make_dispatcher(app: App, fsm_storage: BaseStorage | None = None) -> Dispatcher:
+    from bot.middlewares import ActorMiddleware, KeepFailedUpdates
+    from handlers import routers
+
+    dispatcher = Dispatcher(storage=fsm_storage or MemoryStorage(), app=app)
+    dispatcher.update.outer_middleware(KeepFailedUpdates(app))
+    dispatcher.update.outer_middleware(ActorMiddleware(app))
+    for router in routers():
+        dispatcher.include_router(router)
+    return dispatcher
+
+
+def attach_sender(app: App, bot: Bot) -> OutboxSender:
+    from bot.telegram_transport import TelegramTransport
+
+    telegram = app.settings.telegram
+    limits = Limits(
+        telegram.messages_per_second,
+        telegram.per_chat_interval_s,
+        telegram.group_messages_per_minute,
+    )
+
+    async def on_blocked(row: Outbox) -> None:
+        await _note_unreachable(app, row)
+
+    app.sender = OutboxSender(app.sessions, TelegramTransport(bot), app.clock, limits, on_blocked)
+    return app.sender
+
+
+async def _note_unreachable(app: App, row: Outbox) -> None:
+    async with app.sessions.begin() as session:
+        await people.mark_unreachable(session, row.tg_chat_id)
+
+
+def start_scheduler(app: App, every_s: float = 30.0) -> AsyncIOScheduler:
+    """One scheduler per deployment; the database's unique keys make a second one harmless."""
+    scheduler = AsyncIOScheduler(timezone=app.settings.school.timezone)
+    scheduler.add_job(
+        app.tick,
+        "interval",
+        seconds=every_s,
+        id="tick",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=None,
+    )
+    scheduler.start()
+    app.scheduler = scheduler
+    return scheduler
+
+
+async def close_app(app: App) -> None:
+    if app.scheduler is not None:
+        app.scheduler.shutdown(wait=False)
+    if app.sender is not None:
+        app.sender.stop()
+    await app.engine.dispose()

@@ -1,0 +1,181 @@
+"""The ``safety-bot`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.settings import ConfigError, Secrets, Settings, load_settings
+
+app = typer.Typer(
+    help="School safety-routine bot (1530 education, duty, zero reports, notices).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Path to config.toml.")]
+DEFAULT_CONFIG = Path("config.toml")
+
+
+def settings_or_exit(path: Path) -> Settings:
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        typer.echo(f"Configuration error; the bot does not start.\n{exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    config: ConfigOption = DEFAULT_CONFIG,
+    api_base: Annotated[str, typer.Option(help="Another Bot API server, e.g. the emulator.")] = "",
+    webhook: Annotated[bool, typer.Option(help="Serve a webhook instead of polling.")] = False,
+    tick_seconds: Annotated[float, typer.Option(help="How often routines are checked.")] = 30.0,
+) -> None:
+    """Run the bot against Telegram (BOT_TOKEN) or another Bot API server."""
+    from bot.logs import setup_logging
+    from bot.serve import run_bot
+
+    secrets = Secrets()
+    setup_logging(secrets=[_secret(secrets.bot_token), _secret(secrets.webhook_secret)])
+    settings = settings_or_exit(config)
+    token = _secret(secrets.bot_token)
+    if not token:
+        typer.echo(
+            "BOT_TOKEN is not set. Create a bot with @BotFather and put its token in the "
+            "environment (export BOT_TOKEN=...) or in a .env file.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if webhook and not _secret(secrets.webhook_secret):
+        typer.echo(
+            "--webhook needs WEBHOOK_SECRET in the environment (1-256 characters "
+            "A-Z a-z 0-9 _ -); Telegram sends it with every update.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    code = asyncio.run(
+        run_bot(
+            settings, secrets, token, api_base or settings.telegram.api_base, webhook, tick_seconds
+        )
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    config: ConfigOption = DEFAULT_CONFIG,
+    out: Annotated[Path, typer.Option(help="Where the demo writes its database and files.")] = Path(
+        "demo-out"
+    ),
+    speed: Annotated[float, typer.Option(help="School seconds per real second.")] = 0.0,
+) -> None:
+    """Simulate a school day against the local Bot API emulator: no token, no network."""
+    from bot.demo import run_demo
+
+    settings = settings_or_exit(config)
+    raise typer.Exit(asyncio.run(run_demo(settings, out, speed or None)))
+
+
+@app.command()
+def emulator(
+    host: str = "127.0.0.1",
+    port: int = 8081,
+    spec: Annotated[
+        Path | None, typer.Option(help="api.json of the Bot API to validate against.")
+    ] = None,
+    token: Annotated[
+        str, typer.Option(help="Token of the bot the emulator knows.", envvar="BOT_TOKEN")
+    ] = "123456:TEST-emulator-token-aaaaaaaaaaaaaaaaaa",
+    flood: Annotated[bool, typer.Option(help="Answer Telegram's flood limits with 429.")] = True,
+) -> None:
+    """Run the local Bot API emulator standalone; point a bot at it with --api-base."""
+    from bot.emulator.server import main as emulator_main
+
+    emulator_main(host=host, port=port, spec_path=spec, token=token, flood=flood)
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Apply the database migrations."""
+    from bot.app import database_url
+    from storage import db
+
+    settings = settings_or_exit(config)
+
+    async def go() -> None:
+        engine = db.make_engine(database_url(settings, Secrets()))
+        await db.upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(go())
+    typer.echo("database is up to date")
+
+
+@app.command("admin-code")
+def admin_code(config: ConfigOption = DEFAULT_CONFIG) -> None:
+    """Print a one-time code that makes its user the school's first admin (/start CODE)."""
+    from bot.app import close_app, open_app
+    from bot.runner import setup_code_if_needed
+
+    settings = settings_or_exit(config)
+
+    async def go() -> str | None:
+        app_ = await open_app(settings, Secrets())
+        try:
+            return await setup_code_if_needed(app_)
+        finally:
+            await close_app(app_)
+
+    code = asyncio.run(go())
+    if code is None:
+        typer.echo("The school already has an admin; admins invite others with /invite admin.")
+        raise typer.Exit(1)
+    typer.echo(f"One-time admin setup code (valid 24 h): send the bot  /start {code}")
+
+
+@app.command()
+def plan(
+    config: ConfigOption = DEFAULT_CONFIG,
+    from_: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")] = "",
+    to: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    lang: str = "zh",
+) -> None:
+    """The routine events planned per day, without sending anything."""
+    from scheduler.calendar import SchoolCalendar
+    from scheduler.planning import events_as_json, format_plan_text, plan_range
+
+    settings = settings_or_exit(config)
+    try:
+        start = dt.date.fromisoformat(from_) if from_ else dt.date.today()
+        end = dt.date.fromisoformat(to) if to else start + dt.timedelta(days=6)
+    except ValueError:
+        typer.echo("--from and --to take dates like 2026-03-01", err=True)
+        raise typer.Exit(2) from None
+    if end < start or (end - start).days > 366:
+        typer.echo("--to must be on or after --from, and at most a year later", err=True)
+        raise typer.Exit(2)
+    calendar = SchoolCalendar(settings)
+    events = plan_range(settings, calendar, start, end)
+    if as_json:
+        json.dump(events_as_json(events), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        typer.echo(format_plan_text(events, calendar, start, end, "en" if lang == "en" else "zh"))
+
+
+def _secret(value: object) -> str:
+    return value.get_secret_value() if value is not None else ""  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    app()

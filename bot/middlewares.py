@@ -1,0 +1,75 @@
+"""Dispatcher middlewares: who is talking (``actor``, ``lang``), and keeping failed updates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+
+from bot.app import App
+from bot.i18n import normalize_language
+from storage import people
+from storage.models import Inbound
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class ActorMiddleware(BaseMiddleware):
+    """Looks the sender up once per update; handlers get ``actor`` (or None) and ``lang``."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user = data.get("event_from_user")
+        actor = None
+        if user is not None:
+            async with self.app.sessions() as session:
+                actor = await people.person_by_tg(session, self.app.school_id, user.id)
+        data["actor"] = actor
+        if actor is not None and actor.language:
+            data["lang"] = actor.language
+        elif user is not None and user.language_code:
+            data["lang"] = normalize_language(user.language_code)
+        else:
+            data["lang"] = self.app.settings.school.language
+        return await handler(event, data)
+
+
+class KeepFailedUpdates(BaseMiddleware):
+    """An update whose handler crashed is stored, so nothing a user sent is lost."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        except Exception:
+            if isinstance(event, Update):
+                await self._keep(event, data)
+            raise
+
+    async def _keep(self, update: Update, data: dict[str, Any]) -> None:
+        user, chat = data.get("event_from_user"), data.get("event_chat")
+        bot = data.get("bot")
+        try:
+            async with self.app.sessions.begin() as session:
+                session.add(
+                    Inbound(
+                        bot_id=bot.id if bot is not None else 0,
+                        update_id=update.update_id,
+                        tg_user_id=user.id if user else None,
+                        tg_chat_id=chat.id if chat else None,
+                        payload=update.model_dump(mode="json", exclude_none=True),
+                        received_at=self.app.now(),
+                        handled=False,
+                    )
+                )
+        except Exception:
+            log.exception("could not keep failed update %s", update.update_id)

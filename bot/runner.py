@@ -1,0 +1,138 @@
+"""Running the bot: start-up checks, the sender and the scheduler, polling or webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import signal
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+
+from bot.app import App, attach_sender, start_scheduler
+from bot.i18n import t
+from storage import outbox, people
+from storage.messages import OutMessage
+from storage.outbox import PRIORITY_ALERT, Envelope
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "today", "plan", "invite", "bind", "lang", "cancel")
+
+
+class StartupError(Exception):
+    """A problem the operator must fix; the message says what to do."""
+
+
+async def check_bot(app: App, bot: Bot) -> None:
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError as exc:
+        raise StartupError(
+            "the Bot API refused the token (401 Unauthorized): check BOT_TOKEN from @BotFather"
+        ) from exc
+    app.bot_username = me.username or app.bot_username
+    log.info("connected as @%s (id %s)", me.username, me.id)
+    if not me.can_read_all_group_messages:
+        log.warning(
+            "group privacy mode is on: photos posted in class groups will not reach the bot"
+        )
+        await tell_admins_once(app, f"privacy:{app.today().isoformat()}", "onb.privacy_on")
+
+
+async def tell_admins_once(app: App, key: str, text_key: str, **params: object) -> None:
+    """A message to every admin, at most once per key."""
+    async with app.sessions.begin() as session:
+        admins = await people.people_with_role(session, app.school_id, "admin")
+        envelopes = []
+        for admin in admins:
+            chat = await people.private_chat_of(session, admin.id)
+            if chat is not None:
+                lang = admin.language or app.settings.school.language
+                envelopes.append(
+                    Envelope(
+                        f"{key}:{chat.tg_chat_id}",
+                        chat.tg_chat_id,
+                        OutMessage(t(lang, text_key, **params)),
+                        app.now(),
+                        person_id=admin.id,
+                        priority=PRIORITY_ALERT,
+                    )
+                )
+        await outbox.enqueue(session, app.school_id, envelopes, app.now())
+    app.wake_sender()
+
+
+async def register_commands(bot: Bot) -> None:
+    for lang in ("zh", "en"):
+        commands = [BotCommand(command=c, description=t(lang, f"cmd.{c}")) for c in COMMANDS]
+        await bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(), language_code=None if lang == "zh" else lang
+        )
+
+
+async def setup_code_if_needed(app: App, ttl: dt.timedelta = dt.timedelta(hours=24)) -> str | None:
+    """While the school has no admin, a one-time code makes the first one."""
+    async with app.sessions.begin() as session:
+        if await people.count_admins(session, app.school_id):
+            return None
+        token, _ = await people.create_invite(
+            session, app.school_id, "admin", None, None, app.now(), ttl, 1
+        )
+    return token
+
+
+async def start_background(app: App, bot: Bot, tick_seconds: float = 30.0) -> asyncio.Task[None]:
+    sender = attach_sender(app, bot)
+    recovered = await sender.recover()
+    if recovered:
+        log.info("re-queued %d messages a previous run had claimed", recovered)
+    await app.tick()  # catch up after downtime before anything else
+    start_scheduler(app, tick_seconds)
+    return asyncio.create_task(sender.run(), name="outbox-sender")
+
+
+async def serve_polling(app: App, bot: Bot, dispatcher: Dispatcher) -> None:
+    await bot.delete_webhook(drop_pending_updates=False)
+    await dispatcher.start_polling(
+        bot,
+        handle_signals=True,
+        close_bot_session=False,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+    )
+
+
+async def serve_webhook(app: App, bot: Bot, dispatcher: Dispatcher, secret: str) -> None:
+    telegram = app.settings.telegram
+    if not telegram.webhook_url:
+        raise StartupError("--webhook needs [telegram].webhook_url in config.toml")
+    web_app = web.Application()
+    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(
+        web_app, path=telegram.webhook_path
+    )
+    setup_application(web_app, dispatcher, bot=bot)
+    await bot.set_webhook(
+        telegram.webhook_url.rstrip("/") + telegram.webhook_path,
+        secret_token=secret,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+    )
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port)
+    await site.start()
+    log.info(
+        "webhook listening on %s:%s%s",
+        telegram.webhook_listen,
+        telegram.webhook_port,
+        telegram.webhook_path,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()

@@ -1,0 +1,61 @@
+"""``safety-bot run``: the long-running process."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram.fsm.storage.base import BaseStorage
+
+from bot.app import close_app, make_bot, make_dispatcher, open_app
+from bot.runner import (
+    StartupError,
+    check_bot,
+    register_commands,
+    serve_polling,
+    serve_webhook,
+    setup_code_if_needed,
+    start_background,
+)
+from bot.settings import Secrets, Settings
+
+log = logging.getLogger(__name__)
+
+
+async def run_bot(
+    settings: Settings,
+    secrets: Secrets,
+    token: str,
+    api_base: str,
+    webhook: bool,
+    tick_seconds: float,
+    fsm_storage: BaseStorage | None = None,
+) -> int:
+    app = await open_app(settings, secrets)
+    bot = make_bot(token, api_base)
+    try:
+        await check_bot(app, bot)
+        code = await setup_code_if_needed(app)
+        if code:
+            # Printed for the operator on stdout, not logged: it is a credential.
+            print(
+                f"No admin yet. The first admin sends the bot:  /start {code}  (valid 24 h)",
+                flush=True,
+            )
+        await register_commands(bot)
+        sender_task = await start_background(app, bot, tick_seconds)
+        dispatcher = make_dispatcher(app, fsm_storage)
+        if webhook:
+            assert secrets.webhook_secret is not None
+            await serve_webhook(app, bot, dispatcher, secrets.webhook_secret.get_secret_value())
+        else:
+            await serve_polling(app, bot, dispatcher)
+        sender_task.cancel()
+        log.info("stopped cleanly")
+        return 0
+    except StartupError as exc:
+        log.error("cannot start: %s", exc)
+        print(f"Cannot start: {exc}", flush=True)
+        return 2
+    finally:
+        await close_app(app)
+        await bot.session.close()

@@ -1,0 +1,296 @@
+"""The school's settings (config.toml) and the secrets (environment or .env).
+
+Secrets never live in config.toml: they are read from the environment only, kept as
+``SecretStr`` so that a repr or a log line can never show them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class ConfigError(Exception):
+    """A config.toml that the bot refuses to start with; the message names every bad key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_slug(value: str) -> str:
+    if not SLUG_RE.match(value):
+        raise ValueError("expected a short ASCII id: lowercase letters, digits, '-' or '_'")
+    return value
+
+
+class SchoolSettings(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    slug: str = "demo"
+    timezone: str = "Asia/Shanghai"
+    language: Literal["zh", "en"] = "zh"
+
+    _slug = field_validator("slug")(_check_slug)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("expected an IANA time zone such as 'Asia/Shanghai'") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class StorageSettings(_Strict):
+    # Relative paths are resolved against the directory holding config.toml.
+    database_url: str = "sqlite+aiosqlite:///var/safety-bot.db"
+    media_dir: str = "var/media"
+    export_dir: str = "var/exports"
+    max_photo_mb: float = Field(default=20.0, gt=0, le=50)
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "expected 'sqlite+aiosqlite:///path.db' or 'postgresql+asyncpg://user@host/db'"
+            )
+        return value
+
+
+class TelegramSettings(_Strict):
+    api_base: str = ""  # empty: api.telegram.org; else another Bot API server (the emulator)
+    webhook_url: str = ""  # public https URL when running with --webhook
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_path: str = "/telegram/webhook"
+    # Telegram's documented flood limits; the sender stays just under them.
+    messages_per_second: float = Field(default=29.5, gt=0, le=30)
+    per_chat_interval_s: float = Field(default=1.02, ge=1.0)
+    group_messages_per_minute: int = Field(default=20, ge=1, le=20)
+
+
+class GradeSettings(_Strict):
+    grade: int = Field(ge=1, le=6)
+    dismissal: dt.time
+
+
+class ClassSettings(_Strict):
+    slug: str
+    name: str = Field(min_length=1, max_length=40)
+    grade: int = Field(ge=1, le=6)
+
+    _slug = field_validator("slug")(_check_slug)
+
+
+class DepartmentSettings(_Strict):
+    slug: str
+    name: str = Field(min_length=1, max_length=40)
+
+    _slug = field_validator("slug")(_check_slug)
+
+
+class TermSettings(_Strict):
+    name: str
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TermSettings:
+        if self.end < self.start:
+            raise ValueError(
+                f"term '{self.name}' ends ({self.end}) before it starts ({self.start})"
+            )
+        return self
+
+
+class DayNote(_Strict):
+    date: dt.date
+    reason: str = ""
+
+
+class CalendarSettings(_Strict):
+    days_off: list[DayNote] = []  # school-specific days without classes (运动会, 校庆)
+    extra_days: list[DayNote] = []  # school days the national calendar does not have
+
+
+class ThemeSettings(_Strict):
+    # A theme applies to a month (1-12) or to one ISO week of a year ("2026-W10").
+    month: int | None = Field(default=None, ge=1, le=12)
+    week: str | None = Field(default=None, pattern=r"^\d{4}-W\d{2}$")
+    theme: str = Field(min_length=1, max_length=60)
+    points: list[str] = []
+
+    @model_validator(mode="after")
+    def _month_or_week(self) -> ThemeSettings:
+        if (self.month is None) == (self.week is None):
+            raise ValueError("give exactly one of 'month' or 'week'")
+        return self
+
+
+class EducationSettings(_Strict):
+    enabled: bool = True
+    minutes_before_dismissal: int = Field(default=10, ge=0, le=240)
+    deadline_minutes_after_dismissal: int = Field(default=30, ge=0, le=600)
+    second_deadline_minutes_after_dismissal: int = Field(default=60, ge=0, le=720)
+    weekly_meeting: bool = True
+    themes: list[ThemeSettings] = []
+
+    @model_validator(mode="after")
+    def _deadlines_ordered(self) -> EducationSettings:
+        if self.second_deadline_minutes_after_dismissal < self.deadline_minutes_after_dismissal:
+            raise ValueError(
+                "second_deadline_minutes_after_dismissal must not be before "
+                "deadline_minutes_after_dismissal"
+            )
+        return self
+
+
+class ZeroReportSettings(_Strict):
+    enabled: bool = True
+    prompt: dt.time = dt.time(14, 30)
+    remind: dt.time = dt.time(15, 30)
+    escalate: dt.time = dt.time(16, 30)
+    rollup: dt.time = dt.time(17, 30)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ZeroReportSettings:
+        if not self.prompt <= self.remind <= self.escalate <= self.rollup:
+            raise ValueError("expected prompt <= remind <= escalate <= rollup")
+        return self
+
+
+class InviteSettings(_Strict):
+    ttl_hours: int = Field(default=72, ge=1, le=24 * 60)
+    max_uses: int = Field(default=1, ge=1, le=2000)
+    parent_max_uses: int = Field(default=80, ge=1, le=2000)
+
+
+class DemoSettings(_Strict):
+    date: dt.date = dt.date(2026, 11, 25)
+    parents_per_class: int = Field(default=3, ge=0, le=60)
+    seconds_per_school_hour: float = Field(default=2.0, gt=0)
+
+
+class Settings(_Strict):
+    school: SchoolSettings
+    storage: StorageSettings = StorageSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    grades: list[GradeSettings]
+    classes: list[ClassSettings]
+    departments: list[DepartmentSettings] = []
+    terms: list[TermSettings]
+    calendar: CalendarSettings = CalendarSettings()
+    education: EducationSettings = EducationSettings()
+    zero_report: ZeroReportSettings = ZeroReportSettings()
+    invites: InviteSettings = InviteSettings()
+    demo: DemoSettings = DemoSettings()
+
+    # Set by load_settings: where relative paths are resolved.
+    base_dir: Path = Path(".")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        grades = {g.grade for g in self.grades}
+        for index, cls in enumerate(self.classes):
+            if cls.grade not in grades:
+                raise ValueError(
+                    f"classes[{index}] ('{cls.name}') has grade {cls.grade}, "
+                    f"but [[grades]] defines only {sorted(grades)}"
+                )
+        slugs = [c.slug for c in self.classes] + [d.slug for d in self.departments]
+        duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
+        if duplicates:
+            raise ValueError(f"class/department slugs must be unique, repeated: {duplicates}")
+        return self
+
+    def dismissal(self, grade: int) -> dt.time:
+        for g in self.grades:
+            if g.grade == grade:
+                return g.dismissal
+        raise KeyError(grade)
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def database_url(self) -> str:
+        url = self.storage.database_url
+        prefix = "sqlite+aiosqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/"):
+            path = url[len(prefix) :]
+            if path and path != ":memory:":
+                return prefix + str(self.resolve(path))
+        return url
+
+
+class Secrets(BaseSettings):
+    """Read from the environment or .env; never from config.toml, never logged."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    database_url: SecretStr | None = (
+        None  # overrides [storage].database_url (it may hold a password)
+    )
+
+
+def load_settings(path: Path | str) -> Settings:
+    """Parse and validate config.toml, or raise ConfigError naming each bad key."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return settings_from_dict(raw, base_dir=path.resolve().parent, source=str(path))
+
+
+def settings_from_dict(raw: dict[str, Any], *, base_dir: Path, source: str = "config") -> Settings:
+    try:
+        return Settings.model_validate({**raw, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from None
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    lines = [f"{source}: {exc.error_count()} problem(s):"]
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        value = error.get("input")
+        shown = repr(value) if not isinstance(value, dict) else "{…}"
+        if len(shown) > 80:
+            shown = shown[:77] + "…"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            lines.append(f"  - {key}: missing; this key is required")
+        elif error["type"] == "extra_forbidden":
+            lines.append(f"  - {key}: unknown key (value {shown}); check the spelling")
+        else:
+            lines.append(f"  - {key}: bad value {shown}: {message}")
+    return "\n".join(lines)

@@ -1,0 +1,27 @@
+"""aiogram routers, one module per audience or routine; ``routers()`` gives them in order."""
+
+from __future__ import annotations
+
+import importlib
+
+from aiogram import Router
+
+# Order matters: conversations (FSM states) and specific buttons before the generic photo
+# handler of education, and the fallback last.
+ROUTER_MODULES = ("onboarding", "admin", "notices", "zero_report", "duty", "education", "fallback")
+
+
+def routers() -> list[Router]:
+    found = []
+    for name in ROUTER_MODULES:
+        try:
+            module = importlib.import_module(f"handlers.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"handlers.{name}":
+                raise
+            continue
+        router: Router = module.router
+        # Module-level routers can be attached once; tests build several dispatchers.
+        router._parent_router = None
+        found.append(router)
+    return found

@@ -1,0 +1,33 @@
+"""Small helpers every router uses: role checks with a polite refusal, the actor's language."""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery, Message
+
+from bot.i18n import t
+from storage.models import Person
+from storage.people import has_role
+
+ADMIN = ("admin",)
+LEADERS = ("admin", "duty_leader")
+MAX_TEXT = 4000
+
+
+async def refuse_unless(
+    event: Message | CallbackQuery, actor: Person | None, lang: str, *roles: str
+) -> bool:
+    """True when the actor has one of the roles; otherwise answers why not and returns False."""
+    if has_role(actor, *roles):
+        return True
+    key = "common.unknown_user" if actor is None else "common.not_allowed"
+    text = t(lang, key)
+    if isinstance(event, CallbackQuery):
+        await event.answer(text, show_alert=True)
+    else:
+        await event.answer(text)
+    return False
+
+
+def display_name(first: str | None, last: str | None, username: str | None) -> str:
+    name = " ".join(part for part in (first, last) if part).strip()
+    return name or (username or "?")

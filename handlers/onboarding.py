@@ -1,0 +1,293 @@
+"""Joining: /start with an invite, /invite, /bind a class group, /lang, /help, /cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import ChatMemberUpdated, Message
+
+from bot.app import App
+from bot.i18n import LANGUAGES, t
+from handlers.common import display_name, refuse_unless
+from storage import audit, people
+from storage.models import Person
+
+router = Router(name="onboarding")
+
+ROLE_ALIASES = {
+    "admin": "admin",
+    "管理员": "admin",
+    "duty_leader": "duty_leader",
+    "leader": "duty_leader",
+    "值班领导": "duty_leader",
+    "带班领导": "duty_leader",
+    "teacher": "teacher",
+    "教师": "teacher",
+    "老师": "teacher",
+    "head_teacher": "teacher",
+    "班主任": "teacher",
+    "guard": "guard",
+    "保安": "guard",
+    "门卫": "guard",
+    "staff": "staff",
+    "职工": "staff",
+    "部门": "staff",
+    "parent": "parent",
+    "家长": "parent",
+}
+
+
+@router.message(CommandStart(deep_link=True), F.chat.type == "private")
+async def start_with_invite(message: Message, command: CommandObject, app: App, lang: str) -> None:
+    token = (command.args or "").strip()
+    user = message.from_user
+    assert user is not None
+    async with app.sessions.begin() as session:
+        result = await people.redeem_invite(
+            session,
+            app.school_id,
+            token[:64],
+            user.id,
+            display_name(user.first_name, user.last_name, user.username),
+            user.username,
+            lang,
+            app.now(),
+        )
+        if result.outcome in (people.Redeem.OK, people.Redeem.ALREADY):
+            assert result.person is not None
+            await people.remember_private_chat(
+                session, app.school_id, result.person, message.chat.id, app.now()
+            )
+        if result.outcome is people.Redeem.OK:
+            assert result.person is not None and result.invite is not None
+            audit.record(
+                session,
+                app.school_id,
+                result.person.id,
+                "joined",
+                app.now(),
+                role=result.invite.role,
+                invite_id=result.invite.id,
+            )
+            unit = (
+                await session.get(people.Unit, result.invite.unit_id)
+                if result.invite.unit_id
+                else None
+            )
+            role_text = role_label(result.invite.role, unit.name if unit else "", lang)
+    if result.outcome is people.Redeem.OK:
+        await message.answer(
+            t(
+                lang,
+                "onb.welcome",
+                name=result.person.display_name,  # type: ignore[union-attr]
+                school=app.settings.school.name,
+                role=role_text,
+            )
+        )
+        await message.answer(help_text(result.person, lang))  # type: ignore[arg-type]
+    elif result.outcome is people.Redeem.ALREADY:
+        await message.answer(t(lang, "onb.already_joined"))
+    else:
+        await message.answer(t(lang, f"onb.invite.{result.outcome.value}"))
+
+
+@router.message(CommandStart(), F.chat.type == "private")
+async def start_plain(message: Message, app: App, actor: Person | None, lang: str) -> None:
+    if actor is None:
+        await message.answer(t(lang, "common.unknown_user"))
+        return
+    async with app.sessions.begin() as session:
+        person = await session.get(Person, actor.id)
+        assert person is not None
+        await people.remember_private_chat(
+            session, app.school_id, person, message.chat.id, app.now()
+        )
+    await message.answer(help_text(actor, lang))
+
+
+@router.message(Command("help"))
+async def show_help(message: Message, actor: Person | None, lang: str) -> None:
+    if actor is None:
+        await message.answer(t(lang, "common.unknown_user"))
+        return
+    await message.answer(help_text(actor, lang))
+
+
+@router.message(Command("invite"))
+async def invite(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> None:
+    if not await refuse_unless(message, actor, lang, "admin", "head_teacher"):
+        return
+    assert actor is not None
+    parts = (command.args or "").split(maxsplit=1)
+    role = ROLE_ALIASES.get(parts[0].lower()) if parts else None
+    if role is None or len(command.args or "") > 100:
+        await message.answer(t(lang, "onb.invite.usage"))
+        return
+    is_admin = people.has_role(actor, "admin")
+    async with app.sessions.begin() as session:
+        unit = await people.find_unit(session, app.school_id, parts[1]) if len(parts) > 1 else None
+        if len(parts) > 1 and unit is None:
+            await message.answer(t(lang, "onb.unknown_unit", unit=parts[1][:40]))
+            return
+        if role == "teacher" and unit is not None:
+            role = "head_teacher"
+        if role in people.UNIT_ROLES and unit is None:
+            await message.answer(t(lang, "onb.invite.needs_unit"))
+            return
+        if role == "staff" and unit is not None and unit.kind != "department":
+            await message.answer(t(lang, "onb.invite.usage"))
+            return
+        if not is_admin and not (
+            role == "parent"
+            and unit is not None
+            and unit.id in people.unit_ids_with_role(actor, "head_teacher")
+        ):
+            await message.answer(t(lang, "common.not_allowed"))
+            return
+        settings = app.settings.invites
+        max_uses = settings.parent_max_uses if role == "parent" else settings.max_uses
+        token, row = await people.create_invite(
+            session,
+            app.school_id,
+            role,
+            unit.id if unit else None,
+            actor.id,
+            app.now(),
+            dt.timedelta(hours=settings.ttl_hours),
+            max_uses,
+        )
+        audit.record(
+            session,
+            app.school_id,
+            actor.id,
+            "invite.create",
+            app.now(),
+            role=role,
+            unit=unit.slug if unit else None,
+            invite_id=row.id,
+            max_uses=max_uses,
+        )
+    link = f"https://t.me/{app.bot_username}?start={token}"
+    expires = row.expires_at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M")
+    await message.answer(
+        t(
+            lang,
+            "onb.invite.created",
+            role=role_label(role, unit.name if unit else "", lang),
+            link=link,
+            expires=expires,
+            uses=max_uses,
+        )
+    )
+
+
+@router.message(Command("bind"), F.chat.type.in_({"group", "supergroup"}))
+async def bind_group(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> None:
+    if not await refuse_unless(message, actor, lang, "admin", "head_teacher"):
+        return
+    assert actor is not None
+    async with app.sessions.begin() as session:
+        unit = None
+        if command.args:
+            unit = await people.find_unit(session, app.school_id, command.args[:40])
+        else:
+            own = people.unit_ids_with_role(actor, "head_teacher")
+            if len(own) == 1:
+                unit = await session.get(people.Unit, next(iter(own)))
+        if unit is None:
+            await message.answer(t(lang, "onb.bind.usage"))
+            return
+        if not people.has_role(actor, "admin") and unit.id not in people.unit_ids_with_role(
+            actor, "head_teacher"
+        ):
+            await message.answer(t(lang, "onb.bind.not_your_class", unit=unit.name))
+            return
+        await people.bind_group(
+            session,
+            app.school_id,
+            message.chat.id,
+            message.chat.type,
+            message.chat.title or "",
+            unit,
+            actor,
+            app.now(),
+        )
+        audit.record(
+            session,
+            app.school_id,
+            actor.id,
+            "group.bind",
+            app.now(),
+            unit=unit.slug,
+            chat_id=message.chat.id,
+        )
+        unit_name = unit.name
+    await message.answer(t(lang, "onb.bind.done", unit=unit_name))
+
+
+@router.message(Command("bind"))
+async def bind_outside_group(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "onb.bind.only_groups"))
+
+
+@router.message(Command("lang"))
+async def set_language(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> None:
+    if actor is None:
+        await message.answer(t(lang, "common.unknown_user"))
+        return
+    choice = (command.args or "").strip().lower()[:5]
+    if choice not in LANGUAGES:
+        await message.answer(t(lang, "onb.lang.usage"))
+        return
+    async with app.sessions.begin() as session:
+        person = await session.get(Person, actor.id)
+        assert person is not None
+        person.language = choice
+        audit.record(session, app.school_id, actor.id, "lang.set", app.now(), language=choice)
+    await message.answer(t(choice, "onb.lang.done"))
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, state: FSMContext, lang: str) -> None:
+    if await state.get_state() is None:
+        await message.answer(t(lang, "common.nothing_to_cancel"))
+        return
+    await state.clear()
+    await message.answer(t(lang, "common.cancelled"))
+
+
+@router.my_chat_member(F.chat.type.in_({"group", "supergroup"}))
+async def added_to_group(event: ChatMemberUpdated, app: App) -> None:
+    if event.new_chat_member.status in ("member", "administrator"):
+        await event.answer(t(app.settings.school.language, "onb.group_hello"))
+
+
+def role_label(role: str, unit_name: str, lang: str) -> str:
+    label = t(lang, f"role.{role}")
+    return f"{unit_name} {label}".strip() if unit_name else label
+
+
+def help_text(person: Person, lang: str) -> str:
+    roles = people.role_names(person)
+    sections = [t(lang, "help.everyone")]
+    if roles & {"teacher", "head_teacher", "staff", "guard"}:
+        sections.append(t(lang, "help.staff"))
+    if "head_teacher" in roles:
+        sections.append(t(lang, "help.head_teacher"))
+    if roles & {"admin", "duty_leader"}:
+        sections.append(t(lang, "help.leader"))
+    if "admin" in roles:
+        sections.append(t(lang, "help.admin"))
+    if roles == {"parent"}:
+        sections.append(t(lang, "help.parent"))
+    return "\n\n".join(sections)

@@ -1,0 +1,57 @@
+"""Who receives what: a unit's group or its responsible people, the duty leaders, the admins."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.routine import Context, Recipient
+from storage import people
+from storage.models import Person, Unit
+
+UNIT_RESPONSIBLE = {"class": ("head_teacher",), "department": ("staff",)}
+
+
+async def privately(session: AsyncSession, ctx: Context, persons: list[Person]) -> list[Recipient]:
+    recipients = []
+    for person in persons:
+        chat = await people.private_chat_of(session, person.id)
+        if chat is not None and not chat.unreachable:
+            recipients.append(
+                Recipient(chat.tg_chat_id, person.id, person.language or ctx.school_language)
+            )
+    return recipients
+
+
+async def responsible_people(session: AsyncSession, ctx: Context, unit: Unit) -> list[Person]:
+    found: list[Person] = []
+    for role in UNIT_RESPONSIBLE.get(unit.kind, ()):
+        found += await people.people_with_role(session, ctx.school_id, role, unit.id)
+    return found
+
+
+async def unit_group_or_people(
+    session: AsyncSession, ctx: Context, unit: Unit | None
+) -> list[Recipient]:
+    """The unit's bound group; without one, its responsible people in private."""
+    if unit is None:
+        return []
+    group = await people.group_of_unit(session, unit.id)
+    if group is not None and not group.unreachable:
+        return [Recipient(group.tg_chat_id, None, ctx.school_language)]
+    return await privately(session, ctx, await responsible_people(session, ctx, unit))
+
+
+async def duty_leaders(session: AsyncSession, ctx: Context, day: dt.date) -> list[Recipient]:
+    """Who gets escalations: the duty leaders (the admins when there is none)."""
+    leaders = await people.people_with_role(session, ctx.school_id, "duty_leader")
+    if not leaders:
+        leaders = await people.people_with_role(session, ctx.school_id, "admin")
+    return await privately(session, ctx, leaders)
+
+
+async def admins(session: AsyncSession, ctx: Context) -> list[Recipient]:
+    return await privately(
+        session, ctx, await people.people_with_role(session, ctx.school_id, "admin")
+    )

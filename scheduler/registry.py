@@ -1,0 +1,62 @@
+"""Every routine module (``scheduler/<routine>.py``) declares what the engine runs:
+
+- ``ROUTINES``: objects following ``scheduler.routine.Routine`` for task-based routines (the
+  generic engine prompts, reminds and escalates their tasks);
+- ``TICK_JOBS``: extra idempotent steps run on every tick (a roll-up, notice reminders …),
+  each ``async (TickContext) -> int``.
+
+This module collects them in ROUTINE_MODULES order, so routines never edit each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from scheduler.calendar import SchoolCalendar
+from scheduler.routine import Context, Routine
+
+ROUTINE_MODULES = ("education", "zero_report", "duty", "notices")
+
+
+@dataclass(frozen=True)
+class TickContext:
+    session: AsyncSession
+    ctx: Context
+    settings: Settings
+    calendar: SchoolCalendar
+    today: dt.date
+    now: dt.datetime
+    day_end: dt.datetime
+
+
+TickJob = Callable[[TickContext], Awaitable[int]]
+
+
+def _modules() -> list[ModuleType]:
+    found = []
+    for name in ROUTINE_MODULES:
+        try:
+            found.append(importlib.import_module(f"scheduler.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"scheduler.{name}":
+                raise
+    return found
+
+
+def routines() -> dict[str, Routine]:
+    return {r.name: r for m in _modules() for r in getattr(m, "ROUTINES", [])}
+
+
+def tick_jobs() -> list[tuple[str, TickJob]]:
+    return [
+        (f"{m.__name__}.{job.__name__}", job)
+        for m in _modules()
+        for job in getattr(m, "TICK_JOBS", [])
+    ]

@@ -1,0 +1,264 @@
+"""The life of a task: planned → sent → done / late / missed / escalated / cancelled.
+
+Every step is idempotent: tasks and outbox rows have unique keys, so a restart, a double
+trigger or a second process never sends a prompt, a reminder or an alert twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.planning import PlannedEvent
+from scheduler.routine import Context, Recipient, Routine
+from storage import outbox
+from storage.db import insert_ignore
+from storage.models import Person, Submission, Task, Unit
+from storage.outbox import PRIORITY_ALERT, PRIORITY_PROMPT, Envelope
+
+OPEN = ("planned", "sent", "escalated")
+
+
+async def materialise(
+    session: AsyncSession, school_id: int, events: Sequence[PlannedEvent], now: dt.datetime
+) -> int:
+    """Insert the tasks of these events that do not exist yet; returns how many were new."""
+    if not events:
+        return 0
+    slugs = {
+        u.slug: u.id for u in await session.scalars(select(Unit).where(Unit.school_id == school_id))
+    }
+    rows = [
+        {
+            "school_id": school_id,
+            "key": e.key,
+            "routine": e.routine,
+            "kind": e.kind,
+            "day": e.day,
+            "unit_id": slugs.get(e.target),
+            "due_at": e.at,
+            "deadline_at": e.deadline,
+            "escalate_at": e.second_deadline or e.deadline,
+            "status": "planned",
+            "theme": e.theme[:60],
+            "payload": {"points": list(e.points), "minutes": e.minutes, "target": e.target_name},
+            "created_at": now,
+        }
+        for e in events
+    ]
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    inserted = 0
+    for start in range(0, len(rows), 400):
+        result = await session.execute(insert_ignore(Task, rows[start : start + 400], dialect))
+        inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    return inserted
+
+
+async def prompt_due(
+    session: AsyncSession,
+    ctx: Context,
+    routines: Mapping[str, Routine],
+    today: dt.date,
+    now: dt.datetime,
+    day_end: dt.datetime,
+) -> int:
+    """Queue the prompt of every task of today that is due; the outbox row expires at the
+    end of the day, so a prompt that could not leave today is never sent tomorrow."""
+    due = await _tasks_with_units(
+        session,
+        Task.school_id == ctx.school_id,
+        Task.day == today,
+        Task.status == "planned",
+        Task.due_at <= now,
+        Task.routine.in_(list(routines)),
+    )
+    envelopes: list[Envelope] = []
+    for task, unit in due:
+        routine = routines[task.routine]
+        recipients = await routine.recipients(session, ctx, task, unit)
+        for r in recipients:
+            envelopes.append(
+                Envelope(
+                    key=f"prompt:{task.key}:{r.tg_chat_id}",
+                    tg_chat_id=r.tg_chat_id,
+                    message=routine.prompt(task, unit, r.language, ctx),
+                    send_after=task.due_at,
+                    expires_at=day_end,
+                    task_id=task.id,
+                    person_id=r.person_id,
+                    priority=PRIORITY_PROMPT,
+                )
+            )
+        task.status = "sent"
+        task.sent_at = now
+        if not recipients:
+            task.payload = {**task.payload, "no_recipient": True}
+    await outbox.enqueue(session, ctx.school_id, envelopes, now)
+    return len(due)
+
+
+async def remind_due(
+    session: AsyncSession,
+    ctx: Context,
+    routines: Mapping[str, Routine],
+    today: dt.date,
+    now: dt.datetime,
+    day_end: dt.datetime,
+) -> int:
+    """One reminder per open task once its first deadline has passed."""
+    due = await _tasks_with_units(
+        session,
+        Task.school_id == ctx.school_id,
+        Task.day == today,
+        Task.status == "sent",
+        Task.deadline_at <= now,
+        Task.reminded_at.is_(None),
+        Task.routine.in_(list(routines)),
+    )
+    envelopes = []
+    for task, unit in due:
+        routine = routines[task.routine]
+        for r in await routine.recipients(session, ctx, task, unit):
+            envelopes.append(
+                Envelope(
+                    key=f"remind:{task.key}:{r.tg_chat_id}",
+                    tg_chat_id=r.tg_chat_id,
+                    message=routine.reminder(task, unit, r.language, ctx),
+                    send_after=now,
+                    expires_at=day_end,
+                    task_id=task.id,
+                    person_id=r.person_id,
+                    priority=PRIORITY_PROMPT,
+                )
+            )
+        task.reminded_at = now
+    await outbox.enqueue(session, ctx.school_id, envelopes, now)
+    return len(due)
+
+
+async def escalate_due(
+    session: AsyncSession,
+    ctx: Context,
+    routines: Mapping[str, Routine],
+    today: dt.date,
+    now: dt.datetime,
+    day_end: dt.datetime,
+    alert_to: Sequence[Recipient],
+) -> int:
+    """One alert per routine and day to the duty leaders, listing what is still missing."""
+    due = await _tasks_with_units(
+        session,
+        Task.school_id == ctx.school_id,
+        Task.day == today,
+        Task.status.in_(("sent", "planned")),
+        Task.escalate_at <= now,
+        Task.escalated_at.is_(None),
+        Task.routine.in_(list(routines)),
+    )
+    by_routine: dict[str, list[tuple[Task, Unit | None]]] = defaultdict(list)
+    for task, unit in due:
+        by_routine[task.routine].append((task, unit))
+    envelopes = []
+    for name, missing in by_routine.items():
+        routine = routines[name]
+        stamp = min(t.escalate_at for t, _ in missing).astimezone(ctx.tz).strftime("%H%M")
+        for r in alert_to:
+            envelopes.append(
+                Envelope(
+                    key=f"alert:{name}:{today.isoformat()}:{stamp}:{r.tg_chat_id}",
+                    tg_chat_id=r.tg_chat_id,
+                    message=routine.alert(today, missing, r.language, ctx),
+                    send_after=now,
+                    expires_at=day_end,
+                    person_id=r.person_id,
+                    priority=PRIORITY_ALERT,
+                )
+            )
+        for task, _ in missing:
+            task.status = "escalated"
+            task.escalated_at = now
+    await outbox.enqueue(session, ctx.school_id, envelopes, now)
+    return sum(len(m) for m in by_routine.values())
+
+
+async def close_past_days(session: AsyncSession, school_id: int, today: dt.date) -> int:
+    """Tasks of earlier days that nobody answered are missed; they are never prompted again."""
+    result = await session.execute(
+        update(Task)
+        .where(Task.school_id == school_id, Task.day < today, Task.status.in_(OPEN))
+        .values(status="missed")
+    )
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+class Completion(StrEnum):
+    DONE = "done"
+    LATE = "late"
+    ALREADY = "already"
+    EXPIRED = "expired"  # an earlier day's task: the record is closed
+    CANCELLED = "cancelled"
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class CompletionResult:
+    outcome: Completion
+    task: Task | None = None
+    done_by: Person | None = None
+
+
+async def complete(
+    session: AsyncSession,
+    task: Task,
+    person: Person,
+    now: dt.datetime,
+    today: dt.date,
+    *,
+    tg_chat_id: int | None = None,
+    tg_message_id: int | None = None,
+    text: str = "",
+) -> CompletionResult:
+    """Mark a task done (or late, after its deadline) and keep the press as a submission."""
+    if task.status in ("done", "late"):
+        done_by = await session.get(Person, task.done_by) if task.done_by else None
+        return CompletionResult(Completion.ALREADY, task, done_by)
+    if task.status == "cancelled":
+        return CompletionResult(Completion.CANCELLED, task)
+    if task.day < today:
+        return CompletionResult(Completion.EXPIRED, task)
+    task.status = "done" if now <= task.deadline_at else "late"
+    task.done_at = now
+    task.done_by = person.id
+    session.add(
+        Submission(
+            school_id=task.school_id,
+            task_id=task.id,
+            person_id=person.id,
+            kind="button",
+            text=text,
+            data={"status": task.status},
+            tg_chat_id=tg_chat_id,
+            tg_message_id=tg_message_id,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    return CompletionResult(Completion(task.status), task, person)
+
+
+async def _tasks_with_units(
+    session: AsyncSession, *conditions: object
+) -> list[tuple[Task, Unit | None]]:
+    query = (
+        select(Task, Unit)
+        .outerjoin(Unit, Unit.id == Task.unit_id)
+        .where(*conditions)  # type: ignore[arg-type]
+        .order_by(Task.due_at, Unit.grade, Unit.slug, Task.id)
+    )
+    return [(task, unit) for task, unit in (await session.execute(query)).all()]

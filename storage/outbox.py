@@ -1,0 +1,124 @@
+"""The outbox: messages written in the caller's transaction, claimed and settled by the sender."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import insert_ignore
+from storage.messages import OutMessage
+from storage.models import Outbox
+
+# A row claimed this long ago whose sender died is tried again: at most one duplicate.
+CLAIM_TIMEOUT = dt.timedelta(seconds=60)
+
+PRIORITY_ALERT = 1
+PRIORITY_PROMPT = 5
+PRIORITY_BULK = 8
+
+
+@dataclass(frozen=True)
+class Envelope:
+    key: str
+    tg_chat_id: int
+    message: OutMessage
+    send_after: dt.datetime
+    expires_at: dt.datetime | None = None
+    task_id: int | None = None
+    person_id: int | None = None
+    priority: int = PRIORITY_PROMPT
+
+
+async def enqueue(
+    session: AsyncSession, school_id: int, envelopes: Sequence[Envelope], now: dt.datetime
+) -> int:
+    """Insert the envelopes whose key is new; returns how many were new."""
+    if not envelopes:
+        return 0
+    rows = [
+        {
+            "school_id": school_id,
+            "key": e.key,
+            "tg_chat_id": e.tg_chat_id,
+            "payload": e.message.to_payload(),
+            "status": "pending",
+            "priority": e.priority,
+            "send_after": e.send_after,
+            "expires_at": e.expires_at,
+            "task_id": e.task_id,
+            "person_id": e.person_id,
+            "attempts": 0,
+            "last_error": "",
+            "created_at": now,
+        }
+        for e in envelopes
+    ]
+    inserted = 0
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    for start in range(0, len(rows), 500):
+        result = await session.execute(insert_ignore(Outbox, rows[start : start + 500], dialect))
+        inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+    return inserted
+
+
+async def claim(session: AsyncSession, now: dt.datetime, limit: int) -> list[Outbox]:
+    """Take up to ``limit`` ready rows and mark them 'sending' in one short transaction.
+
+    On PostgreSQL, SKIP LOCKED lets several sender processes share the queue; on SQLite the
+    single writer lock does the same.
+    """
+    stale = now - CLAIM_TIMEOUT
+    query = (
+        select(Outbox)
+        .where(
+            Outbox.send_after <= now,
+            (Outbox.status == "pending")
+            | ((Outbox.status == "sending") & (Outbox.claimed_at < stale)),
+        )
+        .order_by(Outbox.priority, Outbox.send_after, Outbox.id)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await session.scalars(query)).all())
+    for row in rows:
+        if row.expires_at is not None and row.expires_at <= now:
+            row.status = "expired"
+        else:
+            row.status = "sending"
+            row.claimed_at = now
+            row.attempts += 1
+    return [r for r in rows if r.status == "sending"]
+
+
+async def settle(
+    session: AsyncSession,
+    outbox_id: int,
+    status: str,
+    now: dt.datetime,
+    *,
+    message_id: int | None = None,
+    error: str = "",
+    retry_at: dt.datetime | None = None,
+) -> None:
+    values: dict[str, object] = {"status": status, "last_error": error[:300]}
+    if status == "sent":
+        values |= {"sent_at": now, "sent_message_id": message_id}
+    if retry_at is not None:
+        values |= {"status": "pending", "send_after": retry_at, "claimed_at": None}
+    await session.execute(update(Outbox).where(Outbox.id == outbox_id).values(**values))
+
+
+async def pending_count(session: AsyncSession, school_id: int, key_prefix: str) -> int:
+    rows = await session.scalars(
+        select(Outbox.id).where(
+            Outbox.school_id == school_id,
+            Outbox.key.startswith(key_prefix),
+            Outbox.status.in_(("pending", "sending")),
+        )
+    )
+    return len(rows.all())

@@ -1,0 +1,324 @@
+"""The school, its units, people, roles, chats and invites."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Chat, Invite, Person, Role, School, Unit
+
+ROLES = ("admin", "duty_leader", "teacher", "head_teacher", "guard", "staff", "parent")
+# Roles that need a unit: a head teacher's or a parent's class, a staff member's department.
+UNIT_ROLES = {"head_teacher", "parent", "staff"}
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    kind: str  # class | department
+    slug: str
+    name: str
+    grade: int | None = None
+
+
+async def sync_school(
+    session: AsyncSession,
+    slug: str,
+    name: str,
+    timezone: str,
+    units: Sequence[UnitSpec],
+    now: dt.datetime,
+) -> School:
+    """Create or update the school and its units from config; units removed from config are
+    deactivated, never deleted, so their history stays in the record book."""
+    school = await session.scalar(select(School).where(School.slug == slug))
+    if school is None:
+        school = School(
+            slug=slug, name=name, timezone=timezone, created_at=now, paused=False, paused_reason=""
+        )
+        session.add(school)
+        await session.flush()
+    school.name, school.timezone = name, timezone
+    existing = {
+        u.slug: u for u in await session.scalars(select(Unit).where(Unit.school_id == school.id))
+    }
+    for spec in units:
+        unit = existing.pop(spec.slug, None)
+        if unit is None:
+            session.add(
+                Unit(
+                    school_id=school.id,
+                    kind=spec.kind,
+                    slug=spec.slug,
+                    name=spec.name,
+                    grade=spec.grade,
+                    active=True,
+                )
+            )
+        else:
+            unit.kind, unit.name, unit.grade, unit.active = spec.kind, spec.name, spec.grade, True
+    for unit in existing.values():
+        unit.active = False
+    await session.flush()
+    return school
+
+
+async def units(session: AsyncSession, school_id: int, kind: str | None = None) -> list[Unit]:
+    query = select(Unit).where(Unit.school_id == school_id, Unit.active.is_(True))
+    if kind:
+        query = query.where(Unit.kind == kind)
+    return list((await session.scalars(query.order_by(Unit.kind, Unit.grade, Unit.slug))).all())
+
+
+async def find_unit(session: AsyncSession, school_id: int, text: str) -> Unit | None:
+    """A unit by slug ('3-2') or display name ('三(2)班', full-width brackets too)."""
+    wanted = normalize_unit_name(text)
+    for unit in await units(session, school_id):
+        if wanted in (unit.slug.lower(), normalize_unit_name(unit.name)):
+            return unit
+    return None
+
+
+def normalize_unit_name(text: str) -> str:
+    return text.strip().lower().replace("（", "(").replace("）", ")").replace(" ", "")
+
+
+async def person_by_tg(session: AsyncSession, school_id: int, tg_user_id: int) -> Person | None:
+    return await session.scalar(
+        select(Person).where(Person.school_id == school_id, Person.tg_user_id == tg_user_id)
+    )
+
+
+def role_names(person: Person) -> set[str]:
+    return {r.role for r in person.roles}
+
+
+def has_role(person: Person | None, *wanted: str) -> bool:
+    return person is not None and any(r.role in wanted for r in person.roles)
+
+
+def unit_ids_with_role(person: Person, *wanted: str) -> set[int]:
+    return {r.unit_id for r in person.roles if r.role in wanted and r.unit_id is not None}
+
+
+async def grant_role(
+    session: AsyncSession, person: Person, role: str, unit_id: int | None, now: dt.datetime
+) -> bool:
+    """Add a role unless the person has it already (NULL units defeat a unique index)."""
+    if any(r.role == role and r.unit_id == unit_id for r in person.roles):
+        return False
+    person.roles.append(Role(role=role, unit_id=unit_id, created_at=now))
+    await session.flush()
+    return True
+
+
+async def people_with_role(
+    session: AsyncSession, school_id: int, role: str, unit_id: int | None = None
+) -> list[Person]:
+    query = (
+        select(Person)
+        .join(Role, Role.person_id == Person.id)
+        .where(Person.school_id == school_id, Role.role == role)
+        .order_by(Person.id)
+    )
+    if unit_id is not None:
+        query = query.where(Role.unit_id == unit_id)
+    return list((await session.scalars(query.distinct())).all())
+
+
+async def count_admins(session: AsyncSession, school_id: int) -> int:
+    return (
+        await session.scalar(
+            select(func.count(Role.id))
+            .join(Person, Person.id == Role.person_id)
+            .where(Person.school_id == school_id, Role.role == "admin")
+        )
+    ) or 0
+
+
+# --- chats -------------------------------------------------------------------------------
+
+
+async def remember_private_chat(
+    session: AsyncSession, school_id: int, person: Person, tg_chat_id: int, now: dt.datetime
+) -> Chat:
+    chat = await session.scalar(select(Chat).where(Chat.tg_chat_id == tg_chat_id))
+    if chat is None:
+        chat = Chat(
+            school_id=school_id,
+            tg_chat_id=tg_chat_id,
+            kind="private",
+            title="",
+            person_id=person.id,
+            created_at=now,
+            unreachable=False,
+        )
+        session.add(chat)
+    chat.unreachable = False
+    person.unreachable = False
+    await session.flush()
+    return chat
+
+
+async def private_chat_of(session: AsyncSession, person_id: int) -> Chat | None:
+    return await session.scalar(
+        select(Chat).where(Chat.person_id == person_id, Chat.kind == "private")
+    )
+
+
+async def group_of_unit(session: AsyncSession, unit_id: int) -> Chat | None:
+    return await session.scalar(
+        select(Chat).where(Chat.unit_id == unit_id, Chat.kind != "private").order_by(Chat.id.desc())
+    )
+
+
+async def bind_group(
+    session: AsyncSession,
+    school_id: int,
+    tg_chat_id: int,
+    kind: str,
+    title: str,
+    unit: Unit,
+    bound_by: Person,
+    now: dt.datetime,
+) -> Chat:
+    chat = await session.scalar(select(Chat).where(Chat.tg_chat_id == tg_chat_id))
+    if chat is None:
+        chat = Chat(
+            school_id=school_id, tg_chat_id=tg_chat_id, kind=kind, created_at=now, unreachable=False
+        )
+        session.add(chat)
+    chat.title, chat.unit_id, chat.bound_by, chat.unreachable = (
+        title[:128],
+        unit.id,
+        bound_by.id,
+        False,
+    )
+    await session.flush()
+    return chat
+
+
+async def chat_by_tg(session: AsyncSession, tg_chat_id: int) -> Chat | None:
+    return await session.scalar(select(Chat).where(Chat.tg_chat_id == tg_chat_id))
+
+
+async def mark_unreachable(session: AsyncSession, tg_chat_id: int) -> Chat | None:
+    chat = await chat_by_tg(session, tg_chat_id)
+    if chat is not None:
+        chat.unreachable = True
+        if chat.person_id is not None:
+            person = await session.get(Person, chat.person_id)
+            if person is not None:
+                person.unreachable = True
+    return chat
+
+
+# --- invites -----------------------------------------------------------------------------
+
+
+class Redeem(StrEnum):
+    OK = "ok"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+    REVOKED = "revoked"
+    ALREADY = "already"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    # 16 random bytes: 22 URL-safe characters, inside Telegram's 64-character /start payload.
+    return secrets.token_urlsafe(16)
+
+
+async def create_invite(
+    session: AsyncSession,
+    school_id: int,
+    role: str,
+    unit_id: int | None,
+    created_by: int | None,
+    now: dt.datetime,
+    ttl: dt.timedelta,
+    max_uses: int,
+) -> tuple[str, Invite]:
+    """Returns the token (shown once, never stored) and the invite row."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    token = new_token()
+    invite = Invite(
+        school_id=school_id,
+        token_hash=hash_token(token),
+        role=role,
+        unit_id=unit_id,
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + ttl,
+        max_uses=max_uses,
+        uses=0,
+        revoked=False,
+    )
+    session.add(invite)
+    await session.flush()
+    return token, invite
+
+
+@dataclass(frozen=True)
+class RedeemResult:
+    outcome: Redeem
+    person: Person | None = None
+    invite: Invite | None = None
+
+
+async def redeem_invite(
+    session: AsyncSession,
+    school_id: int,
+    token: str,
+    tg_user_id: int,
+    display_name: str,
+    username: str | None,
+    language: str | None,
+    now: dt.datetime,
+) -> RedeemResult:
+    invite = await session.scalar(
+        select(Invite)
+        .where(Invite.token_hash == hash_token(token), Invite.school_id == school_id)
+        .with_for_update()
+    )
+    if invite is None:
+        return RedeemResult(Redeem.UNKNOWN)
+    if invite.revoked:
+        return RedeemResult(Redeem.REVOKED, invite=invite)
+    if invite.expires_at <= now:
+        return RedeemResult(Redeem.EXPIRED, invite=invite)
+    person = await person_by_tg(session, school_id, tg_user_id)
+    if person is not None and any(
+        r.role == invite.role and r.unit_id == invite.unit_id for r in person.roles
+    ):
+        return RedeemResult(Redeem.ALREADY, person=person, invite=invite)
+    if invite.uses >= invite.max_uses:
+        return RedeemResult(Redeem.USED_UP, invite=invite)
+    if person is None:
+        person = Person(
+            school_id=school_id,
+            display_name=display_name[:100],
+            tg_user_id=tg_user_id,
+            tg_username=username,
+            language=language,
+            unreachable=False,
+            created_at=now,
+            roles=[],
+        )
+        session.add(person)
+        await session.flush()
+    invite.uses += 1
+    await grant_role(session, person, invite.role, invite.unit_id, now)
+    return RedeemResult(Redeem.OK, person=person, invite=invite)

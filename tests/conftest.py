@@ -1,0 +1,111 @@
+"""Shared fixtures: the shipped settings, a database on SQLite or PostgreSQL, an App.
+
+PostgreSQL runs when SAFETY_BOT_TEST_PG_URL is set (``make test`` sets it). If it is set and
+the server cannot be reached, the tests that need it fail: they never skip silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import App, close_app, open_app
+from bot.settings import Settings, load_settings, settings_from_dict
+from scheduler.clock import FakeClock
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_PATH = ROOT.parent / "shared" / "telegram-bot-api" / "api.json"
+PG_URL = os.environ.get("SAFETY_BOT_TEST_PG_URL", "")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def local(text: str) -> dt.datetime:
+    """'2026-11-25 15:20' in the school's zone, as an aware datetime."""
+    return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def shipped_settings() -> Settings:
+    return load_settings(ROOT / "config.toml")
+
+
+async def _pg_database() -> tuple[str, str]:
+    import asyncpg
+
+    name = f"sbtest_{uuid.uuid4().hex[:12]}"
+    admin_dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(admin_dsn)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    base = PG_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}", name
+
+
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    url, name = await _pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(name)
+
+
+def settings_for(
+    base: Settings, database_url: str, tmp_path: Path, **overrides: object
+) -> Settings:
+    raw = base.model_dump(mode="json", exclude={"base_dir"})
+    raw["storage"] = {
+        **raw["storage"],
+        "database_url": database_url,
+        "media_dir": str(tmp_path / "media"),
+        "export_dir": str(tmp_path / "exports"),
+    }
+    for dotted, value in overrides.items():
+        target = raw
+        *parents, leaf = dotted.split("__")
+        for part in parents:
+            target = target[part]
+        target[leaf] = value
+    return settings_from_dict(raw, base_dir=tmp_path)
+
+
+@pytest.fixture
+def settings(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+    return settings_for(shipped_settings, database_url, tmp_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(local("2026-11-25 08:00"))  # a Wednesday in the autumn 2026 term
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
+    application = await open_app(settings, clock=clock)
+    try:
+        yield application
+    finally:
+        await close_app(application)

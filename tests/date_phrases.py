@@ -1,0 +1,281 @@
+"""Dates as people type them, with what they must mean at NOW.
+
+Shared by tests/test_dates.py and bench/dates.py, so the benchmark measures
+exactly what the tests pin down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.dates import DateRange, Moment, ParseFailure, Reason, parse_moment, parse_range
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 3, 4, 10, 0, tzinfo=TZ)  # a Wednesday; its ISO week is 3月2日-3月8日
+
+Kind = Literal["moment", "day", "range"]
+Expected = datetime | date | DateRange | Reason
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """`kind` picks the parser: moment/day -> parse_moment, range -> parse_range.
+
+    `expected` is an aware datetime for "moment", a date for "day" (a date-only
+    Moment), a DateRange for "range", or the Reason the parser must fail with.
+    """
+
+    text: str
+    kind: Kind
+    expected: Expected
+
+
+def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=TZ)
+
+
+def d(month: int, day: int, year: int = 2026) -> date:
+    return date(year, month, day)
+
+
+def span(start: date, end: date) -> DateRange:
+    return DateRange(start, end)
+
+
+def one(month: int, day: int) -> DateRange:
+    return DateRange(d(month, day), d(month, day))
+
+
+THIS_WEEK = span(d(3, 2), d(3, 8))
+LAST_WEEK = span(d(2, 23), d(3, 1))
+NEXT_WEEK = span(d(3, 9), d(3, 15))
+MARCH = span(d(3, 1), d(3, 31))
+FEBRUARY = span(d(2, 1), d(2, 28))
+APRIL = span(d(4, 1), d(4, 30))
+LAST_7_DAYS = span(d(2, 26), d(3, 4))
+FIRST_HALF_OF_MARCH = span(d(3, 1), d(3, 15))
+
+PHRASES: list[Phrase] = [
+    # --- moments: a day and a time of day ---
+    Phrase("明天下午3点", "moment", at(3, 5, 15)),
+    Phrase("后天上午9点", "moment", at(3, 6, 9)),
+    Phrase("明天下午3点半", "moment", at(3, 5, 15, 30)),
+    Phrase("明天下午三点半", "moment", at(3, 5, 15, 30)),
+    Phrase("明天晚上七点半", "moment", at(3, 5, 19, 30)),
+    Phrase("明天 下午 3 点", "moment", at(3, 5, 15)),
+    Phrase("今晚8点", "moment", at(3, 4, 20)),
+    Phrase("明天中午", "moment", at(3, 5, 12)),
+    Phrase("明天17点", "moment", at(3, 5, 17)),
+    Phrase("明天15:30", "moment", at(3, 5, 15, 30)),
+    Phrase("下周一上午8:30", "moment", at(3, 9, 8, 30)),
+    Phrase("周五下午4点", "moment", at(3, 6, 16)),
+    Phrase("3月6日下午2点", "moment", at(3, 6, 14)),
+    Phrase("2026-03-06 15:30", "moment", at(3, 6, 15, 30)),
+    Phrase("下周五下午4点前", "moment", at(3, 13, 16)),
+    # --- moments: a time of day alone is today, or tomorrow once past ---
+    Phrase("下午3点半", "moment", at(3, 4, 15, 30)),
+    Phrase("晚上8点", "moment", at(3, 4, 20)),
+    Phrase("中午12点", "moment", at(3, 4, 12)),
+    Phrase("中午1点", "moment", at(3, 4, 13)),
+    Phrase("上午9点", "moment", at(3, 5, 9)),
+    Phrase("上午11点", "moment", at(3, 4, 11)),
+    Phrase("下午3点一刻", "moment", at(3, 4, 15, 15)),
+    Phrase("凌晨5点", "moment", at(3, 5, 5)),
+    Phrase("晚上12点", "moment", at(3, 5, 0)),
+    Phrase("15:30", "moment", at(3, 4, 15, 30)),
+    Phrase("１５：３０", "moment", at(3, 4, 15, 30)),
+    Phrase("3pm", "moment", at(3, 4, 15)),
+    Phrase("9am", "moment", at(3, 5, 9)),
+    Phrase("12am", "moment", at(3, 5, 0)),
+    # --- moments: counted from now ---
+    Phrase("2小时后", "moment", at(3, 4, 12)),
+    Phrase("半小时后", "moment", at(3, 4, 10, 30)),
+    Phrase("in 2 hours", "moment", at(3, 4, 12)),
+    Phrase("in 30 minutes", "moment", at(3, 4, 10, 30)),
+    # --- moments in English ---
+    Phrase("tomorrow 3pm", "moment", at(3, 5, 15)),
+    Phrase("tomorrow at 15:30", "moment", at(3, 5, 15, 30)),
+    Phrase("3pm tomorrow", "moment", at(3, 5, 15)),
+    Phrase("friday 3pm", "moment", at(3, 6, 15)),
+    Phrase("tomorrow at noon", "moment", at(3, 5, 12)),
+    Phrase("6 March 2026 at 9am", "moment", at(3, 6, 9)),
+    Phrase("next tuesday at 3pm", "moment", at(3, 10, 15)),
+    Phrase("by friday 3pm", "moment", at(3, 6, 15)),
+    Phrase("2026-03-06T15:30+00:00", "moment", at(3, 6, 23, 30)),
+    # --- days: relative words ---
+    Phrase("今天", "day", d(3, 4)),
+    Phrase("明天", "day", d(3, 5)),
+    Phrase("后天", "day", d(3, 6)),
+    Phrase("大后天", "day", d(3, 7)),
+    Phrase("昨天", "day", d(3, 3)),
+    Phrase("前天", "day", d(3, 2)),
+    # --- days: weekdays (bare = on or after today; 这/下/上 = that ISO week) ---
+    Phrase("周五", "day", d(3, 6)),
+    Phrase("星期五", "day", d(3, 6)),
+    Phrase("周三", "day", d(3, 4)),
+    Phrase("周一", "day", d(3, 9)),
+    Phrase("周日", "day", d(3, 8)),
+    Phrase("星期天", "day", d(3, 8)),
+    Phrase("礼拜二", "day", d(3, 10)),
+    Phrase("这周五", "day", d(3, 6)),
+    Phrase("本周一", "day", d(3, 2)),
+    Phrase("下周五", "day", d(3, 13)),
+    Phrase("下个星期一", "day", d(3, 9)),
+    Phrase("上周五", "day", d(2, 27)),
+    Phrase("周五之前", "day", d(3, 6)),
+    # --- days: counted ---
+    Phrase("三天后", "day", d(3, 7)),
+    Phrase("3天后", "day", d(3, 7)),
+    Phrase("两周后", "day", d(3, 18)),
+    Phrase("一周后", "day", d(3, 11)),
+    Phrase("2天前", "day", d(3, 2)),
+    Phrase("一个月后", "day", d(4, 4)),
+    # --- days: calendar dates (no year = this year, no month = this month) ---
+    Phrase("3月6日", "day", d(3, 6)),
+    Phrase("3月6号", "day", d(3, 6)),
+    Phrase("3月2日", "day", d(3, 2)),
+    Phrase("三月六日", "day", d(3, 6)),
+    Phrase("2026年3月6日", "day", d(3, 6)),
+    Phrase("十五号", "day", d(3, 15)),
+    Phrase("二十一日", "day", d(3, 21)),
+    Phrase("15号", "day", d(3, 15)),
+    Phrase("下个月3号", "day", d(4, 3)),
+    Phrase("2026-03-06", "day", d(3, 6)),
+    Phrase("２０２６－０３－０６", "day", d(3, 6)),
+    Phrase("2026/3/6", "day", d(3, 6)),
+    Phrase("3/25", "day", d(3, 25)),
+    # --- days in English ---
+    Phrase("today", "day", d(3, 4)),
+    Phrase("tomorrow", "day", d(3, 5)),
+    Phrase("yesterday", "day", d(3, 3)),
+    Phrase("the day after tomorrow", "day", d(3, 6)),
+    Phrase("Friday", "day", d(3, 6)),
+    Phrase("wednesday", "day", d(3, 4)),
+    Phrase("this friday", "day", d(3, 6)),
+    Phrase("next monday", "day", d(3, 9)),
+    Phrase("last friday", "day", d(2, 27)),
+    Phrase("friday next week", "day", d(3, 13)),
+    Phrase("March 6", "day", d(3, 6)),
+    Phrase("march 2", "day", d(3, 2)),
+    Phrase("6 March 2026", "day", d(3, 6)),
+    Phrase("the 15th", "day", d(3, 15)),
+    Phrase("in 3 days", "day", d(3, 7)),
+    Phrase("2 weeks ago", "day", d(2, 18)),
+    Phrase("a week from today", "day", d(3, 11)),
+    Phrase("Friday, March 6", "day", d(3, 6)),
+    # --- ranges: one day ---
+    Phrase("今天", "range", one(3, 4)),
+    Phrase("昨天", "range", one(3, 3)),
+    Phrase("前天", "range", one(3, 2)),
+    Phrase("明天", "range", one(3, 5)),
+    Phrase("后天", "range", one(3, 6)),
+    Phrase("2026-03-05", "range", one(3, 5)),
+    Phrase("下周五", "range", one(3, 13)),
+    Phrase("明天下午3点", "range", one(3, 5)),
+    Phrase("yesterday", "range", one(3, 3)),
+    # --- ranges: weeks, months, years ---
+    Phrase("本周", "range", THIS_WEEK),
+    Phrase("这周", "range", THIS_WEEK),
+    Phrase("这个星期", "range", THIS_WEEK),
+    Phrase("上周", "range", LAST_WEEK),
+    Phrase("上个星期", "range", LAST_WEEK),
+    Phrase("下周", "range", NEXT_WEEK),
+    Phrase("本月", "range", MARCH),
+    Phrase("这个月", "range", MARCH),
+    Phrase("上月", "range", FEBRUARY),
+    Phrase("上个月", "range", FEBRUARY),
+    Phrase("下个月", "range", APRIL),
+    Phrase("今年", "range", span(d(1, 1), d(12, 31))),
+    Phrase("去年", "range", span(d(1, 1, 2025), d(12, 31, 2025))),
+    Phrase("2026-03", "range", MARCH),
+    Phrase("2026年3月", "range", MARCH),
+    Phrase("3月", "range", MARCH),
+    Phrase("三月", "range", MARCH),
+    Phrase("this week", "range", THIS_WEEK),
+    Phrase("last week", "range", LAST_WEEK),
+    Phrase("next week", "range", NEXT_WEEK),
+    Phrase("this month", "range", MARCH),
+    Phrase("last month", "range", FEBRUARY),
+    Phrase("march 2026", "range", MARCH),
+    # --- ranges: the last N days, today included ---
+    Phrase("最近7天", "range", LAST_7_DAYS),
+    Phrase("过去7天", "range", LAST_7_DAYS),
+    Phrase("最近一周", "range", LAST_7_DAYS),
+    Phrase("last 7 days", "range", LAST_7_DAYS),
+    Phrase("past 2 weeks", "range", span(d(2, 19), d(3, 4))),
+    # --- ranges: start and end ---
+    Phrase("2026-03-01 到 2026-03-15", "range", FIRST_HALF_OF_MARCH),
+    Phrase("2026-03-01至2026-03-15", "range", FIRST_HALF_OF_MARCH),
+    Phrase("2026-03-01~2026-03-15", "range", FIRST_HALF_OF_MARCH),
+    Phrase("2026-03-01 ～ 2026-03-15", "range", FIRST_HALF_OF_MARCH),
+    Phrase("2026-03-01-2026-03-15", "range", FIRST_HALF_OF_MARCH),
+    Phrase("2026-03-01 - 2026-03-15", "range", FIRST_HALF_OF_MARCH),
+    Phrase("2026-03-01—2026-03-15", "range", FIRST_HALF_OF_MARCH),
+    Phrase("2026-03-01 to 2026-03-15", "range", FIRST_HALF_OF_MARCH),
+    Phrase("3月1日到15日", "range", FIRST_HALF_OF_MARCH),
+    Phrase("从3月1日到3月15日", "range", FIRST_HALF_OF_MARCH),
+    Phrase("本周一到周五", "range", span(d(3, 2), d(3, 6))),
+    Phrase("3月到5月", "range", span(d(3, 1), d(5, 31))),
+    Phrase("3月1日至今", "range", span(d(3, 1), d(3, 4))),
+    Phrase("march 1 to 15", "range", FIRST_HALF_OF_MARCH),
+    # --- failures: ambiguous ---
+    Phrase("3/4", "day", Reason.AMBIGUOUS),
+    Phrase("3-4", "day", Reason.AMBIGUOUS),
+    Phrase("4/3/2026", "day", Reason.AMBIGUOUS),
+    Phrase("next friday", "day", Reason.AMBIGUOUS),
+    Phrase("last monday", "day", Reason.AMBIGUOUS),
+    Phrase("明天3点", "moment", Reason.AMBIGUOUS),
+    Phrase("3点15分", "moment", Reason.AMBIGUOUS),
+    Phrase("tomorrow 3", "moment", Reason.AMBIGUOUS),
+    Phrase("明天上午", "moment", Reason.AMBIGUOUS),
+    Phrase("周五下午", "moment", Reason.AMBIGUOUS),
+    Phrase("tomorrow morning", "moment", Reason.AMBIGUOUS),
+    Phrase("晚上2点", "moment", Reason.AMBIGUOUS),
+    Phrase("下周", "day", Reason.AMBIGUOUS),
+    Phrase("本月", "day", Reason.AMBIGUOUS),
+    Phrase("march 2026", "day", Reason.AMBIGUOUS),
+    Phrase("3/4", "range", Reason.AMBIGUOUS),
+    Phrase("3/4 到 3/10", "range", Reason.AMBIGUOUS),
+    # --- failures: no such date or time ---
+    Phrase("2026-02-30", "day", Reason.INVALID),
+    Phrase("2月30日", "day", Reason.INVALID),
+    Phrase("13/13", "day", Reason.INVALID),
+    Phrase("25点", "moment", Reason.INVALID),
+    Phrase("上午15点", "moment", Reason.INVALID),
+    Phrase("13月", "range", Reason.INVALID),
+    Phrase("最近0天", "range", Reason.INVALID),
+    Phrase("2026-03-15 到 2026-03-01", "range", Reason.REVERSED),
+    # --- failures: not a date at all ---
+    Phrase("", "day", Reason.EMPTY),
+    Phrase("   ", "day", Reason.EMPTY),
+    Phrase("", "range", Reason.EMPTY),
+    Phrase("明" * 101, "day", Reason.TOO_LONG),
+    Phrase("x" * 101, "range", Reason.TOO_LONG),
+    Phrase("hello", "day", Reason.UNPARSEABLE),
+    Phrase("明天见", "day", Reason.UNPARSEABLE),
+    Phrase("5", "day", Reason.UNPARSEABLE),
+    Phrase("下雨", "range", Reason.UNPARSEABLE),
+    Phrase("3月1日到下雨", "range", Reason.UNPARSEABLE),
+]
+
+
+def expected_result(phrase: Phrase) -> Moment | DateRange | Reason:
+    """What `parse_result` must return for `phrase`."""
+    expected = phrase.expected
+    if isinstance(expected, Reason | DateRange):
+        return expected
+    if isinstance(expected, datetime):
+        return Moment(expected, has_time=True)
+    return Moment(datetime.combine(expected, time(), tzinfo=TZ), has_time=False)
+
+
+def parse_result(phrase: Phrase) -> Moment | DateRange | Reason:
+    """Our parser's answer, with a failure reduced to its Reason."""
+    if phrase.kind == "range":
+        result: Moment | DateRange | ParseFailure = parse_range(phrase.text, NOW, tz=TZ)
+    else:
+        result = parse_moment(phrase.text, NOW, tz=TZ)
+    return result.reason if isinstance(result, ParseFailure) else result

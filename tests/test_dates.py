@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.dates import (
+    MAX_LENGTH,
+    DateRange,
+    Moment,
+    ParseFailure,
+    Reason,
+    describe,
+    examples,
+    parse_day,
+    parse_moment,
+    parse_range,
+)
+
+from .date_phrases import NOW, PHRASES, TZ, Phrase, expected_result, parse_result
+
+
+@pytest.mark.parametrize("phrase", PHRASES, ids=lambda p: f"{p.kind}:{p.text[:24]}")
+def test_phrase_table(phrase: Phrase) -> None:
+    assert parse_result(phrase) == expected_result(phrase)
+
+
+def test_table_is_big_enough_and_covers_every_kind() -> None:
+    assert len(PHRASES) >= 80
+    assert {p.kind for p in PHRASES} == {"moment", "day", "range"}
+    assert {p.expected for p in PHRASES if isinstance(p.expected, Reason)} == set(Reason)
+
+
+@pytest.mark.parametrize("phrase", [p for p in PHRASES if p.kind == "moment"], ids=str)
+def test_moments_are_in_the_school_zone(phrase: Phrase) -> None:
+    result = parse_moment(phrase.text, NOW, tz=TZ)
+    if isinstance(result, Moment):
+        assert result.at.tzinfo is TZ
+
+
+def test_parse_day_returns_the_date_and_drops_a_time() -> None:
+    assert parse_day("下周五", NOW, tz=TZ) == date(2026, 3, 13)
+    assert parse_day("明天下午3点", NOW, tz=TZ) == date(2026, 3, 5)
+
+
+def test_parse_day_returns_failures_unchanged() -> None:
+    result = parse_day("3/4", NOW, tz=TZ)
+    assert isinstance(result, ParseFailure)
+    assert result.reason is Reason.AMBIGUOUS
+    assert result.candidates == (date(2026, 3, 4), date(2026, 4, 3))
+
+
+def test_next_weekday_ambiguity_lists_both_readings() -> None:
+    result = parse_moment("next friday", NOW, tz=TZ)
+    assert isinstance(result, ParseFailure)
+    assert result.candidates == (date(2026, 3, 6), date(2026, 3, 13))
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2026, 3, 6), date(2026, 3, 6)),  # on a Friday, 周五 is today
+        (date(2026, 3, 7), date(2026, 3, 13)),  # on Saturday it is the next one
+        (date(2026, 3, 2), date(2026, 3, 6)),
+    ],
+)
+def test_bare_weekday_is_the_first_on_or_after_today(today: date, expected: date) -> None:
+    now = datetime(today.year, today.month, today.day, 10, tzinfo=TZ)
+    assert parse_day("周五", now, tz=TZ) == expected
+    assert parse_day("friday", now, tz=TZ) == expected
+
+
+def test_this_weeks_day_may_be_in_the_past() -> None:
+    saturday = datetime(2026, 3, 7, 10, tzinfo=TZ)
+    assert parse_day("这周五", saturday, tz=TZ) == date(2026, 3, 6)
+    assert parse_day("this friday", saturday, tz=TZ) == date(2026, 3, 6)
+
+
+def test_next_weekday_is_plain_once_the_day_has_passed_this_week() -> None:
+    saturday = datetime(2026, 3, 7, 10, tzinfo=TZ)
+    assert parse_day("next friday", saturday, tz=TZ) == date(2026, 3, 13)
+    assert parse_day("下周五", saturday, tz=TZ) == date(2026, 3, 13)
+
+
+def test_time_alone_at_exactly_now_is_today() -> None:
+    result = parse_moment("10:00", NOW, tz=TZ)
+    assert result == Moment(NOW, has_time=True)
+
+
+def test_now_in_another_zone_is_read_on_the_school_clock() -> None:
+    # 20:30 UTC on 3月4日 is already 04:30 on 3月5日 in Shanghai
+    utc_evening = datetime(2026, 3, 4, 20, 30, tzinfo=UTC)
+    assert parse_day("今天", utc_evening, tz=TZ) == date(2026, 3, 5)
+    result = parse_moment("2小时后", utc_evening, tz=TZ)
+    assert isinstance(result, Moment)
+    assert result.at == utc_evening + timedelta(hours=2)
+    assert result.at.tzinfo is TZ
+
+
+def test_naive_now_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        parse_moment("明天", datetime(2026, 3, 4, 10), tz=TZ)
+
+
+def test_months_clamp_to_their_last_day() -> None:
+    january_31 = datetime(2026, 1, 31, 9, tzinfo=TZ)
+    assert parse_day("一个月后", january_31, tz=TZ) == date(2026, 2, 28)
+    assert parse_range("上个月", datetime(2026, 3, 31, 9, tzinfo=TZ), tz=TZ) == DateRange(
+        date(2026, 2, 1), date(2026, 2, 28)
+    )
+
+
+def test_weeks_cross_a_year_boundary() -> None:
+    new_years_day = datetime(2027, 1, 1, 9, tzinfo=TZ)  # a Friday
+    assert parse_range("本周", new_years_day, tz=TZ) == DateRange(
+        date(2026, 12, 28), date(2027, 1, 3)
+    )
+
+
+def test_length_cap_counts_the_trimmed_text() -> None:
+    padded = "  " + "明" * MAX_LENGTH + "  "
+    result = parse_day(padded, NOW, tz=TZ)
+    assert isinstance(result, ParseFailure)
+    assert result.reason is Reason.UNPARSEABLE
+
+
+def test_failure_echoes_what_the_user_typed() -> None:
+    result = parse_day("  ３/４ ", NOW, tz=TZ)
+    assert isinstance(result, ParseFailure)
+    assert result.text == "３/４"
+
+
+def test_date_range_helpers() -> None:
+    week = DateRange(date(2026, 3, 2), date(2026, 3, 8))
+    assert week.days == 7
+    assert date(2026, 3, 8) in week
+    assert date(2026, 3, 9) not in week
+
+
+@pytest.mark.parametrize(("lang", "word"), [("zh", "明天"), ("zh-CN", "明天"), ("en", "tomorrow")])
+def test_examples_are_in_the_asked_language(lang: str, word: str) -> None:
+    assert word in examples(lang)
+
+
+def test_examples_default_to_chinese() -> None:
+    assert examples("fr") == examples("zh")
+
+
+def test_describe_names_the_candidates() -> None:
+    failure = parse_day("3/4", NOW, tz=TZ)
+    assert isinstance(failure, ParseFailure)
+    assert describe(failure, "zh") == (
+        "「3/4」有不止一种理解，请写得更具体一些。可能是 2026年3月4日（周三） 或 2026年4月3日（周五）。"
+    )
+    assert describe(failure, "en").endswith("Did you mean Wed 4 Mar 2026 or Fri 3 Apr 2026?")
+
+
+@pytest.mark.parametrize("reason", list(Reason))
+def test_describe_has_a_line_for_every_reason(reason: Reason) -> None:
+    failure = ParseFailure(reason, "x")
+    assert describe(failure, "zh")
+    assert describe(failure, "en")

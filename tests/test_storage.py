@@ -1,0 +1,95 @@
+"""The storage layer on SQLite and PostgreSQL: migrations, idempotent inserts, invites, outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from bot.app import App
+from storage import db, outbox, people
+from storage.messages import Button, OutMessage
+from storage.models import Outbox, Unit
+from tests.conftest import local
+
+
+async def test_migrations_apply_twice_and_units_come_from_config(app: App) -> None:
+    await db.upgrade(app.engine)  # a second upgrade is a no-op
+    async with app.sessions() as session:
+        classes = await people.units(session, app.school_id, "class")
+        departments = await people.units(session, app.school_id, "department")
+    assert len(classes) == 24 and {d.slug for d in departments} == {"canteen", "general", "guard"}
+    assert classes[0].name == "一(1)班" and classes[0].grade == 1
+
+
+async def test_outbox_enqueue_is_idempotent_and_claim_orders_by_priority(app: App) -> None:
+    now = local("2026-11-25 09:00")
+    bulk = outbox.Envelope("bulk:1", 111, OutMessage("hello"), now, priority=outbox.PRIORITY_BULK)
+    alert = outbox.Envelope(
+        "alert:1",
+        222,
+        OutMessage("alert", buttons=((Button("ok", "x:1"),),)),
+        now,
+        priority=outbox.PRIORITY_ALERT,
+    )
+    async with app.sessions.begin() as session:
+        assert await outbox.enqueue(session, app.school_id, [bulk, alert], now) == 2
+    async with app.sessions.begin() as session:
+        assert await outbox.enqueue(session, app.school_id, [bulk, alert], now) == 0
+    async with app.sessions.begin() as session:
+        claimed = await outbox.claim(session, now, 10)
+    assert [row.key for row in claimed] == ["alert:1", "bulk:1"]
+    assert OutMessage.from_payload(claimed[0].payload).buttons[0][0].data == "x:1"
+    async with app.sessions() as session:
+        statuses = (await session.scalars(select(Outbox.status))).all()
+    assert set(statuses) == {"sending"}
+
+
+async def test_outbox_rows_expire_instead_of_leaving_late(app: App) -> None:
+    now = local("2026-11-25 09:00")
+    stale = outbox.Envelope(
+        "old",
+        1,
+        OutMessage("x"),
+        now - dt.timedelta(days=1),
+        expires_at=now - dt.timedelta(hours=1),
+    )
+    async with app.sessions.begin() as session:
+        await outbox.enqueue(session, app.school_id, [stale], now)
+    async with app.sessions.begin() as session:
+        assert await outbox.claim(session, now, 10) == []
+    async with app.sessions() as session:
+        assert await session.scalar(select(Outbox.status)) == "expired"
+
+
+async def test_invites_are_stored_hashed_and_single_use(app: App) -> None:
+    now = local("2026-11-25 09:00")
+    async with app.sessions.begin() as session:
+        unit = await session.scalar(select(Unit).where(Unit.slug == "3-2"))
+        assert unit is not None
+        token, invite = await people.create_invite(
+            session, app.school_id, "head_teacher", unit.id, None, now, dt.timedelta(hours=1), 1
+        )
+        assert token not in invite.token_hash
+    async with app.sessions.begin() as session:
+        first = await people.redeem_invite(
+            session, app.school_id, token, 1001, "王老师", None, "zh", now
+        )
+        second = await people.redeem_invite(
+            session, app.school_id, token, 1002, "李", None, "zh", now
+        )
+        forged = await people.redeem_invite(
+            session, app.school_id, token + "x", 1003, "x", None, "zh", now
+        )
+    assert first.outcome is people.Redeem.OK and second.outcome is people.Redeem.USED_UP
+    assert forged.outcome is people.Redeem.UNKNOWN
+    async with app.sessions.begin() as session:
+        token2, _ = await people.create_invite(
+            session, app.school_id, "parent", unit.id, None, now, dt.timedelta(hours=1), 5
+        )
+    async with app.sessions.begin() as session:
+        late = await people.redeem_invite(
+            session, app.school_id, token2, 1004, "x", None, "zh", now + dt.timedelta(hours=2)
+        )
+        count = await session.scalar(select(func.count()).select_from(people.Person))
+    assert late.outcome is people.Redeem.EXPIRED and count == 1
