@@ -12,7 +12,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -106,14 +105,19 @@ def make_bot(token: str, api_base: str = "") -> Bot:
         if api_base
         else AiohttpSession()
     )
-    return Bot(token, session=session, default=DefaultBotProperties(link_preview_is_options=None))
+    return Bot(token, session=session, default=DefaultBotProperties())
 
 
 def make_dispatcher(app: App, fsm_storage: BaseStorage | None = None) -> Dispatcher:
+    from bot.fsm_storage import make_fsm_storage
     from bot.middlewares import ActorMiddleware, KeepFailedUpdates
     from handlers import routers
 
-    dispatcher = Dispatcher(storage=fsm_storage or MemoryStorage(), app=app)
+    # Conversations survive a restart: their state lives in the database (or Redis).
+    storage = fsm_storage or make_fsm_storage(
+        app.sessions, app.clock, single_process=app.engine.dialect.name == "sqlite"
+    )
+    dispatcher = Dispatcher(storage=storage, app=app)
     dispatcher.update.outer_middleware(KeepFailedUpdates(app))
     dispatcher.update.outer_middleware(ActorMiddleware(app))
     for router in routers():

@@ -182,10 +182,161 @@ class ZeroReportSettings(_Strict):
         return self
 
 
+class DutyShiftSettings(_Strict):
+    slug: str
+    name: str = Field(min_length=1, max_length=20)
+    name_en: str = Field(default="", max_length=40)
+    start: dt.time
+    end: dt.time  # at or before ``start``: the shift ends the next day
+
+    _slug = field_validator("slug")(_check_slug)
+
+
+class DutyPostSettings(_Strict):
+    slug: str
+    name: str = Field(min_length=1, max_length=20)
+    name_en: str = Field(default="", max_length=40)
+    # Consecutive shifts of one duty day this post covers; empty for gate duty.
+    shifts: list[str] = []
+    gate: bool = False  # 护学岗: the arrival and dismissal windows of school days
+    max_people: int = Field(default=1, ge=1, le=20)
+    handover_to: str = ""  # the post taking over when this post's shifts end; "" for none
+
+    _slug = field_validator("slug")(_check_slug)
+
+
+class ChecklistItemSettings(_Strict):
+    id: str
+    zh: str = Field(min_length=1, max_length=30)
+    en: str = Field(min_length=1, max_length=60)
+
+    _id = field_validator("id")(_check_slug)
+
+
+def _default_shifts() -> list[DutyShiftSettings]:
+    return [
+        DutyShiftSettings(
+            slug="day", name="白班", name_en="day shift", start=dt.time(7, 30), end=dt.time(17, 30)
+        ),
+        DutyShiftSettings(
+            slug="night",
+            name="夜班",
+            name_en="night shift",
+            start=dt.time(17, 30),
+            end=dt.time(7, 30),
+        ),
+    ]
+
+
+def _default_posts() -> list[DutyPostSettings]:
+    day_night = ["day", "night"]
+    rows = [  # slug, name, name_en, shifts, handover_to
+        ("leader", "带班领导", "leader on duty", day_night, "leader"),
+        ("teacher", "值班教师", "teacher on duty", ["day"], "night"),
+        ("night", "夜间值班", "night duty", ["night"], "teacher"),
+        ("guard", "值班保安", "guard on duty", day_night, "guard"),
+    ]
+    posts = [
+        DutyPostSettings(slug=slug, name=zh, name_en=en, shifts=shifts, handover_to=to)
+        for slug, zh, en, shifts, to in rows
+    ]
+    gate = DutyPostSettings(
+        slug="gate", name="护学岗", name_en="gate duty", gate=True, max_people=8
+    )
+    return [*posts, gate]
+
+
+def _default_checklist() -> list[ChecklistItemSettings]:
+    items = [
+        ("gate", "校门及围墙", "Gate and fences"),
+        ("fire", "消防设施", "Fire equipment"),
+        ("utilities", "水电气", "Water, power and gas"),
+        ("patrol", "巡查完成", "Patrol done"),
+        ("visitors", "来访登记", "Visitors logged"),
+        ("incidents", "突发情况", "Incidents"),
+    ]
+    return [ChecklistItemSettings(id=i, zh=zh, en=en) for i, zh, en in items]
+
+
+class DutySettings(_Strict):
+    enabled: bool = True
+    shifts: list[DutyShiftSettings] = Field(default_factory=_default_shifts)
+    posts: list[DutyPostSettings] = Field(default_factory=_default_posts)
+    gate_morning_start: dt.time = dt.time(7, 20)
+    gate_morning_end: dt.time = dt.time(8, 0)
+    gate_minutes_before_dismissal: int = Field(default=10, ge=0, le=120)
+    gate_minutes_after_dismissal: int = Field(default=20, ge=0, le=120)
+    evening_reminder: dt.time = dt.time(20, 0)  # the day before a duty day
+    remind_minutes_before: int = Field(default=30, ge=0, le=720)
+    gate_remind_minutes_before: int = Field(default=10, ge=0, le=240)
+    handover_grace_minutes: int = Field(default=15, ge=1, le=720)
+    confirm_grace_minutes: int = Field(default=15, ge=1, le=720)
+    checklist: list[ChecklistItemSettings] = Field(
+        default_factory=_default_checklist, min_length=1, max_length=12
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DutySettings:
+        _unique("duty.shifts", [s.slug for s in self.shifts])
+        _unique("duty.posts", [p.slug for p in self.posts])
+        _unique("duty.checklist", [c.id for c in self.checklist])
+        shifts = {s.slug: s for s in self.shifts}
+        posts = {p.slug: p for p in self.posts}
+        if "leader" not in posts or posts["leader"].gate:
+            raise ValueError("duty.posts needs a 'leader' post (the leader on duty gets alerts)")
+        for post in self.posts:
+            _check_post(post, shifts, posts)
+        if self.gate_morning_end <= self.gate_morning_start:
+            raise ValueError("duty.gate_morning_end must be after gate_morning_start")
+        return self
+
+
+def _unique(where: str, slugs: list[str]) -> None:
+    repeated = sorted({s for s in slugs if slugs.count(s) > 1})
+    if repeated:
+        raise ValueError(f"{where}: ids must be unique, repeated: {repeated}")
+
+
+def _check_post(
+    post: DutyPostSettings,
+    shifts: dict[str, DutyShiftSettings],
+    posts: dict[str, DutyPostSettings],
+) -> None:
+    where = f"duty.posts '{post.slug}'"
+    if post.gate == bool(post.shifts):
+        raise ValueError(f"{where}: give either shifts or gate = true")
+    unknown = [s for s in post.shifts if s not in shifts]
+    if unknown:
+        raise ValueError(f"{where}: unknown shifts {unknown}; [[duty.shifts]] has {list(shifts)}")
+    for first, second in zip(post.shifts, post.shifts[1:], strict=False):
+        if shifts[first].end != shifts[second].start:
+            raise ValueError(f"{where}: shift '{second}' does not start when '{first}' ends")
+    if not post.handover_to:
+        return
+    successor = posts.get(post.handover_to)
+    if successor is None or successor.gate:
+        raise ValueError(f"{where}: handover_to '{post.handover_to}' is not a shift post")
+    if post.max_people != 1 or successor.max_people != 1:
+        raise ValueError(f"{where}: a handover needs one person on each side (max_people = 1)")
+    if shifts[successor.shifts[0]].start != shifts[post.shifts[-1]].end:
+        raise ValueError(
+            f"{where}: '{post.handover_to}' must start when '{post.slug}' ends to take over"
+        )
+
+
 class InviteSettings(_Strict):
     ttl_hours: int = Field(default=72, ge=1, le=24 * 60)
     max_uses: int = Field(default=1, ge=1, le=2000)
     parent_max_uses: int = Field(default=80, ge=1, le=2000)
+
+
+class NoticeSettings(_Strict):
+    # One reminder to parents who have not pressed 已阅知晓 this long before the deadline
+    # (0: no reminder); a deadline typed as a day only ("周五") means this time of that day.
+    reminder_hours_before_deadline: float = Field(default=24.0, ge=0, le=24 * 14)
+    deadline_time_if_day_only: dt.time = dt.time(20, 0)
+    max_deadline_days: int = Field(default=60, ge=1, le=366)
+    progress_every_s: float = Field(default=2.0, gt=0, le=60)
 
 
 class DemoSettings(_Strict):
@@ -205,7 +356,9 @@ class Settings(_Strict):
     calendar: CalendarSettings = CalendarSettings()
     education: EducationSettings = EducationSettings()
     zero_report: ZeroReportSettings = ZeroReportSettings()
+    duty: DutySettings = DutySettings()
     invites: InviteSettings = InviteSettings()
+    notices: NoticeSettings = NoticeSettings()
     demo: DemoSettings = DemoSettings()
 
     # Set by load_settings: where relative paths are resolved.

@@ -3,7 +3,8 @@
 - ``ROUTINES``: objects following ``scheduler.routine.Routine`` for task-based routines (the
   generic engine prompts, reminds and escalates their tasks);
 - ``TICK_JOBS``: extra idempotent steps run on every tick (a roll-up, notice reminders …),
-  each ``async (TickContext) -> int``.
+  each ``async (TickContext) -> int``;
+- ``OVERVIEWS``: sections of /today, each ``async (session, ctx, day, lang) -> str | None``.
 
 This module collects them in ROUTINE_MODULES order, so routines never edit each other.
 """
@@ -59,4 +60,17 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         (f"{m.__name__}.{job.__name__}", job)
         for m in _modules()
         for job in getattr(m, "TICK_JOBS", [])
+    ]
+
+
+Overview = Callable[[AsyncSession, Context, dt.date, str], Awaitable[str | None]]
+
+
+def overviews() -> list[Overview]:
+    """The /today sections of every routine but education, which the overview leads with."""
+    return [
+        o
+        for m in _modules()
+        if m.__name__ != "scheduler.education"
+        for o in getattr(m, "OVERVIEWS", [])
     ]

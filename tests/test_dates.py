@@ -20,7 +20,11 @@ from bot.dates import (
 from .date_phrases import NOW, PHRASES, TZ, Phrase, expected_result, parse_result
 
 
-@pytest.mark.parametrize("phrase", PHRASES, ids=lambda p: f"{p.kind}:{p.text[:24]}")
+def _id(phrase: Phrase) -> str:
+    return f"{phrase.kind}:{phrase.text[:24]}"
+
+
+@pytest.mark.parametrize("phrase", PHRASES, ids=_id)
 def test_phrase_table(phrase: Phrase) -> None:
     assert parse_result(phrase) == expected_result(phrase)
 
@@ -31,7 +35,7 @@ def test_table_is_big_enough_and_covers_every_kind() -> None:
     assert {p.expected for p in PHRASES if isinstance(p.expected, Reason)} == set(Reason)
 
 
-@pytest.mark.parametrize("phrase", [p for p in PHRASES if p.kind == "moment"], ids=str)
+@pytest.mark.parametrize("phrase", [p for p in PHRASES if p.kind != "range"], ids=_id)
 def test_moments_are_in_the_school_zone(phrase: Phrase) -> None:
     result = parse_moment(phrase.text, NOW, tz=TZ)
     if isinstance(result, Moment):

@@ -1,5 +1,7 @@
 """Dates typed by people in chat commands, in Chinese or English.
 
+With now = Wednesday 2026-03-04 10:00 Asia/Shanghai:
+
     parse_moment("明天下午3点", now, tz=SCHOOL_TZ)  -> Moment(at=2026-03-05 15:00+08:00, has_time=True)
     parse_day("下周五", now, tz=SCHOOL_TZ)          -> date(2026, 3, 13)
     parse_range("上个月", now, tz=SCHOOL_TZ)        -> DateRange(2026-02-01, 2026-02-28)

@@ -85,7 +85,8 @@ def _in_week(today: date, weeks: int, weekday: int) -> date:
 
 
 _NAMED_DAYS = {
-    "今天": 0, "今日": 0, "今": 0,  # 今 alone is only said as in 3月1日至今 "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
+    "今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "大后天": 3,
+    "今": 0,  # said alone only as the end of a range: 3月1日至今
     "昨天": -1, "昨日": -1, "前天": -2, "大前天": -3,
     "today": 0, "tomorrow": 1, "yesterday": -1,
     "day after tomorrow": 2, "the day after tomorrow": 2,

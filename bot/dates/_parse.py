@@ -112,8 +112,9 @@ def _day_and_clock(text: str, ctx: Context) -> ParseResult | None:
         if found is not None:
             return found
     for cut in range(len(text) - 1, 0, -1):
+        head = text[:cut].strip()
         tail = _CLOCK_DAY_GLUE.sub("", text[cut:])
-        found = _combine(tail, text[:cut].strip(), ctx, bare_hour=False)
+        found = _combine(tail, head, ctx, bare_hour=head != text[:cut])
         if found is not None:
             return found
     return None

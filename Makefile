@@ -1,0 +1,49 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1/test
+# `make test PG=0` runs without PostgreSQL; CI runs with it and fails if it cannot connect.
+PG ?= 1
+
+.PHONY: venv demo test lint typecheck bench fonts clean
+
+venv: $(BIN)/safety-bot
+
+$(BIN)/safety-bot: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+# A CJK font for the record book's charts (Debian's fonts-noto-cjk); skipped when present.
+fonts:
+	@fc-list 2>/dev/null | grep -qi "cjk\|wqy\|droid sans fallback" || \
+	  (command -v apt-get >/dev/null && (apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null && apt-get install -y -qq fonts-noto-cjk >/dev/null)) || \
+	   echo "warning: no CJK font installed; charts will show boxes for Chinese")
+
+demo: venv fonts
+	$(BIN)/safety-bot demo
+
+test: venv fonts
+	@if [ "$(PG)" = "1" ]; then \
+	  $(BIN)/python -m tests.pg_check "$(PG_URL)" || exit 1; \
+	  SAFETY_BOT_TEST_PG_URL="$(PG_URL)" $(BIN)/pytest -q -p no:cacheprovider; \
+	else \
+	  $(BIN)/pytest -q -p no:cacheprovider; \
+	fi
+
+lint: venv
+	$(BIN)/ruff check bot handlers scheduler storage tests bench
+	$(BIN)/ruff format --check bot handlers scheduler storage tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+bench: venv
+	$(BIN)/python -m bench.planner
+	$(BIN)/python -m bench.dates
+
+clean:
+	rm -rf $(VENV) demo-out var .pytest_cache .mypy_cache .ruff_cache

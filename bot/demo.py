@@ -1,0 +1,161 @@
+"""``safety-bot demo``: a school day in seconds, against the local emulator, no token needed."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from sqlalchemy import func, select
+
+from bot.demo_scenes import scenes
+from bot.settings import Settings, settings_from_dict
+from bot.simulation import SimPerson, SimulatedSchool, Timeline, simulated_school
+from scheduler.clock import FakeClock
+from storage import people
+from storage.models import Attachment, AuditLog, Outbox, Submission, Task
+
+SPEC = Path(__file__).resolve().parents[2] / "shared" / "telegram-bot-api" / "api.json"
+STEP = dt.timedelta(minutes=10)
+STAFF = {"食堂员工": ("staff", "canteen"), "总务员工": ("staff", "general"),
+         "门卫": ("staff", "guard"), "保安甲": ("guard", None), "保安乙": ("guard", None),
+         "教师甲": ("teacher", None), "教师乙": ("teacher", None), "教师丙": ("teacher", None)}
+
+
+async def run_demo(settings: Settings, out: Path, speed: float | None) -> int:
+    console = Console(highlight=False)
+    demo_settings = _demo_settings(settings, out)
+    start = dt.datetime.combine(settings.demo.date, dt.time(7, 0), settings.school.tz)
+    clock = FakeClock(start)
+    spec = SPEC if SPEC.exists() else None
+    console.rule(f"[bold]safety-bot demo · {settings.school.name} · {settings.demo.date}")
+    console.print(f"Bot API emulator: {'validating against ' + str(spec) if spec else 'built-in checks only'}"
+                  "; Telegram's flood limits on; the clock jumps through the day.")
+    async with simulated_school(demo_settings, clock, spec_path=spec, flood=True) as school:
+        await populate(school, console)
+        view = LiveView(school, console, pause=_pause_for(speed))
+        await view.refresh()
+        school.timeline = Timeline(school, step=STEP, on_step=view.refresh)
+        chosen = scenes()
+        results = await school.timeline.run([scene(school, view.log) for _, scene in chosen])
+        await view.refresh()
+        await summary(school, console, [line for lines in results for line in lines], out)
+    return 0
+
+
+def _pause_for(speed: float | None) -> float:
+    # --speed N: N school seconds per real second; by default a 10-minute step takes 0.05 s.
+    return STEP.total_seconds() / speed if speed else 0.05
+
+
+def _demo_settings(settings: Settings, out: Path) -> Settings:
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    raw = settings.model_dump(mode="json", exclude={"base_dir"})
+    raw["storage"] = {**raw["storage"], "database_url": f"sqlite+aiosqlite:///{out.resolve() / 'demo.db'}",
+                      "media_dir": str(out.resolve() / "media"),
+                      "export_dir": str(out.resolve() / "exports")}
+    return settings_from_dict(raw, base_dir=settings.base_dir)
+
+
+async def populate(school: SimulatedSchool, console: Console) -> None:
+    """The school's people: the principal bootstraps, the rest join through invite links."""
+    admin = await school.admin("校长")
+    school.people["值班领导"] = await school.join("leader", None, "值班领导")
+    specs: list[tuple[str, str, str | None]] = []
+    for cls in school.settings.classes:
+        specs.append((f"班主任{cls.slug}", "head_teacher", cls.slug))
+        specs += [(f"家长{cls.slug}-{n}", "parent", cls.slug)
+                  for n in range(1, school.settings.demo.parents_per_class + 1)]
+    specs += [(name, role, unit) for name, (role, unit) in STAFF.items()]
+    await join_many(school, specs)
+    for cls in school.settings.classes:
+        await school.class_group(cls.slug, school.people[f"班主任{cls.slug}"])
+    console.print(f"[green]Joined:[/] {len(school.people)} people ({admin.name} bootstrapped with the "
+                  f"one-time code), {len(school.groups)} class groups bound with /bind")
+
+
+async def join_many(school: SimulatedSchool, specs: list[tuple[str, str, str | None]]) -> None:
+    """Many invites at once: links made by the service, each opened by its person."""
+    app = school.app
+    async with app.sessions.begin() as session:
+        tokens = []
+        for name, role, slug in specs:
+            unit = await people.find_unit(session, app.school_id, slug) if slug else None
+            token, _ = await people.create_invite(session, app.school_id, role,
+                                                  unit.id if unit else None, None, app.now(),
+                                                  dt.timedelta(hours=1), 1)
+            tokens.append((name, token))
+    for name, token in tokens:
+        person = school.user(name)
+        school.world.user_send_text(person.user_id, f"/start {token}")
+    await school.settle(timeout_s=120)
+    async with app.sessions() as session:
+        for name, _ in tokens:
+            found = await people.person_by_tg(session, app.school_id, school.people[name].user_id)
+            school.people[name].person_id = found.id if found else None
+
+
+class LiveView:
+    """Prints, after each step of the clock, what the bot sent since the last step."""
+
+    def __init__(self, school: SimulatedSchool, console: Console, pause: float) -> None:
+        self.school = school
+        self.console = console
+        self.pause = pause
+        self.seen: dict[int, int] = {}
+        self.names = {p.user_id: n for n, p in school.people.items()}
+        self.names |= {chat: f"{slug} 班级群" for slug, chat in school.groups.items()}
+        self.pending_logs: list[str] = []
+
+    def log(self, line: str) -> None:
+        self.pending_logs.append(line)
+
+    async def refresh(self) -> None:
+        now = self.school.clock.now().astimezone(self.school.settings.school.tz).strftime("%H:%M")
+        for line in self.pending_logs:
+            self.console.print(f"[dim]{now}[/] [cyan]← {line}[/]")
+        self.pending_logs.clear()
+        bot_id = self.school.world.bot().id
+        new: list[tuple[str, str]] = []
+        for chat in self.school.world.chats():
+            mine = chat.messages_of_bot(bot_id)
+            before = self.seen.get(chat.id, 0)
+            self.seen[chat.id] = len(mine)
+            for message in mine[before:]:
+                text = (message.data.get("text") or message.data.get("caption") or "[file]")
+                new.append((self.names.get(chat.id, str(chat.id)), text.splitlines()[0][:70]))
+        for who, first_line in new[:12]:
+            self.console.print(f"[dim]{now}[/] [yellow]→ {who}:[/] {first_line}")
+        if len(new) > 12:
+            self.console.print(f"[dim]{now}[/] [yellow]→ … and {len(new) - 12} more messages[/]")
+        await asyncio.sleep(self.pause)
+
+
+async def summary(school: SimulatedSchool, console: Console, lines: list[str], out: Path) -> None:
+    async with school.app.sessions() as session:
+        status = dict((await session.execute(
+            select(Task.status, func.count(Task.id)).group_by(Task.status))).all())
+        sent = await session.scalar(select(func.count(Outbox.id)).where(Outbox.status == "sent"))
+        submissions = await session.scalar(select(func.count(Submission.id)))
+        photos = await session.scalar(select(func.count(Attachment.id)))
+        audits = await session.scalar(select(func.count(AuditLog.id)))
+    stats: Any = school.world.stats
+    console.rule("[bold]Summary")
+    for line in lines:
+        console.print(f"• {line}")
+    console.print(f"• tasks by status: {status}")
+    console.print(f"• messages sent through the outbox: {sent}; 429 answers: "
+                  f"{getattr(stats, 'http_429', getattr(stats, 'too_many_requests', 0))}")
+    console.print(f"• submissions kept: {submissions} ({photos} photos); audit log entries: {audits}")
+    console.print(f"• files written under {out}/: demo.db (the record), media/ (photos by sha256)"
+                  + (", exports/" if (out / "exports").exists() else ""))
+    for path in sorted(p for p in out.rglob("*") if p.is_file() and p.suffix in (".xlsx", ".docx")):
+        console.print(f"  - {path}")
+
+
+__all__ = ["SimPerson", "run_demo"]

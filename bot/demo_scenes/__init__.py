@@ -1,0 +1,28 @@
+"""Demo scenes, one per routine: ``async def scene(school, log) -> list[str]`` (summary lines).
+
+``SCENE_MODULES`` gives the order; every scene runs on the same simulated day, interleaved
+by the demo's timeline.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+SCENE_MODULES = ("education", "zero_report", "duty", "notices")
+
+Scene = Callable[[Any, Callable[[str], None]], Awaitable[list[str]]]
+
+
+def scenes() -> list[tuple[str, Scene]]:
+    found = []
+    for name in SCENE_MODULES:
+        try:
+            module = importlib.import_module(f"bot.demo_scenes.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"bot.demo_scenes.{name}":
+                raise
+            continue
+        found.append((name, module.scene))
+    return found

@@ -1,0 +1,98 @@
+"""Where aiogram keeps conversation state: the bot's own database by default, Redis for a
+district running several bot processes.
+
+A conversation (the 有情况 incident report, for one) must survive a restart, which aiogram's
+MemoryStorage does not. ``DatabaseStorage`` keeps one row per chat and user in ``fsm_state``
+(storage/fsm.py). aiogram reads the state of every update before any handler runs, so with
+one process (SQLite) the rows are also cached in memory, written through: the database stays
+the truth a restarted process starts from, and a busy bot does not read it on every update.
+Several processes must not cache (another process may have moved the conversation on): on
+PostgreSQL the cache is off, and ``FSM_REDIS_URL`` selects aiogram's RedisStorage instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+
+from scheduler.clock import Clock
+from storage import fsm
+from storage.db import SessionFactory
+
+REDIS_URL_ENV = "FSM_REDIS_URL"
+
+
+class DatabaseStorage(BaseStorage):
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        *,
+        cache: bool = True,
+        key_builder: KeyBuilder | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.key_builder = key_builder or DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        self._cache: dict[str, tuple[str | None, dict[str, Any]]] | None = {} if cache else None
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        name = state.state if isinstance(state, State) else state
+        _, data = await self._load(key)
+        await self._save(key, name, data)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        state, _ = await self._load(key)
+        return state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        state, _ = await self._load(key)
+        await self._save(key, state, dict(data))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        _, data = await self._load(key)
+        return dict(data)  # a copy: callers mutate what they get
+
+    async def close(self) -> None:
+        if self._cache is not None:
+            self._cache.clear()
+
+    async def _load(self, key: StorageKey) -> tuple[str | None, dict[str, Any]]:
+        text_key = self.key_builder.build(key)
+        if self._cache is not None and text_key in self._cache:
+            return self._cache[text_key]
+        async with self.sessions() as session:
+            loaded = await fsm.load(session, text_key)
+        if self._cache is not None:
+            self._cache[text_key] = loaded
+        return loaded
+
+    async def _save(self, key: StorageKey, state: str | None, data: dict[str, Any]) -> None:
+        text_key = self.key_builder.build(key)
+        async with self.sessions.begin() as session:
+            await fsm.save(session, text_key, state, data, self.clock.now())
+        if self._cache is not None:
+            self._cache[text_key] = (state, dict(data))
+
+
+def make_fsm_storage(
+    sessions: SessionFactory,
+    clock: Clock,
+    *,
+    single_process: bool,
+    redis_url: str | None = None,
+) -> BaseStorage:
+    """RedisStorage when a Redis URL is given (or FSM_REDIS_URL is set), else the database,
+    cached in memory only when one process owns it (SQLite)."""
+    redis_url = redis_url if redis_url is not None else os.environ.get(REDIS_URL_ENV, "")
+    if redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(
+            redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        )
+    return DatabaseStorage(sessions, clock, cache=single_process)

@@ -1,0 +1,62 @@
+"""Conversation state (which question a person is answering, and what they said so far),
+kept in the database so that a restart resumes a conversation where it was.
+
+The key is opaque here: the bot builds it from the chat and the user (bot/fsm_storage.py).
+A row with no state and no data is deleted rather than kept empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import String, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base
+
+
+class FsmState(Base):
+    __tablename__ = "fsm_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime]
+
+
+async def load(session: AsyncSession, key: str) -> tuple[str | None, dict[str, Any]]:
+    row = await session.get(FsmState, key)
+    if row is None:
+        return None, {}
+    return row.state, dict(row.data or {})
+
+
+async def save(
+    session: AsyncSession,
+    key: str,
+    state: str | None,
+    data: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    """Write both parts at once (an upsert), or delete the row when both are empty."""
+    if state is None and not data:
+        await session.execute(delete(FsmState).where(FsmState.key == key))
+        return
+    values = {"key": key, "state": state, "data": data, "updated_at": now}
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(FsmState).values(values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[FsmState.key],
+            set_={"state": state, "data": data, "updated_at": now},
+        )
+    )
+
+
+async def load_all(session: AsyncSession) -> dict[str, tuple[str | None, dict[str, Any]]]:
+    rows = await session.scalars(select(FsmState))
+    return {row.key: (row.state, dict(row.data or {})) for row in rows}

@@ -1,0 +1,370 @@
+"""Notices to parents (致家长的一封信) and who confirmed them: tables and queries.
+
+A notice is written as a draft, then confirmed: at that moment its audience is frozen into one
+``notice_recipient`` row per person (reachable or not), and one outbox row per reachable person
+carries the message. The recipient row is the record of the 已阅知晓 press (who and when).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models import Base, Chat, Outbox, Person, Role, Unit
+
+# draft → sending (outbox filled) → sent (outbox drained) → closed (deadline passed, reports out);
+# a draft can be cancelled. Nothing reaches a parent before "sending".
+DRAFT, SENDING, SENT, CLOSED, CANCELLED = "draft", "sending", "sent", "closed", "cancelled"
+LIVE = (SENDING, SENT)
+
+AudienceKind = Literal["school", "grades", "classes", "staff"]
+STAFF_ROLES = ("admin", "duty_leader", "teacher", "head_teacher", "guard", "staff")
+
+
+class Notice(Base):
+    __tablename__ = "notice"
+    __table_args__ = (Index("ix_notice_school_status", "school_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
+    text: Mapped[str] = mapped_column(Text, default="")
+    # "" | photo | document; the file is kept in the media store and re-sent by file_id.
+    attachment_kind: Mapped[str] = mapped_column(String(16), default="")
+    file_id: Mapped[str] = mapped_column(String(200), default="")
+    media_path: Mapped[str] = mapped_column(String(300), default="")
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    post_to_groups: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadline_at: Mapped[dt.datetime | None]
+    remind_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    confirmed_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+    reminded_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+    # The author's "sent / total" line, edited in place while the broadcast drains.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_shown: Mapped[int] = mapped_column(Integer, default=-1)
+
+
+class NoticeRecipient(Base):
+    __tablename__ = "notice_recipient"
+    __table_args__ = (
+        UniqueConstraint("notice_id", "person_id"),
+        Index("ix_notice_recipient_unit", "notice_id", "unit_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    # None: the person never started the bot; no outbox row then.
+    tg_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    outbox_key: Mapped[str | None] = mapped_column(String(160))
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    confirmed_at: Mapped[dt.datetime | None]
+    confirm_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    confirm_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --- the audience ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Audience:
+    kind: AudienceKind
+    grades: tuple[int, ...] = ()
+    unit_ids: tuple[int, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "grades": list(self.grades), "unit_ids": list(self.unit_ids)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Audience | None:
+        if not data.get("kind"):
+            return None
+        return cls(
+            data["kind"], tuple(data.get("grades", ())), tuple(data.get("unit_ids", ()))
+        )
+
+
+@dataclass(frozen=True)
+class Member:
+    """One person of an audience, with how to reach them privately (if at all)."""
+
+    person_id: int
+    name: str
+    language: str | None
+    unit_id: int | None
+    tg_chat_id: int | None
+    reachable: bool
+
+
+async def audience_classes(
+    session: AsyncSession, school_id: int, audience: Audience
+) -> list[Unit]:
+    """The active classes an audience of parents covers (none for staff)."""
+    if audience.kind == "staff":
+        return []
+    query = select(Unit).where(
+        Unit.school_id == school_id, Unit.kind == "class", Unit.active.is_(True)
+    )
+    if audience.kind == "grades":
+        query = query.where(Unit.grade.in_(audience.grades))
+    elif audience.kind == "classes":
+        query = query.where(Unit.id.in_(audience.unit_ids))
+    return list((await session.scalars(query.order_by(Unit.grade, Unit.slug))).all())
+
+
+async def audience_members(
+    session: AsyncSession, school_id: int, audience: Audience
+) -> list[Member]:
+    """Everyone the audience reaches, once each, ordered by class then by when they joined.
+
+    A parent of two classes counts once, under the first class.
+    """
+    query = (
+        select(
+            Person.id,
+            Person.display_name,
+            Person.language,
+            Person.unreachable,
+            Role.unit_id,
+            Chat.tg_chat_id,
+            Chat.unreachable,
+        )
+        .join(Role, Role.person_id == Person.id)
+        .outerjoin(Unit, Unit.id == Role.unit_id)
+        .outerjoin(Chat, (Chat.person_id == Person.id) & (Chat.kind == "private"))
+        .where(Person.school_id == school_id)
+    )
+    if audience.kind == "staff":
+        query = query.where(Role.role.in_(STAFF_ROLES))
+    else:
+        units = [u.id for u in await audience_classes(session, school_id, audience)]
+        query = query.where(Role.role == "parent", Role.unit_id.in_(units))
+    query = query.order_by(Unit.grade.is_(None), Unit.grade, Unit.slug, Person.id)
+    members: dict[int, Member] = {}
+    for pid, name, language, person_unreachable, unit_id, chat_id, chat_unreachable in (
+        await session.execute(query)
+    ).all():
+        if pid in members:
+            continue
+        reachable = chat_id is not None and not chat_unreachable and not person_unreachable
+        members[pid] = Member(pid, name, language, unit_id, chat_id, reachable)
+    return list(members.values())
+
+
+# --- notices ---------------------------------------------------------------------------------
+
+
+async def create_draft(
+    session: AsyncSession, school_id: int, author_id: int, text: str, now: dt.datetime
+) -> Notice:
+    notice = Notice(
+        school_id=school_id,
+        author_id=author_id,
+        status=DRAFT,
+        text=text,
+        attachment_kind="",
+        file_id="",
+        media_path="",
+        filename="",
+        audience={},
+        post_to_groups=False,
+        created_at=now,
+        progress_shown=-1,
+    )
+    session.add(notice)
+    await session.flush()
+    return notice
+
+
+async def get(session: AsyncSession, school_id: int, notice_id: int) -> Notice | None:
+    notice = await session.get(Notice, notice_id)
+    return notice if notice is not None and notice.school_id == school_id else None
+
+
+async def with_status(
+    session: AsyncSession, school_id: int, statuses: Sequence[str]
+) -> list[Notice]:
+    rows = await session.scalars(
+        select(Notice)
+        .where(Notice.school_id == school_id, Notice.status.in_(statuses))
+        .order_by(Notice.id)
+    )
+    return list(rows.all())
+
+
+def delivery_key(notice_id: int, person_id: int) -> str:
+    return f"notice:{notice_id}:{person_id}"
+
+
+async def add_recipients(session: AsyncSession, notice_id: int, members: Iterable[Member]) -> int:
+    rows = [
+        {
+            "notice_id": notice_id,
+            "person_id": m.person_id,
+            "unit_id": m.unit_id,
+            "tg_chat_id": m.tg_chat_id,
+            "outbox_key": delivery_key(notice_id, m.person_id) if m.reachable else None,
+            "reachable": m.reachable,
+        }
+        for m in members
+    ]
+    for start in range(0, len(rows), 500):
+        await session.execute(NoticeRecipient.__table__.insert(), rows[start : start + 500])
+    return len(rows)
+
+
+async def recipient(
+    session: AsyncSession, notice_id: int, person_id: int
+) -> NoticeRecipient | None:
+    return await session.scalar(
+        select(NoticeRecipient).where(
+            NoticeRecipient.notice_id == notice_id, NoticeRecipient.person_id == person_id
+        )
+    )
+
+
+async def record_confirmation(
+    session: AsyncSession,
+    notice_id: int,
+    person_id: int,
+    now: dt.datetime,
+    chat_id: int | None,
+    message_id: int | None,
+) -> bool:
+    """True if this press is the first; a second press (or a second process) changes nothing."""
+    result = await session.execute(
+        update(NoticeRecipient)
+        .where(
+            NoticeRecipient.notice_id == notice_id,
+            NoticeRecipient.person_id == person_id,
+            NoticeRecipient.confirmed_at.is_(None),
+        )
+        .values(confirmed_at=now, confirm_chat_id=chat_id, confirm_message_id=message_id)
+    )
+    return (result.rowcount or 0) > 0  # type: ignore[attr-defined]
+
+
+# --- delivery and confirmation status --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecipientStatus:
+    person_id: int
+    name: str
+    language: str | None
+    unit_id: int | None
+    tg_chat_id: int | None
+    reachable: bool
+    delivery: str  # outbox status; "" when there was no chat to send to
+    confirmed_at: dt.datetime | None
+
+    @property
+    def unreachable(self) -> bool:
+        return not self.reachable or self.delivery in ("unreachable", "failed", "expired")
+
+
+async def recipient_statuses(
+    session: AsyncSession, school_id: int, notice_id: int
+) -> list[RecipientStatus]:
+    query = (
+        select(
+            NoticeRecipient.person_id,
+            Person.display_name,
+            Person.language,
+            NoticeRecipient.unit_id,
+            NoticeRecipient.tg_chat_id,
+            NoticeRecipient.reachable,
+            Outbox.status,
+            NoticeRecipient.confirmed_at,
+        )
+        .join(Person, Person.id == NoticeRecipient.person_id)
+        .outerjoin(
+            Outbox, (Outbox.school_id == school_id) & (Outbox.key == NoticeRecipient.outbox_key)
+        )
+        .where(NoticeRecipient.notice_id == notice_id)
+        .order_by(NoticeRecipient.id)
+    )
+    return [
+        RecipientStatus(pid, name, lang, unit_id, chat_id, reachable, status or "", confirmed)
+        for pid, name, lang, unit_id, chat_id, reachable, status, confirmed in (
+            await session.execute(query)
+        ).all()
+    ]
+
+
+@dataclass
+class DeliveryCounts:
+    """Outbox statuses of a notice's deliveries: sent, unreachable, pending … → count."""
+
+    by_status: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def waiting(self) -> int:
+        return self.by_status["pending"] + self.by_status["sending"]
+
+    @property
+    def done(self) -> int:
+        return self.total - self.waiting
+
+    @property
+    def sent(self) -> int:
+        return self.by_status["sent"]
+
+    @property
+    def failed(self) -> int:
+        return self.done - self.sent
+
+
+async def delivery_counts(session: AsyncSession, school_id: int, notice_id: int) -> DeliveryCounts:
+    query = (
+        select(Outbox.status, func.count())
+        .join(
+            NoticeRecipient,
+            (Outbox.school_id == school_id) & (Outbox.key == NoticeRecipient.outbox_key),
+        )
+        .where(NoticeRecipient.notice_id == notice_id)
+        .group_by(Outbox.status)
+    )
+    return DeliveryCounts(Counter({s: n for s, n in (await session.execute(query)).all()}))
+
+
+async def notices_for_people(
+    session: AsyncSession, notice_id: int, person_ids: Sequence[int]
+) -> set[int]:
+    """Which of these people are recipients of the notice."""
+    rows = await session.scalars(
+        select(NoticeRecipient.person_id).where(
+            NoticeRecipient.notice_id == notice_id, NoticeRecipient.person_id.in_(person_ids)
+        )
+    )
+    return set(rows.all())
