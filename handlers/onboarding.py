@@ -87,8 +87,9 @@ async def start_with_invite(message: Message, command: CommandObject, app: App, 
                 school=app.settings.school.name,
                 role=role_text,
             )
+            + "\n\n"
+            + help_text(result.person, lang)  # type: ignore[arg-type]
         )
-        await message.answer(help_text(result.person, lang))  # type: ignore[arg-type]
     elif result.outcome is people.Redeem.ALREADY:
         await message.answer(t(lang, "onb.already_joined"))
     else:

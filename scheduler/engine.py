@@ -89,6 +89,11 @@ class Engine:
                 report.escalated = await tasks.escalate_due(
                     session, self.ctx, self.routines, today, now, day_end, leaders
                 )
+                jobs_ctx = registry.TickContext(
+                    session, self.ctx, self.settings, calendar, today, now, day_end
+                )
+                for name, job in self.jobs:
+                    report.extra[name] = await job(jobs_ctx)
         if report.prompted or report.reminded or report.escalated or any(report.extra.values()):
             log.info("tick %s: %s", today, report)
             if callable(self.on_enqueued):

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    insert,
     select,
     update,
 )
@@ -105,9 +106,7 @@ class Audience:
     def from_json(cls, data: dict[str, Any]) -> Audience | None:
         if not data.get("kind"):
             return None
-        return cls(
-            data["kind"], tuple(data.get("grades", ())), tuple(data.get("unit_ids", ()))
-        )
+        return cls(data["kind"], tuple(data.get("grades", ())), tuple(data.get("unit_ids", ())))
 
 
 @dataclass(frozen=True)
@@ -122,9 +121,7 @@ class Member:
     reachable: bool
 
 
-async def audience_classes(
-    session: AsyncSession, school_id: int, audience: Audience
-) -> list[Unit]:
+async def audience_classes(session: AsyncSession, school_id: int, audience: Audience) -> list[Unit]:
     """The active classes an audience of parents covers (none for staff)."""
     if audience.kind == "staff":
         return []
@@ -235,7 +232,7 @@ async def add_recipients(session: AsyncSession, notice_id: int, members: Iterabl
         for m in members
     ]
     for start in range(0, len(rows), 500):
-        await session.execute(NoticeRecipient.__table__.insert(), rows[start : start + 500])
+        await session.execute(insert(NoticeRecipient), rows[start : start + 500])
     return len(rows)
 
 

@@ -82,9 +82,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("notice_recipient", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_notice_recipient_unit", ["notice_id", "unit_id"], unique=False
-        )
+        batch_op.create_index("ix_notice_recipient_unit", ["notice_id", "unit_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_notice_recipient_person_id"), ["person_id"], unique=False
         )
