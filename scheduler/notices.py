@@ -195,8 +195,18 @@ def cancel_draft(notice: Notice) -> None:
 # --- what parents see ------------------------------------------------------------------------
 
 
-def _local(moment: dt.datetime, tz: dt.tzinfo) -> str:
+def local_time(moment: dt.datetime, tz: dt.tzinfo) -> str:
     return moment.astimezone(tz).strftime("%m-%d %H:%M")
+
+
+def reminder_time(
+    deadline: dt.datetime, settings: NoticeSettings, now: dt.datetime
+) -> dt.datetime | None:
+    """When the one reminder goes out; None when there is none or it would come too soon."""
+    if not settings.reminder_hours_before_deadline:
+        return None
+    at = deadline - dt.timedelta(hours=settings.reminder_hours_before_deadline)
+    return at if at > now else None
 
 
 def notice_messages(
@@ -212,7 +222,7 @@ def notice_messages(
     header = say("notice.header", id=notice.id)
     footer = say(
         "notice.footer.group" if for_group else "notice.footer",
-        deadline=_local(notice.deadline_at, tz),
+        deadline=local_time(notice.deadline_at, tz),
     )
     body = f"{header}\n\n{notice.text}\n\n{footer}"
     buttons = (
@@ -248,7 +258,7 @@ def confirmed_buttons(
     notice_id: int, lang: str, confirmed_at: dt.datetime, tz: dt.tzinfo
 ) -> tuple[tuple[Button, ...], ...]:
     """The button after a press: it shows the press was recorded (pressing again is harmless)."""
-    text = t(lang, "notice.button.recorded", time=_local(confirmed_at, tz))
+    text = t(lang, "notice.button.recorded", time=local_time(confirmed_at, tz))
     return ((Button(text, confirm_callback(notice_id)),),)
 
 
@@ -321,9 +331,7 @@ async def confirm_and_enqueue(
     notice.confirmed_at = now
     notice.progress_chat_id, notice.progress_message_id = progress_chat_id, progress_message_id
     notice.progress_shown = -1
-    reminder = dt.timedelta(hours=settings.reminder_hours_before_deadline)
-    remind_at = notice.deadline_at - reminder
-    notice.remind_at = remind_at if reminder and remind_at > now else None
+    notice.remind_at = reminder_time(notice.deadline_at, settings, now)
     await outbox.enqueue(session, ctx.school_id, envelopes + groups, now)
     audit.record(
         session,
@@ -393,7 +401,7 @@ def progress_text(notice: Notice, counts: store.DeliveryCounts, lang: str, tz: d
         sent=counts.sent,
         total=counts.total,
         failed=counts.failed,
-        deadline=_local(notice.deadline_at, tz),
+        deadline=local_time(notice.deadline_at, tz),
     )
 
 
@@ -598,7 +606,7 @@ def format_report(report: NoticeReport, lang: str, tz: dt.tzinfo) -> list[str]:
         "notice.report.head",
         id=notice.id,
         title=title,
-        deadline=_local(notice.deadline_at, tz),
+        deadline=local_time(notice.deadline_at, tz),
         confirmed=report.confirmed,
         total=report.total,
         rate=round(100 * report.confirmed / report.total) if report.total else 0,
@@ -691,7 +699,7 @@ async def send_reminders(tc: TickContext) -> int:
                     "notice.reminder",
                     id=notice.id,
                     title=notice.text.strip().splitlines()[0][:40],
-                    deadline=_local(notice.deadline_at, ctx.tz),
+                    deadline=local_time(notice.deadline_at, ctx.tz),
                 ),
                 buttons=((Button(t(lang, "notice.button.read"), confirm_callback(notice.id)),),),
             )

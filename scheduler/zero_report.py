@@ -38,7 +38,11 @@ from storage.zero_report import Incident
 ROUTINE = "zero_report"
 ZERO, INCIDENT = "zero", "incident"
 ANSWERED = ("done", "late")
-SEVERITY_LABELS = {"general": "zero.sev.general", "serious": "zero.sev.serious", "urgent": "zero.sev.urgent"}
+SEVERITY_LABELS = {
+    "general": "zero.sev.general",
+    "serious": "zero.sev.serious",
+    "urgent": "zero.sev.urgent",
+}
 SEVERITY_WORDS = {
     "一般": "general",
     "较重": "serious",
@@ -344,21 +348,10 @@ async def start_incident(
     """A draft incident for the unit of ``task_id`` (a prompt's 有情况) or ``unit_id`` (/report
     on a day without a task). Allowed after a zero report: both are kept."""
     today = _today(now, ctx)
-    if task_id is not None:
-        found = await _task_with_unit(session, ctx, task_id)
-        if found is None:
-            return Started(Outcome.NOT_FOUND)
-        task, unit = found
-        refusal = _refusal(task, unit, person, today)
-        if refusal is not None:
-            return Started(refusal, unit.name)
-    else:
-        unit = await session.get(Unit, unit_id) if unit_id is not None else None
-        if unit is None or unit.school_id != ctx.school_id or not unit.active:
-            return Started(Outcome.NOT_FOUND)
-        if not may_report_for(person, unit):
-            return Started(Outcome.NOT_YOURS, unit.name)
-        task = await task_of_day(session, ctx.school_id, unit, today)
+    target = await _incident_target(session, ctx, person, today, task_id, unit_id)
+    if isinstance(target, Started):
+        return target
+    task, unit = target
     for old in await incidents.open_drafts_of(session, ctx.school_id, person.id):
         old.status = "cancelled"  # one conversation at a time: a new 有情况 replaces the old
     incident = await incidents.create_draft(
@@ -372,6 +365,30 @@ async def start_incident(
         tg_chat_id,
     )
     return Started(Outcome.DONE, unit.name, incident.id)
+
+
+async def _incident_target(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    today: dt.date,
+    task_id: int | None,
+    unit_id: int | None,
+) -> tuple[Task | None, Unit] | Started:
+    """The task and unit an incident is for, or the refusal."""
+    if task_id is not None:
+        found = await _task_with_unit(session, ctx, task_id)
+        if found is None:
+            return Started(Outcome.NOT_FOUND)
+        task, unit = found
+        refusal = _refusal(task, unit, person, today)
+        return Started(refusal, unit.name) if refusal is not None else (task, unit)
+    unit_found = await session.get(Unit, unit_id) if unit_id is not None else None
+    if unit_found is None or unit_found.school_id != ctx.school_id or not unit_found.active:
+        return Started(Outcome.NOT_FOUND)
+    if not may_report_for(person, unit_found):
+        return Started(Outcome.NOT_YOURS, unit_found.name)
+    return await task_of_day(session, ctx.school_id, unit_found, today), unit_found
 
 
 async def draft_of(
@@ -454,9 +471,7 @@ async def submit_incident(
     assert unit is not None
     task = await session.get(Task, incident.task_id) if incident.task_id else None
     if task is not None:
-        result = await tasks.complete(
-            session, task, person, now, _today(now, ctx), text=INCIDENT
-        )
+        result = await tasks.complete(session, task, person, now, _today(now, ctx), text=INCIDENT)
         if result.outcome in (tasks.Completion.DONE, tasks.Completion.LATE):
             task.payload = {**task.payload, "answer": INCIDENT}
             chat = submission.tg_chat_id if submission is not None else None
@@ -534,7 +549,9 @@ def incident_alert(
     )
     messages = [OutMessage(text)]
     for n, photo in enumerate(photos, start=1):
-        caption = t(lang, "zero.photo_caption", id=incident.id, unit=unit.name, n=n, total=len(photos))
+        caption = t(
+            lang, "zero.photo_caption", id=incident.id, unit=unit.name, n=n, total=len(photos)
+        )
         messages.append(OutMessage(caption, kind="photo", media_path=photo.path))
     return messages
 
@@ -625,8 +642,15 @@ async def _tell_reporter(
     await outbox.enqueue(
         session,
         ctx.school_id,
-        [Envelope(f"zero:handled:{incident.id}", chat.tg_chat_id, OutMessage(text), now,
-                  person_id=reporter.id)],
+        [
+            Envelope(
+                f"zero:handled:{incident.id}",
+                chat.tg_chat_id,
+                OutMessage(text),
+                now,
+                person_id=reporter.id,
+            )
+        ],
         now,
     )
 
@@ -719,6 +743,21 @@ async def day_report(session: AsyncSession, ctx: Context, day: dt.date) -> DayRe
     return DayReport(day, unit_rows, lines)
 
 
+async def incident_details(
+    session: AsyncSession, ctx: Context, incident_id: int
+) -> IncidentLine | None:
+    """One reported incident, for /incident <id>."""
+    incident = await incidents.get(session, ctx.school_id, incident_id)
+    if incident is None or incident.status not in incidents.REPORTED:
+        return None
+    unit = await session.get(Unit, incident.unit_id)
+    reporter = await session.get(Person, incident.reported_by)
+    if unit is None or reporter is None:
+        return None
+    count = len(await incidents.photos(session, incident))
+    return _incident_line(incident, unit, reporter, count)
+
+
 def _answer_of(task: Task) -> str:
     if task.status not in ANSWERED:
         return ""
@@ -750,7 +789,7 @@ async def _responsible_by_unit(session: AsyncSession, school_id: int) -> dict[in
     )
     found: dict[int, list[str]] = defaultdict(list)
     for unit_id, role, kind, name in rows.all():
-        if role in recipients.UNIT_RESPONSIBLE.get(kind, ()):
+        if unit_id is not None and role in recipients.UNIT_RESPONSIBLE.get(kind, ()):
             found[unit_id].append(name)
     return found
 
@@ -775,7 +814,7 @@ def format_grid(report: DayReport, lang: str, tz: dt.tzinfo, today: dt.date) -> 
     if report.incidents:
         lines.append("")
         lines.append(t(lang, "zero.incidents_header", count=len(report.incidents)))
-        lines.extend(_incident_text(line, lang, tz) for line in report.incidents)
+        lines.extend(incident_text(line, lang, tz) for line in report.incidents)
     return "\n".join(lines)
 
 
@@ -813,7 +852,7 @@ def _grid_line(row: UnitRow, lang: str, tz: dt.tzinfo, *, past: bool) -> str:
     return t(lang, key, unit=row.unit_name, people=_people_text(row.responsible, lang))
 
 
-def _incident_text(line: IncidentLine, lang: str, tz: dt.tzinfo) -> str:
+def incident_text(line: IncidentLine, lang: str, tz: dt.tzinfo) -> str:
     summary = line.text if len(line.text) <= 60 else line.text[:59] + "…"
     return t(
         lang,
@@ -834,7 +873,7 @@ def format_rollup(report: DayReport, lang: str, tz: dt.tzinfo) -> str:
     lines = [_counts_line(report, lang, "zero.rollup_header")]
     if report.incidents:
         lines.append(t(lang, "zero.incidents_header", count=len(report.incidents)))
-        lines.extend(_incident_text(line, lang, tz) for line in report.incidents)
+        lines.extend(incident_text(line, lang, tz) for line in report.incidents)
     missing = report.missing
     if missing:
         lines.append(t(lang, "zero.missing_header", count=len(missing)))
@@ -873,9 +912,7 @@ async def send_rollup(tc: TickContext) -> int:
     if not zero.enabled or tc.now < rollup_at:
         return 0
     prefix = f"zero:rollup:{tc.today.isoformat()}:"
-    if await outbox.pending_count(tc.session, tc.ctx.school_id, prefix) or await _sent_already(
-        tc.session, tc.ctx.school_id, prefix
-    ):
+    if await _queued_already(tc.session, tc.ctx.school_id, prefix):
         return 0
     report = await day_report(tc.session, tc.ctx, tc.today)
     if not report.rows and not report.incidents:
@@ -897,9 +934,11 @@ async def send_rollup(tc: TickContext) -> int:
     return await outbox.enqueue(tc.session, tc.ctx.school_id, envelopes, tc.now)
 
 
-async def _sent_already(session: AsyncSession, school_id: int, prefix: str) -> bool:
+async def _queued_already(session: AsyncSession, school_id: int, prefix: str) -> bool:
     found = await session.scalar(
-        select(Outbox.id).where(Outbox.school_id == school_id, Outbox.key.startswith(prefix)).limit(1)
+        select(Outbox.id)
+        .where(Outbox.school_id == school_id, Outbox.key.startswith(prefix))
+        .limit(1)
     )
     return found is not None
 

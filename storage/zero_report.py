@@ -185,4 +185,3 @@ async def count_by_status(session: AsyncSession, school_id: int) -> dict[str, in
         .group_by(Incident.status)
     )
     return {status: int(count) for status, count in rows.all()}
-

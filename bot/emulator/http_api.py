@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -71,12 +72,23 @@ async def read_params(request: web.Request) -> Params:
             form = await request.post()
             for key, value in form.items():
                 if isinstance(value, FileField):
-                    upload = UploadedFile(value.filename, value.content_type, value.file.read())
+                    filename = _decode_filename(value.filename)
+                    upload = UploadedFile(filename, value.content_type, value.file.read())
                     uploads[key] = upload
                     values[key] = upload
                 else:
                     values[key] = value
     return Params(values, uploads)
+
+
+def _decode_filename(filename: str) -> str:
+    # aiohttp's FormData percent-encodes non-ASCII file names by default (quote_fields=True).
+    if "%" not in filename:
+        return filename
+    try:
+        return unquote(filename, errors="strict")
+    except UnicodeDecodeError:
+        return filename
 
 
 def drop_connection(request: web.Request) -> web.Response:

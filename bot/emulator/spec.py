@@ -58,6 +58,8 @@ class TypeSpec:
     subtypes: tuple[str, ...]
     # (field, constant) for subtypes of a union, e.g. ("type", "photo") for InputMediaPhoto.
     discriminator: tuple[str, str] | None
+    # KeyboardButton: "For simple text buttons, String can be used instead of this object".
+    string_allowed: bool = False
 
 
 class _Mismatch(Exception):  # noqa: N818 - internal control flow, never escapes this module
@@ -124,6 +126,10 @@ class ApiSpec:
                 required=tuple(f.name for f in fields.values() if f.required),
                 subtypes=tuple(type_.get("subtypes", [])),
                 discriminator=_discriminator(raw_fields),
+                string_allowed=any(
+                    "String can be used instead of this object" in line
+                    for line in type_.get("description", [])
+                ),
             )
         return cls(str(raw.get("version", "")), methods, types)
 
@@ -190,6 +196,8 @@ class ApiSpec:
         type_spec = self.types.get(type_name)
         if type_spec is None:
             return value  # a type the spec does not describe: nothing to check
+        if type_spec.string_allowed and isinstance(value, str):
+            return value
         obj = self._parse_json(value, dict, type_name, depth)
         if type_spec.subtypes:
             return self._coerce_union(type_spec, obj, depth)
@@ -292,7 +300,7 @@ class ApiSpec:
         if type_name in _PRIMITIVES:
             return self._check_primitive(type_name, value, path)
         type_spec = self.types.get(type_name)
-        if type_spec is None:
+        if type_spec is None or (type_spec.string_allowed and isinstance(value, str)):
             return []
         if not isinstance(value, dict):
             return [f"{path}: expected {type_name} object, got {json_type_name(value)}"]

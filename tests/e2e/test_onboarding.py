@@ -85,12 +85,18 @@ async def test_the_token_never_reaches_the_logs(settings: Settings, clock: FakeC
     from bot.logs import setup_logging
     from bot.simulation import TOKEN
 
+    root = logging.getLogger()
+    level = root.level
     redact = setup_logging("DEBUG", secrets=[TOKEN])
     caplog.handler.addFilter(redact)
     caplog.set_level(logging.DEBUG)
-    async with running_school(settings, clock) as school:
-        admin = await school.admin()
-        await school.say(admin, "/help")
+    try:
+        async with running_school(settings, clock) as school:
+            admin = await school.admin()
+            await school.say(admin, "/help")
+    finally:
+        root.setLevel(level)
+        caplog.handler.removeFilter(redact)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert logged and TOKEN not in logged
     assert TOKEN.split(":")[1] not in logged

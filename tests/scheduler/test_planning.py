@@ -15,6 +15,9 @@ from scheduler.planning import (
 )
 from scheduler.rules.education import plan_education
 
+# These tests are about the planner and the 1530 rules; other routines have their own tests.
+EDUCATION = [plan_education]
+
 D = date
 NATIONAL_DAY_WEEK = (D(2025, 9, 28), D(2025, 10, 4))
 
@@ -56,15 +59,17 @@ def test_plan_day_merges_routines_in_time_order(
 
 def test_plan_range_is_plan_day_for_each_date(shipped: Settings, calendar: SchoolCalendar) -> None:
     start, end = NATIONAL_DAY_WEEK
-    events = plan_range(shipped, calendar, start, end)
-    by_day = [e for n in range(7) for e in plan_day(shipped, calendar, start + timedelta(n))]
+    events = plan_range(shipped, calendar, start, end, EDUCATION)
+    by_day = [
+        e for n in range(7) for e in plan_day(shipped, calendar, start + timedelta(n), EDUCATION)
+    ]
     assert events == by_day
     assert len(events) == 24 * 4  # Sun: daily + weekly, Mon: daily, Tue: holiday
-    assert plan_range(shipped, calendar, start, end) == events
+    assert plan_range(shipped, calendar, start, end, EDUCATION) == events
 
 
 def test_events_as_json_shape(shipped: Settings, calendar: SchoolCalendar) -> None:
-    rows = events_as_json(plan_day(shipped, calendar, D(2025, 9, 28)))
+    rows = events_as_json(plan_day(shipped, calendar, D(2025, 9, 28), EDUCATION))
     assert len(rows) == 48
     assert all(
         set(row) == {"date", "time", "routine", "kind", "theme", "target", "key"} for row in rows
@@ -84,7 +89,9 @@ def test_events_as_json_shape(shipped: Settings, calendar: SchoolCalendar) -> No
 
 def test_plan_text_for_the_national_day_week(shipped: Settings, calendar: SchoolCalendar) -> None:
     start, end = NATIONAL_DAY_WEEK
-    text = format_plan_text(plan_range(shipped, calendar, start, end), calendar, start, end)
+    text = format_plan_text(
+        plan_range(shipped, calendar, start, end, EDUCATION), calendar, start, end
+    )
     lines = text.splitlines()
     assert len(lines) == 1 + 7
     assert lines[0] == "吕墅小学（演示） 安全工作计划 2025-09-28～2025-10-04（共 96 项）"
@@ -100,7 +107,7 @@ def test_plan_text_for_the_national_day_week(shipped: Settings, calendar: School
 
 def test_plan_text_in_english(shipped: Settings, calendar: SchoolCalendar) -> None:
     start, end = D(2026, 4, 20), D(2026, 4, 26)
-    events = plan_range(shipped, calendar, start, end)
+    events = plan_range(shipped, calendar, start, end, EDUCATION)
     text = format_plan_text(events, calendar, start, end, lang="en")
     assert "safety plan 2026-04-20 – 2026-04-26 (120 tasks)" in text
     assert "2026-04-23 Thu  15:20–16:20 5-min before the weekend ×24 · theme: 防溺水" in text

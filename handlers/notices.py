@@ -1,0 +1,612 @@
+"""/notice: write a notice to parents step by step, send it on confirmation, see who confirmed;
+and the parents' 已阅知晓 button.
+
+Every step stores what the author sent in the draft at once (nothing is lost, a restart
+resumes), and nothing reaches a parent before the author presses 确认发送.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.dates import describe, examples
+from bot.i18n import t
+from bot.telegram_transport import TelegramTransport, keyboard
+from handlers.common import refuse_unless
+from handlers.media import MediaTooLarge, download_photo
+from scheduler import notices as service
+from scheduler.routine import Context
+from storage import notices as store
+from storage import people
+from storage.messages import OutMessage
+from storage.models import Person, Unit
+from storage.notices import Audience, Notice
+
+router = Router(name="notices")
+
+AUTHORS = ("admin", "head_teacher")
+SKIP_WORDS = {"跳过", "skip", "无", "没有", "不用", "no", "none"}
+NOT_A_COMMAND = F.text & ~F.text.startswith("/")
+
+
+class NoticeForm(StatesGroup):
+    text = State()
+    attachment = State()
+    audience = State()
+    deadline = State()
+    groups = State()
+    preview = State()
+
+
+def _ctx(app: App) -> Context:
+    return Context(app.school_id, app.settings.school.language, app.tz)
+
+
+def _buttons(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=text, callback_data=data) for text, data in pairs]
+        ]
+    )
+
+
+# --- /notice and /notice <id> ----------------------------------------------------------------
+
+
+@router.message(Command("notice"))
+async def notice_command(
+    message: Message,
+    command: CommandObject,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
+) -> None:
+    args = (command.args or "").strip().lstrip("#")
+    if args.isdigit():
+        await show_report(message, app, actor, lang, int(args[:9]))
+        return
+    if args:
+        await message.answer(t(lang, "notice.usage"))
+        return
+    if not await refuse_unless(message, actor, lang, *AUTHORS):
+        return
+    if message.chat.type != "private":
+        await message.answer(t(lang, "notice.private_only"))
+        return
+    await state.set_state(NoticeForm.text)
+    await state.set_data({})
+    await message.answer(t(lang, "notice.ask_text", limit=service.MAX_NOTICE_TEXT))
+
+
+async def show_report(
+    message: Message, app: App, actor: Person | None, lang: str, notice_id: int
+) -> None:
+    if not await refuse_unless(message, actor, lang, "admin", "head_teacher", "duty_leader"):
+        return
+    assert actor is not None
+    async with app.sessions() as session:
+        notice = await store.get(session, app.school_id, notice_id)
+        if notice is None:
+            await message.answer(t(lang, "notice.not_found", id=notice_id))
+            return
+        scope = service.report_scope(actor, notice)
+        if scope is False:
+            await message.answer(t(lang, "common.not_allowed"))
+            return
+        if notice.status in (store.DRAFT, store.CANCELLED):
+            await message.answer(t(lang, "notice.not_sent_yet", id=notice_id))
+            return
+        report = (await service.build_report(session, _ctx(app), notice)).only(
+            scope if isinstance(scope, set) else None
+        )
+    if isinstance(scope, set) and not report.classes:
+        await message.answer(t(lang, "common.not_allowed"))
+        return
+    for chunk in service.format_report(report, lang, app.tz):
+        await message.answer(chunk)
+
+
+# --- step 1: the text ------------------------------------------------------------------------
+
+
+@router.message(NoticeForm.text, NOT_A_COMMAND)
+async def got_text(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    if not await refuse_unless(message, actor, lang, *AUTHORS):
+        return
+    assert actor is not None and message.text is not None
+    text = message.text.strip()
+    if len(text) > service.MAX_NOTICE_TEXT:
+        await message.answer(
+            t(lang, "notice.text_too_long", length=len(text), limit=service.MAX_NOTICE_TEXT)
+        )
+        return
+    async with app.sessions.begin() as session:
+        notice = await service.start_draft(session, app.school_id, actor, text, app.now())
+        notice_id = notice.id
+    await state.update_data(draft=notice_id)
+    await state.set_state(NoticeForm.attachment)
+    await message.answer(
+        t(lang, "notice.ask_attachment"),
+        reply_markup=_buttons((t(lang, "notice.button.skip"), f"nd:{notice_id}:skip")),
+    )
+
+
+@router.message(NoticeForm.text, ~F.text.startswith("/"))
+async def text_needed(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "notice.text_needed"))
+
+
+# --- step 2: an optional photo or document ---------------------------------------------------
+
+
+@router.message(NoticeForm.attachment, F.photo)
+async def got_photo(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    draft_id = await _draft_id(state)
+    try:
+        photo = await download_photo(bot, app, message)
+    except MediaTooLarge as exc:
+        await message.answer(
+            t(lang, "notice.attachment_too_large", limit=exc.limit // (1024 * 1024))
+        )
+        return
+    assert photo is not None and actor is not None
+    stored, file_id, _, _ = photo
+    await _attach_and_continue(
+        message, app, actor, lang, state, draft_id, "photo", file_id, str(stored.path)
+    )
+
+
+@router.message(NoticeForm.attachment, F.document)
+async def got_document(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    document = message.document
+    assert document is not None and actor is not None
+    name = document.file_name or ""
+    mime = document.mime_type or ""
+    if mime not in service.DOCUMENT_TYPES and not name.lower().endswith((".pdf", ".docx")):
+        await message.answer(t(lang, "notice.attachment_wrong_type"))
+        return
+    try:
+        app.media.check_size(document.file_size)
+        buffer = io.BytesIO()
+        await bot.download(document, destination=buffer)
+        stored = app.media.save(buffer.getvalue(), mime or "application/octet-stream")
+    except MediaTooLarge as exc:
+        await message.answer(
+            t(lang, "notice.attachment_too_large", limit=exc.limit // (1024 * 1024))
+        )
+        return
+    draft_id = await _draft_id(state)
+    await _attach_and_continue(
+        message,
+        app,
+        actor,
+        lang,
+        state,
+        draft_id,
+        "document",
+        document.file_id,
+        str(stored.path),
+        name,
+    )
+
+
+@router.message(NoticeForm.attachment, F.text.lower().in_(SKIP_WORDS))
+async def skip_typed(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    assert actor is not None
+    await _ask_audience(message, app, actor, lang, state)
+
+
+@router.callback_query(F.data.regexp(r"^nd:\d+:skip$"))
+async def skip_pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    if not await _own_step(query, state, lang, NoticeForm.attachment):
+        return
+    assert actor is not None and isinstance(query.message, Message)
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await _ask_audience(query.message, app, actor, lang, state)
+
+
+@router.message(NoticeForm.attachment, ~F.text.startswith("/"))
+async def attachment_expected(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "notice.attachment_expected"))
+
+
+async def _attach_and_continue(
+    message: Message,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+    draft_id: int | None,
+    kind: str,
+    file_id: str,
+    path: str,
+    filename: str = "",
+) -> None:
+    async with app.sessions.begin() as session:
+        notice = await _draft(session, app, draft_id, actor)
+        if notice is None:
+            await state.clear()
+            await message.answer(t(lang, "notice.draft_gone"))
+            return
+        service.attach(notice, kind, file_id, path, filename)
+    await message.answer(t(lang, "notice.attachment_kept"))
+    await _ask_audience(message, app, actor, lang, state)
+
+
+# --- step 3: the audience --------------------------------------------------------------------
+
+
+async def _ask_audience(
+    message: Message, app: App, actor: Person, lang: str, state: FSMContext
+) -> None:
+    await state.set_state(NoticeForm.audience)
+    if people.has_role(actor, "admin"):
+        draft_id = await _draft_id(state)
+        await message.answer(
+            t(lang, "notice.ask_audience"),
+            reply_markup=_buttons(
+                (t(lang, "notice.button.school"), f"nd:{draft_id}:aud:school"),
+                (t(lang, "notice.button.staff"), f"nd:{draft_id}:aud:staff"),
+            ),
+        )
+        return
+    own = sorted(people.unit_ids_with_role(actor, "head_teacher"))
+    if len(own) == 1:  # a head teacher writes to their own class: nothing to choose
+        await _choose_audience(
+            message, app, actor, lang, state, Audience("classes", unit_ids=(own[0],))
+        )
+        return
+    async with app.sessions() as session:
+        names = [u.name for u in await _units(session, own)]
+    await message.answer(
+        t(lang, "notice.ask_audience")
+        + "\n"
+        + t(lang, "notice.audience.own_class", classes="、".join(names))
+    )
+
+
+@router.message(NoticeForm.audience, NOT_A_COMMAND)
+async def audience_typed(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    assert actor is not None and message.text is not None
+    async with app.sessions() as session:
+        classes = await people.units(session, app.school_id, "class")
+    parsed = service.parse_audience(message.text, classes)
+    if parsed.audience is None:
+        await message.answer(t(lang, "notice.audience.unknown", text=parsed.unknown))
+        return
+    await _choose_audience(message, app, actor, lang, state, parsed.audience)
+
+
+@router.callback_query(F.data.regexp(r"^nd:\d+:aud:(school|staff)$"))
+async def audience_pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    if not await _own_step(query, state, lang, NoticeForm.audience):
+        return
+    assert actor is not None and isinstance(query.message, Message)
+    kind = (query.data or "").rsplit(":", 1)[1]
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await _choose_audience(
+        query.message, app, actor, lang, state, Audience("school" if kind == "school" else "staff")
+    )
+
+
+async def _choose_audience(
+    message: Message, app: App, actor: Person, lang: str, state: FSMContext, audience: Audience
+) -> None:
+    if not service.may_address(actor, audience):
+        async with app.sessions() as session:
+            own = await _units(session, sorted(people.unit_ids_with_role(actor, "head_teacher")))
+        await message.answer(
+            t(lang, "notice.audience.not_allowed", classes="、".join(u.name for u in own) or "-")
+        )
+        return
+    async with app.sessions.begin() as session:
+        notice = await _draft(session, app, await _draft_id(state), actor)
+        if notice is None:
+            await state.clear()
+            await message.answer(t(lang, "notice.draft_gone"))
+            return
+        notice.audience = audience.to_json()
+        summary = await service.summarize_audience(session, app.school_id, audience)
+    described = service.describe_audience(audience, summary, lang)
+    if audience.kind == "classes" and not people.has_role(actor, "admin"):
+        await message.answer(
+            t(lang, "notice.audience.own_class", classes="、".join(summary.classes))
+        )
+    await state.set_state(NoticeForm.deadline)
+    await message.answer(t(lang, "notice.ask_deadline", audience=described, total=summary.total))
+
+
+# --- step 4: the deadline --------------------------------------------------------------------
+
+
+@router.message(NoticeForm.deadline, NOT_A_COMMAND)
+async def deadline_typed(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    assert actor is not None and message.text is not None
+    settings = app.settings.notices
+    deadline = service.deadline_from_text(message.text, app.now(), app.settings.school.tz, settings)
+    if isinstance(deadline, service.DeadlineProblem):
+        if deadline.failure is not None:
+            await message.answer(describe(deadline.failure, lang) + "\n\n" + examples(lang))
+        else:
+            await message.answer(t(lang, deadline.key, days=settings.max_deadline_days))
+        return
+    async with app.sessions.begin() as session:
+        notice = await _draft(session, app, await _draft_id(state), actor)
+        if notice is None:
+            await state.clear()
+            await message.answer(t(lang, "notice.draft_gone"))
+            return
+        notice.deadline_at = deadline
+        staff = notice.audience.get("kind") == "staff"
+        draft_id = notice.id
+    if staff:
+        await _preview(message, app, actor, lang, state)
+        return
+    await state.set_state(NoticeForm.groups)
+    await message.answer(
+        t(lang, "notice.ask_groups"),
+        reply_markup=_buttons(
+            (t(lang, "notice.button.groups_yes"), f"nd:{draft_id}:grp:1"),
+            (t(lang, "notice.button.groups_no"), f"nd:{draft_id}:grp:0"),
+        ),
+    )
+
+
+# --- step 5: the class groups too? -----------------------------------------------------------
+
+
+@router.callback_query(F.data.regexp(r"^nd:\d+:grp:[01]$"))
+async def groups_pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    if not await _own_step(query, state, lang, NoticeForm.groups):
+        return
+    assert actor is not None and isinstance(query.message, Message)
+    async with app.sessions.begin() as session:
+        notice = await _draft(session, app, await _draft_id(state), actor)
+        if notice is None:
+            await state.clear()
+            await query.answer(t(lang, "notice.draft_gone"), show_alert=True)
+            return
+        notice.post_to_groups = (query.data or "").endswith(":1")
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await _preview(query.message, app, actor, lang, state)
+
+
+@router.message(NoticeForm.groups, ~F.text.startswith("/"))
+async def groups_expected(message: Message, lang: str, state: FSMContext) -> None:
+    draft_id = await _draft_id(state)
+    await message.answer(
+        t(lang, "notice.ask_groups"),
+        reply_markup=_buttons(
+            (t(lang, "notice.button.groups_yes"), f"nd:{draft_id}:grp:1"),
+            (t(lang, "notice.button.groups_no"), f"nd:{draft_id}:grp:0"),
+        ),
+    )
+
+
+# --- step 6: preview and confirm -------------------------------------------------------------
+
+
+async def _preview(message: Message, app: App, actor: Person, lang: str, state: FSMContext) -> None:
+    async with app.sessions() as session:
+        notice = await _draft(session, app, await _draft_id(state), actor)
+        if notice is None:
+            await state.clear()
+            await message.answer(t(lang, "notice.draft_gone"))
+            return
+        audience = Audience.from_json(notice.audience)
+        assert audience is not None and notice.deadline_at is not None
+        summary = await service.summarize_audience(session, app.school_id, audience)
+    await state.set_state(NoticeForm.preview)
+    await message.answer(t(lang, "notice.preview_intro"))
+    transport = TelegramTransport(message.bot) if message.bot else None
+    for shown in service.notice_messages(notice, lang, app.tz, button=False):
+        if transport is not None:
+            await transport.deliver(message.chat.id, shown)
+    reminder_at = service.reminder_time(notice.deadline_at, app.settings.notices, app.now())
+    reminder = (
+        t(lang, "notice.preview.reminder", time=service.local_time(reminder_at, app.tz))
+        if reminder_at is not None
+        else t(lang, "notice.preview.no_reminder")
+    )
+    groups = "notice.preview.groups_yes" if notice.post_to_groups else "notice.preview.groups_no"
+    await message.answer(
+        t(
+            lang,
+            "notice.preview",
+            audience=service.describe_audience(audience, summary, lang),
+            total=summary.total,
+            reachable=summary.reachable,
+            unreachable=summary.unreachable,
+            deadline=service.local_time(notice.deadline_at, app.tz),
+            reminder=reminder,
+            groups=t(lang, groups),
+        ),
+        reply_markup=_buttons(
+            (t(lang, "notice.button.send"), f"nd:{notice.id}:send"),
+            (t(lang, "notice.button.cancel"), f"nd:{notice.id}:cancel"),
+        ),
+    )
+
+
+@router.callback_query(F.data.regexp(r"^nd:\d+:send$"))
+async def send_pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    if not await _own_step(query, state, lang, NoticeForm.preview):
+        return
+    assert actor is not None and isinstance(query.message, Message)
+    ctx = _ctx(app)
+    async with app.sessions.begin() as session:
+        notice = await _draft(session, app, await _draft_id(state), actor)
+        if notice is None:
+            await state.clear()
+            await query.answer(t(lang, "notice.draft_gone"), show_alert=True)
+            return
+        author = await session.get(Person, actor.id)
+        assert author is not None
+        # The preview's summary message becomes the "sent / total" line, edited in place.
+        result = await service.confirm_and_enqueue(
+            session,
+            ctx,
+            app.settings.notices,
+            notice,
+            author,
+            app.now(),
+            progress_chat_id=query.message.chat.id,
+            progress_message_id=query.message.message_id,
+        )
+        notice_id = notice.id
+    await state.clear()
+    match result.outcome:
+        case service.SendOutcome.QUEUED:
+            app.wake_sender()
+            _follow(app, ctx, notice_id)
+            await query.answer(t(lang, "notice.sending"))
+        case service.SendOutcome.DEADLINE_PASSED:
+            await query.answer(t(lang, "notice.deadline_passed"), show_alert=True)
+        case service.SendOutcome.NOT_ALLOWED:
+            await query.answer(t(lang, "common.not_allowed"), show_alert=True)
+        case _:
+            await query.answer(t(lang, "notice.incomplete"), show_alert=True)
+
+
+@router.callback_query(F.data.regexp(r"^nd:\d+:cancel$"))
+async def cancel_pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    if not await _own_step(query, state, lang, NoticeForm.preview):
+        return
+    assert actor is not None and isinstance(query.message, Message)
+    async with app.sessions.begin() as session:
+        notice = await _draft(session, app, await _draft_id(state), actor)
+        if notice is not None:
+            service.cancel_draft(notice)
+    await state.clear()
+    await query.answer()
+    await query.message.edit_text(t(lang, "notice.cancelled"), reply_markup=None)
+
+
+def _follow(app: App, ctx: Context, notice_id: int) -> None:
+    """Edit the progress line every few seconds while the broadcast drains."""
+    followers: set[asyncio.Task[None]] = app.extras.setdefault("notice_followers", set())
+    task = asyncio.create_task(
+        service.follow_broadcast(
+            app.sessions,
+            app.clock,
+            ctx,
+            notice_id,
+            app.wake_sender,
+            app.settings.notices.progress_every_s,
+        ),
+        name=f"notice-{notice_id}-progress",
+    )
+    followers.add(task)  # a task nobody references may be garbage-collected mid-way
+    task.add_done_callback(followers.discard)
+
+
+# --- the parents' 已阅知晓 button -------------------------------------------------------------
+
+
+@router.callback_query(F.data.regexp(r"^n:\d+:ok$"))
+async def read_pressed(query: CallbackQuery, app: App, actor: Person | None, lang: str) -> None:
+    if actor is None:
+        await query.answer(t(lang, "common.unknown_user"), show_alert=True)
+        return
+    notice_id = int((query.data or "").split(":")[1])
+    message = query.message if isinstance(query.message, Message) else None
+    async with app.sessions.begin() as session:
+        result = await service.record_press(
+            session,
+            app.school_id,
+            notice_id,
+            actor,
+            app.now(),
+            tg_chat_id=message.chat.id if message else None,
+            tg_message_id=message.message_id if message else None,
+        )
+    match result.outcome:
+        case service.Press.RECORDED | service.Press.ALREADY:
+            assert result.confirmed_at is not None
+            shown = result.confirmed_at.astimezone(app.tz).strftime("%m-%d %H:%M")
+            if result.outcome is service.Press.RECORDED:
+                await query.answer(t(lang, "notice.press.recorded"))
+            else:
+                await query.answer(t(lang, "notice.press.already", time=shown), show_alert=True)
+            if message is not None:
+                buttons = service.confirmed_buttons(notice_id, lang, result.confirmed_at, app.tz)
+                # A second press finds the button already changed: "not modified" is fine.
+                with contextlib.suppress(TelegramBadRequest):
+                    await message.edit_reply_markup(
+                        reply_markup=keyboard(OutMessage("", buttons=buttons))
+                    )
+        case service.Press.NOT_RECIPIENT:
+            await query.answer(t(lang, "notice.press.not_recipient"), show_alert=True)
+        case _:
+            await query.answer(t(lang, "notice.press.unknown"), show_alert=True)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+async def _draft_id(state: FSMContext) -> int | None:
+    value = (await state.get_data()).get("draft")
+    return int(value) if isinstance(value, int) else None
+
+
+async def _draft(
+    session: AsyncSession, app: App, draft_id: int | None, actor: Person
+) -> Notice | None:
+    if draft_id is None:
+        return None
+    return await service.own_draft(session, app.school_id, draft_id, actor)
+
+
+async def _own_step(query: CallbackQuery, state: FSMContext, lang: str, step: State) -> bool:
+    """A draft's button works only in its author's conversation, at that step."""
+    wanted = int((query.data or "").split(":")[1])
+    if await state.get_state() != step.state or await _draft_id(state) != wanted:
+        await query.answer(t(lang, "notice.draft_gone"), show_alert=True)
+        return False
+    return True
+
+
+async def _units(session: AsyncSession, unit_ids: list[int]) -> list[Unit]:
+    return [u for u in [await session.get(Unit, uid) for uid in unit_ids] if u is not None]

@@ -1,0 +1,525 @@
+"""The daily report: 零报告 / 有情况 buttons, the incident conversation, /report, /incident, /zero.
+
+The conversation (what happened → where → how serious → photos → confirm) is an aiogram FSM
+whose state lives in the database (bot/fsm_storage.py), and every answer is saved in the
+draft incident at once, so a restart resumes it at the same step. Each step's handlers only
+act in that step's state: outside the conversation, photos go on to education's handler.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.dates import ParseFailure, describe, examples, parse_day
+from bot.i18n import t
+from handlers.common import LEADERS, refuse_unless
+from handlers.media import MediaTooLarge, download_photo
+from scheduler import zero_report as zr
+from scheduler.routine import Context
+from storage import zero_report as incidents
+from storage.messages import Button
+from storage.models import Person, Unit
+
+router = Router(name="zero_report")
+
+
+class IncidentReport(StatesGroup):
+    text = State()
+    place = State()
+    severity = State()
+    photos = State()
+    confirm = State()
+
+
+# Commands keep working in the middle of the conversation (/cancel, /zero, /help …).
+NOT_COMMAND = ~F.text.startswith("/")
+# An album arrives as several messages: it gets one answer. Per process, bounded.
+_ALBUMS_ANSWERED: OrderedDict[str, None] = OrderedDict()
+_ALBUMS_KEPT = 1000
+
+
+def _ctx(app: App) -> Context:
+    if app.ticker is not None:
+        return app.ticker.ctx
+    return Context(app.school_id, app.settings.school.language, app.tz)
+
+
+def _markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in rows
+        ]
+    )
+
+
+def _severity_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup:
+    return _markup(
+        (
+            tuple(
+                Button(t(lang, key), zr.severity_callback(incident_id, severity))
+                for severity, key in zr.SEVERITY_LABELS.items()
+            ),
+        )
+    )
+
+
+def _photos_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup:
+    return _markup(
+        ((Button(t(lang, "zero.button.photos_done"), zr.photos_done_callback(incident_id)),),)
+    )
+
+
+def _confirm_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup:
+    return _markup(
+        (
+            (
+                Button(t(lang, "zero.button.send"), zr.confirm_callback(incident_id, "send")),
+                Button(t(lang, "zero.button.drop"), zr.confirm_callback(incident_id, "drop")),
+            ),
+        )
+    )
+
+
+def _refusal_text(answer: zr.Answer | zr.Started, lang: str) -> str:
+    if answer.outcome is zr.Outcome.NOT_YOURS:
+        return t(lang, "zero.not_yours", unit=answer.unit_name)
+    return t(lang, "zero.expired")
+
+
+# -- the prompt's buttons ---------------------------------------------------------------------
+
+
+@router.callback_query(F.data.regexp(r"^z:\d+:zero$"))
+async def answer_zero(query: CallbackQuery, app: App, actor: Person | None, lang: str) -> None:
+    if actor is None:
+        await query.answer(t(lang, "common.unknown_user"), show_alert=True)
+        return
+    task_id = int((query.data or "").split(":")[1])
+    message = query.message if isinstance(query.message, Message) else None
+    async with app.sessions.begin() as session:
+        answer = await zr.record_zero(
+            session,
+            _ctx(app),
+            task_id,
+            actor,
+            app.now(),
+            tg_chat_id=message.chat.id if message else None,
+            tg_message_id=message.message_id if message else None,
+        )
+    match answer.outcome:
+        case zr.Outcome.DONE | zr.Outcome.LATE:
+            key = "zero.done" if answer.outcome is zr.Outcome.DONE else "zero.done_late"
+            text = t(lang, key, unit=answer.unit_name, who=actor.display_name, time=_now(app))
+            await query.answer()
+            if message is not None:
+                await message.edit_text(text, reply_markup=None)
+        case zr.Outcome.ALREADY:
+            await query.answer(_already_text(answer, app, lang), show_alert=True)
+        case _:
+            await query.answer(_refusal_text(answer, lang), show_alert=True)
+
+
+def _already_text(answer: zr.Answer, app: App, lang: str) -> str:
+    return t(
+        lang,
+        "zero.already",
+        unit=answer.unit_name,
+        who=answer.answered_by,
+        answer=t(lang, f"zero.answer.{answer.answer}"),
+        time=answer.at.astimezone(app.tz).strftime("%H:%M") if answer.at else "",
+    )
+
+
+@router.callback_query(F.data.regexp(r"^zu?:\d+:inc$"))
+async def answer_incident(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    if actor is None:
+        await query.answer(t(lang, "common.unknown_user"), show_alert=True)
+        return
+    prefix, number, _ = (query.data or "").split(":")
+    target = {"task_id": int(number)} if prefix == "z" else {"unit_id": int(number)}
+    chat_id = query.message.chat.id if query.message else None
+    async with app.sessions.begin() as session:
+        started = await zr.start_incident(
+            session, _ctx(app), actor, app.now(), tg_chat_id=chat_id, **target
+        )
+    if started.outcome is not zr.Outcome.DONE:
+        await query.answer(_refusal_text(started, lang), show_alert=True)
+        return
+    await state.set_state(IncidentReport.text)
+    await state.set_data({"incident_id": started.incident_id})
+    await query.answer()
+    if query.message is not None:
+        await query.bot.send_message(  # type: ignore[union-attr]
+            query.message.chat.id, t(lang, "zero.ask_text", unit=started.unit_name)
+        )
+
+
+# -- the conversation: text, place, severity, photos, confirm ------------------------------------
+
+
+@router.message(IncidentReport.text, F.text, NOT_COMMAND)
+async def got_text(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    problem = zr.text_problem(message.text)
+    if problem is not None:
+        await message.answer(t(lang, problem, limit=incidents.MAX_TEXT))
+        return
+    if not await _save(app, actor, state, text=(message.text or "").strip()):
+        await _gone(message, state, lang)
+        return
+    await state.set_state(IncidentReport.place)
+    await message.answer(t(lang, "zero.ask_place"))
+
+
+@router.message(IncidentReport.place, F.text, NOT_COMMAND)
+async def got_place(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    problem = zr.place_problem(message.text)
+    if problem is not None:
+        await message.answer(t(lang, problem, limit=incidents.MAX_PLACE))
+        return
+    if not await _save(app, actor, state, place=(message.text or "").strip()):
+        await _gone(message, state, lang)
+        return
+    await state.set_state(IncidentReport.severity)
+    incident_id = await _draft_id(state)
+    await message.answer(
+        t(lang, "zero.ask_severity"), reply_markup=_severity_markup(incident_id, lang)
+    )
+
+
+@router.message(IncidentReport.severity, F.text, NOT_COMMAND)
+async def typed_severity(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    severity = zr.parse_severity(message.text)
+    incident_id = await _draft_id(state)
+    if severity is None:
+        await message.answer(
+            t(lang, "zero.need_severity"), reply_markup=_severity_markup(incident_id, lang)
+        )
+        return
+    await _set_severity(message, app, actor, lang, state, severity)
+
+
+@router.callback_query(F.data.regexp(r"^zs:\d+:(general|serious|urgent)$"))
+async def pressed_severity(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    _, number, severity = (query.data or "").split(":")
+    if not await _on_step(query, state, IncidentReport.severity, int(number), lang):
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await _set_severity(query.message, app, actor, lang, state, severity)
+
+
+async def _set_severity(
+    message: Message,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
+    severity: str,
+) -> None:
+    if not await _save(app, actor, state, severity=severity):
+        await _gone(message, state, lang)
+        return
+    await state.set_state(IncidentReport.photos)
+    incident_id = await _draft_id(state)
+    await message.answer(t(lang, "zero.ask_photos"), reply_markup=_photos_markup(incident_id, lang))
+
+
+@router.message(IncidentReport.photos, F.photo)
+async def got_photo(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    incident_id = await _draft_id(state)
+    try:
+        photo = await download_photo(bot, app, message)
+    except MediaTooLarge as exc:
+        await message.answer(t(lang, "zero.photo_too_large", limit=exc.limit // (1024 * 1024)))
+        return
+    if actor is None or photo is None:
+        return
+    async with app.sessions.begin() as session:
+        count = await zr.add_photo(session, _ctx(app), incident_id, actor, photo, app.now())
+    if count is None:
+        await _gone(message, state, lang)
+        return
+    if _first_of_album(message.media_group_id):
+        await message.answer(
+            t(lang, "zero.photo_saved"), reply_markup=_photos_markup(incident_id, lang)
+        )
+
+
+def _first_of_album(media_group_id: str | None) -> bool:
+    if media_group_id is None:
+        return True
+    if media_group_id in _ALBUMS_ANSWERED:
+        return False
+    _ALBUMS_ANSWERED[media_group_id] = None
+    while len(_ALBUMS_ANSWERED) > _ALBUMS_KEPT:
+        _ALBUMS_ANSWERED.popitem(last=False)
+    return True
+
+
+@router.callback_query(F.data.regexp(r"^zp:\d+:done$"))
+async def photos_done(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    incident_id = int((query.data or "").split(":")[1])
+    if not await _on_step(query, state, IncidentReport.photos, incident_id, lang):
+        return
+    assert actor is not None
+    async with app.sessions() as session:
+        draft = await zr.draft_of(session, _ctx(app), incident_id, actor)
+        unit = await session.get(Unit, draft.unit_id) if draft is not None else None
+        count = len(await incidents.photos(session, draft)) if draft is not None else 0
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    if draft is None or unit is None:
+        await _gone(query.message, state, lang)
+        return
+    await query.message.edit_reply_markup(reply_markup=None)
+    await state.set_state(IncidentReport.confirm)
+    await query.message.answer(
+        zr.incident_summary(draft, unit.name, count, lang),
+        reply_markup=_confirm_markup(incident_id, lang),
+    )
+
+
+@router.callback_query(F.data.regexp(r"^zc:\d+:(send|drop)$"))
+async def confirm(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    _, number, choice = (query.data or "").split(":")
+    incident_id = int(number)
+    if not await _on_step(query, state, IncidentReport.confirm, incident_id, lang):
+        return
+    assert actor is not None
+    async with app.sessions.begin() as session:
+        if choice == "send":
+            submitted = await zr.submit_incident(session, _ctx(app), incident_id, actor, app.now())
+            ok = submitted.outcome is zr.Outcome.DONE
+        else:
+            ok = await zr.cancel_draft(session, _ctx(app), incident_id, actor)
+    if ok and choice == "send":
+        app.wake_sender()  # the alert leaves now, not at the sender's next poll
+    await state.clear()
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    await query.message.edit_reply_markup(reply_markup=None)
+    if not ok:
+        await query.message.answer(t(lang, "zero.draft_gone"))
+    elif choice == "send":
+        key = "zero.submitted_urgent" if submitted.urgent else "zero.submitted"
+        await query.message.answer(t(lang, key, id=incident_id))
+    else:
+        await query.message.answer(t(lang, "zero.draft_cancelled"))
+
+
+# Whatever else arrives during a step gets that step's hint; nothing changes.
+STEP_HINTS = {
+    IncidentReport.text: "zero.need_text",
+    IncidentReport.place: "zero.need_place",
+    IncidentReport.severity: "zero.need_severity",
+    IncidentReport.photos: "zero.need_photo",
+    IncidentReport.confirm: "zero.need_confirm",
+}
+
+
+@router.message(IncidentReport.text, NOT_COMMAND)
+@router.message(IncidentReport.place, NOT_COMMAND)
+@router.message(IncidentReport.severity, NOT_COMMAND)
+@router.message(IncidentReport.photos, NOT_COMMAND)
+@router.message(IncidentReport.confirm, NOT_COMMAND)
+async def wrong_kind_of_answer(message: Message, lang: str, state: FSMContext) -> None:
+    current = await state.get_state()
+    incident_id = await _draft_id(state)
+    hint = next((key for s, key in STEP_HINTS.items() if s.state == current), "zero.need_text")
+    markup = {
+        IncidentReport.severity.state: _severity_markup,
+        IncidentReport.photos.state: _photos_markup,
+        IncidentReport.confirm.state: _confirm_markup,
+    }.get(current or "")
+    await message.answer(
+        t(lang, hint), reply_markup=markup(incident_id, lang) if markup is not None else None
+    )
+
+
+async def _draft_id(state: FSMContext) -> int:
+    return int((await state.get_data()).get("incident_id", 0))
+
+
+async def _save(app: App, actor: Person | None, state: FSMContext, **fields: str) -> bool:
+    """Keep one answer in the draft at once: a restart must not lose it."""
+    if actor is None:
+        return False
+    async with app.sessions.begin() as session:
+        draft = await zr.draft_of(session, _ctx(app), await _draft_id(state), actor)
+        if draft is None:
+            return False
+        for name, value in fields.items():
+            setattr(draft, name, value)
+    return True
+
+
+async def _on_step(
+    query: CallbackQuery, state: FSMContext, step: State, incident_id: int, lang: str
+) -> bool:
+    """A conversation button counts only at its own step of its own draft."""
+    if await _draft_id(state) != incident_id:
+        await query.answer(t(lang, "zero.draft_gone"), show_alert=True)
+        return False
+    if await state.get_state() != step.state:
+        await query.answer(t(lang, "zero.step_passed"), show_alert=True)
+        return False
+    return True
+
+
+async def _gone(message: Message, state: FSMContext, lang: str) -> None:
+    await state.clear()
+    await message.answer(t(lang, "zero.draft_gone"))
+
+
+def _now(app: App) -> str:
+    return app.now().astimezone(app.tz).strftime("%H:%M")
+
+
+# -- /report, /incident, /zero ------------------------------------------------------------------
+
+
+@router.message(Command("report"))
+async def report(message: Message, app: App, actor: Person | None, lang: str) -> None:
+    if actor is None:
+        await message.answer(t(lang, "common.unknown_user"))
+        return
+    if message.chat.type != "private":
+        await message.answer(t(lang, "zero.report_private_only"))
+        return
+    async with app.sessions() as session:
+        units = await zr.units_reported_by(session, actor)
+        menus = [await _report_menu(session, app, unit, lang) for unit in units]
+    if not menus:
+        await message.answer(t(lang, "zero.report_not_allowed"))
+        return
+    for text, markup in menus:
+        await message.answer(text, reply_markup=markup)
+
+
+async def _report_menu(
+    session: AsyncSession, app: App, unit: Unit, lang: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    task = await zr.task_of_day(session, app.school_id, unit, app.today())
+    if task is None or task.status in ("missed", "cancelled"):
+        button = Button(t(lang, "zero.button.incident"), zr.unit_incident_callback(unit.id))
+        return t(lang, "zero.report_no_task", unit=unit.name), _markup(((button,),))
+    if task.status not in zr.ANSWERED:
+        state = t(lang, "zero.report_state_waiting")
+        return t(lang, "zero.report_menu", unit=unit.name, state=state), _markup(
+            zr.answer_buttons(task.id, lang)
+        )
+    done_by = await session.get(Person, task.done_by) if task.done_by else None
+    state = t(
+        lang,
+        "zero.report_state_done",
+        who=done_by.display_name if done_by else "?",
+        answer=t(lang, f"zero.answer.{task.payload.get('answer', zr.ZERO)}"),
+        time=task.done_at.astimezone(app.tz).strftime("%H:%M") if task.done_at else "",
+    )
+    button = Button(t(lang, "zero.button.incident"), zr.incident_callback(task.id))
+    return t(lang, "zero.report_menu", unit=unit.name, state=state), _markup(((button,),))
+
+
+@router.message(Command("incident"))
+async def incident(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> None:
+    if not await refuse_unless(message, actor, lang, *LEADERS):
+        return
+    assert actor is not None
+    parts = (command.args or "").strip().split(maxsplit=2)
+    if not parts or not parts[0].lstrip("#").isdigit() or len(parts[0]) > 12:
+        await message.answer(t(lang, "zero.incident_usage"))
+        return
+    incident_id = int(parts[0].lstrip("#"))
+    if len(parts) == 1:
+        await _show_incident(message, app, incident_id, lang)
+        return
+    if parts[1].lower() not in ("done", "处理", "已处理"):
+        await message.answer(t(lang, "zero.incident_usage"))
+        return
+    note = parts[2].strip() if len(parts) > 2 else ""
+    if len(note) > incidents.MAX_NOTE:
+        await message.answer(t(lang, "zero.note_too_long", limit=incidents.MAX_NOTE))
+        return
+    async with app.sessions.begin() as session:
+        handled = await zr.mark_handled(session, _ctx(app), incident_id, actor, note, app.now())
+    app.wake_sender()
+    match handled.outcome:
+        case zr.Handling.HANDLED:
+            await message.answer(
+                t(
+                    lang,
+                    "zero.incident_handled",
+                    id=incident_id,
+                    who=actor.display_name,
+                    time=_now(app),
+                )
+            )
+        case zr.Handling.ALREADY:
+            await message.answer(
+                t(lang, "zero.incident_already_handled", id=incident_id, who=handled.handled_by)
+            )
+        case zr.Handling.NOT_ALLOWED:
+            await message.answer(t(lang, "common.not_allowed"))
+        case _:
+            await message.answer(t(lang, "zero.incident_unknown", id=incident_id))
+
+
+async def _show_incident(message: Message, app: App, incident_id: int, lang: str) -> None:
+    async with app.sessions() as session:
+        line = await zr.incident_details(session, _ctx(app), incident_id)
+    if line is None:
+        await message.answer(t(lang, "zero.incident_unknown", id=incident_id))
+        return
+    text = zr.incident_text(line, lang, app.tz)
+    if line.handled_note:
+        text += f"\n✅ {line.handled_note}"
+    await message.answer(text)
+
+
+@router.message(Command("zero"))
+async def zero_grid(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> None:
+    if not await refuse_unless(message, actor, lang, *LEADERS):
+        return
+    words = (command.args or "").strip()
+    day = app.today()
+    if words:
+        parsed = parse_day(words, app.now(), tz=app.settings.school.tz)
+        if isinstance(parsed, ParseFailure):
+            await message.answer(describe(parsed, lang) + "\n\n" + examples(lang))
+            return
+        day = parsed
+    async with app.sessions() as session:
+        report = await zr.day_report(session, _ctx(app), day)
+    for part in zr.split_message(zr.format_grid(report, lang, app.tz, app.today())):
+        await message.answer(part)
