@@ -98,9 +98,10 @@ def emulator(
     flood: Annotated[bool, typer.Option(help="Answer Telegram's flood limits with 429.")] = True,
 ) -> None:
     """Run the local Bot API emulator standalone; point a bot at it with --api-base."""
-    from bot.emulator.server import main as emulator_main
+    from bot.emulator.server import DEFAULT_TOKEN
+    from bot.emulator.standalone import main as emulator_main
 
-    emulator_main(host=host, port=port, spec_path=spec, token=token, flood=flood)
+    emulator_main(host, port, str(spec) if spec else None, token or DEFAULT_TOKEN, flood)
 
 
 @db_app.command("upgrade")

@@ -50,7 +50,7 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> Re
     root = logging.getLogger()
     root.setLevel(level)
     if not any(getattr(h, "_safety_bot", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(FORMAT))
         handler._safety_bot = True  # type: ignore[attr-defined]
         root.addHandler(handler)

@@ -231,7 +231,8 @@ async def record_zero(
     if result.outcome not in (tasks.Completion.DONE, tasks.Completion.LATE):
         return Answer(Outcome.EXPIRED, unit.name)
     task.payload = {**task.payload, "answer": ZERO}
-    await _show_others_who_answered(session, ctx, task, unit, person, ZERO, now, tg_chat_id)
+    pressed = (tg_chat_id, tg_message_id) if tg_chat_id and tg_message_id else None
+    await _show_others_who_answered(session, ctx, task, unit, person, ZERO, now, pressed)
     return Answer(Outcome(result.outcome.value), unit.name, person.display_name, ZERO, now)
 
 
@@ -272,10 +273,11 @@ async def _show_others_who_answered(
     person: Person,
     answer: str,
     now: dt.datetime,
-    except_chat: int | None,
+    pressed: tuple[int, int] | None,
 ) -> None:
-    """The unit's other responsible people see who answered: their prompt and reminder lose
-    their buttons and say so; prompts not sent yet are not sent at all."""
+    """Everyone asked sees who answered: the prompts and reminders lose their buttons and
+    say so (except the message whose button was pressed: the handler edits that one);
+    prompts not sent yet are not sent at all."""
     rows = (
         await session.scalars(
             select(Outbox).where(
@@ -289,7 +291,9 @@ async def _show_others_who_answered(
     for row in rows:
         if row.status == "pending":
             row.status = "cancelled"
-        elif row.status == "sent" and row.sent_message_id and row.tg_chat_id != except_chat:
+        elif row.status == "sent" and row.sent_message_id and (
+            (row.tg_chat_id, row.sent_message_id) != pressed
+        ):
             lang = await _language_of(session, ctx, row.person_id)
             text = t(
                 lang,
@@ -474,8 +478,7 @@ async def submit_incident(
         result = await tasks.complete(session, task, person, now, _today(now, ctx), text=INCIDENT)
         if result.outcome in (tasks.Completion.DONE, tasks.Completion.LATE):
             task.payload = {**task.payload, "answer": INCIDENT}
-            chat = submission.tg_chat_id if submission is not None else None
-            await _show_others_who_answered(session, ctx, task, unit, person, INCIDENT, now, chat)
+            await _show_others_who_answered(session, ctx, task, unit, person, INCIDENT, now, None)
     alerted = await _alert_incident(session, ctx, incident, unit, person, now)
     return Submitted(Outcome.DONE, incident.id, incident.severity == "urgent", alerted)
 

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Date,
     ForeignKey,
     Index,
@@ -74,8 +73,6 @@ class Handover(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     checks: Mapped[list[str]] = mapped_column(JSON, default=list)  # checklist ids ticked
     note: Mapped[str] = mapped_column(Text, default="")
-    prompt_chat_id: Mapped[int | None] = mapped_column(BigInteger)
-    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
     submitted_at: Mapped[dt.datetime | None]
     confirmed_at: Mapped[dt.datetime | None]
     handover_alerted_at: Mapped[dt.datetime | None]

@@ -66,8 +66,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("checks", sa.JSON(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("prompt_chat_id", sa.BigInteger(), nullable=True),
-        sa.Column("prompt_message_id", sa.BigInteger(), nullable=True),
         sa.Column("submitted_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("confirmed_at", storage.models.UTCDateTime(), nullable=True),
         sa.Column("handover_alerted_at", storage.models.UTCDateTime(), nullable=True),

@@ -1,0 +1,532 @@
+"""The daily report / zero report services on SQLite and PostgreSQL: planning, answering,
+incidents, chasing, the roll-up, and the conversation state that survives a restart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import func, select
+
+from bot.app import App
+from bot.fsm_storage import DatabaseStorage
+from bot.settings import Settings
+from scheduler import zero_report as zr
+from scheduler.calendar import SchoolCalendar
+from scheduler.clock import FakeClock
+from scheduler.routine import Context
+from scheduler.rules.zero_report import plan_zero_report
+from storage import outbox, people
+from storage import zero_report as incidents
+from storage.fsm import FsmState
+from storage.media import StoredFile
+from storage.messages import OutMessage
+from storage.models import Attachment, AuditLog, Outbox, Person, Submission, Task, Unit
+from tests.conftest import local
+
+_tg_ids = itertools.count(5_000_001)
+D = dt.date
+
+
+def ctx_of(app: App) -> Context:
+    return Context(app.school_id, app.settings.school.language, app.tz)
+
+
+async def make_person(app: App, name: str, role: str, unit_slug: str | None = None) -> Person:
+    tg_id = next(_tg_ids)
+    async with app.sessions.begin() as session:
+        unit = (
+            await session.scalar(select(Unit).where(Unit.slug == unit_slug)) if unit_slug else None
+        )
+        person = Person(
+            school_id=app.school_id,
+            display_name=name,
+            tg_user_id=tg_id,
+            unreachable=False,
+            created_at=app.now(),
+            roles=[],
+        )
+        session.add(person)
+        await session.flush()
+        await people.grant_role(session, person, role, unit.id if unit else None, app.now())
+        await people.remember_private_chat(session, app.school_id, person, tg_id, app.now())
+    return person
+
+
+async def at(app: App, clock: FakeClock, when: str) -> None:
+    clock.set(local(when))
+    await app.tick()
+
+
+async def task_for(app: App, slug: str, day: str = "2026-11-25") -> Task:
+    async with app.sessions() as session:
+        task = await session.scalar(select(Task).where(Task.key == f"zero:{day}:{slug}"))
+    assert task is not None
+    return task
+
+
+async def outbox_rows(app: App, prefix: str) -> list[Outbox]:
+    async with app.sessions() as session:
+        rows = await session.scalars(
+            select(Outbox).where(Outbox.key.startswith(prefix)).order_by(Outbox.id)
+        )
+        return list(rows.all())
+
+
+async def mark_all_sent(app: App) -> None:
+    """What the sender would do: every pending row sent, message ids 1, 2, 3 …"""
+    async with app.sessions.begin() as session:
+        rows = (await session.scalars(select(Outbox).where(Outbox.status == "pending"))).all()
+        for n, row in enumerate(rows, start=1):
+            await outbox.settle(session, row.id, "sent", app.now(), message_id=1000 + n)
+
+
+def fake_photo(tmp_path: Path, name: str) -> tuple[StoredFile, str, str, str]:
+    path = tmp_path / f"{name}.jpg"
+    path.write_bytes(b"\xff\xd8" + name.encode())
+    return (
+        StoredFile("0" * 60 + name[:4].ljust(4, "0"), path.stat().st_size, path),
+        f"file-{name}",
+        f"u-{name}",
+        "image/jpeg",
+    )
+
+
+# -- the planner ------------------------------------------------------------------------------
+
+
+def test_every_class_and_department_reports_every_school_day(shipped_settings: Settings) -> None:
+    calendar = SchoolCalendar(shipped_settings)
+    events = plan_zero_report(shipped_settings, calendar, D(2026, 11, 25))
+    assert len(events) == 24 + 3
+    by_target = {e.target: e for e in events}
+    event = by_target["3-2"]
+    assert event.key == "zero:2026-11-25:3-2"
+    assert (event.routine, event.kind, event.target_name) == ("zero_report", "class", "三(2)班")
+    assert event.at == local("2026-11-25 14:30")
+    assert event.deadline == local("2026-11-25 15:30")
+    assert event.second_deadline == local("2026-11-25 16:30")
+    assert by_target["canteen"].kind == "department"
+    assert plan_zero_report(shipped_settings, calendar, D(2026, 11, 28)) == []  # Saturday
+    assert plan_zero_report(shipped_settings, calendar, D(2026, 10, 1)) == []  # National Day
+
+
+def test_a_school_can_switch_the_zero_report_off(shipped_settings: Settings) -> None:
+    raw = shipped_settings.model_dump(mode="json", exclude={"base_dir"})
+    raw["zero_report"]["enabled"] = False
+    settings = Settings.model_validate(raw)
+    assert plan_zero_report(settings, SchoolCalendar(settings), D(2026, 11, 25)) == []
+
+
+# -- prompts, answers and who sees what -------------------------------------------------------
+
+
+async def test_the_prompt_reaches_the_responsible_people_privately_with_two_buttons(
+    app: App, clock: FakeClock
+) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    cook = await make_person(app, "食堂张师傅", "staff", "canteen")
+    await make_person(app, "家长1", "parent", "3-2")
+    await at(app, clock, "2026-11-25 14:29")
+    assert await outbox_rows(app, "prompt:zero:") == []
+    await at(app, clock, "2026-11-25 14:30")
+    prompts = await outbox_rows(app, "prompt:zero:")
+    assert {row.person_id for row in prompts} == {teacher.id, cook.id}  # no parent, no group
+    task = await task_for(app, "3-2")
+    to_teacher = OutMessage.from_payload(
+        next(r for r in prompts if r.person_id == teacher.id).payload
+    )
+    assert "今日安全情况报告" in to_teacher.text and "三(2)班" in to_teacher.text
+    assert [b.data for b in to_teacher.buttons[0]] == [f"z:{task.id}:zero", f"z:{task.id}:inc"]
+    assert [b.text for b in to_teacher.buttons[0]] == ["✅ 零报告", "⚠️ 有情况"]
+    await at(app, clock, "2026-11-25 14:31")
+    assert len(await outbox_rows(app, "prompt:zero:")) == 2  # a second tick sends nothing new
+
+
+async def test_one_answer_completes_the_unit_and_the_others_see_who(
+    app: App, clock: FakeClock
+) -> None:
+    first = await make_person(app, "食堂张师傅", "staff", "canteen")
+    second = await make_person(app, "食堂李师傅", "staff", "canteen")
+    await at(app, clock, "2026-11-25 14:30")
+    await mark_all_sent(app)
+    task = await task_for(app, "canteen")
+    clock.set(local("2026-11-25 14:40"))
+    async with app.sessions.begin() as session:
+        pressed = next(r for r in await outbox_rows(app, "prompt:") if r.person_id == first.id)
+        answer = await zr.record_zero(
+            session,
+            ctx_of(app),
+            task.id,
+            first,
+            app.now(),
+            tg_chat_id=pressed.tg_chat_id,
+            tg_message_id=pressed.sent_message_id,
+        )
+    assert (answer.outcome, answer.unit_name) == (zr.Outcome.DONE, "食堂")
+    task = await task_for(app, "canteen")
+    assert (task.status, task.done_by, task.payload["answer"]) == ("done", first.id, "zero")
+    edits = await outbox_rows(app, "zero:answered:")
+    assert [row.person_id for row in edits] == [second.id]  # not the one who pressed
+    edit = OutMessage.from_payload(edits[0].payload)
+    assert edit.edit_message_id is not None and "食堂张师傅" in edit.text and not edit.buttons
+    async with app.sessions.begin() as session:
+        again = await zr.record_zero(session, ctx_of(app), task.id, second, app.now())
+    assert (again.outcome, again.answered_by, again.answer) == (
+        zr.Outcome.ALREADY,
+        "食堂张师傅",
+        "zero",
+    )
+    # At 15:30 the answered unit gets no reminder.
+    await at(app, clock, "2026-11-25 15:30")
+    assert await outbox_rows(app, "remind:zero:2026-11-25:canteen") == []
+
+
+async def test_a_late_answer_is_kept_as_late(app: App, clock: FakeClock) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    await at(app, clock, "2026-11-25 14:30")
+    task = await task_for(app, "3-2")
+    clock.set(local("2026-11-25 15:45"))
+    async with app.sessions.begin() as session:
+        answer = await zr.record_zero(session, ctx_of(app), task.id, teacher, app.now())
+    assert answer.outcome is zr.Outcome.LATE
+    assert (await task_for(app, "3-2")).status == "late"
+
+
+async def test_bad_presses_change_nothing(app: App, clock: FakeClock) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    other = await make_person(app, "李老师", "head_teacher", "4-1")
+    parent = await make_person(app, "家长1", "parent", "3-2")
+    await at(app, clock, "2026-11-25 14:30")
+    task = await task_for(app, "3-2")
+    async with app.sessions() as session:
+        submissions_before = await session.scalar(select(func.count(Submission.id)))
+    for person in (other, parent):
+        async with app.sessions.begin() as session:
+            answer = await zr.record_zero(session, ctx_of(app), task.id, person, app.now())
+            started = await zr.start_incident(
+                session, ctx_of(app), person, app.now(), task_id=task.id
+            )
+        assert answer.outcome is zr.Outcome.NOT_YOURS and answer.unit_name == "三(2)班"
+        assert started.outcome is zr.Outcome.NOT_YOURS
+    async with app.sessions.begin() as session:
+        unknown = await zr.record_zero(session, ctx_of(app), 999_999, teacher, app.now())
+    assert unknown.outcome is zr.Outcome.NOT_FOUND
+    # The next day, yesterday's button is closed.
+    await at(app, clock, "2026-11-26 09:00")
+    async with app.sessions.begin() as session:
+        old = await zr.record_zero(session, ctx_of(app), task.id, teacher, app.now())
+        old_incident = await zr.start_incident(
+            session, ctx_of(app), teacher, app.now(), task_id=task.id
+        )
+    assert old.outcome is zr.Outcome.EXPIRED and old_incident.outcome is zr.Outcome.EXPIRED
+    assert (await task_for(app, "3-2")).status == "missed"
+    async with app.sessions() as session:
+        assert await session.scalar(select(func.count(Submission.id))) == submissions_before
+        assert await session.scalar(select(func.count(incidents.Incident.id))) == 0
+
+
+# -- incidents --------------------------------------------------------------------------------
+
+
+async def report_incident(
+    app: App,
+    person: Person,
+    *,
+    task_id: int | None = None,
+    unit_id: int | None = None,
+    severity: str = "general",
+    photos: list[tuple[StoredFile, str, str, str]] | None = None,
+) -> zr.Submitted:
+    async with app.sessions.begin() as session:
+        started = await zr.start_incident(
+            session, ctx_of(app), person, app.now(), task_id=task_id, unit_id=unit_id
+        )
+        assert started.outcome is zr.Outcome.DONE and started.incident_id is not None
+        draft = await zr.draft_of(session, ctx_of(app), started.incident_id, person)
+        assert draft is not None
+        draft.text, draft.place, draft.severity = "学生摔倒擦伤膝盖", "操场", severity
+    for photo in photos or []:
+        async with app.sessions.begin() as session:
+            await zr.add_photo(session, ctx_of(app), started.incident_id, person, photo, app.now())
+    async with app.sessions.begin() as session:
+        return await zr.submit_incident(
+            session, ctx_of(app), started.incident_id, person, app.now()
+        )
+
+
+async def test_an_urgent_incident_alerts_leaders_and_admins_at_once_with_photos(
+    app: App, clock: FakeClock, tmp_path: Path
+) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    colleague = await make_person(app, "王老师2", "head_teacher", "3-2")
+    leader = await make_person(app, "赵主任", "duty_leader")
+    admin = await make_person(app, "校长", "admin")
+    await at(app, clock, "2026-11-25 14:30")
+    await mark_all_sent(app)
+    task = await task_for(app, "3-2")
+    clock.set(local("2026-11-25 14:50"))
+    photos = [fake_photo(tmp_path, "p1"), fake_photo(tmp_path, "p2")]
+    submitted = await report_incident(
+        app, teacher, task_id=task.id, severity="urgent", photos=photos
+    )
+    assert submitted.outcome is zr.Outcome.DONE and submitted.urgent and submitted.alerted == 2
+    alerts = await outbox_rows(app, f"zero:inc:{submitted.incident_id}:")
+    assert {row.person_id for row in alerts} == {leader.id, admin.id}
+    assert {row.priority for row in alerts} == {outbox.PRIORITY_ALERT}
+    assert all(row.send_after <= app.now() for row in alerts)
+    to_leader = [OutMessage.from_payload(r.payload) for r in alerts if r.person_id == leader.id]
+    assert [m.kind for m in to_leader] == ["text", "photo", "photo"]
+    assert (
+        "紧急" in to_leader[0].text
+        and "操场" in to_leader[0].text
+        and "王老师" in to_leader[0].text
+    )
+    assert [m.media_path for m in to_leader[1:]] == [str(p[0].path) for p in photos]
+    # Stored: the incident, its submission and both photos linked to it; the task is answered.
+    async with app.sessions() as session:
+        incident = await incidents.get(session, app.school_id, submitted.incident_id or 0)
+        assert incident is not None and incident.status == "open" and incident.severity == "urgent"
+        attachments = await incidents.photos(session, incident)
+        submission = await session.get(Submission, incident.submission_id)
+    assert [a.tg_file_id for a in attachments] == ["file-p1", "file-p2"]
+    assert submission is not None and submission.text == "学生摔倒擦伤膝盖"
+    assert submission.data["severity"] == "urgent" and submission.task_id == task.id
+    task = await task_for(app, "3-2")
+    assert (task.status, task.payload["answer"]) == ("done", "incident")
+    edits = await outbox_rows(app, "zero:answered:")
+    assert {row.person_id for row in edits} == {teacher.id, colleague.id}  # buttons gone
+    assert "有情况" in OutMessage.from_payload(edits[0].payload).text
+
+
+async def test_a_normal_incident_alerts_the_duty_leader_only(app: App, clock: FakeClock) -> None:
+    cook = await make_person(app, "食堂张师傅", "staff", "canteen")
+    leader = await make_person(app, "赵主任", "duty_leader")
+    await make_person(app, "校长", "admin")
+    await at(app, clock, "2026-11-25 14:30")
+    submitted = await report_incident(app, cook, task_id=(await task_for(app, "canteen")).id)
+    assert not submitted.urgent
+    alerts = await outbox_rows(app, f"zero:inc:{submitted.incident_id}:")
+    assert [row.person_id for row in alerts] == [leader.id]
+    assert "【情况报告】" in OutMessage.from_payload(alerts[0].payload).text
+
+
+async def test_an_incident_after_a_zero_report_keeps_both(app: App, clock: FakeClock) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    await make_person(app, "赵主任", "duty_leader")
+    await at(app, clock, "2026-11-25 14:30")
+    task = await task_for(app, "3-2")
+    async with app.sessions.begin() as session:
+        await zr.record_zero(session, ctx_of(app), task.id, teacher, app.now())
+    clock.set(local("2026-11-25 16:00"))
+    submitted = await report_incident(app, teacher, unit_id=task.unit_id)
+    assert submitted.outcome is zr.Outcome.DONE
+    task = await task_for(app, "3-2")
+    assert (task.status, task.payload["answer"]) == ("done", "zero")
+    async with app.sessions() as session:
+        report = await zr.day_report(session, ctx_of(app), D(2026, 11, 25))
+    row = next(r for r in report.rows if r.unit_name == "三(2)班")
+    assert row.answer == "zero" and [i.id for i in row.incidents] == [submitted.incident_id]
+    grid = zr.format_grid(report, "zh", app.tz, D(2026, 11, 25))
+    assert f"⚠️ 三(2)班 有情况 #{submitted.incident_id}（一般），先前已零报告" in grid
+
+
+async def test_a_draft_that_is_incomplete_or_someone_elses_cannot_be_sent(
+    app: App, clock: FakeClock
+) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    intruder = await make_person(app, "李老师", "head_teacher", "4-1")
+    await at(app, clock, "2026-11-25 14:30")
+    async with app.sessions.begin() as session:
+        started = await zr.start_incident(
+            session, ctx_of(app), teacher, app.now(), task_id=(await task_for(app, "3-2")).id
+        )
+    assert started.incident_id is not None
+    async with app.sessions.begin() as session:
+        incomplete = await zr.submit_incident(
+            session, ctx_of(app), started.incident_id, teacher, app.now()
+        )
+        stolen = await zr.draft_of(session, ctx_of(app), started.incident_id, intruder)
+        dropped = await zr.cancel_draft(session, ctx_of(app), started.incident_id, intruder)
+    assert incomplete.outcome is zr.Outcome.NOT_FOUND and stolen is None and not dropped
+    async with app.sessions.begin() as session:
+        assert await zr.cancel_draft(session, ctx_of(app), started.incident_id, teacher)
+    async with app.sessions() as session:
+        incident = await incidents.get(session, app.school_id, started.incident_id)
+    assert incident is not None and incident.status == "cancelled"  # kept, not deleted
+    assert (await task_for(app, "3-2")).status == "sent"
+
+
+def test_what_people_type_is_checked_before_it_is_kept() -> None:
+    assert zr.text_problem("学生摔倒") is None
+    assert zr.text_problem("x" * 5000) == "zero.text_too_long"
+    assert zr.text_problem("   ") == zr.text_problem(None) == "zero.need_text"
+    assert zr.place_problem("操场") is None
+    assert zr.place_problem("操" * 101) == "zero.place_too_long"
+    assert zr.place_problem(None) == "zero.need_place"
+    assert [zr.parse_severity(w) for w in ("一般", "较重", "紧急", "Urgent ", "3")] == [
+        "general",
+        "serious",
+        "urgent",
+        "urgent",
+        "urgent",
+    ]
+    assert zr.parse_severity("很严重") is None and zr.parse_severity(None) is None
+
+
+async def test_marking_an_incident_handled_keeps_who_when_and_tells_the_reporter(
+    app: App, clock: FakeClock
+) -> None:
+    cook = await make_person(app, "食堂张师傅", "staff", "canteen")
+    leader = await make_person(app, "赵主任", "duty_leader")
+    await at(app, clock, "2026-11-25 14:30")
+    submitted = await report_incident(app, cook, task_id=(await task_for(app, "canteen")).id)
+    incident_id = submitted.incident_id or 0
+    async with app.sessions.begin() as session:
+        refused = await zr.mark_handled(
+            session, ctx_of(app), incident_id, cook, "自己处理", app.now()
+        )
+        unknown = await zr.mark_handled(session, ctx_of(app), 424242, leader, "", app.now())
+    assert refused.outcome is zr.Handling.NOT_ALLOWED and unknown.outcome is zr.Handling.NOT_FOUND
+    clock.set(local("2026-11-25 15:10"))
+    async with app.sessions.begin() as session:
+        handled = await zr.mark_handled(
+            session, ctx_of(app), incident_id, leader, "已处理，学生无碍", app.now()
+        )
+    assert handled.outcome is zr.Handling.HANDLED
+    async with app.sessions.begin() as session:
+        again = await zr.mark_handled(session, ctx_of(app), incident_id, leader, "再次", app.now())
+        incident = await incidents.get(session, app.school_id, incident_id)
+        audit_actions = (await session.scalars(select(AuditLog.action))).all()
+    assert again.outcome is zr.Handling.ALREADY and again.handled_by == "赵主任"
+    assert incident is not None
+    assert (incident.status, incident.handled_by, incident.handled_note) == (
+        "handled",
+        leader.id,
+        "已处理，学生无碍",
+    )
+    assert incident.handled_at == local("2026-11-25 15:10")
+    assert "incident.handled" in audit_actions
+    notices = await outbox_rows(app, f"zero:handled:{incident_id}")
+    assert [row.person_id for row in notices] == [cook.id]
+    assert "已处理，学生无碍" in OutMessage.from_payload(notices[0].payload).text
+
+
+# -- chasing and the roll-up ------------------------------------------------------------------
+
+
+async def test_the_escalation_ladder_and_the_roll_up(app: App, clock: FakeClock) -> None:
+    teachers = {
+        slug: await make_person(app, f"班主任{slug}", "head_teacher", slug)
+        for slug in ("1-1", "2-2", "3-2", "5-3")
+    }
+    leader = await make_person(app, "赵主任", "duty_leader")
+    admin = await make_person(app, "校长", "admin")
+    await at(app, clock, "2026-11-25 14:30")
+    for slug in ("1-1", "2-2"):
+        async with app.sessions.begin() as session:
+            await zr.record_zero(
+                session, ctx_of(app), (await task_for(app, slug)).id, teachers[slug], app.now()
+            )
+    urgent = await report_incident(
+        app, teachers["3-2"], task_id=(await task_for(app, "3-2")).id, severity="urgent"
+    )
+
+    await at(app, clock, "2026-11-25 15:30")
+    reminders = await outbox_rows(app, "remind:zero:")
+    assert {row.person_id for row in reminders} == {teachers["5-3"].id}  # the others answered
+    assert len({row.task_id for row in reminders}) == 24 + 3 - 3  # every unanswered unit
+
+    await at(app, clock, "2026-11-25 16:30")
+    alerts = await outbox_rows(app, "alert:zero_report:")
+    assert [row.person_id for row in alerts] == [leader.id]  # one message, the duty leader
+    text = OutMessage.from_payload(alerts[0].payload).text
+    assert "五(3)班（负责人：班主任5-3）" in text and "三(2)班" not in text
+    assert "食堂（没有负责人" in text
+
+    await at(app, clock, "2026-11-25 17:29")
+    assert await outbox_rows(app, "zero:rollup:") == []
+    await at(app, clock, "2026-11-25 17:30")
+    await at(app, clock, "2026-11-25 17:45")
+    rollups = await outbox_rows(app, "zero:rollup:")
+    assert [row.person_id for row in rollups] == [admin.id]  # once, to the admins
+    text = "\n".join(OutMessage.from_payload(r.payload).text for r in rollups)
+    assert "已报告 3/27 个单位" in text and "零报告：2 个" in text
+    assert "有情况：1 起（1 个单位）" in text and "未报告：24 个" in text
+    assert f"#{urgent.incident_id} 三(2)班 [紧急·未处理]" in text
+    assert "五(3)班（负责人：班主任5-3）" in text
+
+
+async def test_the_grid_of_another_day_and_an_empty_day(app: App, clock: FakeClock) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    await at(app, clock, "2026-11-25 14:30")
+    async with app.sessions.begin() as session:
+        await zr.record_zero(
+            session, ctx_of(app), (await task_for(app, "3-2")).id, teacher, app.now()
+        )
+    await at(app, clock, "2026-11-26 09:00")
+    async with app.sessions() as session:
+        yesterday = await zr.day_report(session, ctx_of(app), D(2026, 11, 25))
+        saturday = await zr.day_report(session, ctx_of(app), D(2026, 11, 28))
+    grid = zr.format_grid(yesterday, "zh", app.tz, D(2026, 11, 26))
+    assert grid.splitlines()[0].startswith("📋 2026-11-25 日报告：已报告 1/27")
+    assert "✅ 三(2)班 零报告 王老师 14:30" in grid
+    assert "❌ 五(3)班 未报告" in grid  # a past day: never answered, not "not yet"
+    english = zr.format_grid(yesterday, "en", app.tz, D(2026, 11, 26))
+    assert "1/27 reported" in english
+    assert zr.format_grid(saturday, "zh", app.tz, D(2026, 11, 26)) == (
+        "2026-11-28 没有日报告（不是上学日，或任务还没有生成）。"
+    )
+
+
+def test_long_texts_are_split_at_line_ends() -> None:
+    text = "\n".join(f"line {n} " + "x" * 50 for n in range(200))
+    parts = zr.split_message(text, 1000)
+    assert all(len(p) <= 1000 for p in parts) and "\n".join(parts) == text
+
+
+# -- conversation state across a restart ------------------------------------------------------
+
+
+async def test_conversation_state_survives_a_new_storage(app: App, clock: FakeClock) -> None:
+    key = StorageKey(bot_id=42, chat_id=7, user_id=7)
+    first = DatabaseStorage(app.sessions, clock)
+    await first.set_state(key, "IncidentReport:place")
+    await first.update_data(key, {"incident_id": 12})
+    restarted = DatabaseStorage(app.sessions, clock, cache=False)  # a new process
+    assert await restarted.get_state(key) == "IncidentReport:place"
+    assert await restarted.get_data(key) == {"incident_id": 12}
+    other = StorageKey(bot_id=42, chat_id=8, user_id=8)
+    assert await restarted.get_state(other) is None and await restarted.get_data(other) == {}
+    await restarted.set_state(key, None)
+    await restarted.set_data(key, {})
+    async with app.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(FsmState)) == 0
+
+
+@pytest.mark.parametrize("cache", [True, False])
+async def test_data_handed_out_is_a_copy(app: App, clock: FakeClock, cache: bool) -> None:
+    key = StorageKey(bot_id=1, chat_id=2, user_id=2)
+    storage = DatabaseStorage(app.sessions, clock, cache=cache)
+    await storage.set_data(key, {"incident_id": 1})
+    data = await storage.get_data(key)
+    data["incident_id"] = 99
+    assert await storage.get_data(key) == {"incident_id": 1}
+
+
+async def test_photos_counted_in_one_query(app: App, clock: FakeClock, tmp_path: Path) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    await make_person(app, "赵主任", "duty_leader")
+    await at(app, clock, "2026-11-25 14:30")
+    task = await task_for(app, "3-2")
+    submitted = await report_incident(
+        app, teacher, task_id=task.id, photos=[fake_photo(tmp_path, "a1")]
+    )
+    async with app.sessions() as session:
+        found = await incidents.reported_on(session, app.school_id, D(2026, 11, 25))
+        counts = await incidents.photo_counts(session, [i for i, _, _ in found])
+        assert await session.scalar(select(func.count(Attachment.id))) == 1
+    assert counts == {submitted.incident_id: 1}
