@@ -155,6 +155,12 @@ class SimulatedSchool:
         chat = self.world.chat(chat_id)
         return [m.view() for m in chat.messages_of_bot(self.world.bot().id)]
 
+    def sent_texts(self, chat_id: int) -> list[str]:
+        """The text (or caption) of everything the bot sent to a chat, in order."""
+        chat = self.world.chat(chat_id)
+        return [m.data.get("text") or m.data.get("caption") or ""
+                for m in chat.messages_of_bot(self.world.bot().id)]
+
     def last_button(self, message: dict[str, Any], prefix: str = "") -> str:
         for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
             for button in row:

@@ -691,6 +691,8 @@ async def send_reminders(tc: TickContext) -> int:
         for status in await store.recipient_statuses(tc.session, ctx.school_id, notice.id):
             if status.confirmed_at is not None or status.delivery != "sent":
                 continue
+            if status.blocked_since:
+                continue  # a 403 since: the reminder would only meet it again
             assert status.tg_chat_id is not None
             lang = status.language or ctx.school_language
             message = OutMessage(

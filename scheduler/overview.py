@@ -29,14 +29,11 @@ async def education_section(session: AsyncSession, ctx: Context, day: dt.date, l
     ).all()
     if not rows:
         return t(lang, "today.edu.none")
-    counts = Counter(_state(task, ctx) for task, _ in rows)
+    counts = Counter(_state(task) for task, _ in rows)
     by_state: dict[str, list[str]] = defaultdict(list)
     for task, unit in rows:
-        state = _state(task, ctx)
-        if state != "done":
-            by_state[state].append(
-                unit.name + ("" if task.kind != "weekly" else "·" + t(lang, "today.weekly"))
-            )
+        weekly = "·" + t(lang, "today.weekly") if task.kind == "weekly" else ""
+        by_state[_state(task)].append(unit.name + weekly)
     lines = [
         t(
             lang,
@@ -48,13 +45,14 @@ async def education_section(session: AsyncSession, ctx: Context, day: dt.date, l
             total=len(rows),
         )
     ]
-    for state in ("late", "missing"):
+    # Every class under its state, the ones needing attention first.
+    for state in ("missing", "late", "waiting", "done"):
         if by_state[state]:
             lines.append(f"  {t(lang, 'today.state.' + state)}: " + "、".join(by_state[state]))
     return "\n".join(lines)
 
 
-def _state(task: Task, ctx: Context) -> str:
+def _state(task: Task) -> str:
     if task.status == "done":
         return "done"
     if task.status == "late":

@@ -280,10 +280,15 @@ class RecipientStatus:
     reachable: bool
     delivery: str  # outbox status; "" when there was no chat to send to
     confirmed_at: dt.datetime | None
+    blocked_since: bool = False  # a later message found the person had blocked the bot
 
     @property
     def unreachable(self) -> bool:
-        return not self.reachable or self.delivery in ("unreachable", "failed", "expired")
+        return (
+            not self.reachable
+            or self.blocked_since
+            or self.delivery in ("unreachable", "failed", "expired")
+        )
 
 
 async def recipient_statuses(
@@ -299,6 +304,7 @@ async def recipient_statuses(
             NoticeRecipient.reachable,
             Outbox.status,
             NoticeRecipient.confirmed_at,
+            Person.unreachable,
         )
         .join(Person, Person.id == NoticeRecipient.person_id)
         .outerjoin(
@@ -308,8 +314,10 @@ async def recipient_statuses(
         .order_by(NoticeRecipient.id)
     )
     return [
-        RecipientStatus(pid, name, lang, unit_id, chat_id, reachable, status or "", confirmed)
-        for pid, name, lang, unit_id, chat_id, reachable, status, confirmed in (
+        RecipientStatus(
+            pid, name, lang, unit_id, chat_id, reachable, status or "", confirmed, bool(blocked)
+        )
+        for pid, name, lang, unit_id, chat_id, reachable, status, confirmed, blocked in (
             await session.execute(query)
         ).all()
     ]
@@ -353,15 +361,3 @@ async def delivery_counts(session: AsyncSession, school_id: int, notice_id: int)
         .group_by(Outbox.status)
     )
     return DeliveryCounts(Counter({s: n for s, n in (await session.execute(query)).all()}))
-
-
-async def notices_for_people(
-    session: AsyncSession, notice_id: int, person_ids: Sequence[int]
-) -> set[int]:
-    """Which of these people are recipients of the notice."""
-    rows = await session.scalars(
-        select(NoticeRecipient.person_id).where(
-            NoticeRecipient.notice_id == notice_id, NoticeRecipient.person_id.in_(person_ids)
-        )
-    )
-    return set(rows.all())

@@ -18,7 +18,9 @@ def run() -> None:
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
     parser.add_argument("--spec", dest="spec_path", help="path to the Bot API api.json")
     parser.add_argument("--no-flood", dest="flood", action="store_false", help="no 429s")
-    parser.add_argument("--verbose", action="store_true", help="log every request (tokens redacted)")
+    parser.add_argument(
+        "--verbose", action="store_true", help="log every request (tokens redacted)"
+    )
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

@@ -122,7 +122,9 @@ class EmulatorClient:
     ) -> list[dict[str, Any]]:
         response = await self.bot_api(
             "getUpdates",
-            _body(offset=offset, limit=limit, timeout=poll_seconds, allowed_updates=allowed_updates),
+            _body(
+                offset=offset, limit=limit, timeout=poll_seconds, allowed_updates=allowed_updates
+            ),
             token=token,
         )
         if not response["ok"]:
@@ -382,7 +384,9 @@ class EmulatorClient:
         )
         return result
 
-    async def chat_messages(self, chat_id: int, *, bot_id: int | None = None) -> list[dict[str, Any]]:
+    async def chat_messages(
+        self, chat_id: int, *, bot_id: int | None = None
+    ) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self._call(
             "GET", f"/chats/{chat_id}/messages", query={"bot_id": bot_id}
         )
@@ -410,9 +414,7 @@ class EmulatorClient:
         return result
 
     async def pending_updates(self, *, bot_id: int | None = None) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self._call(
-            "GET", "/updates", query={"bot_id": bot_id}
-        )
+        result: list[dict[str, Any]] = await self._call("GET", "/updates", query={"bot_id": bot_id})
         return result
 
     async def file_info(self, file_id: str) -> dict[str, Any]:
@@ -420,7 +422,9 @@ class EmulatorClient:
         return result
 
     async def file_content(self, file_id: str) -> bytes:
-        async with self._http().get(f"{self.base_url}/_control/files/{file_id}/content") as response:
+        async with self._http().get(
+            f"{self.base_url}/_control/files/{file_id}/content"
+        ) as response:
             if response.status != 200:
                 payload = await response.json()
                 raise EmulatorError(response.status, payload["description"])

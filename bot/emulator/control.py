@@ -417,9 +417,7 @@ async def _bot_messages(api: ControlApi, args: Args) -> list[dict[str, Any]]:
     bot = api.world.bot(args.optional_int("bot_id"))
     chat = api.world.chat(args.integer("chat_id"), bot.id)
     after = args.optional_int("after_message_id") or 0
-    return [
-        stored.view() for stored in chat.messages_of_bot(bot.id) if stored.message_id > after
-    ]
+    return [stored.view() for stored in chat.messages_of_bot(bot.id) if stored.message_id > after]
 
 
 @operation("bot_message_count", "GET", "/chats/{chat_id}/bot_messages/count")

@@ -63,16 +63,16 @@ class ApiDispatcher:
         self.world.stats.responses[status] += 1
         return status, body
 
-    async def _call(
-        self, token: str, method_name: str, params: Params, inject_faults: bool
-    ) -> Any:
+    async def _call(self, token: str, method_name: str, params: Params, inject_faults: bool) -> Any:
         world = self.world
         bot = world.bot_by_token(token)
         if bot is None:
             raise unauthorized()
         entry = self.registry.get(method_name)
         spec_method = self.spec.method(method_name) if self.spec is not None else None
-        if (self.spec is not None and spec_method is None) or (entry is None and spec_method is None):
+        if (self.spec is not None and spec_method is None) or (
+            entry is None and spec_method is None
+        ):
             raise not_found()
         name = entry.name if entry is not None else spec_method.name if spec_method else method_name
         world.stats.requests[name] += 1

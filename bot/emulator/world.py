@@ -360,7 +360,9 @@ class World:
         payload: dict[str, Any] | None = None
         for bot in self._bots_in(chat):
             if chat.status_of(bot.id) in ADMIN_STATUSES and bot.accepts("chat_member"):
-                payload = payload or self._member_updated(chat, actor, target, old_status, new_status)
+                payload = payload or self._member_updated(
+                    chat, actor, target, old_status, new_status
+                )
                 self._enqueue(bot, "chat_member", payload)
 
     def _bots_in(self, chat: Chat) -> list[BotAccount]:

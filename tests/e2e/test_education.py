@@ -5,22 +5,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage.models import Attachment, Submission, Task, Unit
-from tests.conftest import local, settings_for
+from tests.conftest import local
 from tests.e2e.harness import running_school, texts
 
 JPEG = b"\xff\xd8\xff\xe0" + b"class-photo" * 200
-
-
-@pytest.fixture
-def small_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
-    classes = [{"slug": f"3-{n}", "name": f"三({n})班", "grade": 3} for n in range(1, 5)]
-    return settings_for(shipped_settings, database_url, tmp_path, classes=classes)
 
 
 async def test_a_day_of_1530(small_school: Settings, clock: FakeClock) -> None:
@@ -36,20 +29,25 @@ async def test_a_day_of_1530(small_school: Settings, clock: FakeClock) -> None:
         await school.at("2026-11-25 15:50")  # grade 3 dismisses at 16:00
         prompts = {n: (await school.received(groups[n]))[-1] for n in groups}
         private = (await school.received(teachers[4].chat_id))[-1]
-        assert all("1530安全教育" in m["text"] and "消防安全" in m["text"] for m in prompts.values())
+        assert all(
+            "1530安全教育" in m["text"] and "消防安全" in m["text"] for m in prompts.values()
+        )
         assert "三(4)班" in private["text"]  # no group: the head teacher gets it privately
 
         await school.at("2026-11-25 15:55")
-        await school.press(teachers[1], groups[1], prompts[1]["message_id"],
-                           school.last_button(prompts[1], "t:"))
+        await school.press(
+            teachers[1], groups[1], prompts[1]["message_id"], school.last_button(prompts[1], "t:")
+        )
         await school.photo(teachers[1], JPEG, chat=groups[1])
         await school.at("2026-11-25 16:10")
-        await school.press(teachers[2], groups[2], prompts[2]["message_id"],
-                           school.last_button(prompts[2], "t:"))
+        await school.press(
+            teachers[2], groups[2], prompts[2]["message_id"], school.last_button(prompts[2], "t:")
+        )
         # Another class's teacher cannot confirm for 三(3)班.
         school.world.add_members(groups[3], [teachers[2].user_id])
-        await school.press(teachers[2], groups[3], prompts[3]["message_id"],
-                           school.last_button(prompts[3], "t:"))
+        await school.press(
+            teachers[2], groups[3], prompts[3]["message_id"], school.last_button(prompts[3], "t:")
+        )
 
         await school.at("2026-11-25 16:30")  # first deadline: reminders to the two missing
         reminded = {n for n, g in groups.items() if "⏰" in texts(await school.received(g))[-1]}
@@ -57,8 +55,9 @@ async def test_a_day_of_1530(small_school: Settings, clock: FakeClock) -> None:
         assert "⏰" in texts(await school.received(teachers[4].chat_id))[-1]
 
         await school.at("2026-11-25 16:40")
-        await school.press(teachers[3], groups[3], prompts[3]["message_id"],
-                           school.last_button(prompts[3], "t:"))
+        await school.press(
+            teachers[3], groups[3], prompts[3]["message_id"], school.last_button(prompts[3], "t:")
+        )
         await school.at("2026-11-25 17:00")  # second deadline: one alert to the duty leader
         await school.at("2026-11-25 17:30")
         alerts = [m for m in texts(await school.received(leader.chat_id)) if "尚未确认" in m]
@@ -68,12 +67,19 @@ async def test_a_day_of_1530(small_school: Settings, clock: FakeClock) -> None:
         assert sum("⏰" in text for chat in group_texts for text in chat) == 1
 
         async with school.app.sessions() as session:
-            status = dict((await session.execute(
-                select(Unit.slug, Task.status).join(Unit, Unit.id == Task.unit_id)
-                .where(Task.routine == "education"))).all())
+            status = dict(
+                (
+                    await session.execute(
+                        select(Unit.slug, Task.status)
+                        .join(Unit, Unit.id == Task.unit_id)
+                        .where(Task.routine == "education")
+                    )
+                ).all()
+            )
             photos = (await session.scalars(select(Attachment))).all()
-            presses = (await session.scalars(
-                select(Submission).where(Submission.kind == "button"))).all()
+            presses = (
+                await session.scalars(select(Submission).where(Submission.kind == "button"))
+            ).all()
     assert status == {"3-1": "done", "3-2": "done", "3-3": "late", "3-4": "escalated"}
     assert len(presses) == 3  # the other class's teacher's press was refused
     assert len(photos) == 1 and photos[0].sha256 == hashlib.sha256(JPEG).hexdigest()
@@ -116,6 +122,11 @@ async def test_an_earlier_days_prompts_are_not_sent_after_downtime(
         await school.settle()
         assert [t for t in texts(await school.received(group)) if "1530" in t] == []
         async with school.app.sessions() as session:
-            yesterday = (await session.scalars(select(Task.status).where(
-                Task.day == local("2026-11-24 00:00").date(), Task.routine == "education"))).all()
+            yesterday = (
+                await session.scalars(
+                    select(Task.status).where(
+                        Task.day == local("2026-11-24 00:00").date(), Task.routine == "education"
+                    )
+                )
+            ).all()
     assert yesterday and set(yesterday) == {"missed"}

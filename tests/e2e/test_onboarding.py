@@ -13,7 +13,9 @@ from storage.models import AuditLog, Chat, Invite, Person, Role, Unit
 from tests.e2e.harness import running_school, texts
 
 
-async def test_admin_bootstraps_invites_and_people_join(settings: Settings, clock: FakeClock) -> None:
+async def test_admin_bootstraps_invites_and_people_join(
+    settings: Settings, clock: FakeClock
+) -> None:
     async with running_school(settings, clock) as school:
         admin = await school.admin("校长")
         assert "欢迎" in texts(await school.received(admin.chat_id))[0]
@@ -29,22 +31,34 @@ async def test_admin_bootstraps_invites_and_people_join(settings: Settings, cloc
         assert "没有使用这个命令的权限" in texts(await school.received(parent.chat_id))[-1]
 
         async with school.app.sessions() as session:
-            roles = {(p.display_name, r.role, u.slug if u else None) for p, r, u in (
-                await session.execute(select(Person, Role, Unit).join(Role, Role.person_id == Person.id)
-                                     .outerjoin(Unit, Unit.id == Role.unit_id))).all()}
+            roles = {
+                (p.display_name, r.role, u.slug if u else None)
+                for p, r, u in (
+                    await session.execute(
+                        select(Person, Role, Unit)
+                        .join(Role, Role.person_id == Person.id)
+                        .outerjoin(Unit, Unit.id == Role.unit_id)
+                    )
+                ).all()
+            }
             chat = await session.scalar(select(Chat).where(Chat.tg_chat_id == group))
             persons = await session.scalar(select(func.count(Person.id)))
             invites = (await session.scalars(select(Invite))).all()
             actions = (await session.scalars(select(AuditLog.action))).all()
-    assert roles == {("校长", "admin", None), ("王老师", "head_teacher", "3-2"),
-                     ("家长甲", "parent", "3-2")}
+    assert roles == {
+        ("校长", "admin", None),
+        ("王老师", "head_teacher", "3-2"),
+        ("家长甲", "parent", "3-2"),
+    }
     assert persons == 3  # the stranger and the refused command left no trace
     assert chat is not None and chat.unit_id is not None
     assert all(len(i.token_hash) == 64 for i in invites)
     assert actions.count("invite.create") == 2 and "group.bind" in actions
 
 
-async def test_bad_invites_are_refused_and_change_nothing(settings: Settings, clock: FakeClock) -> None:
+async def test_bad_invites_are_refused_and_change_nothing(
+    settings: Settings, clock: FakeClock
+) -> None:
     async with running_school(settings, clock) as school:
         admin = await school.admin()
         token = await school.invite(admin, "teacher", "3-2")
@@ -65,23 +79,30 @@ async def test_bad_invites_are_refused_and_change_nothing(settings: Settings, cl
     assert sorted(people) == sorted(["校长", "第一个"])
 
 
-async def test_unknown_command_and_group_bind_refusals(settings: Settings, clock: FakeClock) -> None:
+async def test_unknown_command_and_group_bind_refusals(
+    settings: Settings, clock: FakeClock
+) -> None:
     async with running_school(settings, clock) as school:
         admin = await school.admin()
         await school.say(admin, "/frobnicate")
         assert "没有这个命令" in texts(await school.received(admin.chat_id))[-1]
         teacher = await school.join("teacher", "3-2", "王老师")
-        chat = school.world.create_group("别的班", member_ids=[teacher.user_id],
-                                         creator_id=teacher.user_id)
+        chat = school.world.create_group(
+            "别的班", member_ids=[teacher.user_id], creator_id=teacher.user_id
+        )
         school.world.add_bot_to_group(chat.id, by_user_id=teacher.user_id)
         await school.say(teacher, "/bind 4-1", chat=chat.id)
         assert "不是四(1)班的班主任" in texts(await school.received(chat.id))[-1]
         async with school.app.sessions() as session:
-            bound = await session.scalar(select(func.count(Chat.id)).where(Chat.unit_id.is_not(None)))
+            bound = await session.scalar(
+                select(func.count(Chat.id)).where(Chat.unit_id.is_not(None))
+            )
     assert bound == 0
 
 
-async def test_the_token_never_reaches_the_logs(settings: Settings, clock: FakeClock, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_the_token_never_reaches_the_logs(
+    settings: Settings, clock: FakeClock, caplog
+) -> None:  # type: ignore[no-untyped-def]
     from bot.logs import setup_logging
     from bot.simulation import TOKEN
 

@@ -72,7 +72,11 @@ async def test_aiogram_and_raw_http_share_one_emulator(
     [update] = updates
     assert update.callback_query is not None
     callback = update.callback_query
-    assert (callback.id, callback.data, callback.from_user.id) == (query["id"], "read:42", parent["id"])
+    assert (callback.id, callback.data, callback.from_user.id) == (
+        query["id"],
+        "read:42",
+        parent["id"],
+    )
     assert isinstance(callback.message, Message)
     assert callback.message.message_id == sent.message_id
 
@@ -157,7 +161,9 @@ async def test_aiogram_uploads_and_downloads_files(bot: Bot, client: EmulatorCli
         await bot.get_file("missing")
 
 
-async def test_aiogram_dispatcher_polling_end_to_end(emu: EmulatorServer, client: EmulatorClient) -> None:
+async def test_aiogram_dispatcher_polling_end_to_end(
+    emu: EmulatorServer, client: EmulatorClient
+) -> None:
     dispatcher = Dispatcher()
 
     @dispatcher.message(CommandStart())
@@ -179,7 +185,9 @@ async def test_aiogram_dispatcher_polling_end_to_end(emu: EmulatorServer, client
         await client.send_text(parent["id"], "/start")
         [welcome] = await client.wait_for_messages(parent["id"], 1, timeout=5)
         assert welcome["text"] == "欢迎使用安全助手"
-        query = await client.press_button(parent["id"], parent["id"], welcome["message_id"], "read:42")
+        query = await client.press_button(
+            parent["id"], parent["id"], welcome["message_id"], "read:42"
+        )
         answer = await client.wait_for_callback_answer(query["id"], timeout=5)
         assert answer["answer"]["text"] == "收到"
         for _ in range(100):

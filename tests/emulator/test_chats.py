@@ -51,17 +51,24 @@ async def test_blocking_and_restarting_the_bot(api: RawApi, client: EmulatorClie
     updates = await updates_of(api)
     assert kinds(updates) == ["message", "my_chat_member", "my_chat_member", "message"]
     statuses = [
-        (u["my_chat_member"]["old_chat_member"]["status"], u["my_chat_member"]["new_chat_member"]["status"])
+        (
+            u["my_chat_member"]["old_chat_member"]["status"],
+            u["my_chat_member"]["new_chat_member"]["status"],
+        )
         for u in updates
         if "my_chat_member" in u
     ]
     assert statuses == [("member", "kicked"), ("kicked", "member")]
 
 
-async def test_adding_the_bot_to_a_group(api: RawApi, client: EmulatorClient, emu: EmulatorServer) -> None:
+async def test_adding_the_bot_to_a_group(
+    api: RawApi, client: EmulatorClient, emu: EmulatorServer
+) -> None:
     teacher = await client.create_user("王老师")
     parent = await client.create_user("家长")
-    group = await client.create_group("一年级", type="supergroup", member_ids=[teacher["id"], parent["id"]])
+    group = await client.create_group(
+        "一年级", type="supergroup", member_ids=[teacher["id"], parent["id"]]
+    )
     assert group["id"] < -1_000_000_000_000 and group["type"] == "supergroup"
     service = await client.add_bot(group["id"], by_user_id=teacher["id"])
     assert service["new_chat_members"][0]["id"] == emu.world.bot().id
@@ -102,7 +109,9 @@ async def test_privacy_mode_decides_which_group_messages_the_bot_sees(
     await client.send_text(teacher["id"], f"/report@{bot_name} now", **chat)
     await client.send_text(teacher["id"], "/report@some_other_bot", **chat)
     bot_message = await api.ok("sendMessage", {**chat, "text": "请回复"})
-    await client.send_text(teacher["id"], "a reply", reply_to_message_id=bot_message["message_id"], **chat)
+    await client.send_text(
+        teacher["id"], "a reply", reply_to_message_id=bot_message["message_id"], **chat
+    )
     seen = [u["message"]["text"] for u in await updates_of(api)]
     assert seen == ["/report", f"/report@{bot_name} now", "a reply"]
 
@@ -112,7 +121,9 @@ async def test_privacy_mode_decides_which_group_messages_the_bot_sees(
     assert [u["message"]["text"] for u in await updates_of(api)] == ["now everything"]
 
 
-async def test_removing_members_and_leaving(api: RawApi, client: EmulatorClient, emu: EmulatorServer) -> None:
+async def test_removing_members_and_leaving(
+    api: RawApi, client: EmulatorClient, emu: EmulatorServer
+) -> None:
     owner = await client.create_user("Owner")
     guest = await client.create_user("Guest")
     group = await client.create_group("G", member_ids=[owner["id"]])
@@ -135,7 +146,9 @@ async def test_removing_members_and_leaving(api: RawApi, client: EmulatorClient,
     assert caught.value.status == 400
 
 
-async def test_kicked_bot_and_admin_rights(api: RawApi, client: EmulatorClient, emu: EmulatorServer) -> None:
+async def test_kicked_bot_and_admin_rights(
+    api: RawApi, client: EmulatorClient, emu: EmulatorServer
+) -> None:
     owner = await client.create_user("Owner")
     group = await client.create_group("G", member_ids=[owner["id"]])
     await client.add_bot(group["id"], by_user_id=owner["id"], as_admin=True)

@@ -13,7 +13,9 @@ from bot.emulator.faults import FaultInjector
 from .conftest import RawApi
 
 
-@pytest.mark.parametrize(("status", "reason"), [(500, "Internal Server Error"), (502, "Bad Gateway")])
+@pytest.mark.parametrize(
+    ("status", "reason"), [(500, "Internal Server Error"), (502, "Bad Gateway")]
+)
 async def test_status_fault_returns_a_telegram_style_error(
     api: RawApi, client: EmulatorClient, alice: dict[str, Any], status: int, reason: str
 ) -> None:

@@ -68,7 +68,9 @@ async def test_photo_upload_has_its_real_size_and_reuses_file_id(
     assert again["photo"] == [size]
     assert len(emu.world.files) == files_before  # reused, not stored again
 
-    status, body = await api.json("sendDocument", {"chat_id": alice["id"], "document": size["file_id"]})
+    status, body = await api.json(
+        "sendDocument", {"chat_id": alice["id"], "document": size["file_id"]}
+    )
     assert (status, body["description"]) == (
         400,
         "Bad Request: can't use file of type Photo as Document",

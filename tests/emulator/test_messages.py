@@ -14,7 +14,9 @@ BUTTONS = {"inline_keyboard": [[{"text": "已读", "callback_data": "ack:1"}]]}
 
 
 async def send(api: RawApi, chat_id: int, text: str, **extra: Any) -> dict[str, Any]:
-    message: dict[str, Any] = await api.ok("sendMessage", {"chat_id": chat_id, "text": text, **extra})
+    message: dict[str, Any] = await api.ok(
+        "sendMessage", {"chat_id": chat_id, "text": text, **extra}
+    )
     return message
 
 
@@ -52,7 +54,9 @@ async def test_edits_update_the_message_and_keep_history(
     assert edited["text"] == "v2" and edited["reply_markup"] == BUTTONS
     assert "edit_date" in edited
 
-    status, body = await api.json("editMessageText", {**where, "text": "v2", "reply_markup": BUTTONS})
+    status, body = await api.json(
+        "editMessageText", {**where, "text": "v2", "reply_markup": BUTTONS}
+    )
     assert status == 400
     assert body["description"].startswith("Bad Request: message is not modified")
 
@@ -82,7 +86,10 @@ async def test_edit_refusals(api: RawApi, client: EmulatorClient, alice: dict[st
         "editMessageCaption",
         {"chat_id": alice["id"], "message_id": text["message_id"], "caption": "c"},
     )
-    assert (status, body["description"]) == (400, "Bad Request: there is no caption in the message to edit")
+    assert (status, body["description"]) == (
+        400,
+        "Bad Request: there is no caption in the message to edit",
+    )
     status, body = await api.json(
         "editMessageText",
         {
@@ -111,12 +118,15 @@ async def test_replies_copies_and_forwards(
     api: RawApi, client: EmulatorClient, alice: dict[str, Any]
 ) -> None:
     question = await client.send_text(alice["id"], "今天几点放学？")
-    reply = await send(api, alice["id"], "16:30", reply_parameters={"message_id": question["message_id"]})
+    reply = await send(
+        api, alice["id"], "16:30", reply_parameters={"message_id": question["message_id"]}
+    )
     assert reply["reply_to_message"]["text"] == "今天几点放学？"
     legacy = await send(api, alice["id"], "ok", reply_to_message_id=question["message_id"])
     assert legacy["reply_to_message"]["message_id"] == question["message_id"]
     status, body = await api.json(
-        "sendMessage", {"chat_id": alice["id"], "text": "x", "reply_parameters": {"message_id": 999}}
+        "sendMessage",
+        {"chat_id": alice["id"], "text": "x", "reply_parameters": {"message_id": 999}},
     )
     assert (status, body["description"]) == (400, "Bad Request: message to be replied not found")
 
@@ -146,18 +156,27 @@ async def test_user_reply_to_a_bot_message(
 
 
 async def test_commands_per_scope_and_language(api: RawApi, client: EmulatorClient) -> None:
-    commands = [{"command": "start", "description": "开始"}, {"command": "report", "description": "上报"}]
+    commands = [
+        {"command": "start", "description": "开始"},
+        {"command": "report", "description": "上报"},
+    ]
     assert await api.ok("setMyCommands", {"commands": commands}) is True
     admin_scope = {"type": "all_chat_administrators"}
-    await api.ok("setMyCommands", {"commands": commands[:1], "scope": admin_scope, "language_code": "zh"})
+    await api.ok(
+        "setMyCommands", {"commands": commands[:1], "scope": admin_scope, "language_code": "zh"}
+    )
     assert await api.ok("getMyCommands") == commands
-    assert await api.ok("getMyCommands", {"scope": admin_scope, "language_code": "zh"}) == commands[:1]
+    assert (
+        await api.ok("getMyCommands", {"scope": admin_scope, "language_code": "zh"}) == commands[:1]
+    )
     registered = await client.commands()
     assert {(r["scope"]["type"], r["language_code"]) for r in registered} == {
         ("default", ""),
         ("all_chat_administrators", "zh"),
     }
-    status, body = await api.json("setMyCommands", {"commands": [{"command": "Start", "description": "x"}]})
+    status, body = await api.json(
+        "setMyCommands", {"commands": [{"command": "Start", "description": "x"}]}
+    )
     assert (status, body["description"]) == (400, "Bad Request: BOT_COMMAND_INVALID")
     assert await api.ok("deleteMyCommands") is True
     assert await api.ok("getMyCommands") == []

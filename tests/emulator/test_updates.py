@@ -47,9 +47,7 @@ async def test_limit_and_negative_offset(api: RawApi, client: EmulatorClient) ->
     assert texts(await api.ok("getUpdates")) == ["message 3", "message 4"]
 
 
-async def test_update_ids_keep_growing_across_a_reset(
-    api: RawApi, client: EmulatorClient
-) -> None:
+async def test_update_ids_keep_growing_across_a_reset(api: RawApi, client: EmulatorClient) -> None:
     user = await client.create_user("Eve")
     await client.send_text(user["id"], "before")
     before = await api.ok("getUpdates")

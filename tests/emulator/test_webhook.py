@@ -105,7 +105,9 @@ async def test_failed_deliveries_are_retried_and_reported(
     delivered = await receiver.wait_for(1)
     assert delivered[0]["message"]["text"] == "eventually"
     info = await api.ok("getWebhookInfo")
-    assert info["last_error_message"] == "Wrong response from the webhook: 500 Internal Server Error"
+    assert (
+        info["last_error_message"] == "Wrong response from the webhook: 500 Internal Server Error"
+    )
     stats = await client.stats()
     assert (stats["webhook_failures"], stats["webhook_deliveries"]) == (2, 1)
 
@@ -139,14 +141,18 @@ async def test_set_webhook_can_drop_pending_updates_and_delete_keeps_new_ones(
 ) -> None:
     user = await client.create_user("Max")
     await client.send_text(user["id"], "old")
-    await api.ok("setWebhook", {"url": "http://127.0.0.1:9/unreachable", "drop_pending_updates": True})
+    await api.ok(
+        "setWebhook", {"url": "http://127.0.0.1:9/unreachable", "drop_pending_updates": True}
+    )
     await api.ok("deleteWebhook")
     await client.send_text(user["id"], "new")
     updates = await api.ok("getUpdates")
     assert [u["message"]["text"] for u in updates] == ["new"]
     status, body = await api.json("setWebhook", {"url": "ftp://example.org"})
     assert status == 400
-    status, body = await api.json("setWebhook", {"url": "https://x.org", "secret_token": "bad secret!"})
+    status, body = await api.json(
+        "setWebhook", {"url": "https://x.org", "secret_token": "bad secret!"}
+    )
     assert (status, body["description"]) == (
         400,
         "Bad Request: secret token contains unallowed characters",

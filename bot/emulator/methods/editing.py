@@ -47,7 +47,11 @@ def _apply_edit(
     now = ctx.world.now()
     data["edit_date"] = now
     # A reply keyboard lives on the user's side and survives edits of the message.
-    kept = stored.reply_markup if stored.reply_markup and "inline_keyboard" not in stored.reply_markup else None
+    kept = (
+        stored.reply_markup
+        if stored.reply_markup and "inline_keyboard" not in stored.reply_markup
+        else None
+    )
     stored.replace(data, markup if markup is not None else kept, now)
     return data
 

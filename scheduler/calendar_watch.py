@@ -1,0 +1,36 @@
+"""Tells the admins, once a week from December, that next year's national calendar is missing.
+
+chinese_calendar only knows the years the State Council has announced; until the package is
+upgraded the bot assumes weekends-only, and the admins must know that rather than be surprised.
+"""
+
+from __future__ import annotations
+
+from scheduler import recipients
+from scheduler.registry import TickContext
+from storage import outbox
+from storage.messages import OutMessage
+from storage.outbox import PRIORITY_ALERT, Envelope
+
+
+async def warn_missing_national_calendar(tick: TickContext) -> int:
+    warning = tick.calendar.missing_national_calendar_warning(tick.today)
+    if warning is None:
+        return 0
+    year, week, _ = tick.today.isocalendar()
+    envelopes = [
+        Envelope(
+            f"calendar-missing:{year}-W{week:02d}:{r.tg_chat_id}",
+            r.tg_chat_id,
+            OutMessage(warning),
+            tick.now,
+            expires_at=tick.day_end,
+            person_id=r.person_id,
+            priority=PRIORITY_ALERT,
+        )
+        for r in await recipients.admins(tick.session, tick.ctx)
+    ]
+    return await outbox.enqueue(tick.session, tick.ctx.school_id, envelopes, tick.now)
+
+
+TICK_JOBS = [warn_missing_national_calendar]

@@ -1,0 +1,115 @@
+"""Patrols (巡查): a person on duty records what they checked, with text and photos, any time.
+
+A patrol is a submission of kind ``patrol``; its photos are its attachments and later text is
+appended, so one patrol stays one record however many messages it took.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from scheduler.rules import duty as rules
+from storage import duty as store
+from storage import submissions
+from storage.media import StoredFile
+from storage.models import Attachment, Person, Submission
+
+PhotoFile = tuple[StoredFile, str, str, str]
+MAX_TEXT = 2000
+
+
+async def start_patrol(
+    session: AsyncSession,
+    school_id: int,
+    settings: Settings,
+    person: Person,
+    now: dt.datetime,
+    text: str = "",
+    photo: PhotoFile | None = None,
+    *,
+    tg_chat_id: int | None = None,
+    tg_message_id: int | None = None,
+) -> Submission:
+    posts = await posts_on_duty(session, school_id, settings, person, now)
+    return await submissions.add(
+        session,
+        school_id,
+        person.id,
+        store.PATROL_KIND,
+        now,
+        text=text.strip()[:MAX_TEXT],
+        data={"posts": posts},
+        tg_chat_id=tg_chat_id,
+        tg_message_id=tg_message_id,
+        files=[photo] if photo else [],
+    )
+
+
+async def add_to_patrol(
+    session: AsyncSession,
+    school_id: int,
+    patrol_id: int,
+    person: Person,
+    now: dt.datetime,
+    text: str = "",
+    photo: PhotoFile | None = None,
+) -> Submission | None:
+    """More text or a photo for a patrol of this person; None if it is not theirs."""
+    patrol = await session.get(Submission, patrol_id)
+    if (
+        patrol is None
+        or patrol.school_id != school_id
+        or patrol.person_id != person.id
+        or patrol.kind != store.PATROL_KIND
+    ):
+        return None
+    if text.strip():
+        patrol.text = "\n".join(p for p in (patrol.text, text.strip()) if p)[:MAX_TEXT]
+    if photo is not None:
+        stored, file_id, unique_id, mime = photo
+        patrol.attachments.append(
+            Attachment(
+                tg_file_id=file_id,
+                tg_file_unique_id=unique_id,
+                sha256=stored.sha256,
+                size=stored.size,
+                mime=mime,
+                path=str(stored.path),
+                created_at=now,
+            )
+        )
+    await session.flush()
+    return patrol
+
+
+async def posts_on_duty(
+    session: AsyncSession, school_id: int, settings: Settings, person: Person, now: dt.datetime
+) -> list[str]:
+    """The posts this person holds at ``now`` (yesterday's night post runs into this morning)."""
+    today = now.astimezone(settings.school.tz).date()
+    found = []
+    for day in (today - dt.timedelta(days=1), today):
+        for slug in await store.posts_of(session, school_id, person.id, day):
+            slot = rules.post_slot(settings, slug, day)
+            if slot is None and day == today or slot is not None and slot.start <= now < slot.end:
+                found.append(slug)
+    return found
+
+
+async def recent_patrols(
+    session: AsyncSession, school_id: int, since: dt.datetime
+) -> list[Submission]:
+    rows = await session.scalars(
+        select(Submission)
+        .where(
+            Submission.school_id == school_id,
+            Submission.kind == store.PATROL_KIND,
+            Submission.created_at >= since,
+        )
+        .order_by(Submission.created_at)
+    )
+    return list(rows.all())

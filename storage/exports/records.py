@@ -1,0 +1,481 @@
+"""What the record book (台账) holds, read from the database into plain values.
+
+Everything is read in one session before any file is written, so the writers (which are slow
+and synchronous) can run in a thread and never touch the database. The tables of other
+routines (incidents, handovers, notices) are read only when their storage module exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from types import ModuleType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Attachment, AuditLog, Person, School, Submission, Task, Unit
+
+ANSWERED = ("done", "late")
+IN_CLAUSE_CHUNK = 500  # well under SQLite's and asyncpg's parameter limits
+
+
+@dataclass(frozen=True)
+class Photo:
+    sha256: str
+    path: str
+    mime: str
+    taken_at: dt.datetime  # when the bot received it, school zone
+    person: str
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    person: str
+    kind: str  # button | text | photo | incident …
+    at: dt.datetime  # school zone
+    text: str
+    photos: tuple[Photo, ...]
+
+
+@dataclass(frozen=True)
+class TaskRecord:
+    id: int
+    routine: str
+    kind: str
+    day: dt.date
+    unit_slug: str
+    unit_name: str
+    grade: int | None
+    theme: str
+    minutes: int
+    status: str
+    due_at: dt.datetime
+    deadline_at: dt.datetime
+    done_at: dt.datetime | None
+    done_by: str
+    submissions: tuple[SubmissionRecord, ...]
+
+    @property
+    def answered(self) -> bool:
+        return self.status in ANSWERED
+
+    @property
+    def photos(self) -> list[Photo]:
+        return [photo for s in self.submissions for photo in s.photos]
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    id: int
+    day: dt.date
+    unit_name: str
+    reporter: str
+    reported_at: dt.datetime | None
+    place: str
+    severity: str
+    text: str
+    status: str
+    handled_by: str
+    handled_at: dt.datetime | None
+    handled_note: str
+    photos: tuple[Photo, ...]
+
+
+@dataclass(frozen=True)
+class HandoverRecord:
+    day: dt.date
+    post: str
+    to_post: str
+    outgoing: str
+    incoming: str
+    ends_at: dt.datetime
+    status: str
+    checks: tuple[str, ...]
+    note: str
+    submitted_at: dt.datetime | None
+    confirmed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    id: int
+    day: dt.date  # the day it went out (or was written), school zone
+    author: str
+    status: str
+    text: str
+    sent_at: dt.datetime | None
+    deadline_at: dt.datetime | None
+    recipients: int
+    confirmed: int
+    unreachable: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.confirmed / self.recipients if self.recipients else None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    at: dt.datetime
+    person: str
+    action: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Records:
+    school_name: str
+    school_slug: str
+    tz: ZoneInfo
+    start: dt.date
+    end: dt.date
+    tasks: tuple[TaskRecord, ...]
+    incidents: tuple[IncidentRecord, ...] | None  # None: the routine is not installed
+    handovers: tuple[HandoverRecord, ...] | None
+    notices: tuple[NoticeRecord, ...] | None
+    audit: tuple[AuditRecord, ...] = field(default=())
+
+    def within(self, start: dt.date, end: dt.date) -> Records:
+        """The same records cut to a shorter range (for files split by month)."""
+
+        def keep(day: dt.date) -> bool:
+            return start <= day <= end
+
+        def maybe(rows: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
+            return None if rows is None else tuple(r for r in rows if keep(r.day))
+
+        return replace(
+            self,
+            start=start,
+            end=end,
+            tasks=tuple(r for r in self.tasks if keep(r.day)),
+            incidents=maybe(self.incidents),
+            handovers=maybe(self.handovers),
+            notices=maybe(self.notices),
+            audit=tuple(r for r in self.audit if keep(r.at.date())),
+        )
+
+    def routines(self) -> list[str]:
+        """The routines with tasks in the range, education first (the inspectors' first page)."""
+        present = {t.routine for t in self.tasks}
+        return sorted(present, key=lambda r: (r != "education", r))
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """A routine's storage module, or None while that routine is not installed."""
+    try:
+        return importlib.import_module(f"storage.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"storage.{name}":
+            raise
+        return None
+
+
+async def collect(
+    session: AsyncSession, school_id: int, start: dt.date, end: dt.date
+) -> Records:
+    school = await session.get(School, school_id)
+    if school is None:
+        raise ValueError(f"no school {school_id}")
+    tz = ZoneInfo(school.timezone)
+    names = await _person_names(session, school_id)
+    tasks = await _tasks(session, school_id, start, end, tz, names)
+    return Records(
+        school_name=school.name,
+        school_slug=school.slug,
+        tz=tz,
+        start=start,
+        end=end,
+        tasks=tuple(tasks),
+        incidents=await _incidents(session, school_id, start, end, tz, names),
+        handovers=await _handovers(session, school_id, start, end, tz, names),
+        notices=await _notices(session, school_id, start, end, tz, names),
+        audit=tuple(await _audit(session, school_id, start, end, tz, names)),
+    )
+
+
+def utc_bounds(start: dt.date, end: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in the school's zone, as UTC."""
+    first = dt.datetime.combine(start, dt.time(), tz).astimezone(dt.UTC)
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
+    return first, after
+
+
+async def _person_names(session: AsyncSession, school_id: int) -> dict[int, str]:
+    rows = await session.execute(
+        select(Person.id, Person.display_name).where(Person.school_id == school_id)
+    )
+    return {pid: name for pid, name in rows.all()}
+
+
+async def _tasks(
+    session: AsyncSession,
+    school_id: int,
+    start: dt.date,
+    end: dt.date,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> list[TaskRecord]:
+    rows = (
+        await session.execute(
+            select(Task, Unit)
+            .outerjoin(Unit, Unit.id == Task.unit_id)
+            .where(Task.school_id == school_id, Task.day >= start, Task.day <= end)
+            .order_by(Task.day, Task.routine, Unit.grade, Unit.slug, Task.kind, Task.id)
+        )
+    ).all()
+    by_task = await _submissions_by_task(session, [task.id for task, _ in rows], tz, names)
+    return [
+        TaskRecord(
+            id=task.id,
+            routine=task.routine,
+            kind=task.kind,
+            day=task.day,
+            unit_slug=unit.slug if unit else "",
+            unit_name=unit.name if unit else str(task.payload.get("target", "")),
+            grade=unit.grade if unit else None,
+            theme=task.theme,
+            minutes=int(task.payload.get("minutes") or 0),
+            status=task.status,
+            due_at=task.due_at.astimezone(tz),
+            deadline_at=task.deadline_at.astimezone(tz),
+            done_at=task.done_at.astimezone(tz) if task.done_at else None,
+            done_by=names.get(task.done_by, "") if task.done_by else "",
+            submissions=tuple(by_task.get(task.id, ())),
+        )
+        for task, unit in rows
+    ]
+
+
+async def _submissions_by_task(
+    session: AsyncSession, task_ids: Sequence[int], tz: ZoneInfo, names: dict[int, str]
+) -> dict[int, list[SubmissionRecord]]:
+    found: dict[int, list[SubmissionRecord]] = {}
+    for chunk in _chunks(task_ids):
+        rows = await session.scalars(
+            select(Submission)
+            .where(Submission.task_id.in_(chunk))
+            .order_by(Submission.created_at, Submission.id)
+        )
+        for submission in rows.all():
+            assert submission.task_id is not None
+            found.setdefault(submission.task_id, []).append(
+                _submission_record(submission, tz, names)
+            )
+    return found
+
+
+def _submission_record(
+    submission: Submission, tz: ZoneInfo, names: dict[int, str]
+) -> SubmissionRecord:
+    person = names.get(submission.person_id, "") if submission.person_id else ""
+    return SubmissionRecord(
+        person=person,
+        kind=submission.kind,
+        at=submission.created_at.astimezone(tz),
+        text=submission.text,
+        photos=_photos(submission.attachments, tz, person),
+    )
+
+
+def _photos(attachments: Sequence[Attachment], tz: ZoneInfo, person: str) -> tuple[Photo, ...]:
+    return tuple(
+        Photo(a.sha256, a.path, a.mime, a.created_at.astimezone(tz), person)
+        for a in sorted(attachments, key=lambda a: a.id)
+    )
+
+
+async def _incidents(
+    session: AsyncSession,
+    school_id: int,
+    start: dt.date,
+    end: dt.date,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> tuple[IncidentRecord, ...] | None:
+    module = optional_module("zero_report")
+    if module is None:
+        return None
+    incident_cls = module.Incident
+    rows = (
+        await session.execute(
+            select(incident_cls, Unit, Submission)
+            .join(Unit, Unit.id == incident_cls.unit_id)
+            .join(Submission, Submission.id == incident_cls.submission_id)
+            .where(
+                incident_cls.school_id == school_id,
+                incident_cls.day >= start,
+                incident_cls.day <= end,
+                incident_cls.status.in_(module.REPORTED),
+            )
+            .order_by(incident_cls.day, incident_cls.id)
+        )
+    ).all()
+    return tuple(
+        IncidentRecord(
+            id=incident.id,
+            day=incident.day,
+            unit_name=unit.name,
+            reporter=names.get(incident.reported_by, ""),
+            reported_at=_local(incident.reported_at, tz),
+            place=incident.place,
+            severity=incident.severity,
+            text=incident.text,
+            status=incident.status,
+            handled_by=names.get(incident.handled_by, "") if incident.handled_by else "",
+            handled_at=_local(incident.handled_at, tz),
+            handled_note=incident.handled_note,
+            photos=_photos(submission.attachments, tz, names.get(incident.reported_by, "")),
+        )
+        for incident, unit, submission in rows
+    )
+
+
+async def _handovers(
+    session: AsyncSession,
+    school_id: int,
+    start: dt.date,
+    end: dt.date,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> tuple[HandoverRecord, ...] | None:
+    module = optional_module("duty")
+    if module is None:
+        return None
+    handover_cls = module.Handover
+    rows = await session.scalars(
+        select(handover_cls)
+        .where(
+            handover_cls.school_id == school_id,
+            handover_cls.day >= start,
+            handover_cls.day <= end,
+        )
+        .order_by(handover_cls.ends_at, handover_cls.post, handover_cls.id)
+    )
+    return tuple(
+        HandoverRecord(
+            day=h.day,
+            post=h.post,
+            to_post=h.to_post,
+            outgoing=names.get(h.outgoing_id, ""),
+            incoming=names.get(h.incoming_id, "") if h.incoming_id else "",
+            ends_at=h.ends_at.astimezone(tz),
+            status=h.status,
+            checks=tuple(h.checks or ()),
+            note=h.note,
+            submitted_at=_local(h.submitted_at, tz),
+            confirmed_at=_local(h.confirmed_at, tz),
+        )
+        for h in rows.all()
+    )
+
+
+async def _notices(
+    session: AsyncSession,
+    school_id: int,
+    start: dt.date,
+    end: dt.date,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> tuple[NoticeRecord, ...] | None:
+    module = optional_module("notices")
+    if module is None:
+        return None
+    notice_cls, recipient_cls = module.Notice, module.NoticeRecipient
+    first, after = utc_bounds(start, end, tz)
+    went_out = func.coalesce(notice_cls.confirmed_at, notice_cls.created_at)
+    notices = (
+        await session.scalars(
+            select(notice_cls)
+            .where(
+                notice_cls.school_id == school_id,
+                notice_cls.status.not_in((module.DRAFT, module.CANCELLED)),
+                went_out >= first,
+                went_out < after,
+            )
+            .order_by(notice_cls.id)
+        )
+    ).all()
+    counts = await _notice_counts(session, recipient_cls, [n.id for n in notices])
+    records = []
+    for notice in notices:
+        total, confirmed, unreachable = counts.get(notice.id, (0, 0, 0))
+        out = (notice.confirmed_at or notice.created_at).astimezone(tz)
+        records.append(
+            NoticeRecord(
+                id=notice.id,
+                day=out.date(),
+                author=names.get(notice.author_id, ""),
+                status=notice.status,
+                text=notice.text,
+                sent_at=_local(notice.sent_at or notice.confirmed_at, tz),
+                deadline_at=_local(notice.deadline_at, tz),
+                recipients=total,
+                confirmed=confirmed,
+                unreachable=unreachable,
+            )
+        )
+    return tuple(records)
+
+
+async def _notice_counts(
+    session: AsyncSession, recipient_cls: Any, notice_ids: Sequence[int]
+) -> dict[int, tuple[int, int, int]]:
+    """notice id → (recipients, confirmed, unreachable), one query per chunk of notices."""
+    counts: dict[int, tuple[int, int, int]] = {}
+    for chunk in _chunks(notice_ids):
+        rows = await session.execute(
+            select(
+                recipient_cls.notice_id,
+                func.count(recipient_cls.id),
+                func.count(recipient_cls.confirmed_at),
+                func.sum(case((recipient_cls.reachable.is_(False), 1), else_=0)),
+            )
+            .where(recipient_cls.notice_id.in_(chunk))
+            .group_by(recipient_cls.notice_id)
+        )
+        for notice_id, total, confirmed, unreachable in rows.all():
+            counts[notice_id] = (int(total), int(confirmed), int(unreachable or 0))
+    return counts
+
+
+async def _audit(
+    session: AsyncSession,
+    school_id: int,
+    start: dt.date,
+    end: dt.date,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> list[AuditRecord]:
+    first, after = utc_bounds(start, end, tz)
+    rows = await session.scalars(
+        select(AuditLog)
+        .where(
+            AuditLog.school_id == school_id,
+            AuditLog.created_at >= first,
+            AuditLog.created_at < after,
+        )
+        .order_by(AuditLog.created_at, AuditLog.id)
+    )
+    return [
+        AuditRecord(
+            at=row.created_at.astimezone(tz),
+            person=names.get(row.person_id, "") if row.person_id else "",
+            action=row.action,
+            detail=dict(row.detail or {}),
+        )
+        for row in rows.all()
+    ]
+
+
+def _local(moment: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
+    return moment.astimezone(tz) if moment is not None else None
+
+
+def _chunks(ids: Sequence[int]) -> list[list[int]]:
+    return [list(ids[i : i + IN_CLAUSE_CHUNK]) for i in range(0, len(ids), IN_CLAUSE_CHUNK)]

@@ -1,0 +1,111 @@
+"""The admin command set through the emulator: what admins see, what others are refused."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.settings import Settings
+from scheduler.clock import FakeClock
+from storage.models import AuditLog, CalendarOverride, School
+from tests.conftest import local
+from tests.e2e.harness import running_school, texts
+
+ADMIN_COMMANDS = [
+    "/today",
+    "/plan 下周",
+    "/calendar off 2026-11-27 运动会",
+    "/pause 台风",
+    "/resume",
+    "/people",
+    "/invite teacher 3-1",
+]
+
+
+async def test_non_admins_are_refused_every_admin_command(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        await school.admin()
+        teacher = await school.join("teacher", "3-1", "班主任1")
+        parent = await school.join("parent", "3-1", "家长1")
+        for person in (teacher, parent):
+            before = len(await school.received(person.chat_id))
+            for command in ADMIN_COMMANDS:
+                await school.say(person, command)
+            replies = texts(await school.received(person.chat_id))[before:]
+            assert len(replies) == len(ADMIN_COMMANDS)
+            assert all("没有使用这个命令的权限" in r for r in replies), replies
+        async with school.app.sessions() as session:
+            actions = (await session.scalars(select(AuditLog.action))).all()
+            school_row = await session.get(School, school.app.school_id)
+            overrides = (await session.scalars(select(CalendarOverride))).all()
+    assert set(actions) == {"invite.create", "joined"}  # no refused command left a trace
+    assert school_row is not None and not school_row.paused and overrides == []
+
+
+async def test_today_plan_calendar_pause_and_resume(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        teachers = [await school.join("teacher", f"3-{n}", f"班主任{n}") for n in (1, 2)]
+        groups = [
+            await school.class_group(f"3-{n}", t) for n, t in zip((1, 2), teachers, strict=True)
+        ]
+
+        await school.say(admin, "/plan 下周")
+        listing = texts(await school.received(admin.chat_id))[-1]
+        assert "2026-11-30" in listing and "2026-12-06" in listing and "每周主题班会" in listing
+        await school.say(admin, "/plan 哪天都行")
+        assert "/plan 下周" in texts(await school.received(admin.chat_id))[-1]  # usage, no guess
+
+        await school.say(admin, "/calendar off 2026-11-26 秋季运动会")
+        await school.say(admin, "/calendar off 昨天 补录")
+        replies = texts(await school.received(admin.chat_id))
+        assert "停课" in replies[-2] and "不能调整已经过去的日期" in replies[-1]
+        await school.say(admin, "/calendar")
+        assert "2026-11-26 off 秋季运动会" in texts(await school.received(admin.chat_id))[-1]
+
+        await school.at("2026-11-25 15:00")
+        await school.say(admin, "/pause 台风停课")
+        await school.at("2026-11-25 15:55")
+        assert not any("1530" in t for g in groups for t in school.sent_texts(g))
+        await school.say(admin, "/today")
+        today = texts(await school.received(admin.chat_id))[-1]
+        assert "推送已暂停：台风停课" in today and "等待中 4" in today
+        assert "等待中: 三(1)班、三(2)班、三(3)班、三(4)班" in today
+        await school.say(admin, "/resume")
+        assert all(any("1530" in t for t in school.sent_texts(g)) for g in groups)
+
+        prompt = [m for m in await school.received(groups[0]) if "1530" in (m.get("text") or "")][
+            -1
+        ]
+        await school.press(
+            teachers[0], groups[0], prompt["message_id"], school.last_button(prompt, "t:")
+        )
+        await school.say(admin, "/today")
+        assert "完成 1" in texts(await school.received(admin.chat_id))[-1]
+
+        await school.at("2026-11-26 16:30")  # the day off: no prompts at all
+        assert sum("1530" in t for g in groups for t in school.sent_texts(g)) == 2
+        async with school.app.sessions() as session:
+            actions = (await session.scalars(select(AuditLog.action).order_by(AuditLog.id))).all()
+    assert [a for a in actions if a in ("calendar.off", "pause", "resume")] == [
+        "calendar.off",
+        "pause",
+        "resume",
+    ]
+
+
+async def test_admins_hear_once_a_week_that_next_years_calendar_is_missing(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    clock.set(local("2026-11-30 08:00"))
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        await school.at("2026-11-30 09:00")  # November: nothing yet
+        await school.at("2026-12-01 08:00")
+        await school.at("2026-12-02 08:00")
+        await school.at("2026-12-07 08:00")
+        warnings = [t for t in texts(await school.received(admin.chat_id)) if "2027" in t]
+    assert len(warnings) == 2 and "周末" in warnings[0] and "/calendar" in warnings[0]
