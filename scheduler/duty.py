@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
-from bot.settings import Settings
+from bot.settings import DutyPostSettings, Settings
 from scheduler import duty_notify as notify
 from scheduler.duty_handover import open_handover
 from scheduler.duty_roster import WEEKDAYS, post_label, span_text
@@ -68,7 +69,7 @@ async def remind_evening_before(tc: TickContext) -> int:
                 tc.ctx,
                 [person],
                 f"duty:eve:{day.isoformat()}:{person_id}",
-                lambda lang, day=day, items=items: _evening_message(tc, day, items, lang),
+                partial(_evening_message, tc, day, items),
                 tc.now,
                 expires_at=first,
             )
@@ -88,7 +89,7 @@ async def remind_before_shifts(tc: TickContext) -> int:
                     tc.ctx,
                     [person],
                     f"duty:soon:{day.isoformat()}:{slot.post}:{person.id}",
-                    lambda lang, slot=slot: _shift_message(tc.settings, slot, lang),
+                    partial(_shift_message, tc.settings, slot),
                     tc.now,
                     expires_at=slot.start,
                 )
@@ -110,15 +111,7 @@ async def remind_gate_duty(tc: TickContext) -> int:
                 tc.ctx,
                 holders,
                 f"duty:gate:{tc.today.isoformat()}:{post.slug}:{stamp}",
-                lambda lang, window=window, post=post: OutMessage(
-                    t(
-                        lang,
-                        "duty.remind.gate",
-                        post=post_label(post, lang),
-                        minutes=tc.settings.duty.gate_remind_minutes_before,
-                        hours=span_text(window.start, window.end, tc.today, tc.settings),
-                    )
-                ),
+                partial(_gate_message, tc, post, window),
                 tc.now,
                 expires_at=window.start,
             )
@@ -161,6 +154,20 @@ def _evening_message(
             when=when,
             day=f"{day.isoformat()} {weekday}",
             posts="\n".join(lines),
+        )
+    )
+
+
+def _gate_message(
+    tc: TickContext, post: DutyPostSettings, window: rules.GateWindow, lang: str
+) -> OutMessage:
+    return OutMessage(
+        t(
+            lang,
+            "duty.remind.gate",
+            post=post_label(post, lang),
+            minutes=tc.settings.duty.gate_remind_minutes_before,
+            hours=span_text(window.start, window.end, tc.today, tc.settings),
         )
     )
 
@@ -210,7 +217,7 @@ async def alert_missed_handovers(tc: TickContext) -> int:
             tc.ctx,
             to,
             f"duty:alert:ho:{h.id}",
-            lambda lang, h=h, who=outgoing: _alert(tc, "duty.alert.handover", h, who, lang),
+            partial(_alert, tc, "duty.alert.handover", h, outgoing),
             tc.now,
             alert=True,
         )
@@ -237,7 +244,7 @@ async def alert_missed_confirmations(tc: TickContext) -> int:
             tc.ctx,
             to,
             f"duty:alert:hc:{h.id}",
-            lambda lang, h=h, who=incoming: _alert(tc, "duty.alert.confirm", h, who, lang),
+            partial(_alert, tc, "duty.alert.confirm", h, incoming),
             tc.now,
             alert=True,
         )

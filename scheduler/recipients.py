@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.routine import Context, Recipient
-from storage import people
+from storage import duty, people
 from storage.models import Person, Unit
 
 UNIT_RESPONSIBLE = {"class": ("head_teacher",), "department": ("staff",)}
@@ -44,7 +44,12 @@ async def unit_group_or_people(
 
 
 async def duty_leaders(session: AsyncSession, ctx: Context, day: dt.date) -> list[Recipient]:
-    """Who gets escalations: the duty leaders (the admins when there is none)."""
+    """Who gets escalations: the day's rostered leader on duty (带班领导); without one (or
+    unreachable), the duty leaders, and the admins when there is none."""
+    rostered = await duty.holders(session, ctx.school_id, day, duty.LEADER_POST)
+    found = await privately(session, ctx, rostered)
+    if found:
+        return found
     leaders = await people.people_with_role(session, ctx.school_id, "duty_leader")
     if not leaders:
         leaders = await people.people_with_role(session, ctx.school_id, "admin")
