@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from bot.app import App, attach_sender, close_app, make_bot, make_dispatcher, open_app
 from bot.emulator.server import EmulatorServer
-from bot.runner import register_commands, setup_code_if_needed
+from bot.runner import check_bot, register_commands, setup_code_if_needed
 from bot.settings import Settings
 from scheduler.clock import Clock, FakeClock
 from storage.models import Outbox
@@ -81,8 +81,15 @@ class SimulatedSchool:
         self.people.setdefault("admin", person)
         return person
 
-    async def join(self, role: str, unit: str | None, name: str, *, by: SimPerson | None = None,
-                   language: str = "zh-hans") -> SimPerson:
+    async def join(
+        self,
+        role: str,
+        unit: str | None,
+        name: str,
+        *,
+        by: SimPerson | None = None,
+        language: str = "zh-hans",
+    ) -> SimPerson:
         """An admin makes an invite; the new person opens the deep link."""
         inviter = by or self.people["admin"]
         token = await self.invite(inviter, role, unit)
@@ -103,8 +110,9 @@ class SimulatedSchool:
 
     async def class_group(self, unit: str, head_teacher: SimPerson) -> int:
         """A class group with its head teacher; the bot is added and the group bound."""
-        chat = self.world.create_group(f"{unit} 班级群", member_ids=[head_teacher.user_id],
-                                       creator_id=head_teacher.user_id)
+        chat = self.world.create_group(
+            f"{unit} 班级群", member_ids=[head_teacher.user_id], creator_id=head_teacher.user_id
+        )
         self.world.add_bot_to_group(chat.id, by_user_id=head_teacher.user_id)
         await self.say(head_teacher, f"/bind {unit}", chat=chat.id)
         self.groups[unit] = chat.id
@@ -119,10 +127,12 @@ class SimulatedSchool:
 
     # -- acting ---------------------------------------------------------------------------
 
-    async def say(self, person: SimPerson, text: str, chat: int | None = None,
-                  reply_to: int | None = None) -> dict[str, Any]:
-        stored = self.world.user_send_text(person.user_id, text, chat_id=chat,
-                                           reply_to_message_id=reply_to)
+    async def say(
+        self, person: SimPerson, text: str, chat: int | None = None, reply_to: int | None = None
+    ) -> dict[str, Any]:
+        stored = self.world.user_send_text(
+            person.user_id, text, chat_id=chat, reply_to_message_id=reply_to
+        )
         await self.settle()
         return dict(stored.data)
 
@@ -130,19 +140,37 @@ class SimulatedSchool:
         self.world.press_button(person.user_id, chat, message_id, data)
         await self.settle()
 
-    async def photo(self, person: SimPerson, data: bytes, chat: int | None = None,
-                    caption: str | None = None, media_group_id: str | None = None,
-                    reply_to: int | None = None) -> dict[str, Any]:
-        stored = self.world.user_send_photo(person.user_id, data, caption=caption,
-                                            media_group_id=media_group_id, chat_id=chat,
-                                            reply_to_message_id=reply_to)
+    async def photo(
+        self,
+        person: SimPerson,
+        data: bytes,
+        chat: int | None = None,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        stored = self.world.user_send_photo(
+            person.user_id,
+            data,
+            caption=caption,
+            media_group_id=media_group_id,
+            chat_id=chat,
+            reply_to_message_id=reply_to,
+        )
         await self.settle()
         return dict(stored.data)
 
-    async def send_document(self, person: SimPerson, data: bytes, filename: str,
-                            chat: int | None = None, caption: str | None = None) -> dict[str, Any]:
-        stored = self.world.user_send_document(person.user_id, data, filename, caption=caption,
-                                               chat_id=chat)
+    async def send_document(
+        self,
+        person: SimPerson,
+        data: bytes,
+        filename: str,
+        chat: int | None = None,
+        caption: str | None = None,
+    ) -> dict[str, Any]:
+        stored = self.world.user_send_document(
+            person.user_id, data, filename, caption=caption, chat_id=chat
+        )
         await self.settle()
         return dict(stored.data)
 
@@ -158,8 +186,10 @@ class SimulatedSchool:
     def sent_texts(self, chat_id: int) -> list[str]:
         """The text (or caption) of everything the bot sent to a chat, in order."""
         chat = self.world.chat(chat_id)
-        return [m.data.get("text") or m.data.get("caption") or ""
-                for m in chat.messages_of_bot(self.world.bot().id)]
+        return [
+            m.data.get("text") or m.data.get("caption") or ""
+            for m in chat.messages_of_bot(self.world.bot().id)
+        ]
 
     def last_button(self, message: dict[str, Any], prefix: str = "") -> str:
         for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
@@ -220,16 +250,20 @@ class SimulatedSchool:
 
     async def start_bot(self) -> None:
         self.bot = make_bot(TOKEN, self.emu.url)
-        me = await self.bot.get_me()
-        self.app.bot_username = me.username or "safety_bot"
-        await register_commands(self.bot)
         sender = attach_sender(self.app, self.bot)
+        await check_bot(self.app, self.bot)
+        await register_commands(self.bot)
         await sender.recover()
         self.dispatcher = make_dispatcher(self.app, self.fsm_storage)
         self._sending = asyncio.create_task(sender.run(), name="sim-sender")
         self._polling = asyncio.create_task(
-            self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False,
-                                          handle_as_tasks=False, polling_timeout=1),
+            self.dispatcher.start_polling(
+                self.bot,
+                handle_signals=False,
+                close_bot_session=False,
+                handle_as_tasks=False,
+                polling_timeout=1,
+            ),
             name="sim-polling",
         )
 
@@ -259,8 +293,9 @@ class Timeline:
     """Several scripted actors on one clock: each ``await school.at(t)`` parks its actor; when
     every actor is parked or finished, the clock jumps to the earliest requested time."""
 
-    def __init__(self, school: SimulatedSchool, step: dt.timedelta | None = None,
-                 on_step: Any = None) -> None:
+    def __init__(
+        self, school: SimulatedSchool, step: dt.timedelta | None = None, on_step: Any = None
+    ) -> None:
         self.school = school
         self.step = step  # also stop at every step, so the live view shows time passing
         self.on_step = on_step
@@ -317,8 +352,13 @@ class Timeline:
 
 @contextlib.asynccontextmanager
 async def simulated_school(
-    settings: Settings, clock: Clock, *, spec_path: Path | None = None, flood: bool = False,
-    fsm_storage: BaseStorage | None = None, privacy_mode: bool = False,
+    settings: Settings,
+    clock: Clock,
+    *,
+    spec_path: Path | None = None,
+    flood: bool = False,
+    fsm_storage: BaseStorage | None = None,
+    privacy_mode: bool = False,
 ) -> AsyncIterator[SimulatedSchool]:
     async with EmulatorServer(spec_path=spec_path, token=TOKEN, flood=flood) as emu:
         # As the README tells a school: BotFather's /setprivacy Disable, so photos posted in

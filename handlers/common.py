@@ -19,6 +19,13 @@ async def refuse_unless(
     """True when the actor has one of the roles; otherwise answers why not and returns False."""
     if has_role(actor, *roles):
         return True
+    chat = (
+        event.message.chat
+        if isinstance(event, CallbackQuery) and event.message
+        else (event.chat if isinstance(event, Message) else None)
+    )
+    if actor is None and chat is not None and chat.type != "private":
+        return False  # a stranger in some group: answering would only add noise there
     key = "common.unknown_user" if actor is None else "common.not_allowed"
     text = t(lang, key)
     if isinstance(event, CallbackQuery):

@@ -41,6 +41,7 @@ from storage.notices import Audience, Notice
 router = Router(name="notices")
 
 AUTHORS = ("admin", "head_teacher")
+MAX_MESSAGE = 4096
 SKIP_WORDS = {"跳过", "skip", "无", "没有", "不用", "no", "none"}
 NOT_A_COMMAND = F.text & ~F.text.startswith("/")
 
@@ -425,6 +426,11 @@ async def groups_expected(message: Message, lang: str, state: FSMContext) -> Non
 
 
 async def _preview(message: Message, app: App, actor: Person, lang: str, state: FSMContext) -> None:
+    """The notice as parents will see it and what will happen, with 确认发送 and 取消.
+
+    A text notice and its summary fit in one message (which later becomes the progress
+    line); a photo or a file goes first, on its own.
+    """
     async with app.sessions() as session:
         notice = await _draft(session, app, await _draft_id(state), actor)
         if notice is None:
@@ -432,38 +438,33 @@ async def _preview(message: Message, app: App, actor: Person, lang: str, state: 
             await message.answer(t(lang, "notice.draft_gone"))
             return
         audience = Audience.from_json(notice.audience)
-        assert audience is not None and notice.deadline_at is not None
+        assert audience is not None
         summary = await service.summarize_audience(session, app.school_id, audience)
     await state.set_state(NoticeForm.preview)
-    await message.answer(t(lang, "notice.preview_intro"))
-    transport = TelegramTransport(message.bot) if message.bot else None
-    for shown in service.notice_messages(notice, lang, app.tz, button=False):
-        if transport is not None:
-            await transport.deliver(message.chat.id, shown)
-    reminder_at = service.reminder_time(notice.deadline_at, app.settings.notices, app.now())
-    reminder = (
-        t(lang, "notice.preview.reminder", time=service.local_time(reminder_at, app.tz))
-        if reminder_at is not None
-        else t(lang, "notice.preview.no_reminder")
+    check = service.preview_summary(
+        notice, audience, summary, lang, app.tz, app.settings.notices, app.now()
     )
-    groups = "notice.preview.groups_yes" if notice.post_to_groups else "notice.preview.groups_no"
-    await message.answer(
-        t(
-            lang,
-            "notice.preview",
-            audience=service.describe_audience(audience, summary, lang),
-            total=summary.total,
-            reachable=summary.reachable,
-            unreachable=summary.unreachable,
-            deadline=service.local_time(notice.deadline_at, app.tz),
-            reminder=reminder,
-            groups=t(lang, groups),
-        ),
-        reply_markup=_buttons(
-            (t(lang, "notice.button.send"), f"nd:{notice.id}:send"),
-            (t(lang, "notice.button.cancel"), f"nd:{notice.id}:cancel"),
-        ),
+    buttons = _buttons(
+        (t(lang, "notice.button.send"), f"nd:{notice.id}:send"),
+        (t(lang, "notice.button.cancel"), f"nd:{notice.id}:cancel"),
     )
+    shown = service.notice_messages(notice, lang, app.tz, button=False)
+    intro = t(lang, "notice.preview_intro")
+    together = f"{intro}\n\n{shown[0].text}\n\n———\n{check}"
+    if len(shown) == 1 and shown[0].kind == "text" and len(together) <= MAX_MESSAGE:
+        await message.answer(together, reply_markup=buttons)
+        return
+    assert message.bot is not None
+    transport = TelegramTransport(message.bot)
+    for part in shown:
+        await transport.deliver(message.chat.id, part)
+        await _between_messages(app)
+    await message.answer(f"{intro}\n\n{check}", reply_markup=buttons)
+
+
+async def _between_messages(app: App) -> None:
+    # Direct replies share Telegram's one-message-a-second limit per chat with the outbox.
+    await asyncio.sleep(app.settings.telegram.per_chat_interval_s)
 
 
 @router.callback_query(F.data.regexp(r"^nd:\d+:send$"))

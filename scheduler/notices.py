@@ -262,6 +262,37 @@ def confirmed_buttons(
     return ((Button(text, confirm_callback(notice_id)),),)
 
 
+def preview_summary(
+    notice: Notice,
+    audience: Audience,
+    summary: AudienceSummary,
+    lang: str,
+    tz: dt.tzinfo,
+    settings: NoticeSettings,
+    now: dt.datetime,
+) -> str:
+    """What the author checks before sending: who, how many can be reached, when."""
+    assert notice.deadline_at is not None
+    remind_at = reminder_time(notice.deadline_at, settings, now)
+    reminder = (
+        t(lang, "notice.preview.reminder", time=local_time(remind_at, tz))
+        if remind_at is not None
+        else t(lang, "notice.preview.no_reminder")
+    )
+    groups = "notice.preview.groups_yes" if notice.post_to_groups else "notice.preview.groups_no"
+    return t(
+        lang,
+        "notice.preview",
+        audience=describe_audience(audience, summary, lang),
+        total=summary.total,
+        reachable=summary.reachable,
+        unreachable=summary.unreachable,
+        deadline=local_time(notice.deadline_at, tz),
+        reminder=reminder,
+        groups=t(lang, groups),
+    )
+
+
 # --- confirming and broadcasting -------------------------------------------------------------
 
 

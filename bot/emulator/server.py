@@ -108,7 +108,7 @@ class EmulatorServer:
         url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
         self._url = f"http://{url_host}:{bound_port}"
         self.webhooks.sync_all()
-        logger.info("Telegram Bot API emulator listening on %s", self._url)
+        logger.debug("Telegram Bot API emulator listening on %s", self._url)
         return self._url
 
     async def stop(self) -> None:

@@ -67,4 +67,7 @@ def main(
     flood: bool = True,
 ) -> None:
     """Blocking entry point: run the emulator until SIGINT/SIGTERM."""
+    if not logging.getLogger().handlers:
+        # Without any logging set up the "ready at <url>" line would be invisible.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     asyncio.run(serve(host, port, spec_path, token, flood))

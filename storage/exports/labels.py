@@ -80,7 +80,10 @@ _WORDS: dict[str, dict[str, str]] = {
     "book.by_day": {"zh": "逐日完成情况", "en": "Day by day"},
     "book.chart": {"zh": "各班完成率", "en": "Completion per class"},
     "book.photos": {"zh": "活动照片", "en": "Photos"},
-    "book.photo_caption": {"zh": "{day} {unit} {person} {time}", "en": "{day} {unit} {person} {time}"},
+    "book.photo_caption": {
+        "zh": "{day} {unit} {person} {time}",
+        "en": "{day} {unit} {person} {time}",
+    },
     "book.photo_missing": {
         "zh": "（照片文件缺失：{sha}）",
         "en": "(photo file missing: {sha})",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
@@ -176,9 +176,7 @@ def optional_module(name: str) -> ModuleType | None:
         return None
 
 
-async def collect(
-    session: AsyncSession, school_id: int, start: dt.date, end: dt.date
-) -> Records:
+async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt.date) -> Records:
     school = await session.get(School, school_id)
     if school is None:
         raise ValueError(f"no school {school_id}")
@@ -471,6 +469,15 @@ async def _audit(
         )
         for row in rows.all()
     ]
+
+
+def months(start: dt.date, end: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
+    """The calendar months the range touches, each cut to the range."""
+    first = start
+    while first <= end:
+        next_month = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        yield first, min(end, next_month - dt.timedelta(days=1))
+        first = next_month
 
 
 def _local(moment: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:

@@ -15,11 +15,13 @@ __all__ = ["SimPerson", "SimulatedSchool", "running_school", "texts"]
 
 @contextlib.asynccontextmanager
 async def running_school(
-    settings: Settings, clock: FakeClock, *, flood: bool = False
+    settings: Settings, clock: FakeClock, *, flood: bool = False, privacy_mode: bool = False
 ) -> AsyncIterator[SimulatedSchool]:
     if not SPEC_PATH.exists():
         raise FileNotFoundError(f"the Bot API spec is missing: {SPEC_PATH}")
-    async with simulated_school(settings, clock, spec_path=SPEC_PATH, flood=flood) as school:
+    async with simulated_school(
+        settings, clock, spec_path=SPEC_PATH, flood=flood, privacy_mode=privacy_mode
+    ) as school:
         yield school
 
 
