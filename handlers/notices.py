@@ -258,21 +258,24 @@ async def _attach_and_continue(
             await message.answer(t(lang, "notice.draft_gone"))
             return
         service.attach(notice, kind, file_id, path, filename)
-    await message.answer(t(lang, "notice.attachment_kept"))
-    await _ask_audience(message, app, actor, lang, state)
+    await _ask_audience(message, app, actor, lang, state, before=t(lang, "notice.attachment_kept"))
 
 
 # --- step 3: the audience --------------------------------------------------------------------
 
 
 async def _ask_audience(
-    message: Message, app: App, actor: Person, lang: str, state: FSMContext
+    message: Message, app: App, actor: Person, lang: str, state: FSMContext, before: str = ""
 ) -> None:
+    """Admins choose; a head teacher of one class writes to it without being asked.
+
+    ``before`` is put in front of the question: one message per step, not two in a row.
+    """
     await state.set_state(NoticeForm.audience)
     if people.has_role(actor, "admin"):
         draft_id = await _draft_id(state)
         await message.answer(
-            t(lang, "notice.ask_audience"),
+            _joined(before, t(lang, "notice.ask_audience")),
             reply_markup=_buttons(
                 (t(lang, "notice.button.school"), f"nd:{draft_id}:aud:school"),
                 (t(lang, "notice.button.staff"), f"nd:{draft_id}:aud:staff"),
@@ -282,15 +285,17 @@ async def _ask_audience(
     own = sorted(people.unit_ids_with_role(actor, "head_teacher"))
     if len(own) == 1:  # a head teacher writes to their own class: nothing to choose
         await _choose_audience(
-            message, app, actor, lang, state, Audience("classes", unit_ids=(own[0],))
+            message, app, actor, lang, state, Audience("classes", unit_ids=(own[0],)), before
         )
         return
     async with app.sessions() as session:
         names = [u.name for u in await _units(session, own)]
     await message.answer(
-        t(lang, "notice.ask_audience")
-        + "\n"
-        + t(lang, "notice.audience.own_class", classes="、".join(names))
+        _joined(
+            before,
+            t(lang, "notice.ask_audience"),
+            t(lang, "notice.audience.own_class", classes="、".join(names)),
+        )
     )
 
 
@@ -324,7 +329,13 @@ async def audience_pressed(
 
 
 async def _choose_audience(
-    message: Message, app: App, actor: Person, lang: str, state: FSMContext, audience: Audience
+    message: Message,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+    audience: Audience,
+    before: str = "",
 ) -> None:
     if not service.may_address(actor, audience):
         async with app.sessions() as session:
@@ -342,12 +353,10 @@ async def _choose_audience(
         notice.audience = audience.to_json()
         summary = await service.summarize_audience(session, app.school_id, audience)
     described = service.describe_audience(audience, summary, lang)
-    if audience.kind == "classes" and not people.has_role(actor, "admin"):
-        await message.answer(
-            t(lang, "notice.audience.own_class", classes="、".join(summary.classes))
-        )
     await state.set_state(NoticeForm.deadline)
-    await message.answer(t(lang, "notice.ask_deadline", audience=described, total=summary.total))
+    await message.answer(
+        _joined(before, t(lang, "notice.ask_deadline", audience=described, total=summary.total))
+    )
 
 
 # --- step 4: the deadline --------------------------------------------------------------------
@@ -585,6 +594,10 @@ async def read_pressed(query: CallbackQuery, app: App, actor: Person | None, lan
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _joined(*parts: str) -> str:
+    return "\n".join(part for part in parts if part)
 
 
 async def _draft_id(state: FSMContext) -> int | None:

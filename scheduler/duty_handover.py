@@ -183,6 +183,16 @@ async def toggle(
     return Step(Outcome.OK, await view_of(session, handover))
 
 
+async def check_editable(
+    session: AsyncSession, ctx: Context, handover_id: int, person: Person
+) -> Step:
+    """Whether this person may still change this handover (before opening the note)."""
+    handover, problem = await _outgoing_may_edit(session, ctx, handover_id, person)
+    if handover is None:
+        return problem
+    return Step(Outcome.OK, await view_of(session, handover))
+
+
 async def add_note(
     session: AsyncSession,
     ctx: Context,
@@ -487,6 +497,12 @@ def confirm_request_message(view: View, settings: Settings, lang: str) -> OutMes
     )
     button = Button(t(lang, "duty.button.confirm"), callback(view.handover.id, "ok"))
     return OutMessage(text, buttons=((button,),))
+
+
+def confirmed_message(view: View, settings: Settings, lang: str) -> OutMessage:
+    """The incoming person's request, once confirmed: what was received, without buttons."""
+    lines = [t(lang, "duty.handover.confirm_title"), _title(view, settings, lang)]
+    return OutMessage("\n".join([*lines, *_details(view, settings, lang)]))
 
 
 def _title(view: View, settings: Settings, lang: str) -> str:

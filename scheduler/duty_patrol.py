@@ -59,13 +59,8 @@ async def add_to_patrol(
     photo: PhotoFile | None = None,
 ) -> Submission | None:
     """More text or a photo for a patrol of this person; None if it is not theirs."""
-    patrol = await session.get(Submission, patrol_id)
-    if (
-        patrol is None
-        or patrol.school_id != school_id
-        or patrol.person_id != person.id
-        or patrol.kind != store.PATROL_KIND
-    ):
+    patrol = await patrol_of(session, school_id, patrol_id, person)
+    if patrol is None:
         return None
     if text.strip():
         patrol.text = "\n".join(p for p in (patrol.text, text.strip()) if p)[:MAX_TEXT]
@@ -83,6 +78,20 @@ async def add_to_patrol(
             )
         )
     await session.flush()
+    return patrol
+
+
+async def patrol_of(
+    session: AsyncSession, school_id: int, patrol_id: int, person: Person
+) -> Submission | None:
+    patrol = await session.get(Submission, patrol_id)
+    if (
+        patrol is None
+        or patrol.school_id != school_id
+        or patrol.person_id != person.id
+        or patrol.kind != store.PATROL_KIND
+    ):
+        return None
     return patrol
 
 

@@ -440,7 +440,7 @@ async def _callback_answers(api: ControlApi, args: Args) -> list[dict[str, Any]]
     ]
 
 
-@operation("callback", "GET", "/callbacks/{query_id}")
+@operation("callback_answer", "GET", "/callbacks/{query_id}")
 async def _callback(api: ControlApi, args: Args) -> dict[str, Any]:
     record = api.world.callbacks.get(args.text("query_id"))
     if record is None:

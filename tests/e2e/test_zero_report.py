@@ -73,7 +73,7 @@ async def press(
     )
     await school.settle()
     answer = school.world.callbacks[query["id"]].answer or {}
-    return str(answer.get("text", ""))
+    return str(answer.get("text") or "")
 
 
 async def forged_press(
@@ -99,7 +99,7 @@ async def forged_press(
     )
     world._enqueue(bot, "callback_query", query)  # noqa: SLF001 - no public way to forge
     await school.settle()
-    return str((world.callbacks[query["id"]].answer or {}).get("text", ""))
+    return str((world.callbacks[query["id"]].answer or {}).get("text") or "")
 
 
 async def report_incident(
@@ -325,13 +325,14 @@ async def test_bad_input_at_every_step_gets_an_answer_and_changes_nothing(
         await school.say(teacher, "操场")
         severity_question = (await school.received(teacher.chat_id))[-1]
         await school.say(teacher, "非常非常严重")
-        assert "请点按钮选择严重程度" in await last_text(school, teacher)
+        hint = (await school.received(teacher.chat_id))[-1]
+        assert "请点按钮选择严重程度" in hint["text"]
         await school.sticker(teacher)
         assert "请点按钮选择严重程度" in await last_text(school, teacher)
         await press(school, teacher, severity_question, ":general")
         photos_step = (await school.received(teacher.chat_id))[-1]
         assert "第4步" in photos_step["text"]
-        assert "这一步已经过去了" in await press(school, teacher, severity_question, ":urgent")
+        assert "这一步已经过去了" in await press(school, teacher, hint, ":urgent")
         await school.sticker(teacher)
         assert "以「照片」方式发送" in await last_text(school, teacher)
         await school.send_document(teacher, PHOTO_1, "scene.jpg")

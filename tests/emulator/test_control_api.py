@@ -184,3 +184,11 @@ async def test_raw_control_http_shape(emu: EmulatorServer) -> None:
         ) as response:
             body = await response.json()
         assert response.status == 200 and body["result"]["photo"][0]["file_size"] == 3
+
+
+def test_every_control_operation_has_a_client_method() -> None:
+    # Batch calls use operation names; keeping them equal to client methods keeps them guessable.
+    from bot.emulator.control import OPERATIONS
+
+    missing = [op.name for op in OPERATIONS if not callable(getattr(EmulatorClient, op.name, None))]
+    assert missing == []

@@ -41,7 +41,7 @@ def test_html_errors_report_utf8_byte_offsets() -> None:
     with pytest.raises(ApiError) as caught:
         parse_html("安<foo>")
     assert caught.value.description == (
-        "Bad Request: can't parse entities: Unsupported start tag \"foo\" at byte offset 3"
+        'Bad Request: can\'t parse entities: Unsupported start tag "foo" at byte offset 3'
     )
     with pytest.raises(ApiError, match='start tag "span"'):
         parse_html("<span>plain spans are not allowed</span>")
