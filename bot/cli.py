@@ -174,6 +174,49 @@ def plan(
         typer.echo(format_plan_text(events, calendar, start, end, "en" if lang == "en" else "zh"))
 
 
+@app.command()
+def export(
+    config: ConfigOption = DEFAULT_CONFIG,
+    from_: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")] = "",
+    to: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (inclusive).")] = "",
+    out: Annotated[Path, typer.Option(help="Folder for the .xlsx and .docx.")] = Path("exports"),
+    lang: str = "zh",
+) -> None:
+    """The record book (台账) of a period: an Excel workbook and a Word document."""
+    from bot.app import close_app, open_app
+    from handlers.export import MAX_DAYS, kind_namer
+    from storage.exports import export_records
+
+    settings = settings_or_exit(config)
+    try:
+        start, end = dt.date.fromisoformat(from_), dt.date.fromisoformat(to)
+    except ValueError:
+        typer.echo("--from and --to take dates like 2026-03-01", err=True)
+        raise typer.Exit(2) from None
+    if end < start or (end - start).days >= MAX_DAYS:
+        typer.echo(f"--to must be on or after --from, and at most {MAX_DAYS} days later", err=True)
+        raise typer.Exit(2)
+    language = "en" if lang == "en" else "zh"
+
+    async def go() -> list[Path]:
+        app_ = await open_app(settings, Secrets())
+        try:
+            return await export_records(
+                app_.sessions,
+                app_.school_id,
+                start,
+                end,
+                out,
+                lang=language,
+                kind_name=kind_namer(language),
+            )
+        finally:
+            await close_app(app_)
+
+    for path in asyncio.run(go()):
+        typer.echo(path)
+
+
 def _secret(value: object) -> str:
     return value.get_secret_value() if value is not None else ""  # type: ignore[attr-defined]
 

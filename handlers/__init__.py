@@ -8,7 +8,16 @@ from aiogram import Router
 
 # Order matters: conversations (FSM states) and specific buttons before the generic photo
 # handler of education, and the fallback last.
-ROUTER_MODULES = ("onboarding", "admin", "notices", "zero_report", "duty", "education", "fallback")
+ROUTER_MODULES = (
+    "onboarding",
+    "admin",
+    "export",
+    "notices",
+    "zero_report",
+    "duty",
+    "education",
+    "fallback",
+)
 
 
 def routers() -> list[Router]:

@@ -26,12 +26,20 @@ MAX_PLAN_DAYS = 31
 
 
 @router.message(Command("today"))
-async def today(message: Message, app: App, actor: Person | None, lang: str) -> None:
+async def today(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> None:
     if not await refuse_unless(message, actor, lang, *LEADERS):
         return
+    day = app.today()
+    if command.args:
+        parsed = parse_day(command.args, app.now(), tz=app.settings.school.tz)
+        if isinstance(parsed, ParseFailure):
+            await message.answer(describe(parsed, lang) + "\n\n" + t(lang, "usage.today"))
+            return
+        day = parsed
     assert app.ticker is not None
     calendar = await app.ticker.calendar()
-    day = app.today()
     async with app.sessions() as session:
         text = await today_text(
             session,
@@ -53,14 +61,14 @@ async def plan(
     if text:
         parsed = parse_range(text, app.now(), tz=app.settings.school.tz)
         if isinstance(parsed, ParseFailure):
-            await message.answer(describe(parsed, lang) + "\n\n" + t(lang, "plan.usage"))
+            await message.answer(describe(parsed, lang) + "\n\n" + t(lang, "usage.plan"))
             return
         span = parsed
     else:
         start = app.today()
         span = DateRange(start, start + dt.timedelta(days=6))
     if (span.end - span.start).days >= MAX_PLAN_DAYS:
-        await message.answer(t(lang, "plan.usage"))
+        await message.answer(t(lang, "usage.plan"))
         return
     assert app.ticker is not None
     calendar = await app.ticker.calendar()
@@ -83,7 +91,7 @@ async def calendar_command(
         return
     action = parts[0].lower()
     if action not in ("off", "on", "clear") or len(parts) < 2:
-        await message.answer(t(lang, "calendar.usage"))
+        await message.answer(t(lang, "usage.calendar"))
         return
     day = parse_day(parts[1], app.now(), tz=app.settings.school.tz)
     if isinstance(day, ParseFailure):
@@ -136,7 +144,7 @@ async def _list_overrides(app: App, lang: str) -> str:
             )
         ).all()
     if not rows:
-        return t(lang, "calendar.empty") + "\n\n" + t(lang, "calendar.usage")
+        return t(lang, "calendar.empty") + "\n\n" + t(lang, "usage.calendar")
     items = "\n".join(
         f"{r.day.isoformat()} {'on' if r.is_school_day else 'off'} {r.reason}" for r in rows
     )

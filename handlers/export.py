@@ -6,7 +6,9 @@ the range, shows progress by editing one message, sends the files and audits the
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from typing import Literal
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
@@ -32,7 +34,7 @@ MAX_DAYS = 366
 def kind_namer(lang: str) -> KindNamer:
     """(routine, kind) → the planner's label in ``lang`` (每日1分钟), or the kind itself."""
     labels = default_labels()
-    language = "en" if lang == "en" else "zh"
+    language: Literal["zh", "en"] = "en" if lang == "en" else "zh"
 
     def name(routine: str, kind: str) -> str:
         label = labels.get((routine, kind))
@@ -63,10 +65,7 @@ async def export(
     progress = await message.answer(t(lang, "export.step.collect", start=span.start, end=span.end))
 
     async def show(step: Step) -> None:
-        try:
-            await progress.edit_text(t(lang, f"export.step.{step}", start=span.start, end=span.end))
-        except TelegramBadRequest:
-            pass  # "message is not modified" or deleted: progress is a courtesy
+        await edit_quietly(progress, t(lang, f"export.step.{step}", start=span.start, end=span.end))
 
     settings = app.settings
     out_dir = settings.resolve(settings.storage.export_dir) / (
@@ -85,7 +84,7 @@ async def export(
         )
     except Exception:
         log.exception("export of %s..%s failed", span.start, span.end)
-        await progress.edit_text(t(lang, "export.failed"))
+        await edit_quietly(progress, t(lang, "export.failed"))
         return
     async with app.sessions.begin() as session:
         audit.record(
@@ -98,17 +97,17 @@ async def export(
             end=span.end.isoformat(),
             files=[p.name for p in paths],
         )
-    await show_sending(progress, lang, len(paths))
+    await edit_quietly(progress, t(lang, "export.sending", count=len(paths)))
     for path in paths:
         if path.stat().st_size > TELEGRAM_DOCUMENT_LIMIT:
             await message.answer(t(lang, "export.file_too_large", name=path.name))
             continue
         await message.answer_document(FSInputFile(path))
-    await progress.edit_text(t(lang, "export.done", start=span.start, end=span.end))
+    await edit_quietly(progress, t(lang, "export.done", start=span.start, end=span.end))
 
 
-async def show_sending(progress: Message, lang: str, count: int) -> None:
-    try:
-        await progress.edit_text(t(lang, "export.sending", count=count))
-    except TelegramBadRequest:
-        pass
+async def edit_quietly(progress: Message, text: str) -> None:
+    # Progress is a courtesy: "message is not modified" or a deleted message must not stop
+    # the export.
+    with contextlib.suppress(TelegramBadRequest):
+        await progress.edit_text(text)

@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import ChatMemberUpdated, Message
 
 from bot.app import App
-from bot.i18n import LANGUAGES, t
+from bot.i18n import LANGUAGES, catalog, t
 from handlers.common import display_name, refuse_unless
 from storage import audit, people
 from storage.models import Person
@@ -111,11 +111,19 @@ async def start_plain(message: Message, app: App, actor: Person | None, lang: st
 
 
 @router.message(Command("help"))
-async def show_help(message: Message, actor: Person | None, lang: str) -> None:
+async def show_help(
+    message: Message, command: CommandObject, actor: Person | None, lang: str
+) -> None:
     if actor is None:
         await message.answer(t(lang, "common.unknown_user"))
         return
-    await message.answer(help_text(actor, lang))
+    topic = (command.args or "").strip().lstrip("/").lower()[:30]
+    if not topic:
+        await message.answer(help_text(actor, lang))
+    elif f"usage.{topic}" in catalog():
+        await message.answer(t(lang, f"usage.{topic}"))
+    else:
+        await message.answer(t(lang, "help.unknown_topic", topic=topic))
 
 
 @router.message(Command("invite"))
@@ -128,7 +136,7 @@ async def invite(
     parts = (command.args or "").split(maxsplit=1)
     role = ROLE_ALIASES.get(parts[0].lower()) if parts else None
     if role is None or len(command.args or "") > 100:
-        await message.answer(t(lang, "onb.invite.usage"))
+        await message.answer(t(lang, "usage.invite"))
         return
     is_admin = people.has_role(actor, "admin")
     async with app.sessions.begin() as session:
@@ -142,7 +150,7 @@ async def invite(
             await message.answer(t(lang, "onb.invite.needs_unit"))
             return
         if role == "staff" and unit is not None and unit.kind != "department":
-            await message.answer(t(lang, "onb.invite.usage"))
+            await message.answer(t(lang, "usage.invite"))
             return
         if not is_admin and not (
             role == "parent"
@@ -204,7 +212,7 @@ async def bind_group(
             if len(own) == 1:
                 unit = await session.get(people.Unit, next(iter(own)))
         if unit is None:
-            await message.answer(t(lang, "onb.bind.usage"))
+            await message.answer(t(lang, "usage.bind"))
             return
         if not people.has_role(actor, "admin") and unit.id not in people.unit_ids_with_role(
             actor, "head_teacher"
@@ -248,7 +256,7 @@ async def set_language(
         return
     choice = (command.args or "").strip().lower()[:5]
     if choice not in LANGUAGES:
-        await message.answer(t(lang, "onb.lang.usage"))
+        await message.answer(t(lang, "usage.lang"))
         return
     async with app.sessions.begin() as session:
         person = await session.get(Person, actor.id)

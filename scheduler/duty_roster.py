@@ -182,8 +182,8 @@ async def _check_row(
         problems.append(_at_row(read, number))
     post = find_post(settings, _text(cell["post"]))
     if post is None:
-        key = "duty.roster.no_post" if not _text(cell["post"]) else "duty.roster.unknown_post"
-        problems.append(Problem(number, key, {"post": _text(cell["post"])[:20]}))
+        problem = unknown_post(settings, _text(cell["post"]))
+        problems.append(_at_row(problem, number))
     names = split_names(_text(cell["name"]))
     if not names:
         problems.append(Problem(number, "duty.roster.no_name"))
@@ -254,6 +254,13 @@ def find_post(settings: Settings, text: str) -> DutyPostSettings | None:
         if wanted in (post.slug, post.name.lower(), post.name_en.lower()):
             return post
     return None
+
+
+def unknown_post(settings: Settings, text: str) -> Problem:
+    if not text:
+        return Problem(0, "duty.roster.no_post")
+    known = "、".join(f"{p.name} {p.slug}" for p in settings.duty.posts)
+    return Problem(0, "duty.roster.unknown_post", {"post": text[:20], "posts": known})
 
 
 def split_names(text: str) -> list[str]:
@@ -362,7 +369,7 @@ async def set_post(
         return day
     post = find_post(settings, post_text)
     if post is None:
-        return Problem(0, "duty.roster.unknown_post", {"post": post_text[:20]})
+        return unknown_post(settings, post_text)
     clear = len(names) == 1 and names[0].lower() in CLEAR_WORDS
     persons: list[Person] = []
     for name in [] if clear else names:

@@ -109,3 +109,30 @@ async def test_admins_hear_once_a_week_that_next_years_calendar_is_missing(
         await school.at("2026-12-07 08:00")
         warnings = [t for t in texts(await school.received(admin.chat_id)) if "2027" in t]
     assert len(warnings) == 2 and "周末" in warnings[0] and "/calendar" in warnings[0]
+
+
+async def test_help_per_command_and_usage_on_bad_arguments(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        for command in (
+            "/help today",
+            "/help /calendar",
+            "/help frobnicate",
+            "/today 3/4",
+            "/calendar sideways",
+            "/invite wizard",
+            "/lang fr",
+        ):
+            await school.say(admin, command)
+        await school.say(admin, "/lang en")
+        await school.say(admin, "/help pause")
+        replies = school.sent_texts(admin.chat_id)[-9:]
+    assert "/today [日期]" in replies[0] and "/calendar off" in replies[1]
+    assert "没有关于「frobnicate」的帮助" in replies[2]
+    assert (
+        "2026年3月4日" in replies[3] and "/today [日期]" in replies[3]
+    )  # ambiguous: both readings
+    assert "用法" in replies[4] and "用法" in replies[5] and "/lang zh" in replies[6]
+    assert replies[7].startswith("OK") and replies[8].startswith("/pause [reason]")
