@@ -1,6 +1,10 @@
 """Planner benchmark: a district of schools, the whole spring 2026 term planned for each.
 
-    python -m bench.planner [schools]
+    python -m bench.planner [schools] [--db]
+
+With ``--db`` the planned term is also materialised as task rows in a fresh SQLite database
+(the engine's own ``scheduler.tasks.materialise``, INSERT … ON CONFLICT DO NOTHING), and the
+JSON gains ``db_seconds`` (inserting) and ``db_rows``.
 
 Each school is the shipped demo school (24 classes) with its own dismissal times and days off,
 so no two calendars share a cache. All events are kept in memory until the end, as a batch
@@ -72,14 +76,75 @@ def run(schools: int = 100) -> dict[str, Any]:
     }
 
 
+async def materialise_all(
+    variants: list[Settings], plans: list[list[PlannedEvent]], url: str
+) -> tuple[float, int]:
+    """Insert every school's planned term as tasks; returns (seconds, rows in the table)."""
+    from sqlalchemy import func, select
+
+    from bot.app import unit_specs
+    from scheduler.tasks import materialise
+    from storage import db, people
+    from storage.models import Task
+
+    engine = db.make_engine(url)
+    await db.upgrade(engine)
+    sessions = db.make_session_factory(engine)
+    now = datetime.now().astimezone()
+    started = time.perf_counter()
+    for settings, events in zip(variants, plans, strict=True):
+        async with sessions.begin() as session:
+            school = await people.sync_school(
+                session,
+                settings.school.slug,
+                settings.school.name,
+                settings.school.timezone,
+                unit_specs(settings),
+                now,
+            )
+            await materialise(session, school.id, events, now)
+    seconds = time.perf_counter() - started
+    async with sessions() as session:
+        rows = int(await session.scalar(select(func.count(Task.id))) or 0)
+    await engine.dispose()
+    return seconds, rows
+
+
+def run_with_db(schools: int = 100) -> dict[str, Any]:
+    import asyncio
+    import tempfile
+
+    variants = school_variants(schools)
+    started = time.perf_counter()
+    plans = [plan_term(settings, *SPRING_2026) for settings in variants]
+    seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite+aiosqlite:///{folder}/bench.db"
+        db_seconds, rows = asyncio.run(materialise_all(variants, plans, url))
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "seconds": round(seconds, 3),
+        "peak_mb": round(peak_kib / 1024, 1),
+        "schools": schools,
+        "events": sum(map(len, plans)),
+        "db_seconds": round(db_seconds, 3),
+        "db_rows": rows,
+    }
+
+
 def main(argv: list[str]) -> None:
-    schools = int(argv[1]) if len(argv) > 1 else 100
-    result = run(schools)
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    schools = int(args[0]) if args else 100
+    result = run_with_db(schools) if "--db" in argv else run(schools)
     print(
         f"planned {result['events']} events for {result['schools']} schools × 24 classes "
         f"over the spring 2026 term in {result['seconds']:.2f} s; "
         f"peak RSS {result['peak_mb']:.0f} MB (ru_maxrss, whole process)"
     )
+    if "db_seconds" in result:
+        print(
+            f"materialised {result['db_rows']} task rows in SQLite in {result['db_seconds']:.2f} s"
+        )
     print(json.dumps(result))
 
 

@@ -119,8 +119,8 @@ async def answer_zero(query: CallbackQuery, app: App, actor: Person | None, lang
             key = "zero.done" if answer.outcome is zr.Outcome.DONE else "zero.done_late"
             text = t(lang, key, unit=answer.unit_name, who=actor.display_name, time=_now(app))
             await query.answer()
-            if message is not None:
-                await message.edit_text(text, reply_markup=None)
+            if message is not None:  # 有情况 stays: something may still happen today
+                await message.edit_text(text, reply_markup=_markup(zr.incident_only(task_id, lang)))
         case zr.Outcome.ALREADY:
             await query.answer(_already_text(answer, app, lang), show_alert=True)
         case _:
@@ -443,8 +443,9 @@ async def _report_menu(
         answer=t(lang, f"zero.answer.{task.payload.get('answer', zr.ZERO)}"),
         time=task.done_at.astimezone(app.tz).strftime("%H:%M") if task.done_at else "",
     )
-    button = Button(t(lang, "zero.button.incident"), zr.incident_callback(task.id))
-    return t(lang, "zero.report_menu", unit=unit.name, state=state), _markup(((button,),))
+    return t(lang, "zero.report_menu", unit=unit.name, state=state), _markup(
+        zr.incident_only(task.id, lang)
+    )
 
 
 @router.message(Command("incident"))

@@ -150,8 +150,10 @@ async def check_roster(
     for number, cells in rows[1:]:
         cell = {key: cells[index] if index < len(cells) else None for key, index in columns.items()}
         await _check_row(result, number, cell, settings, now, people)
-    if not result.problems:
-        result.problems.extend(_duplicates(result.assignments, settings))
+    # Rows with their own problems are not among the assignments, so a duplicate is only
+    # ever reported against a row that is otherwise fine.
+    result.problems.extend(_duplicates(result.assignments, settings))
+    result.problems.sort(key=lambda p: p.row)
     if result.problems:
         result.assignments.clear()
     return result
@@ -440,9 +442,8 @@ async def roster_text(
             if compact:
                 parts.append(f"{post_label(post, lang)} {who}")
             else:
-                parts.append(
-                    f"  {post_label(post, lang)} {post_hours(settings, post, day, lang)}：{who}"
-                )
+                hours = post_hours(settings, post, day, lang)
+                parts.append(f"  {post_label(post, lang)} {hours}{_colon(lang)}{who}")
         blocks.append(f"{head}  " + " · ".join(parts) if compact else "\n".join([head, *parts]))
     return "\n".join(blocks) if compact else "\n\n".join(blocks)
 
@@ -474,6 +475,10 @@ def problem_text(problem: Problem, lang: str) -> str:
     else:
         line = t(lang, problem.key, **problem.params)
     return t(lang, "duty.roster.row", row=problem.row, problem=line) if problem.row else line
+
+
+def _colon(lang: str) -> str:
+    return ": " if lang == "en" else "："
 
 
 def _lang(lang: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scheduler.planning import PlannedEvent
 from scheduler.routine import Context, Recipient, Routine
 from storage import outbox
-from storage.db import insert_ignore
+from storage.db import insert_rows_ignore
 from storage.models import Person, Submission, Task, Unit
 from storage.outbox import PRIORITY_ALERT, PRIORITY_PROMPT, Envelope
 
@@ -52,12 +52,7 @@ async def materialise(
         }
         for e in events
     ]
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    inserted = 0
-    for start in range(0, len(rows), 400):
-        result = await session.execute(insert_ignore(Task, rows[start : start + 400], dialect))
-        inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
-    return inserted
+    return await insert_rows_ignore(session, Task, rows)
 
 
 async def prompt_due(

@@ -96,6 +96,11 @@ def answer_buttons(task_id: int, lang: str) -> tuple[tuple[Button, ...], ...]:
     )
 
 
+def incident_only(task_id: int, lang: str) -> tuple[tuple[Button, ...], ...]:
+    """After the unit has answered: something may still happen today."""
+    return ((Button(t(lang, "zero.button.incident"), incident_callback(task_id)),),)
+
+
 # -- the routine the engine drives --------------------------------------------------------------
 
 
@@ -307,7 +312,11 @@ async def _show_others_who_answered(
                 Envelope(
                     f"zero:answered:{task.id}:{row.id}",
                     row.tg_chat_id,
-                    OutMessage(text, edit_message_id=row.sent_message_id),
+                    OutMessage(
+                        text,
+                        buttons=incident_only(task.id, lang),
+                        edit_message_id=row.sent_message_id,
+                    ),
                     now,
                     person_id=row.person_id,
                     priority=PRIORITY_BULK,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,27 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
+
+
+async def insert_rows_ignore(
+    session: AsyncSession, model: type[Base], rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Bulk INSERT … ON CONFLICT DO NOTHING as one executemany; returns the rows inserted.
+
+    Core executemany on the table: ~20× faster than a multi-VALUES statement, whose compile
+    cost grows with every row (a term of tasks for 100 schools: minutes against seconds).
+    """
+    if not rows:
+        return 0
+    connection = await session.connection()
+    table = model.__table__
+    dialect = connection.dialect.name
+    statement = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    # RETURNING counts the new rows on every driver (asyncpg reports no executemany rowcount);
+    # SQLAlchemy's insertmanyvalues batches it into a few cached statements.
+    statement = statement.on_conflict_do_nothing().returning(table.c.id)
+    result = await connection.execute(statement, list(rows))
+    return len(result.all())
 
 
 def insert_ignore(model: type[Base], rows: Iterable[Mapping[str, Any]], dialect: str) -> Insert:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import insert_ignore
+from storage.db import insert_rows_ignore
 from storage.messages import OutMessage
 from storage.models import Outbox
 
@@ -57,12 +57,7 @@ async def enqueue(
         }
         for e in envelopes
     ]
-    inserted = 0
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    for start in range(0, len(rows), 500):
-        result = await session.execute(insert_ignore(Outbox, rows[start : start + 500], dialect))
-        inserted += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
-    return inserted
+    return await insert_rows_ignore(session, Outbox, rows)
 
 
 async def claim(session: AsyncSession, now: dt.datetime, limit: int) -> list[Outbox]:

@@ -18,6 +18,7 @@ from bot.app import App
 from handlers.export import kind_namer
 from scheduler import tasks
 from scheduler.rules.education import plan_education
+from scheduler.rules.zero_report import plan_zero_report
 from scheduler.tasks import close_past_days
 from storage import audit, people, submissions
 from storage import zero_report as incidents
@@ -206,14 +207,23 @@ async def test_record_book_embeds_every_photo_and_a_chart(app: App, tmp_path: Pa
     assert "应完成 48 次，已完成 3 次（其中逾期 1 次）" in text
 
 
-async def test_incident_photos_and_rows_are_exported(app: App, tmp_path: Path) -> None:
+async def test_an_incident_is_exported_with_its_photo_shown_once(app: App, tmp_path: Path) -> None:
     teacher = await add_person(app, "王老师", "head_teacher", "3-2", 1001)
     picture = image("yellow", "JPEG")
+    assert app.ticker is not None
+    calendar = await app.ticker.calendar()
     async with app.sessions.begin() as session:
+        await tasks.materialise(
+            session, app.school_id, plan_zero_report(app.settings, calendar, DAY2), app.now()
+        )
         unit = await session.scalar(select(Unit).where(Unit.slug == "3-2"))
         assert unit is not None
+        report = await session.scalar(
+            select(Task).where(Task.routine == "zero_report", Task.unit_id == unit.id)
+        )
+        assert report is not None
         incident = await incidents.create_draft(
-            session, app.school_id, unit.id, None, DAY2, teacher.id, app.now()
+            session, app.school_id, unit.id, report.id, DAY2, teacher.id, app.now()
         )
         await incidents.add_photo(
             session, incident, app.media.save(picture), "f1", "u1", "image/jpeg", app.now()
@@ -224,9 +234,13 @@ async def test_incident_photos_and_rows_are_exported(app: App, tmp_path: Path) -
     paths = await export_records(app.sessions, app.school_id, DAY2, DAY2, tmp_path / "out")
     workbook = next(p for p in paths if p.suffix == ".xlsx")
     rows = sheet_rows(workbook, "情况报告")
-    assert [(r["班级/部门"], r["内容"], r["照片数"]) for r in rows] == [("三(2)班", "门口积水", 1)]
+    assert [(r["班级/部门"], r["内容"], r["程度"], r["状态"], r["照片数"]) for r in rows] == [
+        ("三(2)班", "门口积水", "一般", "待处理", 1)
+    ]
     record_book = next(p for p in paths if p.suffix == ".docx")
     assert hashlib.sha256(picture).hexdigest() in media_hashes(record_book)
+    # The zero-report chart and the photo once: not again under the zero report's photos.
+    assert len(Document(str(record_book)).inline_shapes) == 2
 
 
 async def test_files_over_the_limit_are_split_by_month(app: App, tmp_path: Path) -> None:

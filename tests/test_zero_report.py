@@ -172,7 +172,8 @@ async def test_one_answer_completes_the_unit_and_the_others_see_who(
     edits = await outbox_rows(app, "zero:answered:")
     assert [row.person_id for row in edits] == [second.id]  # not the one who pressed
     edit = OutMessage.from_payload(edits[0].payload)
-    assert edit.edit_message_id is not None and "食堂张师傅" in edit.text and not edit.buttons
+    assert edit.edit_message_id is not None and "食堂张师傅" in edit.text
+    assert [b.data for row in edit.buttons for b in row] == [f"z:{task.id}:inc"]
     async with app.sessions.begin() as session:
         again = await zr.record_zero(session, ctx_of(app), task.id, second, app.now())
     assert (again.outcome, again.answered_by, again.answer) == (

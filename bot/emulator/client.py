@@ -37,6 +37,18 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+async def _payload(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    """The control API's JSON answer, or EmulatorError for a refusal or a non-JSON reply."""
+    try:
+        payload = await response.json(content_type=None)
+    except ValueError:
+        raise EmulatorError(response.status, (await response.text())[:200]) from None
+    if not isinstance(payload, dict) or not payload.get("ok"):
+        description = payload.get("description") if isinstance(payload, dict) else None
+        raise EmulatorError(response.status, str(description or payload))
+    return payload
+
+
 class EmulatorClient:
     """Drives the emulator as the simulated people and reads back what the bot did.
 
@@ -91,9 +103,7 @@ class EmulatorClient:
             json=dict(body) if body is not None else None,
             params=_query(query or {}),
         ) as response:
-            payload = await response.json()
-        if not payload.get("ok"):
-            raise EmulatorError(payload.get("error_code", response.status), payload["description"])
+            payload = await _payload(response)
         return payload["result"]
 
     # ------------------------------------------------------------- Bot API
@@ -344,13 +354,16 @@ class EmulatorClient:
         callback_data: str,
         *,
         bot_id: int | None = None,
+        check_button: bool = True,
     ) -> dict[str, Any]:
+        """Press a button; ``check_button=False`` sends data the keyboard does not have."""
         body = _body(
             user_id=user_id,
             chat_id=chat_id,
             message_id=message_id,
             callback_data=callback_data,
             bot_id=bot_id,
+            check_button=check_button,
         )
         result: dict[str, Any] = await self._call("POST", "/callbacks", body=body)
         return result
@@ -426,8 +439,7 @@ class EmulatorClient:
             f"{self.base_url}/_control/files/{file_id}/content"
         ) as response:
             if response.status != 200:
-                payload = await response.json()
-                raise EmulatorError(response.status, payload["description"])
+                await _payload(response)
             return await response.read()
 
     async def stats(self, *, timestamps: bool = True) -> dict[str, Any]:
@@ -485,9 +497,7 @@ class EmulatorClient:
         """Run many control operations in one request: ``[("create_user", {...}), ...]``."""
         body = {"calls": [{"op": op, "args": dict(args)} for op, args in calls]}
         async with self._http().post(f"{self.base_url}/_control/batch", json=body) as response:
-            payload = await response.json()
-        if not payload.get("ok"):
-            raise EmulatorError(payload.get("error_code", response.status), payload["description"])
+            payload = await _payload(response)
         results: list[Any] = payload["result"]
         return results
 

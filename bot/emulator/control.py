@@ -388,6 +388,7 @@ async def _press_button(api: ControlApi, args: Args) -> dict[str, Any]:
         args.integer("message_id"),
         args.text("callback_data"),
         bot_id=args.optional_int("bot_id"),
+        check_button=args.flag("check_button", True),
     )
 
 

@@ -38,19 +38,19 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop.set)
             installed.append(signum)
-    url = await server.start(host, port)
-    bot = server.bot
-    logger.info(
-        "emulator ready at %s (bot id %s, @%s; spec %s; flood limits %s)",
-        url,
-        bot.id if bot else "-",
-        bot.username if bot else "-",
-        server.spec.version if server.spec else "not loaded",
-        "on" if flood else "off",
-    )
-    if on_ready is not None:
-        on_ready(url)
     try:
+        url = await server.start(host, port)
+        bot = server.bot
+        logger.info(
+            "emulator ready at %s (bot id %s, @%s; spec %s; flood limits %s)",
+            url,
+            bot.id if bot else "-",
+            bot.username if bot else "-",
+            server.spec.version if server.spec else "not loaded",
+            "on" if flood else "off",
+        )
+        if on_ready is not None:
+            on_ready(url)
         await stop.wait()
     finally:
         for signum in installed:

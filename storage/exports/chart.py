@@ -58,7 +58,8 @@ def completion_chart(
     axes = figure.add_subplot()
     percents = [round(rate * 100, 1) for rate in rates]
     colours = ["#4472c4" if p >= 100 else "#ed7d31" for p in percents]
-    axes.bar(range(len(labels)), percents, color=colours)
+    bars = axes.bar(range(len(labels)), percents, color=colours)
+    axes.bar_label(bars, fmt="%.0f", fontsize=6)  # a class at 0 % still shows its number
     axes.set_xticks(range(len(labels)))
     axes.set_xticklabels(labels, rotation=60, ha="right", fontproperties=font, fontsize=7)
     axes.set_ylim(0, 105)

@@ -65,13 +65,24 @@ _WORDS: dict[str, dict[str, str]] = {
     "col.tasks": {"zh": "应完成", "en": "Expected"},
     "col.answered": {"zh": "已完成", "en": "Done"},
     "col.late": {"zh": "其中逾期", "en": "Of which late"},
-    "status.planned": {"zh": "未推送", "en": "planned"},
-    "status.sent": {"zh": "待确认", "en": "waiting"},
-    "status.done": {"zh": "按时完成", "en": "done"},
-    "status.late": {"zh": "逾期完成", "en": "late"},
-    "status.missed": {"zh": "未完成", "en": "missed"},
-    "status.escalated": {"zh": "未完成(已报值班领导)", "en": "missing (escalated)"},
-    "status.cancelled": {"zh": "已取消", "en": "cancelled"},
+    "task.planned": {"zh": "未推送", "en": "planned"},
+    "task.sent": {"zh": "待确认", "en": "waiting"},
+    "task.done": {"zh": "按时完成", "en": "done"},
+    "task.late": {"zh": "逾期完成", "en": "late"},
+    "task.missed": {"zh": "未完成", "en": "missed"},
+    "task.escalated": {"zh": "未完成(已报值班领导)", "en": "missing (escalated)"},
+    "task.cancelled": {"zh": "已取消", "en": "cancelled"},
+    "incident.open": {"zh": "待处理", "en": "open"},
+    "incident.handled": {"zh": "已处理", "en": "handled"},
+    "severity.general": {"zh": "一般", "en": "general"},
+    "severity.serious": {"zh": "较重", "en": "serious"},
+    "severity.urgent": {"zh": "紧急", "en": "urgent"},
+    "handover.pending": {"zh": "待交班", "en": "awaiting handover"},
+    "handover.submitted": {"zh": "待接班确认", "en": "awaiting confirmation"},
+    "handover.confirmed": {"zh": "已确认", "en": "confirmed"},
+    "notice.sending": {"zh": "发送中", "en": "sending"},
+    "notice.sent": {"zh": "已发送", "en": "sent"},
+    "notice.closed": {"zh": "已截止", "en": "closed"},
     "book.summary": {
         "zh": "应完成 {tasks} 次，已完成 {answered} 次（其中逾期 {late} 次），完成率 {rate}。",
         "en": "{tasks} expected, {answered} done ({late} late): {rate} complete.",
@@ -112,8 +123,9 @@ def routine_name(lang: str, routine: str) -> str:
     return word(lang, key) if key in _WORDS else routine
 
 
-def status_name(lang: str, status: str) -> str:
-    key = f"status.{status}"
+def status_name(lang: str, status: str, of: str = "task") -> str:
+    """``of``: task | incident | severity | handover | notice; unknown values stay as stored."""
+    key = f"{of}.{status}"
     return word(lang, key) if key in _WORDS else status
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.image.exceptions import UnrecognizedImageError
+from docx.image.image import Image
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
@@ -26,6 +27,7 @@ from storage.exports.records import Photo, Records, TaskRecord, months
 PHOTO_WIDTH = Cm(8)
 CHART_WIDTH = Cm(16)
 EAST_ASIAN_FONT = "宋体"
+INCIDENT_KIND = "incident"  # storage.zero_report's submissions
 
 
 def write_record_book(records: Records, path: Path, lang: str, kind_name: KindNamer) -> Path:
@@ -55,7 +57,13 @@ def _month(document: DocumentObject, month: Records, lang: str, kind_name: KindN
             [word(lang, c) for c in ("col.day", "col.unit", "col.reporter", "col.text")]
             + [word(lang, "col.status")],
             [
-                [str(i.day), i.unit_name, i.reporter, _join(i.place, i.text), i.status]
+                [
+                    str(i.day),
+                    i.unit_name,
+                    i.reporter,
+                    _join(i.place, i.text),
+                    status_name(lang, i.status, "incident"),
+                ]
                 for i in month.incidents
             ],
         )
@@ -142,15 +150,20 @@ def _routine(
             word(lang, "chart.ylabel"),
         )
         document.add_picture(io.BytesIO(png), width=CHART_WIDTH)
-    photographed = [t for t in tasks if t.photos]
-    if photographed:
+    photographed = [(t, _evidence(t)) for t in tasks]
+    if any(photos for _, photos in photographed):
         document.add_heading(word(lang, "book.photos"), level=3)
-        for task in photographed:
-            _photos(document, task.photos, task.unit_name, lang)
+        for task, photos in photographed:
+            _photos(document, photos, task.unit_name, lang)
     missing = [t for t in tasks if not t.answered]
     if missing:
         statuses = Counter(status_name(lang, t.status) for t in missing)
         document.add_paragraph("；".join(f"{name} {count}" for name, count in statuses.items()))
+
+
+def _evidence(task: TaskRecord) -> list[Photo]:
+    # An incident's photos are shown with the incident, not a second time under its report.
+    return [p for s in task.submissions if s.kind != INCIDENT_KIND for p in s.photos]
 
 
 def _by_day_rows(tasks: Sequence[TaskRecord], kind_name: KindNamer) -> list[list[str]]:
@@ -192,12 +205,14 @@ def _photos(document: DocumentObject, photos: Sequence[Photo], unit: str, lang: 
             document.add_paragraph(word(lang, "book.photo_missing", sha=photo.sha256[:12]))
             continue
         try:
-            document.add_picture(str(path), width=PHOTO_WIDTH)
+            # Checked before add_picture, which would leave an empty paragraph behind.
+            Image.from_file(str(path))
         except UnrecognizedImageError:
             document.add_paragraph(
                 word(lang, "book.photo_format", mime=photo.mime, sha=photo.sha256[:12])
             )
             continue
+        document.add_picture(str(path), width=PHOTO_WIDTH)
         caption = document.add_paragraph(
             word(
                 lang,

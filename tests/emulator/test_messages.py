@@ -206,6 +206,14 @@ async def test_callback_queries_and_answers(
     assert status == 400 and "query is too old" in body["description"]
     assert [r["id"] for r in await client.callback_answers(alice["id"])] == [query["id"]]
 
+    # A stale or tampered client can still send data the keyboard does not have.
+    forged = await client.press_button(
+        alice["id"], alice["id"], message["message_id"], "ack:999", check_button=False
+    )
+    [update] = await api.ok("getUpdates", {"offset": updates[-1]["update_id"] + 1})
+    assert update["callback_query"]["id"] == forged["id"]
+    assert update["callback_query"]["data"] == "ack:999"
+
 
 async def test_chat_action_and_menu_button(api: RawApi, alice: dict[str, Any]) -> None:
     assert await api.ok("sendChatAction", {"chat_id": alice["id"], "action": "typing"}) is True
