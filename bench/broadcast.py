@@ -52,8 +52,10 @@ TOKEN = "777001:BENCH-broadcast-token-0123456789abcdef"
 TEXT = "致家长的一封信：寒假安全\n请家长督促孩子遵守交通规则，不到冰面上玩耍，注意用电用气安全。"
 
 
-def bench_settings(folder: Path, database_url: str = "") -> Settings:
+def bench_settings(folder: Path, database_url: str = "", rate: float = 0.0) -> Settings:
     raw = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    if rate:
+        raw["telegram"] = {**raw.get("telegram", {}), "messages_per_second": rate}
     raw["storage"] = {
         **raw.get("storage", {}),
         "database_url": database_url or f"sqlite+aiosqlite:///{folder / 'bench.db'}",
@@ -164,6 +166,7 @@ class Figures:
     total: int
     seconds: float
     duplicates: int = 0
+    cpu_ms_per_msg: float = 0.0  # this process's CPU time (sender, database, emulator) per message
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -207,7 +210,7 @@ async def run_outbox(app: App, emu: EmulatorServer, seeded: Seeded, timeout_s: f
             progress=(seeded.admin_chat_id, preview.message_id),
         )
         ctx = Context(app.school_id, app.settings.school.language, app.tz)
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         sending = asyncio.create_task(sender.run())
         follower = asyncio.create_task(
             service.follow_broadcast(
@@ -228,6 +231,7 @@ async def run_outbox(app: App, emu: EmulatorServer, seeded: Seeded, timeout_s: f
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(sending, 5)
         follower.cancel()
+        cpu = time.process_time() - cpu_started
         delivered, duplicates, last = _deliveries(world, seeded.parent_chat_ids)
         seconds = max(last - started, 1e-9)
         return Figures(
@@ -237,6 +241,7 @@ async def run_outbox(app: App, emu: EmulatorServer, seeded: Seeded, timeout_s: f
             result.reachable,
             seconds,
             duplicates,
+            1000 * cpu / max(delivered, 1),
         )
     finally:
         await bot.session.close()
@@ -264,9 +269,11 @@ async def run_plain_loop(emu: EmulatorServer, chats: list[int]) -> Figures:
     return Figures(len(chats) / seconds, world.stats.responses.get(429, 0), len(chats), len(chats), seconds)
 
 
-async def run(parents: int = 1000, database_url: str = "", timeout_s: float = 300.0) -> dict[str, Any]:
+async def run(
+    parents: int = 1000, database_url: str = "", rate: float = 0.0, timeout_s: float = 300.0
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as folder:
-        settings = bench_settings(Path(folder), database_url)
+        settings = bench_settings(Path(folder), database_url, rate)
         async with EmulatorServer(spec_path=SPEC, token=TOKEN, flood=True) as emu:
             app = await open_app(settings)
             try:
@@ -278,6 +285,7 @@ async def run(parents: int = 1000, database_url: str = "", timeout_s: float = 30
     return {
         **outbox_figures.as_json(),
         "duplicates": outbox_figures.duplicates,
+        "cpu_ms_per_msg": round(outbox_figures.cpu_ms_per_msg, 2),
         "plain_loop": plain.as_json(),
         "database": "postgresql" if database_url.startswith("postgresql") else "sqlite",
     }
@@ -287,14 +295,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.broadcast")
     parser.add_argument("parents", nargs="?", type=int, default=1000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="[telegram].messages_per_second (default: config)"
+    )
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.parents, args.database_url))
+    result = asyncio.run(run(args.parents, args.database_url, args.rate))
     plain = result["plain_loop"]
     print(f"parents: {result['total']} ({result['database']}), Telegram's limits on")
     print(
         f"outbox sender:     {result['delivered']}/{result['total']} delivered in "
         f"{result['seconds']:.1f} s = {result['msgs_per_s']:.2f} msg/s, "
-        f"{result['http_429']} × 429, {result['duplicates']} duplicates"
+        f"{result['http_429']} × 429, {result['duplicates']} duplicates, "
+        f"{result['cpu_ms_per_msg']:.1f} ms CPU per message"
     )
     print(
         f"plain aiogram loop: {plain['delivered']}/{plain['total']} delivered in "

@@ -44,70 +44,67 @@ def write_record_book(records: Records, path: Path, lang: str, kind_name: KindNa
 
 
 def _month(document: DocumentObject, month: Records, lang: str, kind_name: KindNamer) -> None:
-    wrote = False
     for routine in month.routines():
         tasks = [t for t in month.tasks if t.routine == routine]
         document.add_heading(routine_name(lang, routine), level=2)
         _routine(document, tasks, lang, kind_name, routine_name(lang, routine))
-        wrote = True
     if month.incidents:
-        document.add_heading(word(lang, "book.incidents"), level=2)
-        _table(
-            document,
-            [word(lang, c) for c in ("col.day", "col.unit", "col.reporter", "col.text")]
-            + [word(lang, "col.status")],
-            [
-                [
-                    str(i.day),
-                    i.unit_name,
-                    i.reporter,
-                    _join(i.place, i.text),
-                    status_name(lang, i.status, "incident"),
-                ]
-                for i in month.incidents
-            ],
-        )
-        for incident in month.incidents:
-            _photos(document, incident.photos, incident.unit_name, lang)
-        wrote = True
+        _incidents(document, month, lang)
     if month.handovers:
-        document.add_heading(word(lang, "book.handovers"), level=2)
-        _table(
-            document,
-            [
-                word(lang, c)
-                for c in ("col.day", "col.post", "col.outgoing", "col.incoming", "col.note")
-            ]
-            + [word(lang, "col.confirmed_at")],
-            [
-                [
-                    str(h.day),
-                    h.post,
-                    h.outgoing,
-                    h.incoming,
-                    h.note,
-                    _hhmm(h.confirmed_at, with_day=True),
-                ]
-                for h in month.handovers
-            ],
-        )
-        wrote = True
+        _handovers(document, month, lang)
     if month.notices:
-        document.add_heading(word(lang, "book.notices"), level=2)
-        _table(
-            document,
-            [
-                word(lang, c)
-                for c in ("col.day", "col.text", "col.recipients", "col.confirmed", "col.rate")
-            ],
-            [
-                [str(n.day), n.text[:80], str(n.recipients), str(n.confirmed), _rate(n.rate)]
-                for n in month.notices
-            ],
-        )
-        wrote = True
-    if not wrote:
+        _notices(document, month, lang)
+    if not (month.tasks or month.incidents or month.handovers or month.notices):
         document.add_paragraph(word(lang, "book.nothing"))
+
+
+def _incidents(document: DocumentObject, month: Records, lang: str) -> None:
+    assert month.incidents
+    document.add_heading(word(lang, "book.incidents"), level=2)
+    _table(
+        document,
+        [word(lang, c) for c in ("col.day", "col.unit", "col.reporter", "col.text", "col.status")],
+        [
+            [
+                str(i.day),
+                i.unit_name,
+                i.reporter,
+                _join(i.place, i.text),
+                status_name(lang, i.status, "incident"),
+            ]
+            for i in month.incidents
+        ],
+    )
+    for incident in month.incidents:
+        _photos(document, incident.photos, incident.unit_name, lang)
+
+
+def _handovers(document: DocumentObject, month: Records, lang: str) -> None:
+    assert month.handovers
+    document.add_heading(word(lang, "book.handovers"), level=2)
+    columns = ("col.day", "col.post", "col.outgoing", "col.incoming", "col.note")
+    _table(
+        document,
+        [word(lang, c) for c in (*columns, "col.confirmed_at")],
+        [
+            [str(h.day), h.post, h.outgoing, h.incoming, h.note, _hhmm(h.confirmed_at)]
+            for h in month.handovers
+        ],
+    )
+
+
+def _notices(document: DocumentObject, month: Records, lang: str) -> None:
+    assert month.notices
+    document.add_heading(word(lang, "book.notices"), level=2)
+    columns = ("col.day", "col.text", "col.recipients", "col.confirmed", "col.rate")
+    _table(
+        document,
+        [word(lang, c) for c in columns],
+        [
+            [str(n.day), n.text[:80], str(n.recipients), str(n.confirmed), _rate(n.rate)]
+            for n in month.notices
+        ],
+    )
 
 
 def _routine(
@@ -250,10 +247,8 @@ def _rate(share: float | None) -> str:
     return "—" if share is None else f"{share:.0%}"
 
 
-def _hhmm(moment: dt.datetime | None, with_day: bool = False) -> str:
-    if moment is None:
-        return ""
-    return f"{moment:%m-%d %H:%M}" if with_day else f"{moment:%H:%M}"
+def _hhmm(moment: dt.datetime | None) -> str:
+    return "" if moment is None else f"{moment:%m-%d %H:%M}"
 
 
 def _join(*parts: str) -> str:
