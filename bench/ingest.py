@@ -333,8 +333,9 @@ async def check_stored(app: App, persons: int) -> dict[str, int]:
     stored = {"zero_reports": zero or 0, "incidents": reported or 0, "photos": photos or 0}
     expected = {"zero_reports": persons, "incidents": persons, "photos": 3 * persons}
     if stored != expected:
-        raise RuntimeError(f"not every reply was stored: {stored}, expected {expected} "
-                           f"({units} units)")
+        raise RuntimeError(
+            f"not every reply was stored: {stored}, expected {expected} ({units} units)"
+        )
     return stored
 
 
@@ -346,13 +347,15 @@ async def run_safety_bot(
     bot = make_bot(BOT_TOKEN, emu.url)
     try:
         user_ids = await staff_units(app, emu)
+        account = emu.world.bot_by_token(BOT_TOKEN)
+        assert account is not None
         for user_id in user_ids:  # each person has opened the chat with the bot
-            emu.world._open_private_chat(emu.world.bot_by_token(BOT_TOKEN), emu.world.user(user_id))  # noqa: SLF001
+            emu.world._open_private_chat(account, emu.world.user(user_id))  # noqa: SLF001
         await ask_everyone(app, bot)
         tracker = Tracker()
         dispatcher = make_dispatcher(app)
         track(dispatcher, tracker)
-        bot_id = emu.world.bot_by_token(BOT_TOKEN).id
+        bot_id = account.id
         async with webhook_server(emu, dispatcher, bot, "/telegram/webhook"):
             crowd = Crowd(emu, bot_id, tracker)
             measured = await drive(crowd, user_ids, daily_report_replies, concurrency)

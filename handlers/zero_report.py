@@ -210,8 +210,12 @@ async def typed_severity(
         await message.answer(
             t(lang, "zero.need_severity"), reply_markup=_severity_markup(incident_id, lang)
         )
-        return
-    await _set_severity(message, app, actor, lang, state, severity)
+    elif await _set_severity(app, actor, state, severity):
+        await message.answer(
+            _photos_question(severity, lang), reply_markup=_photos_markup(incident_id, lang)
+        )
+    else:
+        await _gone(message, state, lang)
 
 
 @router.callback_query(F.data.regexp(r"^zs:\d+:(general|serious|urgent)$"))
@@ -219,28 +223,32 @@ async def pressed_severity(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
     _, number, severity = (query.data or "").split(":")
-    if not await _on_step(query, state, IncidentReport.severity, int(number), lang):
+    incident_id = int(number)
+    if not await _on_step(query, state, IncidentReport.severity, incident_id, lang):
         return
+    saved = await _set_severity(app, actor, state, severity)
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-        await _set_severity(query.message, app, actor, lang, state, severity)
-
-
-async def _set_severity(
-    message: Message,
-    app: App,
-    actor: Person | None,
-    lang: str,
-    state: FSMContext,
-    severity: str,
-) -> None:
-    if not await _save(app, actor, state, severity=severity):
-        await _gone(message, state, lang)
+    if not isinstance(query.message, Message):
         return
+    if not saved:
+        await _gone(query.message, state, lang)
+        return
+    # The question becomes the next one: one Bot API call instead of two.
+    await query.message.edit_text(
+        _photos_question(severity, lang), reply_markup=_photos_markup(incident_id, lang)
+    )
+
+
+async def _set_severity(app: App, actor: Person | None, state: FSMContext, severity: str) -> bool:
+    if not await _save(app, actor, state, severity=severity):
+        return False
     await state.set_state(IncidentReport.photos)
-    incident_id = await _draft_id(state)
-    await message.answer(t(lang, "zero.ask_photos"), reply_markup=_photos_markup(incident_id, lang))
+    return True
+
+
+def _photos_question(severity: str, lang: str) -> str:
+    chosen = t(lang, "zero.severity_chosen", severity=t(lang, zr.SEVERITY_LABELS[severity]))
+    return f"{chosen}\n\n{t(lang, 'zero.ask_photos')}"
 
 
 @router.message(IncidentReport.photos, F.photo)
@@ -256,8 +264,8 @@ async def got_photo(
     if actor is None or photo is None:
         return
     async with app.sessions.begin() as session:
-        count = await zr.add_photo(session, _ctx(app), incident_id, actor, photo, app.now())
-    if count is None:
+        kept = await zr.add_photo(session, _ctx(app), incident_id, actor, photo, app.now())
+    if not kept:
         await _gone(message, state, lang)
         return
     if _first_of_album(message.media_group_id):
@@ -289,15 +297,15 @@ async def photos_done(
         draft = await zr.draft_of(session, _ctx(app), incident_id, actor)
         unit = await session.get(Unit, draft.unit_id) if draft is not None else None
         count = len(await incidents.photos(session, draft)) if draft is not None else 0
+    if draft is not None and unit is not None:
+        await state.set_state(IncidentReport.confirm)
     await query.answer()
     if not isinstance(query.message, Message):
         return
     if draft is None or unit is None:
         await _gone(query.message, state, lang)
         return
-    await query.message.edit_reply_markup(reply_markup=None)
-    await state.set_state(IncidentReport.confirm)
-    await query.message.answer(
+    await query.message.edit_text(
         zr.incident_summary(draft, unit.name, count, lang),
         reply_markup=_confirm_markup(incident_id, lang),
     )
@@ -324,14 +332,15 @@ async def confirm(
     await query.answer()
     if not isinstance(query.message, Message):
         return
-    await query.message.edit_reply_markup(reply_markup=None)
     if not ok:
-        await query.message.answer(t(lang, "zero.draft_gone"))
+        outcome = t(lang, "zero.draft_gone")
     elif choice == "send":
         key = "zero.submitted_urgent" if submitted.urgent else "zero.submitted"
-        await query.message.answer(t(lang, key, id=incident_id))
+        outcome = t(lang, key, id=incident_id)
     else:
-        await query.message.answer(t(lang, "zero.draft_cancelled"))
+        outcome = t(lang, "zero.draft_cancelled")
+    # The summary keeps what was sent and says what became of it; its buttons go.
+    await query.message.edit_text(f"{query.message.text or ''}\n\n{outcome}", reply_markup=None)
 
 
 # Whatever else arrives during a step gets that step's hint; nothing changes.

@@ -1,9 +1,7 @@
 """The handover (交接班): at the end of a post's shifts the outgoing person ticks a checklist in
 one message, adds a note and photos and submits; the incoming person confirms (接班确认).
 
-Button callbacks are ``dh:<handover id>:<action>`` (ASCII, far under Telegram's 64 bytes):
-``c<n>`` ticks or unticks checklist item n, ``n`` opens the note, ``s`` submits, ``ok`` is the
-incoming person's confirmation.
+The messages are in scheduler/duty_handover_text.py.
 """
 
 from __future__ import annotations
@@ -16,25 +14,28 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
-from bot.settings import ChecklistItemSettings, Settings
+from bot.settings import Settings
 from scheduler import duty_notify as notify
-from scheduler.duty_roster import post_label
+from scheduler.duty_handover_text import (
+    View,
+    checklist_message,
+    confirm_request_message,
+    details,
+    hhmm,
+    title,
+)
 from scheduler.routine import Context
 from scheduler.rules import duty as rules
 from storage import duty as store
 from storage import submissions
-from storage.db import insert_ignore
+from storage.db import insert_rows_ignore
 from storage.media import StoredFile
-from storage.messages import Button, OutMessage
+from storage.messages import OutMessage
 from storage.models import Outbox, Person, Submission, Task
 
 PhotoFile = tuple[StoredFile, str, str, str]  # stored file, file_id, file_unique_id, mime
 MAX_NOTE = 2000
 PROMPT_KEY = "duty:ho"
-
-
-def callback(handover_id: int, action: str) -> str:
-    return f"dh:{handover_id}:{action}"
 
 
 class Outcome(StrEnum):
@@ -44,16 +45,6 @@ class Outcome(StrEnum):
     CLOSED = "closed"  # already submitted: the checklist cannot change
     NEED_NOTE = "need_note"  # an item is not ticked and nothing says why
     ALREADY = "already"
-
-
-@dataclass(frozen=True)
-class View:
-    """A handover with the names and counts its messages show."""
-
-    handover: store.Handover
-    outgoing: Person
-    incoming: Person | None
-    photos: int
 
 
 @dataclass(frozen=True)
@@ -99,9 +90,7 @@ async def open_handover(
         "note": "",
         "created_at": now,
     }
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    result = await session.execute(insert_ignore(store.Handover, [row], dialect))
-    if (result.rowcount or 0) < 1:  # type: ignore[attr-defined]
+    if await insert_rows_ignore(session, store.Handover, [row]) < 1:
         return None  # another process opened it first
     handover = await store.handover_by_key(session, ctx.school_id, slot.key)
     assert handover is not None
@@ -151,8 +140,7 @@ async def _task(
         "created_at": now,
         "sent_at": now,
     }
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    await session.execute(insert_ignore(Task, [row], dialect))
+    await insert_rows_ignore(session, Task, [row])
     task = await session.scalar(
         select(Task).where(Task.school_id == ctx.school_id, Task.key == key)
     )
@@ -385,7 +373,7 @@ async def confirm(
                 lang,
                 "duty.handover.confirmed_to_outgoing",
                 name=person.display_name,
-                time=_hhmm(now, settings),
+                time=hhmm(now, settings),
             )
         ),
         now,
@@ -448,104 +436,5 @@ async def recent_text(
     blocks = [t(lang, "duty.handover.recent_title")]
     for handover in rows:
         view = await view_of(session, handover)
-        blocks.append("\n".join([_title(view, settings, lang), *_details(view, settings, lang)]))
+        blocks.append("\n".join([title(view, settings, lang), *details(view, settings, lang)]))
     return "\n\n".join(blocks)
-
-
-# --- messages ----------------------------------------------------------------------------
-
-
-def checklist_message(view: View, settings: Settings, lang: str) -> OutMessage:
-    """While pending: the checklist with a button per item; afterwards: what was handed over."""
-    h = view.handover
-    head = _title(view, settings, lang)
-    if h.status != "pending":
-        return OutMessage("\n".join([head, *_details(view, settings, lang)]))
-    items = settings.duty.checklist
-    ticks = [
-        Button(
-            f"{'☑' if item.id in h.checks else '☐'} {_item_label(item, lang)}",
-            callback(h.id, f"c{n}"),
-        )
-        for n, item in enumerate(items)
-    ]
-    rows = [tuple(ticks[i : i + 2]) for i in range(0, len(ticks), 2)]
-    rows.append(
-        (
-            Button(t(lang, "duty.button.note"), callback(h.id, "n")),
-            Button(t(lang, "duty.button.submit"), callback(h.id, "s")),
-        )
-    )
-    body = t(
-        lang,
-        "duty.handover.prompt",
-        grace=settings.duty.handover_grace_minutes,
-        note=h.note or "—",
-        photos=view.photos,
-    )
-    return OutMessage(f"{head}\n{body}", buttons=tuple(rows))
-
-
-def confirm_request_message(view: View, settings: Settings, lang: str) -> OutMessage:
-    text = "\n".join(
-        [
-            t(lang, "duty.handover.confirm_title"),
-            _title(view, settings, lang),
-            *_details(view, settings, lang),
-            t(lang, "duty.handover.confirm_ask", grace=settings.duty.confirm_grace_minutes),
-        ]
-    )
-    button = Button(t(lang, "duty.button.confirm"), callback(view.handover.id, "ok"))
-    return OutMessage(text, buttons=((button,),))
-
-
-def confirmed_message(view: View, settings: Settings, lang: str) -> OutMessage:
-    """The incoming person's request, once confirmed: what was received, without buttons."""
-    lines = [t(lang, "duty.handover.confirm_title"), _title(view, settings, lang)]
-    return OutMessage("\n".join([*lines, *_details(view, settings, lang)]))
-
-
-def _title(view: View, settings: Settings, lang: str) -> str:
-    h = view.handover
-    return t(
-        lang,
-        "duty.handover.title",
-        post=_post_name(settings, h.post, lang),
-        to_post=_post_name(settings, h.to_post, lang),
-        time=h.ends_at.astimezone(settings.school.tz).strftime("%m-%d %H:%M"),
-        outgoing=view.outgoing.display_name,
-        incoming=view.incoming.display_name if view.incoming else t(lang, "duty.nobody"),
-    )
-
-
-def _details(view: View, settings: Settings, lang: str) -> list[str]:
-    h = view.handover
-    lines = [
-        " ".join(
-            f"{'☑' if item.id in h.checks else '☐'}{_item_label(item, lang)}"
-            for item in settings.duty.checklist
-        ),
-        t(lang, "duty.handover.note_line", note=h.note or "—", photos=view.photos),
-    ]
-    if h.submitted_at is not None:
-        lines.append(t(lang, "duty.handover.submitted_at", time=_hhmm(h.submitted_at, settings)))
-    else:
-        lines.append(t(lang, "duty.handover.not_submitted"))
-    if h.confirmed_at is not None:
-        lines.append(t(lang, "duty.handover.confirmed_at", time=_hhmm(h.confirmed_at, settings)))
-    elif h.submitted_at is not None and view.incoming is not None:
-        lines.append(t(lang, "duty.handover.not_confirmed"))
-    return lines
-
-
-def _post_name(settings: Settings, slug: str, lang: str) -> str:
-    post = rules.post_settings(settings.duty, slug)
-    return post_label(post, lang) if post is not None else slug
-
-
-def _item_label(item: ChecklistItemSettings, lang: str) -> str:
-    return item.en if lang == "en" else item.zh
-
-
-def _hhmm(moment: dt.datetime, settings: Settings) -> str:
-    return moment.astimezone(settings.school.tz).strftime("%H:%M")

@@ -296,8 +296,10 @@ async def _show_others_who_answered(
     for row in rows:
         if row.status == "pending":
             row.status = "cancelled"
-        elif row.status == "sent" and row.sent_message_id and (
-            (row.tg_chat_id, row.sent_message_id) != pressed
+        elif (
+            row.status == "sent"
+            and row.sent_message_id
+            and ((row.tg_chat_id, row.sent_message_id) != pressed)
         ):
             lang = await _language_of(session, ctx, row.person_id)
             text = t(
@@ -444,14 +446,14 @@ async def add_photo(
     person: Person,
     photo: tuple[Any, str, str, str],
     now: dt.datetime,
-) -> int | None:
-    """Keep one photo of the draft; returns how many it has now (None: no such draft)."""
+) -> bool:
+    """Keep one photo of the person's draft; False when there is no such draft."""
     incident = await draft_of(session, ctx, incident_id, person)
     if incident is None:
-        return None
+        return False
     stored, file_id, unique_id, mime = photo
     await incidents.add_photo(session, incident, stored, file_id, unique_id, mime, now)
-    return len(await incidents.photos(session, incident))
+    return True
 
 
 @dataclass(frozen=True)

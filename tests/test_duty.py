@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.app import App, close_app, open_app
 from bot.settings import ConfigError, Settings, settings_from_dict
 from scheduler import duty_handover as handovers
+from scheduler import duty_handover_text as texts
 from scheduler import duty_patrol as patrols
 from scheduler import duty_roster as roster
 from scheduler import duty_swap as swaps
@@ -490,7 +491,7 @@ async def test_a_complete_handover_with_photos_and_the_confirmation(
         step = await handovers.toggle(session, ctx, settings, h.id, outgoing, 4)  # untick
         step = await handovers.toggle(session, ctx, settings, h.id, outgoing, 4)
         assert step.view is not None
-        shown = handovers.checklist_message(step.view, settings, "zh")
+        shown = texts.checklist_message(step.view, settings, "zh")
         assert [b.text for row in shown.buttons for b in row][:6] == [
             "☑ 校门及围墙",
             "☑ 消防设施",

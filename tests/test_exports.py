@@ -243,28 +243,50 @@ async def test_an_incident_is_exported_with_its_photo_shown_once(app: App, tmp_p
     assert len(Document(str(record_book)).inline_shapes) == 2
 
 
-async def test_files_over_the_limit_are_split_by_month(app: App, tmp_path: Path) -> None:
+async def export_sizes(app: App, out: Path, start: dt.date, end: dt.date) -> dict[str, int]:
+    paths = await export_records(app.sessions, app.school_id, start, end, out)
+    return {p.suffix: p.stat().st_size for p in paths}
+
+
+async def test_a_record_book_over_the_limit_is_split_by_month(app: App, tmp_path: Path) -> None:
+    teacher = await add_person(app, "赵老师", "head_teacher", "3-2", 1003)
+    app.clock.set(local("2026-10-30 15:25"))  # type: ignore[attr-defined]
+    await plan(app, dt.date(2026, 10, 30))
+    await confirm(app, teacher, dt.date(2026, 10, 30), "3-2", [image("white", "JPEG")])
     await two_school_days(app)
+    october = await export_sizes(
+        app, tmp_path / "oct", dt.date(2026, 10, 30), DAY1 - dt.timedelta(1)
+    )
+    november = await export_sizes(app, tmp_path / "nov", dt.date(2026, 11, 1), DAY2)
+    limit = max(october[".docx"], november[".docx"])  # each month fits, both together do not
+
+    out = tmp_path / "out"
     paths = await export_records(
-        app.sessions,
-        app.school_id,
-        dt.date(2026, 10, 30),
-        DAY2,
-        tmp_path / "out",
-        max_bytes=1,  # everything is "too large": one file per month
+        app.sessions, app.school_id, dt.date(2026, 10, 30), DAY2, out, max_bytes=limit
     )
     names = sorted(p.name for p in paths)
     assert names == [
         "record-book_lvshu_2026-10-30_2026-10-31.docx",
         "record-book_lvshu_2026-11-01_2026-11-25.docx",
-        "records_lvshu_2026-10-30_2026-10-31.xlsx",
-        "records_lvshu_2026-11-01_2026-11-25.xlsx",
+        "records_lvshu_2026-10-30_2026-11-25.xlsx",  # small enough to stay whole
     ]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_file()) == names
-    november = sheet_rows(
-        tmp_path / "out" / "records_lvshu_2026-11-01_2026-11-25.xlsx", "1530安全教育"
+    assert sorted(p.name for p in out.iterdir()) == names  # nothing half-written left behind
+    assert all(p.stat().st_size <= limit for p in paths)
+    assert media_hashes(out / names[0]) >= {hashlib.sha256(image("white", "JPEG")).hexdigest()}
+
+
+async def test_a_month_over_the_limit_is_halved_until_it_fits(app: App, tmp_path: Path) -> None:
+    week = await two_school_days(app)
+    first = await export_sizes(app, tmp_path / "d1", DAY1, DAY1)
+    second = await export_sizes(app, tmp_path / "d2", DAY2, DAY2)
+    limit = max(first[".docx"], second[".docx"])
+
+    paths = await export_records(
+        app.sessions, app.school_id, DAY1, DAY2, tmp_path / "out", max_bytes=limit
     )
-    assert len(november) == 48
-    assert not sheet_rows(
-        tmp_path / "out" / "records_lvshu_2026-10-30_2026-10-31.xlsx", "1530安全教育"
-    )
+    books = sorted(p for p in paths if p.suffix == ".docx")
+    assert [p.name for p in books] == [
+        "record-book_lvshu_2026-11-24_2026-11-24.docx",
+        "record-book_lvshu_2026-11-25_2026-11-25.docx",
+    ]
+    assert media_hashes(books[0]) | media_hashes(books[1]) >= week.photo_hashes

@@ -4,7 +4,7 @@
 
 The database is read once, in one session; the files are then written in a worker thread so
 a bot serving chats is not blocked. A file over ``max_bytes`` (Telegram's 50 MB for a bot's
-document) is written again as one file per month.
+document) is split by month, and a month still over it by halves (see ``write_split``).
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from pathlib import Path
 
 from storage.db import SessionFactory
 from storage.exports.labels import KindNamer, plain_kind
-from storage.exports.record_book import write_record_book
+from storage.exports.record_book import photo_bytes, write_record_book
 from storage.exports.records import Records, collect, months
 from storage.exports.workbook import write_workbook
 
-TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024
+TELEGRAM_DOCUMENT_LIMIT = 50_000_000  # "50 MB": read as decimal megabytes, to be safe
 
 Writer = Callable[[Records, Path, str, KindNamer], Path]
+Estimate = Callable[[Records], int]  # bytes a file of these records will roughly take
 
 
 class Step(StrEnum):
@@ -77,6 +78,7 @@ async def export_records(
         lang,
         kind_name,
         max_bytes,
+        photo_bytes,
     )
     return paths
 
@@ -90,23 +92,66 @@ def write_split(
     lang: str,
     kind_name: KindNamer,
     max_bytes: int,
+    estimate: Estimate = lambda records: 0,
 ) -> list[Path]:
-    """One file for the range, or one per month when the whole would be over ``max_bytes``.
-
-    A single month over the limit stays one file: splitting a month's record book would tear
-    its tables apart, and the caller says the file is too large to send instead.
+    """One file for the range or, when that would be over ``max_bytes``, one per month; a
+    month still over the limit (a month of class photos easily is) is halved until each part
+    fits or is a single day. ``estimate`` guesses a file's size before writing it, so a
+    record book far over the limit is not written whole only to be thrown away.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    whole = writer(records, directory / file_name(records, stem, suffix), lang, kind_name)
     spans = list(months(records.start, records.end))
-    if whole.stat().st_size <= max_bytes or len(spans) == 1:
-        return [whole]
-    whole.unlink()
-    parts = []
+    if len(spans) > 1 and estimate(records) <= max_bytes:
+        whole = _write(records, writer, directory, stem, suffix, lang, kind_name)
+        if whole.stat().st_size <= max_bytes:
+            return [whole]
+        whole.unlink()
+    paths: list[Path] = []
     for first, last in spans:
         month = records.within(first, last)
-        parts.append(writer(month, directory / file_name(month, stem, suffix), lang, kind_name))
-    return parts
+        paths += _write_fitting(
+            month, writer, directory, stem, suffix, lang, kind_name, max_bytes, estimate
+        )
+    return paths
+
+
+def _write_fitting(
+    records: Records,
+    writer: Writer,
+    directory: Path,
+    stem: str,
+    suffix: str,
+    lang: str,
+    kind_name: KindNamer,
+    max_bytes: int,
+    estimate: Estimate,
+) -> list[Path]:
+    single_day = records.start == records.end
+    if single_day or estimate(records) <= max_bytes:
+        path = _write(records, writer, directory, stem, suffix, lang, kind_name)
+        if single_day or path.stat().st_size <= max_bytes:
+            return [path]  # a single day over the limit stays whole; the caller says so
+        path.unlink()
+    middle = records.start + (records.end - records.start) / 2
+    paths = []
+    for first, last in ((records.start, middle), (middle + dt.timedelta(days=1), records.end)):
+        part = records.within(first, last)
+        paths += _write_fitting(
+            part, writer, directory, stem, suffix, lang, kind_name, max_bytes, estimate
+        )
+    return paths
+
+
+def _write(
+    records: Records,
+    writer: Writer,
+    directory: Path,
+    stem: str,
+    suffix: str,
+    lang: str,
+    kind_name: KindNamer,
+) -> Path:
+    return writer(records, directory / file_name(records, stem, suffix), lang, kind_name)
 
 
 def file_name(records: Records, stem: str, suffix: str) -> str:

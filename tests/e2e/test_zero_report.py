@@ -48,6 +48,14 @@ async def last_text(school: SimulatedSchool, person: SimPerson) -> str:
     return texts(await school.received(person.chat_id))[-1]
 
 
+async def latest(school: SimulatedSchool, person: SimPerson, needle: str) -> dict[str, Any]:
+    """The newest message to the person containing ``needle`` (edits included)."""
+    for message in reversed(await school.received(person.chat_id)):
+        if needle in (message.get("text") or ""):
+            return message
+    raise LookupError(f"{person.name} has no message with {needle!r}")
+
+
 async def prompt_of(school: SimulatedSchool, person: SimPerson) -> dict[str, Any]:
     for message in reversed(await school.received(person.chat_id)):
         if "今日安全情况报告" in (message.get("text") or "") and message.get("reply_markup"):
@@ -331,8 +339,8 @@ async def test_bad_input_at_every_step_gets_an_answer_and_changes_nothing(
         await school.sticker(teacher)
         assert "请点按钮选择严重程度" in await last_text(school, teacher)
         await press(school, teacher, severity_question, ":general")
-        photos_step = (await school.received(teacher.chat_id))[-1]
-        assert "第4步" in photos_step["text"]
+        photos_step = await latest(school, teacher, "第4步")
+        assert "程度：一般 ✓" in photos_step["text"]
         assert "这一步已经过去了" in await press(school, teacher, hint, ":urgent")
         await school.sticker(teacher)
         assert "以「照片」方式发送" in await last_text(school, teacher)
@@ -341,7 +349,7 @@ async def test_bad_input_at_every_step_gets_an_answer_and_changes_nothing(
         await school.say(teacher, "照片稍后发")
         assert "以「照片」方式发送" in await last_text(school, teacher)
         await press(school, teacher, photos_step, ":done")
-        summary = (await school.received(teacher.chat_id))[-1]
+        summary = await latest(school, teacher, "请确认情况报告")
         await school.say(teacher, "好的")
         assert "请点「确认提交」或「取消」" in await last_text(school, teacher)
         assert await stored() == drafts_before  # nothing submitted, no photo kept

@@ -1,0 +1,243 @@
+"""The handover's buttons (tick, note, submit, confirm), /handover, and the note-and-photos
+conversation. Its handlers act only in that conversation or on a message replying to the
+checklist, so other photos go on to education's handler."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.app import App
+from bot.i18n import t
+from bot.telegram_transport import keyboard
+from handlers.common import refuse_unless
+from handlers.duty_common import (
+    NOT_COMMAND,
+    STAFF,
+    ctx_of,
+    download,
+    first_of_album,
+    live_state,
+    start_state,
+)
+from scheduler import duty_handover as handovers
+from scheduler import duty_handover_text as texts
+from storage.messages import OutMessage
+from storage.models import Person
+
+router = Router(name="duty_handover")
+
+
+class HandoverNote(StatesGroup):
+    collecting = State()
+
+
+@router.message(Command("handover"))
+async def handover_command(message: Message, app: App, actor: Person | None, lang: str) -> None:
+    if not await refuse_unless(message, actor, lang, *STAFF):
+        return
+    async with app.sessions() as session:
+        text = await handovers.recent_text(session, ctx_of(app), app.settings, lang)
+    await message.answer(text)
+
+
+@router.callback_query(F.data.regexp(r"^dh:\d+:(c\d+|n|s|ok)$"))
+async def handover_button(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    _, number, action = (query.data or "").split(":")
+    handover_id = int(number)
+    if actor is None:
+        await query.answer(t(lang, "common.unknown_user"), show_alert=True)
+        return
+    ctx, settings, now = ctx_of(app), app.settings, app.now()
+    async with app.sessions.begin() as session:
+        if action.startswith("c"):
+            step = await handovers.toggle(
+                session, ctx, settings, handover_id, actor, int(action[1:])
+            )
+        elif action == "n":
+            step = await handovers.check_editable(session, ctx, handover_id, actor)
+        elif action == "s":
+            step = await handovers.submit(session, ctx, settings, handover_id, actor, now)
+        else:
+            step = await handovers.confirm(session, ctx, settings, handover_id, actor, now)
+    app.wake_sender()
+    if step.outcome is not handovers.Outcome.OK:
+        await query.answer(_step_refusal(step, action, lang), show_alert=True)
+        if step.view is not None and step.outcome is handovers.Outcome.CLOSED:
+            await _show(query, texts.checklist_message(step.view, settings, lang))
+        return
+    assert step.view is not None
+    if action == "n":
+        await start_state(state, app, HandoverNote.collecting, handover=handover_id)
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(t(lang, "duty.handover.note_ask"))
+        return
+    if action == "ok":
+        await query.answer(t(lang, "duty.handover.confirmed"))
+        await _show(query, texts.confirmed_message(step.view, settings, lang))
+        return
+    await _show(query, texts.checklist_message(step.view, settings, lang))
+    if action == "s":
+        await _leave_note_state(state, handover_id)
+        key = "duty.handover.submitted" if step.view.incoming else "duty.handover.submitted_alone"
+        name = step.view.incoming.display_name if step.view.incoming else ""
+        await query.answer(t(lang, key, name=name), show_alert=True)
+    else:
+        await query.answer()
+
+
+def _step_refusal(step: handovers.Step, action: str, lang: str) -> str:
+    match step.outcome:
+        case handovers.Outcome.NOT_YOURS:
+            return t(
+                lang, "duty.handover.not_yours_in" if action == "ok" else "duty.handover.not_yours"
+            )
+        case handovers.Outcome.CLOSED:
+            return t(lang, "duty.handover.closed")
+        case handovers.Outcome.NEED_NOTE:
+            return t(lang, "duty.handover.need_note")
+        case handovers.Outcome.ALREADY:
+            return t(lang, "duty.handover.already")
+        case _:
+            return t(lang, "duty.handover.gone")
+
+
+async def _show(query: CallbackQuery, out: OutMessage) -> None:
+    if not isinstance(query.message, Message):
+        return
+    with contextlib.suppress(TelegramBadRequest):  # "message is not modified"
+        await query.message.edit_text(out.text, reply_markup=keyboard(out))
+
+
+async def _leave_note_state(state: FSMContext, handover_id: int) -> None:
+    if await state.get_state() == HandoverNote.collecting.state:
+        data = await state.get_data()
+        if data.get("handover") == handover_id:
+            await state.clear()
+
+
+@router.message(HandoverNote.collecting, F.text, NOT_COMMAND)
+async def handover_note_text(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    handover_id = await live_state(state, app, "handover")
+    if actor is None:
+        return
+    text = (message.text or "")[: handovers.MAX_NOTE]
+    async with app.sessions.begin() as session:
+        step = await handovers.add_note(
+            session,
+            ctx_of(app),
+            handover_id,
+            actor,
+            text,
+            app.now(),
+            tg_chat_id=message.chat.id,
+            tg_message_id=message.message_id,
+        )
+    await _after_note(message, bot, app, state, step, lang, "duty.handover.note_saved")
+
+
+@router.message(HandoverNote.collecting, F.photo)
+async def handover_note_photo(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    handover_id = await live_state(state, app, "handover")
+    if actor is None:
+        return
+    await _add_handover_photo(message, bot, app, actor, lang, state, handover_id)
+
+
+@router.message(F.chat.type == "private", F.reply_to_message, F.photo | (F.text & NOT_COMMAND))
+async def reply_to_checklist(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    """A photo or a text replying to the handover checklist belongs to that handover."""
+    reply = message.reply_to_message
+    if actor is None or reply is None:
+        raise SkipHandler
+    async with app.sessions() as session:
+        handover = await handovers.handover_of_prompt(
+            session, app.school_id, message.chat.id, reply.message_id
+        )
+    if handover is None or handover.outgoing_id != actor.id:
+        raise SkipHandler
+    if message.photo:
+        await _add_handover_photo(message, bot, app, actor, lang, state, handover.id)
+        return
+    async with app.sessions.begin() as session:
+        step = await handovers.add_note(
+            session,
+            ctx_of(app),
+            handover.id,
+            actor,
+            (message.text or "")[: handovers.MAX_NOTE],
+            app.now(),
+            tg_chat_id=message.chat.id,
+            tg_message_id=message.message_id,
+        )
+    await _after_note(message, bot, app, state, step, lang, "duty.handover.note_saved")
+
+
+async def _add_handover_photo(
+    message: Message,
+    bot: Bot,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+    handover_id: int,
+) -> None:
+    photo = await download(message, bot, app, lang)
+    if photo is None:
+        return
+    async with app.sessions.begin() as session:
+        step = await handovers.add_photo(
+            session,
+            ctx_of(app),
+            handover_id,
+            actor,
+            photo,
+            message.caption or "",
+            app.now(),
+            tg_chat_id=message.chat.id,
+            tg_message_id=message.message_id,
+        )
+    key = "duty.handover.photo_saved" if first_of_album(message.media_group_id) else ""
+    await _after_note(message, bot, app, state, step, lang, key)
+
+
+async def _after_note(
+    message: Message,
+    bot: Bot,
+    app: App,
+    state: FSMContext,
+    step: handovers.Step,
+    lang: str,
+    saved_key: str,
+) -> None:
+    """Refresh the checklist (note, photo count) and say so; or say why not."""
+    if step.outcome is not handovers.Outcome.OK or step.view is None:
+        await state.clear()
+        await message.answer(_step_refusal(step, "n", lang))
+        return
+    async with app.sessions() as session:
+        where = await handovers.prompt_message_id(session, step.view.handover)
+    if where is not None:
+        out = texts.checklist_message(step.view, app.settings, lang)
+        with contextlib.suppress(TelegramBadRequest):
+            await bot.edit_message_text(
+                out.text, chat_id=where[0], message_id=where[1], reply_markup=keyboard(out)
+            )
+    if saved_key:
+        await message.answer(t(lang, saved_key, photos=step.view.photos))

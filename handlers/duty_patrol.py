@@ -1,0 +1,131 @@
+"""/patrol (巡查): what was checked, as text and photos, any time; later photos and text join
+the same record until "Done"."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from bot.app import App
+from bot.i18n import t
+from bot.telegram_transport import keyboard
+from handlers.common import refuse_unless
+from handlers.duty_common import (
+    NOT_COMMAND,
+    STAFF,
+    download,
+    first_of_album,
+    live_state,
+    start_state,
+)
+from scheduler import duty_patrol as patrols
+from storage.messages import Button, OutMessage
+from storage.models import Person
+
+router = Router(name="duty_patrol")
+
+
+class PatrolInput(StatesGroup):
+    collecting = State()
+
+
+def _patrol_markup_message(patrol_id: int, text: str, lang: str) -> OutMessage:
+    button = Button(t(lang, "duty.button.patrol_done"), f"pt:{patrol_id}:done")
+    return OutMessage(text, buttons=((button,),))
+
+
+@router.message(Command("patrol"))
+async def patrol_command(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
+) -> None:
+    """/patrol <what was checked>, with a photo (the command as its caption) or without."""
+    if not await refuse_unless(message, actor, lang, *STAFF):
+        return
+    assert actor is not None
+    photo = await download(message, bot, app, lang) if message.photo else None
+    if message.photo and photo is None:
+        return
+    async with app.sessions.begin() as session:
+        patrol = await patrols.start_patrol(
+            session,
+            app.school_id,
+            app.settings,
+            actor,
+            app.now(),
+            (command.args or "")[: patrols.MAX_TEXT],
+            photo,
+            tg_chat_id=message.chat.id,
+            tg_message_id=message.message_id,
+        )
+    await start_state(state, app, PatrolInput.collecting, patrol=patrol.id)
+    key = "duty.patrol.started" if patrol.text or photo else "duty.patrol.ask"
+    out = _patrol_markup_message(
+        patrol.id, t(lang, key, time=app.now().astimezone(app.tz).strftime("%H:%M")), lang
+    )
+    await message.answer(out.text, reply_markup=keyboard(out))
+
+
+@router.message(PatrolInput.collecting, F.photo | (F.text & NOT_COMMAND))
+async def patrol_more(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    patrol_id = await live_state(state, app, "patrol")
+    if actor is None:
+        return
+    photo = await download(message, bot, app, lang) if message.photo else None
+    if message.photo and photo is None:
+        return
+    async with app.sessions.begin() as session:
+        patrol = await patrols.add_to_patrol(
+            session,
+            app.school_id,
+            patrol_id,
+            actor,
+            app.now(),
+            (message.text or message.caption or "")[: patrols.MAX_TEXT],
+            photo,
+        )
+        photos = len(patrol.attachments) if patrol else 0
+    if patrol is None:
+        await state.clear()
+        await message.answer(t(lang, "duty.patrol.gone"))
+        return
+    if photo is None or first_of_album(message.media_group_id):
+        out = _patrol_markup_message(patrol_id, t(lang, "duty.patrol.added", photos=photos), lang)
+        await message.answer(out.text, reply_markup=keyboard(out))
+
+
+@router.callback_query(F.data.regexp(r"^pt:\d+:done$"))
+async def patrol_done(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    patrol_id = int((query.data or "").split(":")[1])
+    if actor is None:
+        await query.answer(t(lang, "common.unknown_user"), show_alert=True)
+        return
+    data = await state.get_data()
+    if data.get("patrol") == patrol_id:
+        await state.clear()
+    async with app.sessions() as session:
+        patrol = await patrols.patrol_of(session, app.school_id, patrol_id, actor)
+        summary = (
+            t(lang, "duty.patrol.done", photos=len(patrol.attachments), text=patrol.text or "—")
+            if patrol is not None
+            else t(lang, "duty.patrol.gone")
+        )
+    await query.answer()
+    if isinstance(query.message, Message):
+        with contextlib.suppress(TelegramBadRequest):
+            await query.message.edit_text(summary, reply_markup=None)
