@@ -20,9 +20,16 @@ from storage.models import Attachment, AuditLog, Outbox, Submission, Task
 
 SPEC = Path(__file__).resolve().parents[2] / "shared" / "telegram-bot-api" / "api.json"
 STEP = dt.timedelta(minutes=10)
-STAFF = {"食堂员工": ("staff", "canteen"), "总务员工": ("staff", "general"),
-         "门卫": ("staff", "guard"), "保安甲": ("guard", None), "保安乙": ("guard", None),
-         "教师甲": ("teacher", None), "教师乙": ("teacher", None), "教师丙": ("teacher", None)}
+STAFF = {
+    "食堂员工": ("staff", "canteen"),
+    "总务员工": ("staff", "general"),
+    "门卫": ("staff", "guard"),
+    "保安甲": ("guard", None),
+    "保安乙": ("guard", None),
+    "教师甲": ("teacher", None),
+    "教师乙": ("teacher", None),
+    "教师丙": ("teacher", None),
+}
 
 
 async def run_demo(settings: Settings, out: Path, speed: float | None) -> int:
@@ -32,8 +39,10 @@ async def run_demo(settings: Settings, out: Path, speed: float | None) -> int:
     clock = FakeClock(start)
     spec = SPEC if SPEC.exists() else None
     console.rule(f"[bold]safety-bot demo · {settings.school.name} · {settings.demo.date}")
-    console.print(f"Bot API emulator: {'validating against ' + str(spec) if spec else 'built-in checks only'}"
-                  "; Telegram's flood limits on; the clock jumps through the day.")
+    console.print(
+        f"Bot API emulator: {'validating against ' + str(spec) if spec else 'built-in checks only'}"
+        "; Telegram's flood limits on; the clock jumps through the day."
+    )
     async with simulated_school(demo_settings, clock, spec_path=spec, flood=True) as school:
         await populate(school, console)
         view = LiveView(school, console, pause=_pause_for(speed))
@@ -42,7 +51,8 @@ async def run_demo(settings: Settings, out: Path, speed: float | None) -> int:
         chosen = scenes()
         results = await school.timeline.run([scene(school, view.log) for _, scene in chosen])
         await view.refresh()
-        await summary(school, console, [line for lines in results for line in lines], out)
+        written = await write_record_book(school, out)
+        await summary(school, console, [line for lines in results for line in lines], out, written)
     return 0
 
 
@@ -56,9 +66,12 @@ def _demo_settings(settings: Settings, out: Path) -> Settings:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     raw = settings.model_dump(mode="json", exclude={"base_dir"})
-    raw["storage"] = {**raw["storage"], "database_url": f"sqlite+aiosqlite:///{out.resolve() / 'demo.db'}",
-                      "media_dir": str(out.resolve() / "media"),
-                      "export_dir": str(out.resolve() / "exports")}
+    raw["storage"] = {
+        **raw["storage"],
+        "database_url": f"sqlite+aiosqlite:///{out.resolve() / 'demo.db'}",
+        "media_dir": str(out.resolve() / "media"),
+        "export_dir": str(out.resolve() / "exports"),
+    }
     return settings_from_dict(raw, base_dir=settings.base_dir)
 
 
@@ -69,14 +82,18 @@ async def populate(school: SimulatedSchool, console: Console) -> None:
     specs: list[tuple[str, str, str | None]] = []
     for cls in school.settings.classes:
         specs.append((f"班主任{cls.slug}", "head_teacher", cls.slug))
-        specs += [(f"家长{cls.slug}-{n}", "parent", cls.slug)
-                  for n in range(1, school.settings.demo.parents_per_class + 1)]
+        specs += [
+            (f"家长{cls.slug}-{n}", "parent", cls.slug)
+            for n in range(1, school.settings.demo.parents_per_class + 1)
+        ]
     specs += [(name, role, unit) for name, (role, unit) in STAFF.items()]
     await join_many(school, specs)
     for cls in school.settings.classes:
         await school.class_group(cls.slug, school.people[f"班主任{cls.slug}"])
-    console.print(f"[green]Joined:[/] {len(school.people)} people ({admin.name} bootstrapped with the "
-                  f"one-time code), {len(school.groups)} class groups bound with /bind")
+    console.print(
+        f"[green]Joined:[/] {len(school.people)} people ({admin.name} bootstrapped with the "
+        f"one-time code), {len(school.groups)} class groups bound with /bind"
+    )
 
 
 async def join_many(school: SimulatedSchool, specs: list[tuple[str, str, str | None]]) -> None:
@@ -86,9 +103,16 @@ async def join_many(school: SimulatedSchool, specs: list[tuple[str, str, str | N
         tokens = []
         for name, role, slug in specs:
             unit = await people.find_unit(session, app.school_id, slug) if slug else None
-            token, _ = await people.create_invite(session, app.school_id, role,
-                                                  unit.id if unit else None, None, app.now(),
-                                                  dt.timedelta(hours=1), 1)
+            token, _ = await people.create_invite(
+                session,
+                app.school_id,
+                role,
+                unit.id if unit else None,
+                None,
+                app.now(),
+                dt.timedelta(hours=1),
+                1,
+            )
             tokens.append((name, token))
     for name, token in tokens:
         person = school.user(name)
@@ -127,7 +151,7 @@ class LiveView:
             before = self.seen.get(chat.id, 0)
             self.seen[chat.id] = len(mine)
             for message in mine[before:]:
-                text = (message.data.get("text") or message.data.get("caption") or "[file]")
+                text = message.data.get("text") or message.data.get("caption") or "[file]"
                 new.append((self.names.get(chat.id, str(chat.id)), text.splitlines()[0][:70]))
         for who, first_line in new[:12]:
             self.console.print(f"[dim]{now}[/] [yellow]→ {who}:[/] {first_line}")
@@ -136,10 +160,33 @@ class LiveView:
         await asyncio.sleep(self.pause)
 
 
-async def summary(school: SimulatedSchool, console: Console, lines: list[str], out: Path) -> None:
+async def write_record_book(school: SimulatedSchool, out: Path) -> list[Path]:
+    """The day's record book (台账) as an inspector would ask for it: .xlsx and .docx."""
+    from handlers.export import kind_namer
+    from storage.exports import export_records
+
+    day = school.settings.demo.date
+    return await export_records(
+        school.app.sessions,
+        school.app.school_id,
+        day,
+        day,
+        out / "exports",
+        kind_name=kind_namer("zh"),
+    )
+
+
+async def summary(
+    school: SimulatedSchool, console: Console, lines: list[str], out: Path, written: list[Path]
+) -> None:
     async with school.app.sessions() as session:
-        status = dict((await session.execute(
-            select(Task.status, func.count(Task.id)).group_by(Task.status))).all())
+        status = dict(
+            (
+                await session.execute(
+                    select(Task.status, func.count(Task.id)).group_by(Task.status)
+                )
+            ).all()
+        )
         sent = await session.scalar(select(func.count(Outbox.id)).where(Outbox.status == "sent"))
         submissions = await session.scalar(select(func.count(Submission.id)))
         photos = await session.scalar(select(func.count(Attachment.id)))
@@ -149,12 +196,18 @@ async def summary(school: SimulatedSchool, console: Console, lines: list[str], o
     for line in lines:
         console.print(f"• {line}")
     console.print(f"• tasks by status: {status}")
-    console.print(f"• messages sent through the outbox: {sent}; 429 answers: "
-                  f"{getattr(stats, 'http_429', getattr(stats, 'too_many_requests', 0))}")
-    console.print(f"• submissions kept: {submissions} ({photos} photos); audit log entries: {audits}")
-    console.print(f"• files written under {out}/: demo.db (the record), media/ (photos by sha256)"
-                  + (", exports/" if (out / "exports").exists() else ""))
-    for path in sorted(p for p in out.rglob("*") if p.is_file() and p.suffix in (".xlsx", ".docx")):
+    console.print(
+        f"• messages sent through the outbox: {sent}; 429 answers: "
+        f"{getattr(stats, 'http_429', getattr(stats, 'too_many_requests', 0))}"
+    )
+    console.print(
+        f"• submissions kept: {submissions} ({photos} photos); audit log entries: {audits}"
+    )
+    console.print(
+        f"• files written under {out}/: demo.db (the record), media/ (photos by sha256),"
+        " and the record book:"
+    )
+    for path in written:
         console.print(f"  - {path}")
 
 

@@ -21,7 +21,7 @@ from storage.outbox import PRIORITY_ALERT, Envelope
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "today", "plan", "invite", "bind", "lang", "cancel")
+COMMANDS = ("start", "help", "today", "plan", "invite", "bind", "export", "lang", "cancel")
 
 
 class StartupError(Exception):

@@ -4,10 +4,25 @@ with a photo, one late, one never (→ a reminder, then the duty leader's alert)
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from typing import Any
 
-PHOTO = b"\xff\xd8\xff\xe0" + b"1530-class-meeting-photo" * 300
+
+def class_photo(slug: str) -> bytes:
+    """A small real JPEG, different per class, so the record book can embed it."""
+    from PIL import Image, ImageDraw
+
+    shade = sum(slug.encode()) * 37 % 200
+    image = Image.new("RGB", (320, 240), (40 + shade // 2, 90, 160 - shade // 3))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 150, 300, 220), fill=(230, 230, 210))
+    draw.text((30, 170), f"1530 class {slug}", fill=(20, 20, 20))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
 LATE, NEVER = "5-2", "6-4"
 
 
@@ -18,8 +33,9 @@ async def scene(school: Any, log: Callable[[str], None]) -> list[str]:
     by_grade = sorted({c.grade for c in school.settings.classes})
     for grade in by_grade:
         dismissal = school.settings.dismissal(grade)
-        prompt_at = (dt.datetime.combine(dt.date.fromisoformat(day), dismissal, tz)
-                     - dt.timedelta(minutes=school.settings.education.minutes_before_dismissal))
+        prompt_at = dt.datetime.combine(dt.date.fromisoformat(day), dismissal, tz) - dt.timedelta(
+            minutes=school.settings.education.minutes_before_dismissal
+        )
         await school.at(f"{day} {prompt_at.strftime('%H:%M')}")
         await school.at(f"{day} {(prompt_at + dt.timedelta(minutes=5)).strftime('%H:%M')}")
         for cls in (c for c in school.settings.classes if c.grade == grade):
@@ -27,25 +43,31 @@ async def scene(school: Any, log: Callable[[str], None]) -> list[str]:
                 continue
             await _confirm(school, cls.slug, with_photo=cls.slug.endswith("-1"), log=log)
             handled.add(cls.slug)
-    late_at = (dt.datetime.combine(dt.date.fromisoformat(day), school.settings.dismissal(5), tz)
-               + dt.timedelta(minutes=school.settings.education.deadline_minutes_after_dismissal + 5))
+    late_at = dt.datetime.combine(
+        dt.date.fromisoformat(day), school.settings.dismissal(5), tz
+    ) + dt.timedelta(minutes=school.settings.education.deadline_minutes_after_dismissal + 5)
     await school.at(f"{day} {late_at.strftime('%H:%M')}")
     await _confirm(school, LATE, with_photo=False, log=log)
     await school.at(f"{day} 17:45")
-    return [f"1530: {len(handled)} classes confirmed on time ({len(by_grade)} grades with photos "
-            f"from the -1 classes), {LATE} late, {NEVER} never → one reminder, one duty-leader alert"]
+    return [
+        f"1530: {len(handled)} classes confirmed on time ({len(by_grade)} grades with photos "
+        f"from the -1 classes), {LATE} late, {NEVER} never → one reminder, one duty-leader alert"
+    ]
 
 
 async def _confirm(school: Any, slug: str, *, with_photo: bool, log: Callable[[str], None]) -> None:
     group = school.groups[slug]
     teacher = school.people[f"班主任{slug}"]
-    prompts = [m for m in await school.received(group) if "1530" in (m.get("text") or "")
-               and m.get("reply_markup")]
+    prompts = [
+        m
+        for m in await school.received(group)
+        if "1530" in (m.get("text") or "") and m.get("reply_markup")
+    ]
     if not prompts:
         return
     for prompt in prompts:
         await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "t:"))
     log(f"{teacher.name} confirmed 1530 in {slug}")
     if with_photo:
-        await school.photo(teacher, PHOTO + slug.encode(), chat=group)
+        await school.photo(teacher, class_photo(slug), chat=group)
         log(f"{teacher.name} sent a photo in {slug}")

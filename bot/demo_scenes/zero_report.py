@@ -55,16 +55,18 @@ async def _prompt(school: Any, person: Any) -> dict[str, Any] | None:
     return None
 
 
-async def _press(school: Any, person: Any, suffix: str, message: dict[str, Any] | None = None
-                 ) -> bool:
+async def _press(
+    school: Any, person: Any, suffix: str, message: dict[str, Any] | None = None
+) -> bool:
     message = message or await _prompt(school, person)
     if message is None:
         return False
     for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
         for button in row:
             if button.get("callback_data", "").endswith(suffix):
-                await school.press(person, person.chat_id, message["message_id"],
-                                   button["callback_data"])
+                await school.press(
+                    person, person.chat_id, message["message_id"], button["callback_data"]
+                )
                 return True
     return False
 
@@ -94,8 +96,9 @@ async def _summary(school: Any, incident_id: int | None) -> list[str]:
             session, Context(app.school_id, app.settings.school.language, app.tz), app.today()
         )
     admin = school.people["校长"]
-    rollups = [m for m in await school.received(admin.chat_id)
-               if "日报告汇总" in (m.get("text") or "")]
+    rollups = [
+        m for m in await school.received(admin.chat_id) if "日报告汇总" in (m.get("text") or "")
+    ]
     missing = ", ".join(row.unit_name for row in report.missing) or "none"
     return [
         f"zero report: {report.reported}/{report.expected} units reported ({report.zero} zero, "

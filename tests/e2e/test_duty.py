@@ -333,3 +333,10 @@ async def test_bad_input_changes_nothing_and_a_restart_keeps_the_handover_note(
         # The note conversation ended with the submission: later text is not a note.
         await school.say(zhang, "晚上好")
         assert await last(school, zhang) == "没看懂这条消息。发送 /help 查看可用的命令。"
+        # /cancel leaves a patrol conversation; later photos are not the patrol's.
+        await school.say(wang, "/patrol")
+        assert (await last(school, wang)).startswith("🔦 巡查记录")
+        await school.say(wang, "/cancel")
+        assert await last(school, wang) == "已取消。"
+        await school.photo(wang, PHOTO_PATROL)
+        assert await last(school, wang) == "今天还没有需要留档的安全教育任务，照片未保存。"
