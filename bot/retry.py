@@ -26,8 +26,9 @@ class RetryAfter429(BaseRequestMiddleware):
         self.attempts = attempts
         self.max_wait_s = max_wait_s
 
-    async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot,
-                       method: TelegramMethod[Any]) -> Response[Any]:
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
         for attempt in range(self.attempts):
             try:
                 return await make_request(bot, method)

@@ -10,8 +10,9 @@ import asyncpg
 
 
 async def check(url: str) -> None:
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"),
-                                       timeout=10)
+    connection = await asyncpg.connect(
+        url.replace("postgresql+asyncpg://", "postgresql://"), timeout=10
+    )
     await connection.close()
 
 
@@ -20,9 +21,12 @@ def main() -> int:
     try:
         asyncio.run(check(url))
     except Exception as exc:
-        print(f"PostgreSQL tests were requested but the server is unreachable ({url}): {exc}\n"
-              "Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)"
-              " or run `make test PG=0` to test on SQLite only.", file=sys.stderr)
+        print(
+            f"PostgreSQL tests were requested but the server is unreachable ({url}): {exc}\n"
+            "Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)"
+            " or run `make test PG=0` to test on SQLite only.",
+            file=sys.stderr,
+        )
         return 1
     print("PostgreSQL reachable: storage and end-to-end suites run on SQLite and PostgreSQL")
     return 0
