@@ -184,7 +184,9 @@ def _deliveries(world: World, chats: list[int]) -> tuple[int, int, float]:
     last = 0.0
     bot_id = world.bot().id
     for chat_id in chats:
-        mine = [m for m in world.chat(chat_id).messages_of_bot(bot_id) if "寒假安全" in str(m.view())]
+        mine = [
+            m for m in world.chat(chat_id).messages_of_bot(bot_id) if "寒假安全" in str(m.view())
+        ]
         delivered += bool(mine)
         duplicates += max(len(mine) - 1, 0)
     times = world.stats.send_times
@@ -266,7 +268,9 @@ async def run_plain_loop(emu: EmulatorServer, chats: list[int]) -> Figures:
         seconds = time.monotonic() - started
     finally:
         await bot.session.close()
-    return Figures(len(chats) / seconds, world.stats.responses.get(429, 0), len(chats), len(chats), seconds)
+    return Figures(
+        len(chats) / seconds, world.stats.responses.get(429, 0), len(chats), len(chats), seconds
+    )
 
 
 async def run(
@@ -312,7 +316,12 @@ def main(argv: list[str] | None = None) -> int:
         f"plain aiogram loop: {plain['delivered']}/{plain['total']} delivered in "
         f"{plain['seconds']:.1f} s = {plain['msgs_per_s']:.2f} msg/s, {plain['http_429']} × 429"
     )
-    print(json.dumps({k: result[k] for k in ("msgs_per_s", "http_429", "delivered", "total", "seconds")} | {"plain_loop": plain}))
+    print(
+        json.dumps(
+            {k: result[k] for k in ("msgs_per_s", "http_429", "delivered", "total", "seconds")}
+            | {"plain_loop": plain}
+        )
+    )
     return 0 if result["delivered"] == result["total"] and result["http_429"] == 0 else 1
 
 

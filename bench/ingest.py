@@ -405,7 +405,7 @@ async def run_echo_bot(emu: EmulatorServer, persons: int, concurrency: int) -> M
         await bot.session.close()
 
 
-async def run(persons: int = 1000, concurrency: int = 50) -> dict[str, Any]:
+async def run(persons: int = 1000, concurrency: int = 20) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as directory:
         settings = bench_settings(persons, Path(directory))
         async with EmulatorServer(token=BOT_TOKEN) as emu:
@@ -429,7 +429,7 @@ async def run(persons: int = 1000, concurrency: int = 50) -> dict[str, Any]:
 
 def main(argv: list[str]) -> None:
     persons = int(argv[1]) if len(argv) > 1 else 1000
-    concurrency = int(argv[2]) if len(argv) > 2 else 50
+    concurrency = int(argv[2]) if len(argv) > 2 else 20
     logging.basicConfig(level=logging.WARNING)
     result = asyncio.run(run(persons, concurrency))
     print(

@@ -21,7 +21,19 @@ from storage.outbox import PRIORITY_ALERT, Envelope
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "today", "plan", "invite", "bind", "export", "lang", "cancel")
+COMMANDS = (
+    "start",
+    "help",
+    "report",
+    "today",
+    "zero",
+    "plan",
+    "invite",
+    "bind",
+    "export",
+    "lang",
+    "cancel",
+)
 
 
 class StartupError(Exception):

@@ -174,6 +174,10 @@ class ZeroReportSettings(_Strict):
     remind: dt.time = dt.time(15, 30)
     escalate: dt.time = dt.time(16, 30)
     rollup: dt.time = dt.time(17, 30)
+    # Who is told what (roles: duty_leader, admin); the missing units go to the duty leaders.
+    incident_to: list[Literal["duty_leader", "admin"]] = ["duty_leader"]
+    urgent_to: list[Literal["duty_leader", "admin"]] = ["duty_leader", "admin"]
+    rollup_to: list[Literal["duty_leader", "admin"]] = ["admin"]
 
     @model_validator(mode="after")
     def _ordered(self) -> ZeroReportSettings:

@@ -50,31 +50,17 @@ async def patrol_command(
     lang: str,
     state: FSMContext,
 ) -> None:
-    """/patrol <what was checked>, with a photo (the command as its caption) or without."""
+    """/patrol <what was checked>, with a photo (the command as its caption) or without; a
+    bare /patrol waits for the text or a photo before it records anything."""
     if not await refuse_unless(message, actor, lang, *STAFF):
         return
     assert actor is not None
-    photo = await download(message, bot, app, lang) if message.photo else None
-    if message.photo and photo is None:
+    text = (command.args or "").strip()
+    if not text and not message.photo:
+        await start_state(state, app, PatrolInput.collecting, patrol=0)
+        await message.answer(t(lang, "duty.patrol.ask", time=_hhmm(app)))
         return
-    async with app.sessions.begin() as session:
-        patrol = await patrols.start_patrol(
-            session,
-            app.school_id,
-            app.settings,
-            actor,
-            app.now(),
-            (command.args or "")[: patrols.MAX_TEXT],
-            photo,
-            tg_chat_id=message.chat.id,
-            tg_message_id=message.message_id,
-        )
-    await start_state(state, app, PatrolInput.collecting, patrol=patrol.id)
-    key = "duty.patrol.started" if patrol.text or photo else "duty.patrol.ask"
-    out = _patrol_markup_message(
-        patrol.id, t(lang, key, time=app.now().astimezone(app.tz).strftime("%H:%M")), lang
-    )
-    await message.answer(out.text, reply_markup=keyboard(out))
+    await _record(message, bot, app, actor, lang, state, 0, text)
 
 
 @router.message(PatrolInput.collecting, F.photo | (F.text & NOT_COMMAND))
@@ -84,27 +70,59 @@ async def patrol_more(
     patrol_id = await live_state(state, app, "patrol")
     if actor is None:
         return
+    text = (message.text or message.caption or "").strip()
+    await _record(message, bot, app, actor, lang, state, patrol_id, text)
+
+
+async def _record(
+    message: Message,
+    bot: Bot,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+    patrol_id: int,
+    text: str,
+) -> None:
+    """Start the patrol (``patrol_id`` 0) or add to it; answer once per album."""
     photo = await download(message, bot, app, lang) if message.photo else None
     if message.photo and photo is None:
         return
+    text = text[: patrols.MAX_TEXT]
     async with app.sessions.begin() as session:
-        patrol = await patrols.add_to_patrol(
-            session,
-            app.school_id,
-            patrol_id,
-            actor,
-            app.now(),
-            (message.text or message.caption or "")[: patrols.MAX_TEXT],
-            photo,
-        )
+        if patrol_id:
+            patrol = await patrols.add_to_patrol(
+                session, app.school_id, patrol_id, actor, app.now(), text, photo
+            )
+        else:
+            patrol = await patrols.start_patrol(
+                session,
+                app.school_id,
+                app.settings,
+                actor,
+                app.now(),
+                text,
+                photo,
+                tg_chat_id=message.chat.id,
+                tg_message_id=message.message_id,
+            )
         photos = len(patrol.attachments) if patrol else 0
     if patrol is None:
         await state.clear()
         await message.answer(t(lang, "duty.patrol.gone"))
         return
+    if not patrol_id:
+        await start_state(state, app, PatrolInput.collecting, patrol=patrol.id)
+        reply = t(lang, "duty.patrol.started", time=_hhmm(app), photos=photos)
+    else:
+        reply = t(lang, "duty.patrol.added", photos=photos)
     if photo is None or first_of_album(message.media_group_id):
-        out = _patrol_markup_message(patrol_id, t(lang, "duty.patrol.added", photos=photos), lang)
+        out = _patrol_markup_message(patrol.id, reply, lang)
         await message.answer(out.text, reply_markup=keyboard(out))
+
+
+def _hhmm(app: App) -> str:
+    return app.now().astimezone(app.tz).strftime("%H:%M")
 
 
 @router.callback_query(F.data.regexp(r"^pt:\d+:done$"))

@@ -359,6 +359,11 @@ async def _choose_audience(
     )
 
 
+@router.message(NoticeForm.audience, ~F.text.startswith("/"))
+async def audience_expected(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "notice.ask_audience"))
+
+
 # --- step 4: the deadline --------------------------------------------------------------------
 
 
@@ -395,6 +400,11 @@ async def deadline_typed(
             (t(lang, "notice.button.groups_no"), f"nd:{draft_id}:grp:0"),
         ),
     )
+
+
+@router.message(NoticeForm.deadline, ~F.text.startswith("/"))
+async def deadline_expected(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "notice.deadline_expected") + "\n\n" + examples(lang))
 
 
 # --- step 5: the class groups too? -----------------------------------------------------------
@@ -532,6 +542,11 @@ async def cancel_pressed(
     await state.clear()
     await query.answer()
     await query.message.edit_text(t(lang, "notice.cancelled"), reply_markup=None)
+
+
+@router.message(NoticeForm.preview, ~F.text.startswith("/"))
+async def confirm_expected(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "notice.confirm_expected"))
 
 
 def _follow(app: App, ctx: Context, notice_id: int) -> None:

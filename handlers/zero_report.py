@@ -322,7 +322,9 @@ async def confirm(
     assert actor is not None
     async with app.sessions.begin() as session:
         if choice == "send":
-            submitted = await zr.submit_incident(session, _ctx(app), incident_id, actor, app.now())
+            submitted = await zr.submit_incident(
+                session, _ctx(app), incident_id, actor, app.now(), app.settings.zero_report
+            )
             ok = submitted.outcome is zr.Outcome.DONE
         else:
             ok = await zr.cancel_draft(session, _ctx(app), incident_id, actor)

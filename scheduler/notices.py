@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,9 +38,12 @@ from storage.models import Person, Submission, Unit
 from storage.notices import Audience, Notice
 from storage.outbox import PRIORITY_ALERT, PRIORITY_BULK, Envelope
 
+log = logging.getLogger(__name__)
+
 MAX_NOTICE_TEXT = 3500  # Telegram allows 4096; the header, deadline line and names need room
 CAPTION_LIMIT = 1024
 REPORT_CHUNK = 3800
+FOLLOW_IDLE_S = 120  # a broadcast that has not moved for this long is left to the tick
 DOCUMENT_TYPES = {
     "application/pdf": ".pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
@@ -493,12 +497,18 @@ async def follow_broadcast(
     A convenience only: the tick job does the same more slowly, so after a restart the
     line still reaches "done".
     """
-    while True:
-        async with sessions.begin() as session:
-            notice = await store.get(session, ctx.school_id, notice_id)
-            if notice is None or notice.status != store.SENDING:
-                return
-            queued = await refresh_progress(session, ctx, notice, clock.now())
+    idle = 0
+    while idle * every_s < FOLLOW_IDLE_S:
+        try:
+            async with sessions.begin() as session:
+                notice = await store.get(session, ctx.school_id, notice_id)
+                if notice is None or notice.status != store.SENDING:
+                    return
+                queued = await refresh_progress(session, ctx, notice, clock.now())
+        except Exception:  # the bot is shutting down, or the database is away: the tick resumes
+            log.warning("progress of notice %s: giving up to the tick", notice_id, exc_info=True)
+            return
+        idle = 0 if queued else idle + 1
         if queued:
             wake()
         await sleep(every_s)

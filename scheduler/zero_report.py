@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
+from bot.settings import ZeroReportSettings
 from scheduler import recipients, tasks
 from scheduler.registry import TickContext
 from scheduler.routine import Context, Recipient
@@ -57,6 +58,7 @@ SEVERITY_WORDS = {
     "3": "urgent",
 }
 HANDLERS_ROLES = ("admin", "duty_leader")
+DEFAULT_POLICY = ZeroReportSettings()
 
 
 # -- callback ids (ASCII, far below Telegram's 64 bytes) ---------------------------------------
@@ -465,10 +467,16 @@ class Submitted:
 
 
 async def submit_incident(
-    session: AsyncSession, ctx: Context, incident_id: int, person: Person, now: dt.datetime
+    session: AsyncSession,
+    ctx: Context,
+    incident_id: int,
+    person: Person,
+    now: dt.datetime,
+    policy: ZeroReportSettings = DEFAULT_POLICY,
 ) -> Submitted:
     """The draft becomes an open incident; the unit's task is done if it was not; the duty
-    leader is alerted, and for 紧急 the admins too, at once and with the photos."""
+    leader is alerted ([zero_report].incident_to), for 紧急 the admins too (urgent_to), at once
+    and with the photos."""
     incident = await draft_of(session, ctx, incident_id, person)
     if incident is None or not (incident.text and incident.place and incident.severity):
         return Submitted(Outcome.NOT_FOUND)
@@ -490,7 +498,8 @@ async def submit_incident(
         if result.outcome in (tasks.Completion.DONE, tasks.Completion.LATE):
             task.payload = {**task.payload, "answer": INCIDENT}
             await _show_others_who_answered(session, ctx, task, unit, person, INCIDENT, now, None)
-    alerted = await _alert_incident(session, ctx, incident, unit, person, now)
+    roles = policy.urgent_to if incident.severity == "urgent" else policy.incident_to
+    alerted = await _alert_incident(session, ctx, incident, unit, person, now, roles)
     return Submitted(Outcome.DONE, incident.id, incident.severity == "urgent", alerted)
 
 
@@ -511,10 +520,9 @@ async def _alert_incident(
     unit: Unit,
     reporter: Person,
     now: dt.datetime,
+    roles: Sequence[str],
 ) -> int:
-    wanted = list(await recipients.duty_leaders(session, ctx, incident.day))
-    if incident.severity == "urgent":
-        wanted += await recipients.admins(session, ctx)
+    wanted = await people_told(session, ctx, roles, incident.day)
     photos = await incidents.photos(session, incident)
     reporter_chat = await people.private_chat_of(session, reporter.id)
     seen = {reporter_chat.tg_chat_id} if reporter_chat is not None else set()
@@ -537,6 +545,18 @@ async def _alert_incident(
             )
     await outbox.enqueue(session, ctx.school_id, envelopes, now)
     return len(seen) - (1 if reporter_chat is not None else 0)
+
+
+async def people_told(
+    session: AsyncSession, ctx: Context, roles: Sequence[str], day: dt.date
+) -> list[Recipient]:
+    """The recipients of these roles ("duty_leader", "admin"), each chat once."""
+    found: list[Recipient] = []
+    if "duty_leader" in roles:
+        found += await recipients.duty_leaders(session, ctx, day)
+    if "admin" in roles:
+        found += await recipients.admins(session, ctx)
+    return list({r.tg_chat_id: r for r in found}.values())
 
 
 def incident_alert(
@@ -919,8 +939,9 @@ def split_message(text: str, limit: int = 4000) -> list[str]:
 
 
 async def send_rollup(tc: TickContext) -> int:
-    """At [zero_report].rollup, the principal and the admins get the day's roll-up once (the
-    outbox keys make a second tick, a restart or a second process harmless)."""
+    """At [zero_report].rollup, the principal and the admins ([zero_report].rollup_to) get the
+    day's roll-up once (the outbox keys make a second tick, a restart or a second process
+    harmless)."""
     zero = tc.settings.zero_report
     rollup_at = dt.datetime.combine(tc.today, zero.rollup, tzinfo=tc.ctx.tz)
     if not zero.enabled or tc.now < rollup_at:
@@ -932,7 +953,7 @@ async def send_rollup(tc: TickContext) -> int:
     if not report.rows and not report.incidents:
         return 0  # not a school day and nothing reported
     envelopes = []
-    for r in await recipients.admins(tc.session, tc.ctx):
+    for r in await people_told(tc.session, tc.ctx, zero.rollup_to, tc.today):
         for n, part in enumerate(split_message(format_rollup(report, r.language, tc.ctx.tz))):
             envelopes.append(
                 Envelope(

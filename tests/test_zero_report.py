@@ -11,7 +11,7 @@ import pytest
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, select
 
-from bot.app import App
+from bot.app import App, close_app, open_app
 from bot.fsm_storage import DatabaseStorage
 from bot.settings import Settings
 from scheduler import zero_report as zr
@@ -25,7 +25,7 @@ from storage.fsm import FsmState
 from storage.media import StoredFile
 from storage.messages import OutMessage
 from storage.models import Attachment, AuditLog, Outbox, Person, Submission, Task, Unit
-from tests.conftest import local
+from tests.conftest import local, settings_for
 
 _tg_ids = itertools.count(5_000_001)
 D = dt.date
@@ -537,3 +537,54 @@ async def test_photos_counted_in_one_query(app: App, clock: FakeClock, tmp_path:
         counts = await incidents.photo_counts(session, [i for i, _, _ in found])
         assert await session.scalar(select(func.count(Attachment.id))) == 1
     assert counts == {submitted.incident_id: 1}
+
+
+async def test_who_is_told_what_comes_from_the_config(
+    shipped_settings: Settings, database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = settings_for(
+        shipped_settings,
+        database_url,
+        tmp_path,
+        zero_report__urgent_to=["duty_leader"],
+        zero_report__rollup_to=["duty_leader", "admin"],
+    )
+    app = await open_app(settings, clock=clock)
+    try:
+        teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+        leader = await make_person(app, "赵主任", "duty_leader")
+        admin = await make_person(app, "校长", "admin")
+        await at(app, clock, "2026-11-25 14:30")
+        task = await task_for(app, "3-2")
+        async with app.sessions.begin() as session:
+            started = await zr.start_incident(
+                session, ctx_of(app), teacher, app.now(), task_id=task.id
+            )
+            assert started.incident_id is not None
+            draft = await zr.draft_of(session, ctx_of(app), started.incident_id, teacher)
+            assert draft is not None
+            draft.text, draft.place, draft.severity = "火情", "实验室", "urgent"
+        async with app.sessions.begin() as session:
+            await zr.submit_incident(
+                session, ctx_of(app), started.incident_id, teacher, app.now(), settings.zero_report
+            )
+        alerts = await outbox_rows(app, f"zero:inc:{started.incident_id}:")
+        assert {row.person_id for row in alerts} == {leader.id}  # urgent, but admins not listed
+        await at(app, clock, "2026-11-25 17:30")
+        rollups = await outbox_rows(app, "zero:rollup:")
+        assert {row.person_id for row in rollups} == {leader.id, admin.id}
+    finally:
+        await close_app(app)
+
+
+def test_redis_keeps_conversations_when_several_processes_share_the_work(app: App) -> None:
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    from bot.fsm_storage import make_fsm_storage
+
+    shared = make_fsm_storage(
+        app.sessions, app.clock, single_process=False, redis_url="redis://127.0.0.1:6379/0"
+    )
+    assert isinstance(shared, RedisStorage)
+    local_db = make_fsm_storage(app.sessions, app.clock, single_process=True, redis_url="")
+    assert isinstance(local_db, DatabaseStorage) and local_db._cache is not None

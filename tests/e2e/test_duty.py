@@ -202,7 +202,9 @@ async def test_two_days_of_duty(duty_school: Settings, clock: FakeClock) -> None
 
         # -- a patrol at night, with a photo ---------------------------------------------
         await school.at("2026-11-25 22:00")
-        await school.say(wang, "/patrol 教学楼、食堂巡查，门窗已锁")
+        await school.say(wang, "/patrol")
+        await school.say(wang, "教学楼、食堂巡查，门窗已锁")
+        assert (await last(school, wang)).startswith("🔦 巡查已记录（22:00，照片 0 张）")
         await school.photo(wang, PHOTO_PATROL)
         await press(school, wang, await message_with(school, wang, "照片 1 张"), "完成")
         async with school.app.sessions() as session:
@@ -340,3 +342,6 @@ async def test_bad_input_changes_nothing_and_a_restart_keeps_the_handover_note(
         assert await last(school, wang) == "已取消。"
         await school.photo(wang, PHOTO_PATROL)
         assert await last(school, wang) == "今天还没有需要留档的安全教育任务，照片未保存。"
+        async with school.app.sessions() as session:
+            kept = await session.scalars(select(Submission).where(Submission.kind == "patrol"))
+            assert kept.all() == []  # a bare /patrol then /cancel records nothing

@@ -186,3 +186,112 @@ async def test_notice_to_200_parents_with_confirmations_reminder_and_reports(
             assert names_after(r"无法送达（未使用机器人或已屏蔽）", report) == unreachable, slug
         whole = "\n".join(t for t in texts(await school.received(admin.chat_id)) if "确认情况" in t)
         assert "150 / 200" in whole and all(class_name(slug) in whole for slug in CLASSES)
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n" + b"0" * 2000
+
+
+async def all_texts(school: SimulatedSchool, persons: list[SimPerson]) -> list[str]:
+    found = []
+    for person in persons:
+        found += texts(await school.received(person.chat_id))
+    return found
+
+
+def the(messages: list[dict], marker: str) -> list[dict]:  # type: ignore[type-arg]
+    return [m for m in messages if marker in (m.get("text") or "")]
+
+
+def last_answer(school: SimulatedSchool) -> str:
+    answer = list(school.world.callbacks.values())[-1].answer or {}
+    return str(answer.get("text") or "")
+
+
+async def test_a_head_teacher_writes_to_own_class_cancels_then_sends(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        teacher = await school.join("teacher", "3-1", "班主任1")
+        other = await school.join("teacher", "3-2", "班主任2")
+        group = await school.class_group("3-1", teacher)
+        own = [await school.join("parent", "3-1", f"家长1-{n}", by=teacher) for n in (1, 2, 3)]
+        elsewhere = await school.join("parent", "3-2", "家长2-1", by=other)
+
+        async def reply(person: SimPerson, text: str) -> str:
+            await school.say(person, text)
+            return texts(await school.received(person.chat_id))[-1]
+
+        assert "没有" in await reply(own[0], "/notice")  # parents do not write notices
+        assert "正文" in await reply(teacher, "/notice")
+        await school.sticker(teacher)
+        assert "先发送通知正文" in texts(await school.received(teacher.chat_id))[-1]
+        assert "附件" in await reply(
+            teacher, "明天上午学校组织防溺水演练，请家长提醒孩子穿运动鞋。"
+        )
+        await school.send_document(teacher, b"plain text", "note.txt")
+        assert "PDF/DOCX" in texts(await school.received(teacher.chat_id))[-1]
+        await school.send_document(teacher, PDF, "演练安排.pdf")
+        asked = texts(await school.received(teacher.chat_id))[-1]
+        assert "附件已保存" in asked and "三(1)班家长：共 3 人" in asked  # own class, no choice
+        assert "不是一个存在的日期" in await reply(teacher, "2月30日")
+        assert "已经过去" in await reply(teacher, "昨天下午3点")
+        await school.say(teacher, "周五下午5点")
+        question = (await school.received(teacher.chat_id))[-1]
+        await school.press(
+            teacher, teacher.chat_id, question["message_id"], button(question, ":grp:1")
+        )
+        attachment, summary = (await school.received(teacher.chat_id))[-2:]
+        assert attachment["document"]["file_name"] == "演练安排.pdf"
+        assert "共 3 人" not in summary["text"] and "3 人" in summary["text"]
+        assert "同时发送" in summary["text"]
+
+        await school.say(teacher, "/cancel")
+        await school.press(
+            teacher, teacher.chat_id, summary["message_id"], button(summary, ":send")
+        )
+        assert "已取消或过期" in last_answer(school)
+        assert not any("防溺水演练" in t for t in await all_texts(school, own))
+
+        await school.say(teacher, "/notice")
+        await school.say(teacher, "本周五下午开家长会，请准时参加。")
+        await school.say(teacher, "跳过")
+        await school.say(teacher, "周五下午5点")
+        question = (await school.received(teacher.chat_id))[-1]
+        await school.press(
+            teacher, teacher.chat_id, question["message_id"], button(question, ":grp:1")
+        )
+        preview = (await school.received(teacher.chat_id))[-1]
+        assert "本周五下午开家长会" in preview["text"] and "3 人" in preview["text"]
+        await school.press(
+            teacher, teacher.chat_id, preview["message_id"], button(preview, ":send")
+        )
+        await school.at("2026-11-25 08:05")
+
+        got = [the(await school.received(p.chat_id), "家长会") for p in own]
+        assert [len(g) for g in got] == [1, 1, 1]
+        assert not the(await school.received(elsewhere.chat_id), "家长会")
+        posted = the(await school.received(group), "家长会")
+        assert len(posted) == 1 and not posted[0].get("reply_markup")
+        line = next(
+            m
+            for m in await school.received(teacher.chat_id)
+            if m["message_id"] == preview["message_id"]
+        )
+        assert "3 / 3" in line["text"]
+        notice_id = int(re.search(r"#(\d+)", line["text"]).group(1))  # type: ignore[union-attr]
+
+        data = got[0][0]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        await school.press(own[0], own[0].chat_id, got[0][0]["message_id"], data)
+        assert "已记录" in last_answer(school)
+        await school.press(own[0], own[0].chat_id, got[0][0]["message_id"], data)
+        assert "已于" in last_answer(school)
+
+        status = await reply(teacher, f"/notice {notice_id}")
+        assert (
+            "1 / 3" in status and "家长1-2" in status and "家长1-1" not in status.split("未确认")[1]
+        )
+        assert "没有" in await reply(other, f"/notice {notice_id}")  # not their class
+        assert "1 / 3" in await reply(admin, f"/notice {notice_id}")
+        assert "没有编号为 99" in await reply(admin, "/notice 99")
+        assert "用法" in await reply(admin, "/notice abc")

@@ -37,11 +37,17 @@ def whole_school(shipped_settings: Settings, database_url: str, tmp_path: Path) 
 
 async def staff_the_school(school: SimulatedSchool) -> dict[str, SimPerson]:
     """A head teacher per class, one person per department; keyed by unit slug."""
-    units = {c.slug: await school.join("teacher", c.slug, f"班主任{c.slug}")
-             for c in school.settings.classes}
+    units = {
+        c.slug: await school.join("teacher", c.slug, f"班主任{c.slug}")
+        for c in school.settings.classes
+    }
     for slug, name in DEPARTMENTS.items():
         units[slug] = await school.join("staff", slug, name)
     return units
+
+
+def sha256_of_file(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 async def last_text(school: SimulatedSchool, person: SimPerson) -> str:
@@ -137,8 +143,9 @@ async def report_incident(
     return summary
 
 
-async def wait_for(school: SimulatedSchool, chat_id: int, needle: str, timeout_s: float = 10.0
-                   ) -> float:
+async def wait_for(
+    school: SimulatedSchool, chat_id: int, needle: str, timeout_s: float = 10.0
+) -> float:
     """Real seconds until a message containing ``needle`` reaches the chat."""
     started = time.monotonic()
     while time.monotonic() - started < timeout_s:
@@ -154,7 +161,9 @@ async def test_a_school_day_of_daily_reports(whole_school: Settings, clock: Fake
         leader = await school.join("leader", None, "赵主任")
         units = await staff_the_school(school)
         await school.at("2026-11-25 14:29")
-        assert not any("今日安全情况报告" in t for t in texts(await school.received(units["3-2"].chat_id)))
+        assert not any(
+            "今日安全情况报告" in t for t in texts(await school.received(units["3-2"].chat_id))
+        )
         await school.at("2026-11-25 14:30")
         prompts = {slug: await prompt_of(school, person) for slug, person in units.items()}
         assert "三(2)班" in prompts["3-2"]["text"] and "15:30" in prompts["3-2"]["text"]
@@ -171,12 +180,20 @@ async def test_a_school_day_of_daily_reports(whole_school: Settings, clock: Fake
         # 三(2)班: urgent, with an album of two photos; the alert leaves at once.
         await school.at("2026-11-25 14:50")
         summary = await report_incident(
-            school, units["3-2"], "楼梯有积水，一名学生滑倒", "教学楼二楼楼梯", "urgent",
+            school,
+            units["3-2"],
+            "楼梯有积水，一名学生滑倒",
+            "教学楼二楼楼梯",
+            "urgent",
             [PHOTO_1, PHOTO_2],
         )
         assert "照片：2 张" in summary["text"] and "紧急" in summary["text"]
-        school.world.press_button(units["3-2"].user_id, units["3-2"].chat_id,
-                                  summary["message_id"], button(summary, ":send"))
+        school.world.press_button(
+            units["3-2"].user_id,
+            units["3-2"].chat_id,
+            summary["message_id"],
+            button(summary, ":send"),
+        )
         seconds = await wait_for(school, leader.chat_id, "【紧急情况】")
         assert seconds < 3.0
         await wait_for(school, principal.chat_id, "【紧急情况】")
@@ -195,14 +212,20 @@ async def test_a_school_day_of_daily_reports(whole_school: Settings, clock: Fake
         assert "已通知值班领导" in await last_text(school, units["canteen"])
 
         await school.at("2026-11-25 15:30")  # reminders: exactly the two that never answered
-        reminded = {slug for slug, person in units.items()
-                    if any("⏰" in t for t in texts(await school.received(person.chat_id)))}
+        reminded = {
+            slug
+            for slug, person in units.items()
+            if any("⏰" in t for t in texts(await school.received(person.chat_id)))
+        }
         assert reminded == never
 
         await school.at("2026-11-25 16:30")  # one alert to the duty leader, naming them
         alerts = [t for t in texts(await school.received(leader.chat_id)) if "尚未报告" in t]
         assert len(alerts) == 1
-        assert "五(3)班（负责人：班主任5-3）" in alerts[0] and "门卫室（负责人：门卫李师傅）" in alerts[0]
+        assert (
+            "五(3)班（负责人：班主任5-3）" in alerts[0]
+            and "门卫室（负责人：门卫李师傅）" in alerts[0]
+        )
         assert "三(2)班" not in alerts[0] and "食堂" not in alerts[0]
 
         await school.at("2026-11-25 17:30")  # the roll-up to the principal
@@ -234,22 +257,38 @@ async def test_a_school_day_of_daily_reports(whole_school: Settings, clock: Fake
         assert "已报告 25/27" in grid and "⏳ 五(3)班 未报告" in grid and "已处理" in grid
 
         async with school.app.sessions() as session:
-            statuses = dict((await session.execute(
-                select(Unit.slug, Task.status).join(Unit, Unit.id == Task.unit_id)
-                .where(Task.routine == "zero_report"))).all())
-    assert sorted(slug for slug, status in statuses.items() if status == "escalated") == sorted(never)
+            statuses = dict(
+                (
+                    await session.execute(
+                        select(Unit.slug, Task.status)
+                        .join(Unit, Unit.id == Task.unit_id)
+                        .where(Task.routine == "zero_report")
+                    )
+                ).all()
+            )
+    assert sorted(slug for slug, status in statuses.items() if status == "escalated") == sorted(
+        never
+    )
     assert sum(status == "done" for status in statuses.values()) == 25
     # Both photos stored under their sha256 and linked to the incident.
-    assert [p.sha256 for p in photos] == [hashlib.sha256(PHOTO_1).hexdigest(),
-                                         hashlib.sha256(PHOTO_2).hexdigest()]
-    assert all(hashlib.sha256(Path(p.path).read_bytes()).hexdigest() == p.sha256 for p in photos)
+    assert [p.sha256 for p in photos] == [
+        hashlib.sha256(PHOTO_1).hexdigest(),
+        hashlib.sha256(PHOTO_2).hexdigest(),
+    ]
+    assert all(sha256_of_file(p.path) == p.sha256 for p in photos)
 
 
 @pytest.fixture
 def two_classes(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
     classes = [{"slug": f"3-{n}", "name": f"三({n})班", "grade": 3} for n in (1, 2)]
-    return settings_for(shipped_settings, database_url, tmp_path, classes=classes,
-                        departments=[], education__enabled=False)
+    return settings_for(
+        shipped_settings,
+        database_url,
+        tmp_path,
+        classes=classes,
+        departments=[],
+        education__enabled=False,
+    )
 
 
 async def test_a_restart_in_the_middle_of_an_incident_resumes_it(
@@ -301,10 +340,16 @@ async def test_bad_input_at_every_step_gets_an_answer_and_changes_nothing(
                 return (
                     await session.scalar(select(func.count(Submission.id))) or 0,
                     await session.scalar(select(func.count(Attachment.id))) or 0,
-                    await session.scalar(select(func.count(incidents.Incident.id))
-                                         .where(incidents.Incident.status != "draft")) or 0,
-                    await session.scalar(select(func.count(Task.id))
-                                         .where(Task.status.in_(("done", "late")))) or 0,
+                    await session.scalar(
+                        select(func.count(incidents.Incident.id)).where(
+                            incidents.Incident.status != "draft"
+                        )
+                    )
+                    or 0,
+                    await session.scalar(
+                        select(func.count(Task.id)).where(Task.status.in_(("done", "late")))
+                    )
+                    or 0,
                 )
 
         before = await stored()
@@ -386,11 +431,15 @@ async def test_report_any_time_and_the_grid_of_another_day(
         assert "三(1)班 今日安全情况报告：尚未报告" in menu["text"]
         await press(school, teacher, menu, ":zero")
         await school.at("2026-11-25 14:30")
-        assert not any("【今日安全情况报告】" in t for t in texts(await school.received(teacher.chat_id)))
+        assert not any(
+            "【今日安全情况报告】" in t for t in texts(await school.received(teacher.chat_id))
+        )
         await school.say(teacher, "/report")  # after the zero report: 有情况 is still possible
         menu = (await school.received(teacher.chat_id))[-1]
         assert "已由 王老师 提交（零报告" in menu["text"]
-        assert [b["callback_data"][-4:] for b in menu["reply_markup"]["inline_keyboard"][0]] == [":inc"]
+        assert [b["callback_data"][-4:] for b in menu["reply_markup"]["inline_keyboard"][0]] == [
+            ":inc"
+        ]
 
         await school.at("2026-11-26 08:00")
         await school.say(leader, "/zero 昨天")
@@ -403,3 +452,35 @@ async def test_report_any_time_and_the_grid_of_another_day(
         assert "用法：/incident" in await last_text(school, leader)
         await school.say(leader, "/incident 999 done 处理")
         assert "没有编号为 999 的情况报告" in await last_text(school, leader)
+
+
+@pytest.mark.parametrize("step", ["第1步", "第2步", "第3步", "第4步", "请确认情况报告"])
+async def test_cancel_works_at_every_step(
+    two_classes: Settings, clock: FakeClock, step: str
+) -> None:
+    answers = ["有人在走廊奔跑", "二楼走廊", ":general", ":done"]
+    async with running_school(two_classes, clock) as school:
+        await school.admin("校长")
+        teacher = await school.join("teacher", "3-1", "王老师")
+        await school.at("2026-11-25 14:30")
+        await press(school, teacher, await prompt_of(school, teacher), ":inc")
+        for answer in answers:
+            if step in await last_text(school, teacher):
+                break
+            if answer.startswith(":"):
+                await press(school, teacher, (await school.received(teacher.chat_id))[-1], answer)
+            else:
+                await school.say(teacher, answer)
+        assert step in await last_text(school, teacher)
+        await school.say(teacher, "/cancel")
+        assert "已取消" in await last_text(school, teacher)
+        await school.say(teacher, "二楼走廊")  # no conversation any more: not taken as an answer
+        assert "没看懂" in await last_text(school, teacher)
+        async with school.app.sessions() as session:
+            sent = await session.scalar(
+                select(func.count(incidents.Incident.id)).where(incidents.Incident.status == "open")
+            )
+            task = await session.scalar(
+                select(Task).where(Task.routine == "zero_report", Task.key.endswith(":3-1"))
+            )
+    assert sent == 0 and task is not None and task.status == "sent"

@@ -1,0 +1,133 @@
+"""kill -9 in the middle of a 500-parent broadcast, then a restart: nobody is left out, and at
+most the one message in flight at the kill arrives twice.
+
+The bot runs as a real process (``python -m bot.cli run``) against the emulator in this process,
+with Telegram's flood limits on. The parents and the confirmed notice are seeded straight into
+the database (a real join would cost two replies per parent and minutes of test time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.broadcast import TEXT, queue_notice, seed_parents
+from bot.app import close_app, open_app
+from bot.emulator.server import EmulatorServer
+from bot.settings import Settings
+from storage.models import Outbox
+from tests.conftest import ROOT, SPEC_PATH, settings_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+TOKEN = "777002:CRASH-test-token-abcdefghijklmnopqrstuv"
+PARENTS = 500
+MARKER = TEXT.splitlines()[0]
+
+
+def write_config(tmp_path: Path, database_url: str) -> Path:
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        'database_url = "sqlite+aiosqlite:///var/safety-bot.db"', f'database_url = "{database_url}"'
+    )
+    text = text.replace('media_dir = "var/media"', f'media_dir = "{tmp_path / "media"}"')
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def start_bot(config: Path, api_base: str, run: int) -> asyncio.subprocess.Process:
+    logs = config.parent / f"bot-{run}.log"
+    with logs.open("wb") as sink:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--config",
+            str(config),
+            "--api-base",
+            api_base,
+            stdout=sink,
+            stderr=sink,
+            env={**os.environ, "BOT_TOKEN": TOKEN},
+            cwd=config.parent,
+        )
+
+
+def notices_per_chat(emu: EmulatorServer, chats: list[int]) -> list[int]:
+    bot_id = emu.world.bot().id
+    return [
+        sum(MARKER in (m.data.get("text") or "") for m in emu.world.chat(c).messages_of_bot(bot_id))
+        for c in chats
+    ]
+
+
+async def wait_until(check, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting for the broadcast")
+        await asyncio.sleep(0.05)  # the emulator serves the bot process meanwhile
+
+
+async def test_kill_9_mid_broadcast_and_restart(
+    shipped_settings: Settings, database_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for(shipped_settings, database_url, tmp_path)
+    config = write_config(tmp_path, database_url)
+    async with EmulatorServer(spec_path=SPEC_PATH, token=TOKEN, flood=True) as emu:
+        app = await open_app(settings)
+        try:
+            seeded = await seed_parents(app, emu.world, PARENTS)
+            _, queued = await queue_notice(
+                app, seeded.admin_person_id, app.now() + dt.timedelta(days=3)
+            )
+        finally:
+            await close_app(app)
+        assert queued.reachable == PARENTS
+        chats = seeded.parent_chat_ids
+
+        first = await start_bot(config, emu.url, 1)
+        await wait_until(lambda: sum(n > 0 for n in notices_per_chat(emu, chats)) >= 150, 60)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        at_kill = sum(n > 0 for n in notices_per_chat(emu, chats))
+
+        second = await start_bot(config, emu.url, 2)
+        try:
+            await wait_until(lambda: all(n > 0 for n in notices_per_chat(emu, chats)), 90)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(second.wait(), 30)
+        counts = notices_per_chat(emu, chats)
+        rate_limited = emu.world.stats.responses.get(429, 0)
+
+    assert first.returncode == -signal.SIGKILL and 150 <= at_kill < PARENTS
+    assert all(n >= 1 for n in counts)  # every parent has the notice …
+    duplicates = sum(counts) - PARENTS
+    assert duplicates <= 1, f"{duplicates} duplicates ({at_kill} delivered at the kill)"
+    assert rate_limited == 0
+    app = await open_app(settings)
+    try:
+        async with app.sessions() as session:
+            statuses = dict(
+                (
+                    await session.execute(
+                        select(Outbox.status, func.count())
+                        .where(Outbox.key.like("notice:%"))
+                        .group_by(Outbox.status)
+                    )
+                ).all()
+            )
+    finally:
+        await close_app(app)
+    assert statuses == {"sent": PARENTS}
