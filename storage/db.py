@@ -63,7 +63,7 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply the Alembic migrations on this engine's database."""
 
     def run(connection: Connection) -> None:
