@@ -72,17 +72,16 @@ async def photo_evidence(
     message: Message, bot: Bot, app: App, actor: Person | None, lang: str
 ) -> None:
     """A photo from a class's teacher, in its group or privately, is kept as that day's
-    education record (the prompt it replies to, or else the class's latest prompt today)."""
+    education record (the prompt it replies to, or else the class's latest prompt today).
+    A registered person's private photo that belongs to no task is kept all the same."""
     if actor is None:
         if message.chat.type == "private":
             await message.answer(t(lang, "common.unknown_user"))
         return
     async with app.sessions() as session:
         task = await _task_for_photo(session, app, actor, message)
-    if task is None:
-        if message.chat.type == "private":
-            await message.answer(t(lang, "edu.photo_no_task"))
-        return
+    if task is None and message.chat.type != "private":
+        return  # a group's ordinary chatter, not evidence
     try:
         photo = await download_photo(bot, app, message)
     except MediaTooLarge as exc:
@@ -96,14 +95,17 @@ async def photo_evidence(
             actor.id,
             "photo",
             app.now(),
-            task_id=task.id,
+            task_id=task.id if task else None,
             text=message.caption or "",
             tg_chat_id=message.chat.id,
             tg_message_id=message.message_id,
             files=[photo],
         )
-        unit = await session.get(Unit, task.unit_id) if task.unit_id else None
-    await message.reply(t(lang, "edu.photo_saved", unit=unit.name if unit else ""))
+        unit = await session.get(Unit, task.unit_id) if task and task.unit_id else None
+    if task is None:
+        await message.reply(t(lang, "edu.photo_kept_unlinked"))
+    else:
+        await message.reply(t(lang, "edu.photo_saved", unit=unit.name if unit else ""))
 
 
 def may_answer_for(person: Person, task: Task) -> bool:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
+from bot.app import App
 from bot.i18n import t
 from handlers.common import MAX_TEXT
+from storage import submissions
 from storage.models import Person
 
 router = Router(name="fallback")
@@ -22,10 +24,24 @@ async def unknown_command(message: Message, actor: Person | None, lang: str) -> 
 
 
 @router.message(F.chat.type == "private")
-async def anything_else(message: Message, actor: Person | None, lang: str) -> None:
+async def anything_else(message: Message, app: App, actor: Person | None, lang: str) -> None:
     if actor is None:
         await message.answer(t(lang, "common.unknown_user"))
-    elif message.text and len(message.text) > MAX_TEXT:
+        return
+    if message.text:
+        # Nothing a registered person wrote is lost, even when no routine understood it.
+        async with app.sessions.begin() as session:
+            await submissions.add(
+                session,
+                app.school_id,
+                actor.id,
+                "text",
+                app.now(),
+                text=message.text,
+                tg_chat_id=message.chat.id,
+                tg_message_id=message.message_id,
+            )
+    if message.text and len(message.text) > MAX_TEXT:
         await message.answer(t(lang, "common.too_long", limit=MAX_TEXT))
     else:
         await message.answer(t(lang, "common.not_understood"))

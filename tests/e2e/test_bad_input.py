@@ -58,9 +58,23 @@ async def test_strangers_stickers_long_texts_and_unknown_groups(
         assert len(school.sent_texts(group.id)) == before
         async with school.app.sessions() as session:
             persons = await session.scalar(select(func.count(Person.id)))
-            submissions = await session.scalar(select(func.count(Submission.id)))
+            kept = (await session.scalars(select(Submission.text))).all()
             chats = (await session.scalars(select(Chat.tg_chat_id))).all()
-    assert persons == 1 and submissions == 0 and group.id not in chats
+    # Only the registered admin's words are kept (the long text too: nothing is lost).
+    assert persons == 1 and kept == ["很长" * 2_040] and group.id not in chats
+
+
+async def test_a_photo_that_matches_no_task_is_kept_and_said_so(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        await school.photo(admin, b"\xff\xd8" + b"z" * 500, caption="门口的坑")
+        assert "没有找到对应的任务" in school.sent_texts(admin.chat_id)[-1]
+        async with school.app.sessions() as session:
+            kept = (await session.scalars(select(Submission))).all()
+    assert len(kept) == 1 and kept[0].task_id is None and kept[0].text == "门口的坑"
+    assert len(kept[0].attachments) == 1
 
 
 async def test_admins_are_told_when_group_privacy_mode_hides_photos(
