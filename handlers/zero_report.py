@@ -140,7 +140,7 @@ def _already_text(answer: zr.Answer, app: App, lang: str) -> str:
 
 @router.callback_query(F.data.regexp(r"^zu?:\d+:inc$"))
 async def answer_incident(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
     if actor is None:
         await query.answer(t(lang, "common.unknown_user"), show_alert=True)
@@ -159,7 +159,7 @@ async def answer_incident(
     await state.set_data({"incident_id": started.incident_id})
     await query.answer()
     if query.message is not None:
-        await query.bot.send_message(  # type: ignore[union-attr]
+        await bot.send_message(
             query.message.chat.id, t(lang, "zero.ask_text", unit=started.unit_name)
         )
 
