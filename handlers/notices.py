@@ -32,8 +32,8 @@ from handlers.common import refuse_unless
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import notices as service
 from scheduler.routine import Context
+from storage import audit, people
 from storage import notices as store
-from storage import people
 from storage.messages import OutMessage
 from storage.models import Person, Unit
 from storage.notices import Audience, Notice
@@ -99,7 +99,7 @@ async def notice_command(
 async def show_report(
     message: Message, app: App, actor: Person | None, lang: str, notice_id: int
 ) -> None:
-    if not await refuse_unless(message, actor, lang, "admin", "head_teacher", "duty_leader"):
+    if not await refuse_unless(message, actor, lang, *AUTHORS):
         return
     assert actor is not None
     async with app.sessions() as session:
@@ -120,7 +120,9 @@ async def show_report(
     if isinstance(scope, set) and not report.classes:
         await message.answer(t(lang, "common.not_allowed"))
         return
-    for chunk in service.format_report(report, lang, app.tz):
+    for index, chunk in enumerate(service.format_report(report, lang, app.tz)):
+        if index:
+            await _between_messages(app)
         await message.answer(chunk)
 
 
@@ -291,11 +293,7 @@ async def _ask_audience(
     async with app.sessions() as session:
         names = [u.name for u in await _units(session, own)]
     await message.answer(
-        _joined(
-            before,
-            t(lang, "notice.ask_audience"),
-            t(lang, "notice.audience.own_class", classes="、".join(names)),
-        )
+        _joined(before, t(lang, "notice.ask_own_classes", classes="、".join(names)))
     )
 
 
@@ -539,6 +537,9 @@ async def cancel_pressed(
         notice = await _draft(session, app, await _draft_id(state), actor)
         if notice is not None:
             service.cancel_draft(notice)
+            audit.record(
+                session, app.school_id, actor.id, "notice.cancel", app.now(), notice_id=notice.id
+            )
     await state.clear()
     await query.answer()
     await query.message.edit_text(t(lang, "notice.cancelled"), reply_markup=None)

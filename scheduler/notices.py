@@ -44,10 +44,12 @@ MAX_NOTICE_TEXT = 3500  # Telegram allows 4096; the header, deadline line and na
 CAPTION_LIMIT = 1024
 REPORT_CHUNK = 3800
 FOLLOW_IDLE_S = 120  # a broadcast that has not moved for this long is left to the tick
-DOCUMENT_TYPES = {
-    "application/pdf": ".pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-}
+DOCUMENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+)
 
 
 def confirm_callback(notice_id: int) -> str:
@@ -705,10 +707,6 @@ def report_scope(person: Person, notice: Notice) -> set[int] | None | bool:
 # --- tick jobs: progress, the reminder, the deadline -----------------------------------------
 
 
-def _ctx(tc: TickContext) -> Context:
-    return tc.ctx
-
-
 async def advance_broadcasts(tc: TickContext) -> int:
     """The slow path of the progress line (the follower loop is the fast one)."""
     queued = 0
@@ -719,7 +717,7 @@ async def advance_broadcasts(tc: TickContext) -> int:
 
 async def send_reminders(tc: TickContext) -> int:
     """One reminder per unconfirmed, reached person, once per notice, at remind_at."""
-    ctx, now = _ctx(tc), tc.now
+    ctx, now = tc.ctx, tc.now
     envelopes: list[Envelope] = []
     for notice in await store.with_status(tc.session, ctx.school_id, store.LIVE):
         if notice.reminded_at is not None or notice.remind_at is None:
@@ -763,7 +761,7 @@ async def send_reminders(tc: TickContext) -> int:
 
 async def close_at_deadline(tc: TickContext) -> int:
     """At the deadline: the author gets the whole report, each head teacher their class's."""
-    ctx, now = _ctx(tc), tc.now
+    ctx, now = tc.ctx, tc.now
     envelopes: list[Envelope] = []
     for notice in await store.with_status(tc.session, ctx.school_id, store.LIVE):
         assert notice.deadline_at is not None

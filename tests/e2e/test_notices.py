@@ -7,6 +7,7 @@ deadline every head teacher gets their class's rate and the names still missing.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -118,16 +119,24 @@ async def test_notice_to_200_parents_with_confirmations_reminder_and_reports(
         # Direct replies to people typing faster than one message a second may meet a 429
         # (bot.retry waits it out); the broadcast itself, paced by the outbox, must not.
         before_broadcast = school.world.stats.responses.get(429, 0)
+        # One parent's first delivery meets a 502, another's a dropped connection.
+        unlucky = [parents["3-3"][5], parents["4-4"][6]]
+        school.emu.faults.add(
+            "status", "sendMessage", chat_id=unlucky[0].chat_id, status=502, times=1
+        )
+        school.emu.faults.add("drop", "sendMessage", chat_id=unlucky[1].chat_id, times=1)
         await school.press(admin, admin.chat_id, preview["message_id"], button(preview, ":send"))
         await school.settle(timeout_s=120)
+        for parent in unlucky:
+            assert not the_notice(await school.received(parent.chat_id))
+        await school.at("2026-11-25 08:01")  # their backoff is over: sent again
+        await school.at("2026-11-25 09:00")  # a tick: the progress line shows the end
 
         reached = [p for p in everyone if p not in blocked_before]
         for parent in everyone:
             got = the_notice(await school.received(parent.chat_id))
             assert len(got) == (0 if parent in blocked_before else 1), parent.name
         assert school.world.stats.responses.get(429, 0) == before_broadcast
-
-        await school.at("2026-11-25 09:00")  # a tick: the progress line shows the end
         progress = next(
             m
             for m in await school.received(admin.chat_id)
@@ -243,7 +252,7 @@ async def test_a_head_teacher_writes_to_own_class_cancels_then_sends(
         )
         attachment, summary = (await school.received(teacher.chat_id))[-2:]
         assert attachment["document"]["file_name"] == "演练安排.pdf"
-        assert "共 3 人" not in summary["text"] and "3 人" in summary["text"]
+        assert "人数：3 人，其中 3 人可以收到" in summary["text"]
         assert "同时发送" in summary["text"]
 
         await school.say(teacher, "/cancel")
@@ -295,3 +304,12 @@ async def test_a_head_teacher_writes_to_own_class_cancels_then_sends(
         assert "1 / 3" in await reply(admin, f"/notice {notice_id}")
         assert "没有编号为 99" in await reply(admin, "/notice 99")
         assert "用法" in await reply(admin, "/notice abc")
+
+
+def test_the_broadcast_bench_prints_its_figures_last(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench import broadcast
+
+    assert broadcast.main(["60"]) == 0
+    last = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert last["delivered"] == last["total"] == 60 and last["http_429"] == 0
+    assert last["msgs_per_s"] > 0 and last["plain_loop"]["delivered"] == 60
