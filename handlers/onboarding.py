@@ -120,8 +120,8 @@ async def show_help(
     topic = (command.args or "").strip().lstrip("/").lower()[:30]
     if not topic:
         await message.answer(help_text(actor, lang))
-    elif f"usage.{topic}" in catalog():
-        await message.answer(t(lang, f"usage.{topic}"))
+    elif key := next((k for k in (f"usage.{topic}", f"{topic}.usage") if k in catalog()), None):
+        await message.answer(t(lang, key))
     else:
         await message.answer(t(lang, "help.unknown_topic", topic=topic))
 

@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
+from bot.i18n import t
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage import duty as store
@@ -334,14 +335,14 @@ async def test_bad_input_changes_nothing_and_a_restart_keeps_the_handover_note(
         assert await press(school, zhang, checklist, "提交") == "交班已提交，已请 王老师 确认接班。"
         # The note conversation ended with the submission: later text is not a note.
         await school.say(zhang, "晚上好")
-        assert await last(school, zhang) == "没看懂这条消息。发送 /help 查看可用的命令。"
+        assert await last(school, zhang) == t("zh", "common.not_understood")
         # /cancel leaves a patrol conversation; later photos are not the patrol's.
         await school.say(wang, "/patrol")
         assert (await last(school, wang)).startswith("🔦 巡查记录")
         await school.say(wang, "/cancel")
         assert await last(school, wang) == "已取消。"
         await school.photo(wang, PHOTO_PATROL)
-        assert await last(school, wang) == "今天还没有需要留档的安全教育任务，照片未保存。"
+        assert await last(school, wang) == t("zh", "edu.photo_kept_unlinked")  # kept, unlinked
         async with school.app.sessions() as session:
             kept = await session.scalars(select(Submission).where(Submission.kind == "patrol"))
             assert kept.all() == []  # a bare /patrol then /cancel records nothing
