@@ -306,7 +306,7 @@ async def duty_overview(session: AsyncSession, ctx: Context, day: dt.date, lang:
         ).all()
     )
     if not leaders and not counts:
-        return None
+        return t(lang, "today.duty.none")
     return t(
         lang,
         "duty.overview",

@@ -807,4 +807,30 @@ async def _report_envelopes(
     return envelopes
 
 
+async def notices_overview(
+    session: AsyncSession, ctx: Context, day: dt.date, lang: str
+) -> str | None:
+    """/today's lines: each notice still collecting confirmations, with its rate."""
+    notices = await store.with_status(session, ctx.school_id, (store.SENDING, store.SENT))
+    if not notices:
+        return t(lang, "today.notices.none")
+    lines = [t(lang, "today.notices.head", count=len(notices))]
+    for notice in notices:
+        report = await build_report(session, ctx, notice)
+        deadline = local_time(notice.deadline_at, ctx.tz) if notice.deadline_at else "—"
+        lines.append(
+            t(
+                lang,
+                "today.notices.line",
+                id=notice.id,
+                title=notice.text[:20],
+                confirmed=report.confirmed,
+                total=report.total,
+                deadline=deadline,
+            )
+        )
+    return "\n".join(lines)
+
+
 TICK_JOBS = [advance_broadcasts, send_reminders, close_at_deadline]
+OVERVIEWS = [notices_overview]

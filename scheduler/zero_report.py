@@ -993,5 +993,19 @@ def _unit_name(task: Task, unit: Unit | None) -> str:
     return unit.name if unit is not None else str(task.payload.get("target", "?"))
 
 
+async def zero_overview(session: AsyncSession, ctx: Context, day: dt.date, lang: str) -> str | None:
+    """/today's lines: the day's reports, who is missing, and incidents still open."""
+    report = await day_report(session, ctx, day)
+    lines = [_counts_line(report, lang, "zero.grid_header")] if report.rows else []
+    if report.missing:
+        lines.append(
+            t(lang, "today.zero.missing", units="、".join(r.unit_name for r in report.missing))
+        )
+    open_count = (await incidents.count_by_status(session, ctx.school_id)).get("open", 0)
+    lines.append(t(lang, "today.zero.open_incidents", count=open_count))
+    return "\n".join(lines)
+
+
 ROUTINES = [ZeroReportRoutine()]
 TICK_JOBS = [send_rollup]
+OVERVIEWS = [zero_overview]

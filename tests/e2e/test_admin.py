@@ -136,3 +136,33 @@ async def test_help_per_command_and_usage_on_bad_arguments(
     )  # ambiguous: both readings
     assert "用法" in replies[4] and "用法" in replies[5] and "/lang zh" in replies[6]
     assert replies[7].startswith("OK") and replies[8].startswith("/pause [reason]")
+
+
+async def test_today_shows_every_routine_at_a_glance(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        teacher = await school.join("teacher", "3-1", "班主任1")
+        await school.at("2026-11-25 14:31")  # the zero-report prompts are out
+        await school.press(
+            teacher,
+            teacher.chat_id,
+            *_button(await school.received(teacher.chat_id), "z:", ":zero"),
+        )
+        await school.say(admin, "/today")
+        today = school.sent_texts(admin.chat_id)[-1]
+    assert "1530安全教育：完成 0" in today
+    assert "日报告：已报告 1/7" in today and "未报告：三(2)班" in today
+    assert "未处理的安全事件：0 起" in today
+    assert "值班：今天没有排班" in today and "家长通知：没有进行中的通知" in today
+
+
+def _button(messages: list[dict], prefix: str, suffix: str) -> tuple[int, str]:  # type: ignore[type-arg]
+    for message in reversed(messages):
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data", "")
+                if data.startswith(prefix) and data.endswith(suffix):
+                    return message["message_id"], data
+    raise LookupError(prefix)
