@@ -23,13 +23,7 @@ ROUTER_MODULES = (
 def routers() -> list[Router]:
     found = []
     for name in ROUTER_MODULES:
-        try:
-            module = importlib.import_module(f"handlers.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"handlers.{name}":
-                raise
-            continue
-        router: Router = module.router
+        router: Router = importlib.import_module(f"handlers.{name}").router
         # Module-level routers can be attached once; tests build several dispatchers.
         router._parent_router = None
         found.append(router)

@@ -8,9 +8,10 @@ from aiogram import Bot
 from aiogram.types import Message
 
 from bot.app import App
-from storage.media import MediaTooLarge, StoredFile
+from storage.media import MediaTooLarge
+from storage.submissions import ReceivedFile
 
-PhotoFile = tuple[StoredFile, str, str, str]
+PhotoFile = ReceivedFile
 
 
 async def download_photo(bot: Bot, app: App, message: Message) -> PhotoFile | None:

@@ -29,11 +29,10 @@ from scheduler.rules import duty as rules
 from storage import duty as store
 from storage import submissions
 from storage.db import insert_rows_ignore
-from storage.media import StoredFile
 from storage.messages import OutMessage
 from storage.models import Outbox, Person, Submission, Task
+from storage.submissions import ReceivedFile
 
-PhotoFile = tuple[StoredFile, str, str, str]  # stored file, file_id, file_unique_id, mime
 MAX_NOTE = 2000
 PROMPT_KEY = "duty:ho"
 
@@ -216,7 +215,7 @@ async def add_photo(
     ctx: Context,
     handover_id: int,
     person: Person,
-    photo: PhotoFile,
+    photo: ReceivedFile,
     caption: str,
     now: dt.datetime,
     *,

@@ -15,10 +15,9 @@ from bot.settings import Settings
 from scheduler.rules import duty as rules
 from storage import duty as store
 from storage import submissions
-from storage.media import StoredFile
-from storage.models import Attachment, Person, Submission
+from storage.models import Person, Submission
+from storage.submissions import ReceivedFile, attachment
 
-PhotoFile = tuple[StoredFile, str, str, str]
 MAX_TEXT = 2000
 
 
@@ -29,7 +28,7 @@ async def start_patrol(
     person: Person,
     now: dt.datetime,
     text: str = "",
-    photo: PhotoFile | None = None,
+    photo: ReceivedFile | None = None,
     *,
     tg_chat_id: int | None = None,
     tg_message_id: int | None = None,
@@ -56,7 +55,7 @@ async def add_to_patrol(
     person: Person,
     now: dt.datetime,
     text: str = "",
-    photo: PhotoFile | None = None,
+    photo: ReceivedFile | None = None,
 ) -> Submission | None:
     """More text or a photo for a patrol of this person; None if it is not theirs."""
     patrol = await patrol_of(session, school_id, patrol_id, person)
@@ -65,18 +64,7 @@ async def add_to_patrol(
     if text.strip():
         patrol.text = "\n".join(p for p in (patrol.text, text.strip()) if p)[:MAX_TEXT]
     if photo is not None:
-        stored, file_id, unique_id, mime = photo
-        patrol.attachments.append(
-            Attachment(
-                tg_file_id=file_id,
-                tg_file_unique_id=unique_id,
-                sha256=stored.sha256,
-                size=stored.size,
-                mime=mime,
-                path=str(stored.path),
-                created_at=now,
-            )
-        )
+        patrol.attachments.append(attachment(photo, now))
     await session.flush()
     return patrol
 

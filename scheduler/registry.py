@@ -41,14 +41,8 @@ TickJob = Callable[[TickContext], Awaitable[int]]
 
 
 def _modules() -> list[ModuleType]:
-    found = []
-    for name in ROUTINE_MODULES:
-        try:
-            found.append(importlib.import_module(f"scheduler.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"scheduler.{name}":
-                raise
-    return found
+    # By name, at call time: routine modules import TickContext from here.
+    return [importlib.import_module(f"scheduler.{name}") for name in ROUTINE_MODULES]
 
 
 def routines() -> dict[str, Routine]:

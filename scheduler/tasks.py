@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,6 +19,7 @@ from scheduler.planning import PlannedEvent
 from scheduler.routine import Context, Recipient, Routine
 from storage import outbox
 from storage.db import insert_rows_ignore
+from storage.messages import OutMessage
 from storage.models import Person, Submission, Task, Unit
 from storage.outbox import PRIORITY_ALERT, PRIORITY_PROMPT, Envelope
 
@@ -77,19 +78,9 @@ async def prompt_due(
     for task, unit in due:
         routine = routines[task.routine]
         recipients = await routine.recipients(session, ctx, task, unit)
-        for r in recipients:
-            envelopes.append(
-                Envelope(
-                    key=f"prompt:{task.key}:{r.tg_chat_id}",
-                    tg_chat_id=r.tg_chat_id,
-                    message=routine.prompt(task, unit, r.language, ctx),
-                    send_after=task.due_at,
-                    expires_at=day_end,
-                    task_id=task.id,
-                    person_id=r.person_id,
-                    priority=PRIORITY_PROMPT,
-                )
-            )
+        envelopes += _to_each(
+            "prompt", task, unit, ctx, recipients, task.due_at, day_end, routine.prompt
+        )
         task.status = "sent"
         task.sent_at = now
         if not recipients:
@@ -116,22 +107,11 @@ async def remind_due(
         Task.reminded_at.is_(None),
         Task.routine.in_(list(routines)),
     )
-    envelopes = []
+    envelopes: list[Envelope] = []
     for task, unit in due:
         routine = routines[task.routine]
-        for r in await routine.recipients(session, ctx, task, unit):
-            envelopes.append(
-                Envelope(
-                    key=f"remind:{task.key}:{r.tg_chat_id}",
-                    tg_chat_id=r.tg_chat_id,
-                    message=routine.reminder(task, unit, r.language, ctx),
-                    send_after=now,
-                    expires_at=day_end,
-                    task_id=task.id,
-                    person_id=r.person_id,
-                    priority=PRIORITY_PROMPT,
-                )
-            )
+        recipients = await routine.recipients(session, ctx, task, unit)
+        envelopes += _to_each("remind", task, unit, ctx, recipients, now, day_end, routine.reminder)
         task.reminded_at = now
     await outbox.enqueue(session, ctx.school_id, envelopes, now)
     return len(due)
@@ -245,6 +225,32 @@ async def complete(
     )
     await session.flush()
     return CompletionResult(Completion(task.status), task, person)
+
+
+def _to_each(
+    step: str,
+    task: Task,
+    unit: Unit | None,
+    ctx: Context,
+    recipients: Sequence[Recipient],
+    send_after: dt.datetime,
+    day_end: dt.datetime,
+    render: Callable[[Task, Unit | None, str, Context], OutMessage],
+) -> list[Envelope]:
+    """One outbox row per recipient of a task's prompt or reminder, in their language."""
+    return [
+        Envelope(
+            key=f"{step}:{task.key}:{r.tg_chat_id}",
+            tg_chat_id=r.tg_chat_id,
+            message=render(task, unit, r.language, ctx),
+            send_after=send_after,
+            expires_at=day_end,
+            task_id=task.id,
+            person_id=r.person_id,
+            priority=PRIORITY_PROMPT,
+        )
+        for r in recipients
+    ]
 
 
 async def _tasks_with_units(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.media import StoredFile
 from storage.models import Attachment, Submission
+
+ReceivedFile = tuple[StoredFile, str, str, str]  # stored file, file_id, file_unique_id, mime
 
 
 async def add(
@@ -23,7 +26,7 @@ async def add(
     data: dict[str, Any] | None = None,
     tg_chat_id: int | None = None,
     tg_message_id: int | None = None,
-    files: list[tuple[StoredFile, str, str, str]] = (),  # type: ignore[assignment]
+    files: Sequence[ReceivedFile] = (),
 ) -> Submission:
     """``files``: (stored file, Telegram file_id, file_unique_id, mime) for each attachment."""
     submission = Submission(
@@ -38,18 +41,21 @@ async def add(
         created_at=now,
         attachments=[],
     )
-    for stored, file_id, unique_id, mime in files:
-        submission.attachments.append(
-            Attachment(
-                tg_file_id=file_id,
-                tg_file_unique_id=unique_id,
-                sha256=stored.sha256,
-                size=stored.size,
-                mime=mime,
-                path=str(stored.path),
-                created_at=now,
-            )
-        )
+    submission.attachments.extend(attachment(received, now) for received in files)
     session.add(submission)
     await session.flush()
     return submission
+
+
+def attachment(received: ReceivedFile, now: dt.datetime) -> Attachment:
+    """The row of a file someone sent, as kept in the media store."""
+    stored, file_id, unique_id, mime = received
+    return Attachment(
+        tg_file_id=file_id,
+        tg_file_unique_id=unique_id,
+        sha256=stored.sha256,
+        size=stored.size,
+        mime=mime,
+        path=str(stored.path),
+        created_at=now,
+    )

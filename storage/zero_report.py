@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.media import StoredFile
 from storage.models import Attachment, Base, Person, Submission, Unit
+from storage.submissions import attachment
 
 SEVERITIES = ("general", "serious", "urgent")  # 一般 / 较重 / 紧急
 REPORTED = ("open", "handled")
@@ -107,19 +108,11 @@ async def add_photo(
     mime: str,
     now: dt.datetime,
 ) -> Attachment:
-    attachment = Attachment(
-        submission_id=incident.submission_id,
-        tg_file_id=file_id,
-        tg_file_unique_id=unique_id,
-        sha256=stored.sha256,
-        size=stored.size,
-        mime=mime,
-        path=str(stored.path),
-        created_at=now,
-    )
-    session.add(attachment)
+    row = attachment((stored, file_id, unique_id, mime), now)
+    row.submission_id = incident.submission_id
+    session.add(row)
     await session.flush()
-    return attachment
+    return row
 
 
 async def photos(session: AsyncSession, incident: Incident) -> list[Attachment]:

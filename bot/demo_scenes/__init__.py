@@ -16,13 +16,6 @@ Scene = Callable[[Any, Callable[[str], None]], Awaitable[list[str]]]
 
 
 def scenes() -> list[tuple[str, Scene]]:
-    found = []
-    for name in SCENE_MODULES:
-        try:
-            module = importlib.import_module(f"bot.demo_scenes.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"bot.demo_scenes.{name}":
-                raise
-            continue
-        found.append((name, module.scene))
-    return found
+    return [
+        (name, importlib.import_module(f"bot.demo_scenes.{name}").scene) for name in SCENE_MODULES
+    ]

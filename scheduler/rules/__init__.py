@@ -14,12 +14,8 @@ PLANNERS: list[Planner] = []
 # (routine, kind) → the name admins see in plan listings.
 KIND_LABELS: dict[tuple[str, str], Label] = {}
 
+# Imported by name: the rules import PlannedEvent from scheduler.planning, which imports this.
 for _name in RULE_MODULES:
-    try:
-        _module = importlib.import_module(f"scheduler.rules.{_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"scheduler.rules.{_name}":
-            raise
-        continue  # a routine not built yet
+    _module = importlib.import_module(f"scheduler.rules.{_name}")
     PLANNERS.extend(getattr(_module, "PLANNERS", []))
     KIND_LABELS.update(getattr(_module, "KIND_LABELS", {}))

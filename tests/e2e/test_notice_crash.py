@@ -23,24 +23,14 @@ from bot.app import close_app, open_app
 from bot.emulator.server import EmulatorServer
 from bot.settings import Settings
 from storage.models import Outbox
-from tests.conftest import ROOT, SPEC_PATH, settings_for
+from tests.conftest import SPEC_PATH, settings_for
+from tests.e2e.configs import write_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "777002:CRASH-test-token-abcdefghijklmnopqrstuv"
 PARENTS = 500
 MARKER = TEXT.splitlines()[0]
-
-
-def write_config(tmp_path: Path, database_url: str) -> Path:
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    text = text.replace(
-        'database_url = "sqlite+aiosqlite:///var/safety-bot.db"', f'database_url = "{database_url}"'
-    )
-    text = text.replace('media_dir = "var/media"', f'media_dir = "{tmp_path / "media"}"')
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 async def start_bot(config: Path, api_base: str, run: int) -> asyncio.subprocess.Process:

@@ -14,7 +14,8 @@ import aiohttp
 import pytest
 
 from bot.emulator.server import EmulatorServer
-from tests.conftest import ROOT, SPEC_PATH
+from tests.conftest import SPEC_PATH
+from tests.e2e.configs import write_config
 
 TOKEN = "777001:PROCESS-test-token-abcdefghijklmnopqrstu"
 SECRET = "webhook-secret-for-the-test_123"
@@ -27,21 +28,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _config(tmp_path: Path, webhook_port: int | None = None) -> Path:
-    text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    text = text.replace(
-        'database_url = "sqlite+aiosqlite:///var/safety-bot.db"',
-        f'database_url = "sqlite+aiosqlite:///{tmp_path / "bot.db"}"',
-    )
-    text = text.replace('media_dir = "var/media"', f'media_dir = "{tmp_path / "media"}"')
-    if webhook_port is not None:
-        text = text.replace('webhook_url = ""', f'webhook_url = "http://127.0.0.1:{webhook_port}"')
-        text = text.replace("webhook_port = 8080", f"webhook_port = {webhook_port}")
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 async def _start(config: Path, api_base: str, *extra: str) -> asyncio.subprocess.Process:
@@ -94,7 +80,9 @@ async def _stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
 
 async def test_polling_process_serves_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     async with EmulatorServer(spec_path=SPEC_PATH, token=TOKEN) as emu:
-        process = await _start(_config(tmp_path), emu.url)
+        process = await _start(
+            write_config(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"), emu.url
+        )
         code = await _admin_code(process)
         principal = emu.world.create_user(first_name="校长")
         emu.world.user_send_text(principal.id, f"/start {code}")
@@ -110,7 +98,11 @@ async def test_polling_process_serves_and_stops_cleanly_on_sigterm(tmp_path: Pat
 async def test_webhook_process_checks_the_secret_token(tmp_path: Path) -> None:
     port = _free_port()
     async with EmulatorServer(spec_path=SPEC_PATH, token=TOKEN) as emu:
-        process = await _start(_config(tmp_path, port), emu.url, "--webhook")
+        process = await _start(
+            write_config(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", port),
+            emu.url,
+            "--webhook",
+        )
         code = await _admin_code(process)
         for _ in range(200):
             if emu.world.bot().webhook is not None:
