@@ -44,6 +44,8 @@ typecheck: venv
 bench: venv
 	$(BIN)/python -m bench.planner
 	$(BIN)/python -m bench.dates
+	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) demo-out var .pytest_cache .mypy_cache .ruff_cache

@@ -197,8 +197,8 @@ async def summary(
         console.print(f"• {line}")
     console.print(f"• tasks by status: {status}")
     console.print(
-        f"• messages sent through the outbox: {sent}; 429 answers: "
-        f"{getattr(stats, 'http_429', getattr(stats, 'too_many_requests', 0))}"
+        f"• messages sent through the outbox: {sent}; by the bot in all: {stats.messages_sent}; "
+        f"429 answers from the emulator: {stats.responses.get(429, 0)}"
     )
     console.print(
         f"• submissions kept: {submissions} ({photos} photos); audit log entries: {audits}"
