@@ -15,7 +15,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.retry import RetryAfter429
+from bot.request_limits import PaceChats, RetryAfter429
 from bot.settings import Secrets, Settings
 from scheduler.clock import Clock, SystemClock
 from scheduler.engine import Engine
@@ -106,9 +106,10 @@ def make_bot(token: str, api_base: str = "") -> Bot:
         if api_base
         else AiohttpSession()
     )
-    # Handlers' direct replies share Telegram's limits with the outbox: a 429 is waited out
-    # (bot.retry) rather than losing the reply.
+    # Handlers' direct replies share Telegram's limits with the outbox: each send waits for
+    # its chat's slot, and a 429 that comes anyway is waited out rather than losing the reply.
     session.middleware(RetryAfter429())
+    session.middleware(PaceChats())
     return Bot(token, session=session, default=DefaultBotProperties())
 
 

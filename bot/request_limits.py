@@ -1,0 +1,93 @@
+"""Bot API request middlewares that keep every call under Telegram's limits.
+
+The outbox sender paces its own sends; handlers' direct replies share the same limits, so
+``PaceChats`` reserves a per-chat (1 per 1.02 s) and per-group (20 a minute) slot before
+any message leaves, and ``RetryAfter429`` waits out a 429 that comes anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from typing import TYPE_CHECKING, Any
+
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+log = logging.getLogger(__name__)
+
+
+class RetryAfter429(BaseRequestMiddleware):
+    def __init__(self, attempts: int = 3, max_wait_s: float = 30.0) -> None:
+        self.attempts = attempts
+        self.max_wait_s = max_wait_s
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        for attempt in range(self.attempts):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts - 1 or exc.retry_after > self.max_wait_s:
+                    raise
+                log.info("429 on %s: waiting %s s", type(method).__name__, exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")
+
+
+SENDING = ("Send", "Copy", "Forward")
+
+
+class PaceChats(BaseRequestMiddleware):
+    def __init__(
+        self, per_chat_interval_s: float = 1.02, group_per_minute: int = 20, per_second: int = 30
+    ) -> None:
+        self.interval = per_chat_interval_s
+        self.group_per_minute = group_per_minute
+        self.per_second = per_second
+        self._next_free: dict[int, float] = {}
+        self._group_slots: defaultdict[int, deque[float]] = defaultdict(deque)
+        self._sent: deque[float] = deque(maxlen=per_second)
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        chat_id = getattr(method, "chat_id", None)
+        if isinstance(chat_id, int) and type(method).__name__.startswith(SENDING):
+            wait = self._reserve(chat_id, time.monotonic())
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self._global_turn()
+        return await make_request(bot, method)
+
+    async def _global_turn(self) -> None:
+        """At most ``per_second`` sends in any second, whoever sends (a burst of /start
+        replies, the outbox). Check and append run without an await between them."""
+        while True:
+            now = time.monotonic()
+            if len(self._sent) < self.per_second or self._sent[0] <= now - 1.0:
+                self._sent.append(now)
+                return
+            await asyncio.sleep(self._sent[0] + 1.0 - now)
+
+    def _reserve(self, chat_id: int, now: float) -> float:
+        """Claims the chat's next free slot at once (so concurrent replies queue up in
+        order) and returns how long to wait for it."""
+        slot = max(now, self._next_free.get(chat_id, 0.0))
+        if chat_id < 0:
+            slots = self._group_slots[chat_id]
+            while slots and slots[0] <= now - 60:
+                slots.popleft()
+            if len(slots) >= self.group_per_minute:
+                slot = max(slot, slots[-self.group_per_minute] + 60.5)
+            slots.append(slot)
+        self._next_free[chat_id] = slot + self.interval
+        return slot - now
