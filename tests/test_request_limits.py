@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.request_limits import PaceChats
 
 
 def test_replies_to_one_chat_are_spaced_and_other_chats_go_at_once() -> None:
     pace = PaceChats(per_chat_interval_s=1.02)
     waits = [pace._reserve(42, now=100.0) for _ in range(3)]
-    assert waits == [0.0, 1.02, 2.04]
+    assert waits == pytest.approx([0.0, 1.02, 2.04])
     assert pace._reserve(43, now=100.0) == 0.0
     assert pace._reserve(42, now=110.0) == 0.0  # long after: no wait
 
