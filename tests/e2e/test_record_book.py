@@ -1,0 +1,97 @@
+"""A whole school day of every routine (the demo's scenes), then /export in chat: the
+workbook's rows match the database and the record book holds the day's class photos."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from rich.console import Console
+from sqlalchemy import func, select
+
+from bot.demo import populate
+from bot.demo_scenes import scenes
+from bot.settings import Settings
+from bot.simulation import Timeline
+from scheduler.clock import FakeClock
+from storage.exports.labels import routine_name, word
+from storage.models import Attachment, AuditLog, Submission, Task
+from storage.notices import Notice
+from storage.zero_report import Incident
+from tests.conftest import settings_for
+from tests.e2e.harness import running_school
+from tests.e2e.test_export import documents
+
+pytestmark = pytest.mark.slow
+
+
+async def test_a_day_of_every_routine_then_export(
+    shipped_settings: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    # SQLite only: a minute-long day; the storage layer has its own tests on both backends.
+    settings = settings_for(
+        shipped_settings, f"sqlite+aiosqlite:///{tmp_path / 'day.db'}", tmp_path
+    )
+    day = settings.demo.date
+    clock.set(dt.datetime.combine(day, dt.time(7, 0), settings.school.tz))
+    async with running_school(settings, clock) as school:
+        await populate(school, Console(file=io.StringIO()))
+        school.timeline = Timeline(school)
+        await school.timeline.run([scene(school, lambda _: None) for _, scene in scenes()])
+        school.timeline = None
+        async with school.app.sessions() as session:
+            tasks = dict(
+                (
+                    await session.execute(
+                        select(Task.routine, func.count(Task.id))
+                        .where(Task.day == day)
+                        .group_by(Task.routine)
+                    )
+                ).all()
+            )
+            incidents = await session.scalar(
+                select(func.count(Incident.id)).where(
+                    Incident.day == day, Incident.status != "draft"
+                )
+            )
+            notices = await session.scalar(
+                select(func.count(Notice.id)).where(Notice.status != "draft")
+            )
+            audits = await session.scalar(select(func.count(AuditLog.id)))
+            class_photos = (
+                await session.scalars(
+                    select(Attachment.sha256)
+                    .join(Submission)
+                    .join(Task)
+                    .where(Task.routine == "education")
+                )
+            ).all()
+        admin = school.people["admin"]
+        before = len(await school.received(admin.chat_id))
+        await school.say(admin, f"/export {day.isoformat()}")
+        files = documents(school, (await school.received(admin.chat_id))[before:])
+
+    assert set(tasks) == {"education", "zero_report", "duty"} and len(class_photos) == 6
+    workbook = load_workbook(io.BytesIO(next(d for n, d in files.items() if n.endswith(".xlsx"))))
+    data_rows = {sheet.title: sheet.max_row - 1 for sheet in workbook.worksheets}
+    for routine, count in tasks.items():
+        assert data_rows[routine_name("zh", routine)] == count, routine
+    assert data_rows[word("zh", "sheet.incidents")] == incidents == 1
+    assert data_rows[word("zh", "sheet.notices")] == notices == 1
+    assert data_rows[word("zh", "sheet.audit")] == audits
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+
+    book = tmp_path / "book.docx"
+    book.write_bytes(next(d for n, d in files.items() if n.endswith(".docx")))
+    embedded = {
+        hashlib.sha256(part.blob).hexdigest()
+        for part in Document(str(book)).part.package.iter_parts()
+        if str(part.partname).startswith("/word/media/")
+    }
+    assert set(class_photos) <= embedded
