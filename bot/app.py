@@ -100,7 +100,8 @@ def unit_specs(settings: Settings) -> list[people.UnitSpec]:
     ]
 
 
-def make_bot(token: str, api_base: str = "") -> Bot:
+def make_bot(token: str, api_base: str = "", *, pace: bool = True) -> Bot:
+    """``pace=False`` only for a Bot API server without flood limits (the tests' emulator)."""
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
         if api_base
@@ -109,7 +110,8 @@ def make_bot(token: str, api_base: str = "") -> Bot:
     # Handlers' direct replies share Telegram's limits with the outbox: each send waits for
     # its chat's slot, and a 429 that comes anyway is waited out rather than losing the reply.
     session.middleware(RetryAfter429())
-    session.middleware(PaceChats())
+    if pace:
+        session.middleware(PaceChats())
     return Bot(token, session=session, default=DefaultBotProperties())
 
 

@@ -54,6 +54,7 @@ class SimulatedSchool:
     fsm_storage: BaseStorage | None = None
     people: dict[str, SimPerson] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)
+    flood: bool = False  # the emulator enforces Telegram's limits, so the bot paces itself
     timeline: Timeline | None = None
     _polling: asyncio.Task[None] | None = None
     _sending: asyncio.Task[None] | None = None
@@ -249,7 +250,7 @@ class SimulatedSchool:
     # -- running --------------------------------------------------------------------------
 
     async def start_bot(self) -> None:
-        self.bot = make_bot(TOKEN, self.emu.url)
+        self.bot = make_bot(TOKEN, self.emu.url, pace=self.flood)
         sender = attach_sender(self.app, self.bot)
         await check_bot(self.app, self.bot)
         await register_commands(self.bot)
@@ -365,7 +366,7 @@ async def simulated_school(
         # class groups reach the bot.
         emu.world.bot().can_read_all_group_messages = not privacy_mode
         app = await open_app(settings, clock=clock)
-        school = SimulatedSchool(settings, clock, emu, app, None, None, fsm_storage)
+        school = SimulatedSchool(settings, clock, emu, app, None, None, fsm_storage, flood=flood)
         try:
             await school.start_bot()
             await school.settle()
