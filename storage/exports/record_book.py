@@ -260,7 +260,7 @@ def _index_images_by_hash(document: DocumentObject) -> None:
 def photo_bytes(records: Records) -> int:
     """What the photos of these records weigh on disk: most of a record book's size."""
     paths = {p.path for t in records.tasks for p in t.photos}
-    paths |= {p.path for i in records.incidents or () for p in i.photos}
+    paths |= {p.path for i in records.incidents for p in i.photos}
     return sum(os.path.getsize(path) for path in paths if os.path.isfile(path))
 
 

@@ -1,23 +1,22 @@
 """What the record book (台账) holds, read from the database into plain values.
 
 Everything is read in one session before any file is written, so the writers (which are slow
-and synchronous) can run in a thread and never touch the database. The tables of other
-routines (incidents, handovers, notices) are read only when their storage module exists.
+and synchronous) can run in a thread and never touch the database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import duty, zero_report
+from storage import notices as notice_store
 from storage.models import Attachment, AuditLog, Person, School, Submission, Task, Unit
 
 ANSWERED = ("done", "late")
@@ -135,9 +134,9 @@ class Records:
     start: dt.date
     end: dt.date
     tasks: tuple[TaskRecord, ...]
-    incidents: tuple[IncidentRecord, ...] | None  # None: the routine is not installed
-    handovers: tuple[HandoverRecord, ...] | None
-    notices: tuple[NoticeRecord, ...] | None
+    incidents: tuple[IncidentRecord, ...]
+    handovers: tuple[HandoverRecord, ...]
+    notices: tuple[NoticeRecord, ...]
     audit: tuple[AuditRecord, ...] = field(default=())
 
     def within(self, start: dt.date, end: dt.date) -> Records:
@@ -146,17 +145,17 @@ class Records:
         def keep(day: dt.date) -> bool:
             return start <= day <= end
 
-        def maybe(rows: tuple[Any, ...] | None) -> tuple[Any, ...] | None:
-            return None if rows is None else tuple(r for r in rows if keep(r.day))
+        def cut(rows: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(r for r in rows if keep(r.day))
 
         return replace(
             self,
             start=start,
             end=end,
             tasks=tuple(r for r in self.tasks if keep(r.day)),
-            incidents=maybe(self.incidents),
-            handovers=maybe(self.handovers),
-            notices=maybe(self.notices),
+            incidents=cut(self.incidents),
+            handovers=cut(self.handovers),
+            notices=cut(self.notices),
             audit=tuple(r for r in self.audit if keep(r.at.date())),
         )
 
@@ -164,16 +163,6 @@ class Records:
         """The routines with tasks in the range, education first (the inspectors' first page)."""
         present = {t.routine for t in self.tasks}
         return sorted(present, key=lambda r: (r != "education", r))
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """A routine's storage module, or None while that routine is not installed."""
-    try:
-        return importlib.import_module(f"storage.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"storage.{name}":
-            raise
-        return None
 
 
 async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt.date) -> Records:
@@ -295,11 +284,8 @@ async def _incidents(
     end: dt.date,
     tz: ZoneInfo,
     names: dict[int, str],
-) -> tuple[IncidentRecord, ...] | None:
-    module = optional_module("zero_report")
-    if module is None:
-        return None
-    incident_cls = module.Incident
+) -> tuple[IncidentRecord, ...]:
+    incident_cls = zero_report.Incident
     rows = (
         await session.execute(
             select(incident_cls, Unit, Submission)
@@ -309,7 +295,7 @@ async def _incidents(
                 incident_cls.school_id == school_id,
                 incident_cls.day >= start,
                 incident_cls.day <= end,
-                incident_cls.status.in_(module.REPORTED),
+                incident_cls.status.in_(zero_report.REPORTED),
             )
             .order_by(incident_cls.day, incident_cls.id)
         )
@@ -341,11 +327,8 @@ async def _handovers(
     end: dt.date,
     tz: ZoneInfo,
     names: dict[int, str],
-) -> tuple[HandoverRecord, ...] | None:
-    module = optional_module("duty")
-    if module is None:
-        return None
-    handover_cls = module.Handover
+) -> tuple[HandoverRecord, ...]:
+    handover_cls = duty.Handover
     rows = await session.scalars(
         select(handover_cls)
         .where(
@@ -380,11 +363,8 @@ async def _notices(
     end: dt.date,
     tz: ZoneInfo,
     names: dict[int, str],
-) -> tuple[NoticeRecord, ...] | None:
-    module = optional_module("notices")
-    if module is None:
-        return None
-    notice_cls, recipient_cls = module.Notice, module.NoticeRecipient
+) -> tuple[NoticeRecord, ...]:
+    notice_cls, recipient_cls = notice_store.Notice, notice_store.NoticeRecipient
     first, after = utc_bounds(start, end, tz)
     went_out = func.coalesce(notice_cls.confirmed_at, notice_cls.created_at)
     notices = (
@@ -392,7 +372,7 @@ async def _notices(
             select(notice_cls)
             .where(
                 notice_cls.school_id == school_id,
-                notice_cls.status.not_in((module.DRAFT, module.CANCELLED)),
+                notice_cls.status.not_in((notice_store.DRAFT, notice_store.CANCELLED)),
                 went_out >= first,
                 went_out < after,
             )

@@ -54,120 +54,117 @@ def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer
             [word(lang, c) for c in TASK_COLUMNS],
             (_task_row(t, lang, kind_name) for t in tasks),
         )
-    if records.incidents is not None:
-        _sheet(
-            book,
-            word(lang, "sheet.incidents"),
+    _sheet(
+        book,
+        word(lang, "sheet.incidents"),
+        [
+            word(lang, c)
+            for c in (
+                "col.day",
+                "col.unit",
+                "col.reporter",
+                "col.reported_at",
+                "col.place",
+                "col.severity",
+                "col.text",
+                "col.status",
+                "col.handled_by",
+                "col.handled_at",
+                "col.handled_note",
+                "col.photos",
+            )
+        ],
+        (
             [
-                word(lang, c)
-                for c in (
-                    "col.day",
-                    "col.unit",
-                    "col.reporter",
-                    "col.reported_at",
-                    "col.place",
-                    "col.severity",
-                    "col.text",
-                    "col.status",
-                    "col.handled_by",
-                    "col.handled_at",
-                    "col.handled_note",
-                    "col.photos",
-                )
-            ],
-            (
-                [
-                    i.day,
-                    i.unit_name,
-                    i.reporter,
-                    i.reported_at,
-                    i.place,
-                    status_name(lang, i.severity, "severity"),
-                    i.text,
-                    status_name(lang, i.status, "incident"),
-                    i.handled_by,
-                    i.handled_at,
-                    i.handled_note,
-                    len(i.photos),
-                ]
-                for i in records.incidents
-            ),
-        )
-    if records.handovers is not None:
-        _sheet(
-            book,
-            word(lang, "sheet.handovers"),
+                i.day,
+                i.unit_name,
+                i.reporter,
+                i.reported_at,
+                i.place,
+                status_name(lang, i.severity, "severity"),
+                i.text,
+                status_name(lang, i.status, "incident"),
+                i.handled_by,
+                i.handled_at,
+                i.handled_note,
+                len(i.photos),
+            ]
+            for i in records.incidents
+        ),
+    )
+    _sheet(
+        book,
+        word(lang, "sheet.handovers"),
+        [
+            word(lang, c)
+            for c in (
+                "col.day",
+                "col.post",
+                "col.to_post",
+                "col.outgoing",
+                "col.incoming",
+                "col.ends_at",
+                "col.status",
+                "col.checks",
+                "col.note",
+                "col.submitted_at",
+                "col.confirmed_at",
+            )
+        ],
+        (
             [
-                word(lang, c)
-                for c in (
-                    "col.day",
-                    "col.post",
-                    "col.to_post",
-                    "col.outgoing",
-                    "col.incoming",
-                    "col.ends_at",
-                    "col.status",
-                    "col.checks",
-                    "col.note",
-                    "col.submitted_at",
-                    "col.confirmed_at",
-                )
-            ],
-            (
-                [
-                    h.day,
-                    h.post,
-                    h.to_post,
-                    h.outgoing,
-                    h.incoming,
-                    h.ends_at,
-                    status_name(lang, h.status, "handover"),
-                    "、".join(h.checks),
-                    h.note,
-                    h.submitted_at,
-                    h.confirmed_at,
-                ]
-                for h in records.handovers
-            ),
-        )
-    if records.notices is not None:
-        _sheet(
-            book,
-            word(lang, "sheet.notices"),
+                h.day,
+                h.post,
+                h.to_post,
+                h.outgoing,
+                h.incoming,
+                h.ends_at,
+                status_name(lang, h.status, "handover"),
+                "、".join(h.checks),
+                h.note,
+                h.submitted_at,
+                h.confirmed_at,
+            ]
+            for h in records.handovers
+        ),
+    )
+    _sheet(
+        book,
+        word(lang, "sheet.notices"),
+        [
+            word(lang, c)
+            for c in (
+                "col.notice_id",
+                "col.day",
+                "col.author",
+                "col.status",
+                "col.text",
+                "col.sent_at",
+                "col.deadline",
+                "col.recipients",
+                "col.confirmed",
+                "col.rate",
+                "col.unreachable",
+            )
+        ],
+        (
             [
-                word(lang, c)
-                for c in (
-                    "col.notice_id",
-                    "col.day",
-                    "col.author",
-                    "col.status",
-                    "col.text",
-                    "col.sent_at",
-                    "col.deadline",
-                    "col.recipients",
-                    "col.confirmed",
-                    "col.rate",
-                    "col.unreachable",
-                )
-            ],
-            (
-                [
-                    n.id,
-                    n.day,
-                    n.author,
-                    status_name(lang, n.status, "notice"),
-                    n.text,
-                    n.sent_at,
-                    n.deadline_at,
-                    n.recipients,
-                    n.confirmed,
-                    n.rate,
-                    n.unreachable,
-                ]
-                for n in records.notices
-            ),
-            rate_columns=(10,),
-        )
+                n.id,
+                n.day,
+                n.author,
+                status_name(lang, n.status, "notice"),
+                n.text,
+                n.sent_at,
+                n.deadline_at,
+                n.recipients,
+                n.confirmed,
+                n.rate,
+                n.unreachable,
+            ]
+            for n in records.notices
+        ),
+        rate_columns=(10,),
+    )
     _sheet(
         book,
         word(lang, "sheet.audit"),
