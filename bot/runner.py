@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bot.app import App, attach_sender, start_scheduler
 from bot.i18n import t
+from bot.settings import TelegramSettings
 from storage import outbox, people
 from storage.messages import OutMessage
 from storage.outbox import PRIORITY_ALERT, Envelope
@@ -121,8 +122,9 @@ async def serve_polling(app: App, bot: Bot, dispatcher: Dispatcher) -> None:
     )
 
 
-async def serve_webhook(app: App, bot: Bot, dispatcher: Dispatcher, secret: str) -> None:
-    telegram = app.settings.telegram
+async def serve_webhook(
+    telegram: TelegramSettings, bot: Bot, dispatcher: Dispatcher, secret: str
+) -> None:
     if not telegram.webhook_url:
         raise StartupError("--webhook needs [telegram].webhook_url in config.toml")
     web_app = web.Application()

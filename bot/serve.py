@@ -46,7 +46,9 @@ async def run_bot(
         dispatcher = make_dispatcher(app, fsm_storage)
         if webhook:
             assert secrets.webhook_secret is not None
-            await serve_webhook(app, bot, dispatcher, secrets.webhook_secret.get_secret_value())
+            await serve_webhook(
+                settings.telegram, bot, dispatcher, secrets.webhook_secret.get_secret_value()
+            )
         else:
             await serve_polling(app, bot, dispatcher)
         sender_task.cancel()
