@@ -9,7 +9,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.request_limits import PaceChats, RetryAfter429
 from bot.settings import Secrets, Settings
+from bot.telegram_session import BotSession
 from scheduler.clock import Clock, SystemClock
 from scheduler.engine import Engine
 from scheduler.sender import Limits, OutboxSender
@@ -103,9 +103,9 @@ def unit_specs(settings: Settings) -> list[people.UnitSpec]:
 def make_bot(token: str, api_base: str = "", *, pace: bool = True) -> Bot:
     """``pace=False`` only for a Bot API server without flood limits (the tests' emulator)."""
     session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
+        BotSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
         if api_base
-        else AiohttpSession()
+        else BotSession()
     )
     # Handlers' direct replies share Telegram's limits with the outbox: each send waits for
     # its chat's slot, and a 429 that comes anyway is waited out rather than losing the reply.
@@ -116,19 +116,25 @@ def make_bot(token: str, api_base: str = "", *, pace: bool = True) -> Bot:
 
 
 def make_dispatcher(app: App, fsm_storage: BaseStorage | None = None) -> Dispatcher:
+    from bot.actors import Actors
     from bot.fsm_storage import make_fsm_storage
+    from bot.inline_filters import run_filters_inline
     from bot.middlewares import ActorMiddleware, KeepFailedUpdates
     from handlers import routers
 
+    # One process owns an SQLite database, so it may keep what it read in memory.
+    single_process = app.engine.dialect.name == "sqlite"
     # Conversations survive a restart: their state lives in the database (or Redis).
     storage = fsm_storage or make_fsm_storage(
-        app.sessions, app.clock, single_process=app.engine.dialect.name == "sqlite"
+        app.sessions, app.clock, single_process=single_process
     )
+    actors = Actors(app.sessions, app.engine, app.school_id, cache=single_process)
     dispatcher = Dispatcher(storage=storage, app=app)
     dispatcher.update.outer_middleware(KeepFailedUpdates(app))
-    dispatcher.update.outer_middleware(ActorMiddleware(app))
+    dispatcher.update.outer_middleware(ActorMiddleware(app, actors))
     for router in routers():
         dispatcher.include_router(router)
+    run_filters_inline([dispatcher])
     return dispatcher
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
+from bot.actors import Actors
 from bot.app import App
 from bot.i18n import normalize_language
-from storage import people
 from storage.models import Inbound
 
 log = logging.getLogger(__name__)
@@ -22,15 +22,13 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class ActorMiddleware(BaseMiddleware):
     """Looks the sender up once per update; handlers get ``actor`` (or None) and ``lang``."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, actors: Actors) -> None:
         self.app = app
+        self.actors = actors
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user = data.get("event_from_user")
-        actor = None
-        if user is not None:
-            async with self.app.sessions() as session:
-                actor = await people.person_by_tg(session, self.app.school_id, user.id)
+        actor = await self.actors.person(user.id) if user is not None else None
         data["actor"] = actor
         if actor is not None and actor.language:
             data["lang"] = actor.language
