@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.dates import ParseFailure, describe, examples, parse_day
+from bot.fsm_storage import move_to
 from bot.i18n import t
 from handlers.common import LEADERS, refuse_unless
 from handlers.media import MediaTooLarge, download_photo
@@ -152,11 +153,12 @@ async def answer_incident(
         started = await zr.start_incident(
             session, _ctx(app), actor, app.now(), tg_chat_id=chat_id, **target
         )
+        if started.outcome is zr.Outcome.DONE:
+            data = {"incident_id": started.incident_id}
+            await move_to(session, state, IncidentReport.text, data)
     if started.outcome is not zr.Outcome.DONE:
         await query.answer(_refusal_text(started, lang), show_alert=True)
         return
-    await state.set_state(IncidentReport.text)
-    await state.set_data({"incident_id": started.incident_id})
     await query.answer()
     if query.message is not None:
         await bot.send_message(
@@ -175,10 +177,9 @@ async def got_text(
     if problem is not None:
         await message.answer(t(lang, problem, limit=incidents.MAX_TEXT))
         return
-    if not await _save(app, actor, state, text=(message.text or "").strip()):
+    if not await _save(app, actor, state, IncidentReport.place, text=(message.text or "").strip()):
         await _gone(message, state, lang)
         return
-    await state.set_state(IncidentReport.place)
     await message.answer(t(lang, "zero.ask_place"))
 
 
@@ -190,10 +191,10 @@ async def got_place(
     if problem is not None:
         await message.answer(t(lang, problem, limit=incidents.MAX_PLACE))
         return
-    if not await _save(app, actor, state, place=(message.text or "").strip()):
+    place = (message.text or "").strip()
+    if not await _save(app, actor, state, IncidentReport.severity, place=place):
         await _gone(message, state, lang)
         return
-    await state.set_state(IncidentReport.severity)
     incident_id = await _draft_id(state)
     await message.answer(
         t(lang, "zero.ask_severity"), reply_markup=_severity_markup(incident_id, lang)
@@ -240,10 +241,7 @@ async def pressed_severity(
 
 
 async def _set_severity(app: App, actor: Person | None, state: FSMContext, severity: str) -> bool:
-    if not await _save(app, actor, state, severity=severity):
-        return False
-    await state.set_state(IncidentReport.photos)
-    return True
+    return await _save(app, actor, state, IncidentReport.photos, severity=severity)
 
 
 def _photos_question(severity: str, lang: str) -> str:
@@ -293,20 +291,18 @@ async def photos_done(
     if not await _on_step(query, state, IncidentReport.photos, incident_id, lang):
         return
     assert actor is not None
-    async with app.sessions() as session:
-        draft = await zr.draft_of(session, _ctx(app), incident_id, actor)
-        unit = await session.get(Unit, draft.unit_id) if draft is not None else None
-        count = len(await incidents.photos(session, draft)) if draft is not None else 0
-    if draft is not None and unit is not None:
-        await state.set_state(IncidentReport.confirm)
+    async with app.sessions.begin() as session:
+        summary = await zr.draft_summary(session, _ctx(app), incident_id, actor)
+        if summary is not None:
+            await move_to(session, state, IncidentReport.confirm)
     await query.answer()
     if not isinstance(query.message, Message):
         return
-    if draft is None or unit is None:
+    if summary is None:
         await _gone(query.message, state, lang)
         return
     await query.message.edit_text(
-        zr.incident_summary(draft, unit.name, count, lang),
+        zr.incident_summary(summary, lang),
         reply_markup=_confirm_markup(incident_id, lang),
     )
 
@@ -328,9 +324,9 @@ async def confirm(
             ok = submitted.outcome is zr.Outcome.DONE
         else:
             ok = await zr.cancel_draft(session, _ctx(app), incident_id, actor)
+        await move_to(session, state, None, {})  # the conversation ends with what it did
     if ok and choice == "send":
         app.wake_sender()  # the alert leaves now, not at the sender's next poll
-    await state.clear()
     await query.answer()
     if not isinstance(query.message, Message):
         return
@@ -378,16 +374,18 @@ async def _draft_id(state: FSMContext) -> int:
     return int((await state.get_data()).get("incident_id", 0))
 
 
-async def _save(app: App, actor: Person | None, state: FSMContext, **fields: str) -> bool:
-    """Keep one answer in the draft at once: a restart must not lose it."""
+async def _save(
+    app: App, actor: Person | None, state: FSMContext, next_step: State, **fields: str
+) -> bool:
+    """Keep one answer in the draft and move to the next step, in one transaction: a restart
+    resumes at the step after the last answer saved."""
     if actor is None:
         return False
+    incident_id = await _draft_id(state)
     async with app.sessions.begin() as session:
-        draft = await zr.draft_of(session, _ctx(app), await _draft_id(state), actor)
-        if draft is None:
+        if not await zr.save_answer(session, _ctx(app), incident_id, actor, **fields):
             return False
-        for name, value in fields.items():
-            setattr(draft, name, value)
+        await move_to(session, state, next_step)
     return True
 
 

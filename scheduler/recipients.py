@@ -50,13 +50,18 @@ async def duty_leaders(session: AsyncSession, ctx: Context, day: dt.date) -> lis
     found = await privately(session, ctx, rostered)
     if found:
         return found
-    leaders = await people.people_with_role(session, ctx.school_id, "duty_leader")
-    if not leaders:
-        leaders = await people.people_with_role(session, ctx.school_id, "admin")
-    return await privately(session, ctx, leaders)
+    leaders = await with_role(session, ctx, "duty_leader")
+    return leaders or await admins(session, ctx)
 
 
 async def admins(session: AsyncSession, ctx: Context) -> list[Recipient]:
-    return await privately(
-        session, ctx, await people.people_with_role(session, ctx.school_id, "admin")
-    )
+    return await with_role(session, ctx, "admin")
+
+
+async def with_role(session: AsyncSession, ctx: Context, role: str) -> list[Recipient]:
+    """Everyone with the role whom the bot can reach in private, in one query."""
+    rows = await people.private_chats_with_role(session, ctx.school_id, role)
+    return [
+        Recipient(tg_chat_id, person_id, language or ctx.school_language)
+        for person_id, language, tg_chat_id in rows
+    ]

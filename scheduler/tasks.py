@@ -11,9 +11,11 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from scheduler.planning import PlannedEvent
 from scheduler.routine import Context, Recipient, Routine
@@ -198,8 +200,10 @@ async def complete(
     tg_chat_id: int | None = None,
     tg_message_id: int | None = None,
     text: str = "",
+    payload: dict[str, Any] | None = None,
 ) -> CompletionResult:
-    """Mark a task done (or late, after its deadline) and keep the press as a submission."""
+    """Mark a task done (or late, after its deadline) and keep the press as a submission;
+    ``payload`` is merged into the task's (one UPDATE with the status)."""
     if task.status in ("done", "late"):
         done_by = await session.get(Person, task.done_by) if task.done_by else None
         return CompletionResult(Completion.ALREADY, task, done_by)
@@ -207,24 +211,62 @@ async def complete(
         return CompletionResult(Completion.CANCELLED, task)
     if task.day < today:
         return CompletionResult(Completion.EXPIRED, task)
-    task.status = "done" if now <= task.deadline_at else "late"
-    task.done_at = now
-    task.done_by = person.id
-    session.add(
-        Submission(
-            school_id=task.school_id,
-            task_id=task.id,
-            person_id=person.id,
-            kind="button",
-            text=text,
-            data={"status": task.status},
-            tg_chat_id=tg_chat_id,
-            tg_message_id=tg_message_id,
-            created_at=now,
-        )
+    status = "done" if now <= task.deadline_at else "late"
+    values = {
+        "status": status,
+        "done_at": now,
+        "done_by": person.id,
+        "payload": {**task.payload, **payload} if payload else task.payload,
+    }
+    # Core statements on the session's connection: a button press is the commonest thing a
+    # bot writes, and the ORM's unit of work cost more than both statements together.
+    connection = await session.connection()
+    updated = await connection.execute(
+        _COMPLETE, {"w_task": task.id, **{f"v_{k}": v for k, v in values.items()}}
     )
-    await session.flush()
-    return CompletionResult(Completion(task.status), task, person)
+    if not updated.rowcount:  # answered by someone else since it was read
+        await session.refresh(task)
+        done_by = await session.get(Person, task.done_by) if task.done_by else None
+        return CompletionResult(Completion.ALREADY, task, done_by)
+    for name, value in values.items():
+        set_committed_value(task, name, value)  # what the row now holds, not a change
+    await connection.execute(
+        _PRESS,
+        {
+            "v_school": task.school_id,
+            "v_task": task.id,
+            "v_person": person.id,
+            "v_text": text,
+            "v_data": {"status": status},
+            "v_chat": tg_chat_id,
+            "v_message": tg_message_id,
+            "v_created_at": now,
+        },
+    )
+    return CompletionResult(Completion(status), task, person)
+
+
+_COMPLETE = (
+    update(Task)
+    .where(Task.id == bindparam("w_task"), Task.status.not_in(("done", "late", "cancelled")))
+    .values(
+        status=bindparam("v_status"),
+        done_at=bindparam("v_done_at"),
+        done_by=bindparam("v_done_by"),
+        payload=bindparam("v_payload"),
+    )
+)
+_PRESS = insert(Submission).values(
+    school_id=bindparam("v_school"),
+    task_id=bindparam("v_task"),
+    person_id=bindparam("v_person"),
+    kind="button",
+    text=bindparam("v_text"),
+    data=bindparam("v_data"),
+    tg_chat_id=bindparam("v_chat"),
+    tg_message_id=bindparam("v_message"),
+    created_at=bindparam("v_created_at"),
+)
 
 
 def _to_each(

@@ -232,12 +232,12 @@ async def record_zero(
         tg_chat_id=tg_chat_id,
         tg_message_id=tg_message_id,
         text=ZERO,
+        payload={"answer": ZERO},
     )
     if result.outcome is tasks.Completion.ALREADY:
         return await _already(session, task, unit)
     if result.outcome not in (tasks.Completion.DONE, tasks.Completion.LATE):
         return Answer(Outcome.EXPIRED, unit.name)
-    task.payload = {**task.payload, "answer": ZERO}
     pressed = (tg_chat_id, tg_message_id) if tg_chat_id and tg_message_id else None
     await _show_others_who_answered(session, ctx, task, unit, person, ZERO, now, pressed)
     return Answer(Outcome(result.outcome.value), unit.name, person.display_name, ZERO, now)
@@ -246,11 +246,14 @@ async def record_zero(
 async def _task_with_unit(
     session: AsyncSession, ctx: Context, task_id: int
 ) -> tuple[Task, Unit] | None:
-    task = await session.get(Task, task_id)
-    if task is None or task.school_id != ctx.school_id or task.routine != ROUTINE:
-        return None
-    unit = await session.get(Unit, task.unit_id) if task.unit_id is not None else None
-    return None if unit is None else (task, unit)
+    row = (
+        await session.execute(
+            select(Task, Unit)
+            .join(Unit, Unit.id == Task.unit_id)
+            .where(Task.id == task_id, Task.school_id == ctx.school_id, Task.routine == ROUTINE)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
 def _refusal(task: Task, unit: Unit, person: Person, today: dt.date) -> Outcome | None:
@@ -285,20 +288,11 @@ async def _show_others_who_answered(
     """Everyone asked sees who answered: the prompts and reminders lose their buttons and
     say so (except the message whose button was pressed: the handler edits that one);
     prompts not sent yet are not sent at all."""
-    rows = (
-        await session.scalars(
-            select(Outbox).where(
-                Outbox.school_id == ctx.school_id,
-                Outbox.task_id == task.id,
-                Outbox.key.startswith("prompt:") | Outbox.key.startswith("remind:"),
-            )
-        )
-    ).all()
+    rows = await outbox.asked_about(session, ctx.school_id, task.id)
+    await outbox.cancel_pending(session, [row.id for row in rows if row.status == "pending"])
     envelopes = []
     for row in rows:
-        if row.status == "pending":
-            row.status = "cancelled"
-        elif (
+        if (
             row.status == "sent"
             and row.sent_message_id
             and ((row.tg_chat_id, row.sent_message_id) != pressed)
@@ -418,6 +412,30 @@ async def draft_of(
     return incident
 
 
+async def draft_with_unit(
+    session: AsyncSession, ctx: Context, incident_id: int, person: Person
+) -> tuple[Incident, Unit] | None:
+    """``draft_of`` and the draft's unit, in one query."""
+    params = incidents.own_draft(ctx.school_id, incident_id, person.id)
+    row = (await session.execute(incidents.DRAFT_WITH_UNIT, params)).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def save_answer(
+    session: AsyncSession, ctx: Context, incident_id: int, person: Person, **fields: str
+) -> bool:
+    """One answer (text, place, severity) into the person's own draft, in one statement;
+    False when there is no such draft (submitted, cancelled, someone else's)."""
+    return await incidents.update_draft(session, ctx.school_id, incident_id, person.id, **fields)
+
+
+async def draft_summary(
+    session: AsyncSession, ctx: Context, incident_id: int, person: Person
+) -> incidents.DraftSummary | None:
+    """What the reporter confirms before sending: the draft's answers, its unit, its photos."""
+    return await incidents.draft_summary(session, ctx.school_id, incident_id, person.id)
+
+
 def text_problem(text: str | None, limit: int = incidents.MAX_TEXT) -> str | None:
     """The text key of what is wrong with a description, or None when it is fine."""
     if text is None or not text.strip():
@@ -450,11 +468,12 @@ async def add_photo(
     now: dt.datetime,
 ) -> bool:
     """Keep one photo of the person's draft; False when there is no such draft."""
-    incident = await draft_of(session, ctx, incident_id, person)
-    if incident is None:
+    submission_id = await incidents.draft_submission_id(
+        session, ctx.school_id, incident_id, person.id
+    )
+    if submission_id is None:
         return False
-    stored, file_id, unique_id, mime = photo
-    await incidents.add_photo(session, incident, stored, file_id, unique_id, mime, now)
+    await incidents.add_photo(session, submission_id, photo, now)
     return True
 
 
@@ -477,26 +496,27 @@ async def submit_incident(
     """The draft becomes an open incident; the unit's task is done if it was not; the duty
     leader is alerted ([zero_report].incident_to), for 紧急 the admins too (urgent_to), at once
     and with the photos."""
-    incident = await draft_of(session, ctx, incident_id, person)
-    if incident is None or not (incident.text and incident.place and incident.severity):
+    found = await draft_with_unit(session, ctx, incident_id, person)
+    if found is None:
+        return Submitted(Outcome.NOT_FOUND)
+    incident, unit = found
+    if not (incident.text and incident.place and incident.severity):
         return Submitted(Outcome.NOT_FOUND)
     incident.status = "open"
     incident.reported_at = now
-    submission = await incidents.submission_of(session, incident)
-    if submission is not None:
-        submission.text = incident.text
-        submission.data = {
-            "incident_id": incident.id,
-            "place": incident.place,
-            "severity": incident.severity,
-        }
-    unit = await session.get(Unit, incident.unit_id)
-    assert unit is not None
+    await incidents.describe_submission(session, incident)
     task = await session.get(Task, incident.task_id) if incident.task_id else None
-    if task is not None:
-        result = await tasks.complete(session, task, person, now, _today(now, ctx), text=INCIDENT)
+    if task is not None and task.status not in ANSWERED:
+        result = await tasks.complete(
+            session,
+            task,
+            person,
+            now,
+            _today(now, ctx),
+            text=INCIDENT,
+            payload={"answer": INCIDENT},
+        )
         if result.outcome in (tasks.Completion.DONE, tasks.Completion.LATE):
-            task.payload = {**task.payload, "answer": INCIDENT}
             await _show_others_who_answered(session, ctx, task, unit, person, INCIDENT, now, None)
     roles = policy.urgent_to if incident.severity == "urgent" else policy.incident_to
     alerted = await _alert_incident(session, ctx, incident, unit, person, now, roles)
@@ -506,11 +526,10 @@ async def submit_incident(
 async def cancel_draft(
     session: AsyncSession, ctx: Context, incident_id: int, person: Person
 ) -> bool:
-    incident = await draft_of(session, ctx, incident_id, person)
-    if incident is None:
-        return False
-    incident.status = "cancelled"  # kept, not deleted: nothing a user sent is lost
-    return True
+    # Kept, not deleted: nothing a user sent is lost.
+    return await incidents.update_draft(
+        session, ctx.school_id, incident_id, person.id, status="cancelled"
+    )
 
 
 async def _alert_incident(
@@ -590,15 +609,15 @@ def incident_alert(
     return messages
 
 
-def incident_summary(incident: Incident, unit_name: str, photo_count: int, lang: str) -> str:
+def incident_summary(summary: incidents.DraftSummary, lang: str) -> str:
     return t(
         lang,
         "zero.summary",
-        unit=unit_name,
-        text=incident.text,
-        place=incident.place,
-        severity=t(lang, SEVERITY_LABELS.get(incident.severity, "zero.sev.general")),
-        photos=photo_count,
+        unit=summary.unit_name,
+        text=summary.text,
+        place=summary.place,
+        severity=t(lang, SEVERITY_LABELS.get(summary.severity, "zero.sev.general")),
+        photos=summary.photo_count,
     )
 
 

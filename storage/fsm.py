@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import String, delete, select
+from sqlalchemy import String, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,8 +27,31 @@ class FsmState(Base):
     updated_at: Mapped[dt.datetime]
 
 
+# Built once: on a busy bot, building the statement cost as much as running it.
+_SELECT = select(FsmState.state, FsmState.data).where(FsmState.key == bindparam("key"))
+_DELETE = delete(FsmState).where(FsmState.key == bindparam("key"))
+
+
+def _upsert(insert: Any) -> Any:
+    statement = insert(FsmState).values(
+        key=bindparam("key"),
+        state=bindparam("state"),
+        data=bindparam("data"),
+        updated_at=bindparam("updated_at"),
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[FsmState.key],
+        set_={"state": excluded.state, "data": excluded.data, "updated_at": excluded.updated_at},
+    )
+
+
+_UPSERT = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
 async def load(session: AsyncSession, key: str) -> tuple[str | None, dict[str, Any]]:
-    row = await session.get(FsmState, key)
+    connection = await session.connection()
+    row = (await connection.execute(_SELECT, {"key": key})).first()
     if row is None:
         return None, {}
     return row.state, dict(row.data or {})
@@ -41,19 +64,17 @@ async def save(
     data: dict[str, Any],
     now: dt.datetime,
 ) -> None:
-    """Write both parts at once (an upsert), or delete the row when both are empty."""
+    """Write both parts at once (an upsert), or delete the row when both are empty.
+
+    Core statements on the session's connection, in the session's transaction.
+    """
+    connection = await session.connection()
     if state is None and not data:
-        await session.execute(delete(FsmState).where(FsmState.key == key))
+        await connection.execute(_DELETE, {"key": key})
         return
-    values = {"key": key, "state": state, "data": data, "updated_at": now}
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(FsmState).values(values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[FsmState.key],
-            set_={"state": state, "data": data, "updated_at": now},
-        )
+    await connection.execute(
+        _UPSERT[connection.dialect.name],
+        {"key": key, "state": state, "data": data, "updated_at": now},
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_rows_ignore
@@ -58,6 +59,40 @@ async def enqueue(
         for e in envelopes
     ]
     return await insert_rows_ignore(session, Outbox, rows)
+
+
+class Asked(NamedTuple):
+    id: int
+    status: str
+    tg_chat_id: int
+    sent_message_id: int | None
+    person_id: int | None
+
+
+_ASKED = select(
+    Outbox.id, Outbox.status, Outbox.tg_chat_id, Outbox.sent_message_id, Outbox.person_id
+).where(
+    Outbox.school_id == bindparam("w_school"),
+    Outbox.task_id == bindparam("w_task"),
+    Outbox.key.startswith("prompt:") | Outbox.key.startswith("remind:"),
+)
+
+
+async def asked_about(session: AsyncSession, school_id: int, task_id: int) -> list[Asked]:
+    """The prompts and reminders of a task: who was asked, and whether it went out."""
+    connection = await session.connection()
+    result = await connection.execute(_ASKED, {"w_school": school_id, "w_task": task_id})
+    return [Asked(*row) for row in result.all()]
+
+
+async def cancel_pending(session: AsyncSession, row_ids: Sequence[int]) -> None:
+    if row_ids:
+        await session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(row_ids), Outbox.status == "pending")
+            .values(status="cancelled")
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def claim(session: AsyncSession, now: dt.datetime, limit: int) -> list[Outbox]:

@@ -132,6 +132,22 @@ async def people_with_role(
     return list((await session.scalars(query.distinct())).all())
 
 
+async def private_chats_with_role(
+    session: AsyncSession, school_id: int, role: str
+) -> list[tuple[int, str | None, int]]:
+    """(person id, language, private chat) of everyone with the role and a reachable
+    private chat, each person once, in the order of ``people_with_role``."""
+    rows = await session.execute(
+        select(Person.id, Person.language, Chat.tg_chat_id)
+        .join(Role, Role.person_id == Person.id)
+        .join(Chat, (Chat.person_id == Person.id) & (Chat.kind == "private"))
+        .where(Person.school_id == school_id, Role.role == role, Chat.unreachable.is_(False))
+        .distinct()
+        .order_by(Person.id)
+    )
+    return [(person_id, language, tg_chat_id) for person_id, language, tg_chat_id in rows.all()]
+
+
 async def count_admins(session: AsyncSession, school_id: int) -> int:
     return (
         await session.scalar(

@@ -13,14 +13,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, func, select
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.media import StoredFile
 from storage.models import Attachment, Base, Person, Submission, Unit
-from storage.submissions import attachment
+from storage.submissions import ReceivedFile
 
 SEVERITIES = ("general", "serious", "urgent")  # 一般 / 较重 / 紧急
 REPORTED = ("open", "handled")
@@ -99,20 +110,136 @@ async def get(session: AsyncSession, school_id: int, incident_id: int) -> Incide
     return incident if incident is not None and incident.school_id == school_id else None
 
 
+# The person's own draft (a submitted or cancelled one is not), as bound parameters: the hot
+# statements below are built once, since building one cost as much as running it.
+_OWN_DRAFT = (
+    Incident.id == bindparam("w_incident"),
+    Incident.school_id == bindparam("w_school"),
+    Incident.reported_by == bindparam("w_person"),
+    Incident.status == "draft",
+)
+_DRAFT_SUBMISSION = select(Incident.submission_id).where(*_OWN_DRAFT)
+DRAFT_WITH_UNIT = select(Incident, Unit).join(Unit, Unit.id == Incident.unit_id).where(*_OWN_DRAFT)
+_UPDATES: dict[frozenset[str], Any] = {}
+_DESCRIBE = (
+    update(Submission)
+    .where(Submission.id == bindparam("w_submission"))
+    .values(text=bindparam("v_text"), data=bindparam("v_data"))
+)
+_ADD_PHOTO = insert(Attachment).values(
+    submission_id=bindparam("v_submission"),
+    tg_file_id=bindparam("v_file_id"),
+    tg_file_unique_id=bindparam("v_unique_id"),
+    sha256=bindparam("v_sha256"),
+    size=bindparam("v_size"),
+    mime=bindparam("v_mime"),
+    path=bindparam("v_path"),
+    created_at=bindparam("v_created_at"),
+)
+
+
+class DraftSummary(NamedTuple):
+    text: str
+    place: str
+    severity: str
+    unit_name: str
+    photo_count: int
+
+
+_SUMMARY = (
+    select(
+        Incident.text,
+        Incident.place,
+        Incident.severity,
+        Unit.name,
+        select(func.count(Attachment.id))
+        .where(Attachment.submission_id == Incident.submission_id)
+        .scalar_subquery(),
+    )
+    .join(Unit, Unit.id == Incident.unit_id)
+    .where(*_OWN_DRAFT)
+)
+
+
+async def draft_summary(
+    session: AsyncSession, school_id: int, incident_id: int, person_id: int
+) -> DraftSummary | None:
+    """The person's own draft as its summary shows it, in one query."""
+    connection = await session.connection()
+    row = (await connection.execute(_SUMMARY, own_draft(school_id, incident_id, person_id))).first()
+    return None if row is None else DraftSummary(*row)
+
+
+def own_draft(school_id: int, incident_id: int, person_id: int) -> dict[str, int]:
+    """The parameters of ``DRAFT_WITH_UNIT`` (and of the statements below)."""
+    return {"w_incident": incident_id, "w_school": school_id, "w_person": person_id}
+
+
+async def update_draft(
+    session: AsyncSession, school_id: int, incident_id: int, person_id: int, **values: str
+) -> bool:
+    """One UPDATE of the person's own draft; False when there is none."""
+    names = frozenset(values)
+    if names not in _UPDATES:
+        _UPDATES[names] = (
+            update(Incident)
+            .where(*_OWN_DRAFT)
+            .values({name: bindparam(f"v_{name}") for name in names})
+        )
+    connection = await session.connection()
+    result = await connection.execute(
+        _UPDATES[names],
+        {**own_draft(school_id, incident_id, person_id)}
+        | {f"v_{name}": value for name, value in values.items()},
+    )
+    return bool(result.rowcount)
+
+
+async def draft_submission_id(
+    session: AsyncSession, school_id: int, incident_id: int, person_id: int
+) -> int | None:
+    connection = await session.connection()
+    result = await connection.execute(
+        _DRAFT_SUBMISSION, own_draft(school_id, incident_id, person_id)
+    )
+    return result.scalar()
+
+
 async def add_photo(
-    session: AsyncSession,
-    incident: Incident,
-    stored: StoredFile,
-    file_id: str,
-    unique_id: str,
-    mime: str,
-    now: dt.datetime,
-) -> Attachment:
-    row = attachment((stored, file_id, unique_id, mime), now)
-    row.submission_id = incident.submission_id
-    session.add(row)
-    await session.flush()
-    return row
+    session: AsyncSession, submission_id: int, received: ReceivedFile, now: dt.datetime
+) -> None:
+    stored, file_id, unique_id, mime = received
+    connection = await session.connection()
+    await connection.execute(
+        _ADD_PHOTO,
+        {
+            "v_submission": submission_id,
+            "v_file_id": file_id,
+            "v_unique_id": unique_id,
+            "v_sha256": stored.sha256,
+            "v_size": stored.size,
+            "v_mime": mime,
+            "v_path": str(stored.path),
+            "v_created_at": now,
+        },
+    )
+
+
+async def describe_submission(session: AsyncSession, incident: Incident) -> None:
+    """The incident's submission says what was reported (the record book reads it)."""
+    connection = await session.connection()
+    await connection.execute(
+        _DESCRIBE,
+        {
+            "w_submission": incident.submission_id,
+            "v_text": incident.text,
+            "v_data": {
+                "incident_id": incident.id,
+                "place": incident.place,
+                "severity": incident.severity,
+            },
+        },
+    )
 
 
 async def photos(session: AsyncSession, incident: Incident) -> list[Attachment]:
@@ -136,10 +263,6 @@ async def photo_counts(session: AsyncSession, incidents: Sequence[Incident]) -> 
     )
     counts = {by_submission[submission_id]: count for submission_id, count in rows.all()}
     return {i.id: counts.get(i.id, 0) for i in incidents}
-
-
-async def submission_of(session: AsyncSession, incident: Incident) -> Submission | None:
-    return await session.get(Submission, incident.submission_id)
 
 
 async def reported_on(

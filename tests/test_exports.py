@@ -226,7 +226,10 @@ async def test_an_incident_is_exported_with_its_photo_shown_once(app: App, tmp_p
             session, app.school_id, unit.id, report.id, DAY2, teacher.id, app.now()
         )
         await incidents.add_photo(
-            session, incident, app.media.save(picture), "f1", "u1", "image/jpeg", app.now()
+            session,
+            incident.submission_id,
+            (app.media.save(picture), "f1", "u1", "image/jpeg"),
+            app.now(),
         )
         incident.text, incident.place, incident.severity = "门口积水", "校门", "general"
         incident.status, incident.reported_at = "open", app.now()
