@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 
@@ -14,19 +14,23 @@ class UpdateQueue:
 
     The id counter never goes backwards, not even across ``clear()``: a bot
     that keeps polling with an old offset would otherwise silently lose updates.
+    Updates are kept by id in arrival order, so a webhook delivery that finishes out of
+    order (another chat's) can remove its update wherever it is.
     """
 
     def __init__(self) -> None:
-        self._items: deque[dict[str, Any]] = deque()
+        self._items: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._waiters: list[asyncio.Future[None]] = []
+        self._listeners: list[Callable[[], None]] = []
 
     def __len__(self) -> int:
         return len(self._items)
 
     def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": next(self._ids), kind: payload}
-        self._items.append(update)
+        update_id = next(self._ids)
+        update = {"update_id": update_id, kind: payload}
+        self._items[update_id] = update
         self.wake()
         return update
 
@@ -36,6 +40,13 @@ class UpdateQueue:
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
+        for listener in self._listeners:
+            listener()
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Calls ``listener`` on every push and wake; returns the unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     def confirm(self, offset: int) -> None:
         """Forget updates the way getUpdates' ``offset`` does.
@@ -43,26 +54,24 @@ class UpdateQueue:
         A positive offset confirms every update with a smaller id; a negative
         one keeps only the last ``-offset`` updates.
         """
-        items = self._items
         if offset > 0:
-            while items and items[0]["update_id"] < offset:
-                items.popleft()
+            while self._items and (oldest := next(iter(self._items))) < offset:
+                del self._items[oldest]
         elif offset < 0:
-            while len(items) > -offset:
-                items.popleft()
+            for update_id in list(self._items)[: max(len(self._items) + offset, 0)]:
+                del self._items[update_id]
 
     def peek(self, limit: int | None = None) -> list[dict[str, Any]]:
         if limit is None or limit >= len(self._items):
-            return list(self._items)
-        return list(itertools.islice(self._items, limit))
+            return list(self._items.values())
+        return list(itertools.islice(self._items.values(), limit))
 
     def first(self) -> dict[str, Any] | None:
-        return self._items[0] if self._items else None
+        return next(iter(self._items.values()), None)
 
     def discard(self, update_id: int) -> None:
-        """Remove a delivered update if it is still at the head of the queue."""
-        if self._items and self._items[0]["update_id"] == update_id:
-            self._items.popleft()
+        """Remove a delivered (or dropped) update."""
+        self._items.pop(update_id, None)
 
     def clear(self) -> None:
         self._items.clear()

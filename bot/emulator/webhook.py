@@ -1,4 +1,8 @@
-"""Webhook delivery: pending updates are POSTed to the bot's URL one at a time, in order.
+"""Webhook delivery: pending updates are POSTed to the bot's URL, in order within a chat.
+
+Like Telegram, up to the webhook's ``max_connections`` (default 40) deliveries are in
+flight at once, and a chat's next update waits until its previous one was answered: a
+conversation arrives in the order it was typed, while other chats go on.
 
 A failed delivery is retried a few times and then dropped, recording
 last_error_* for getWebhookInfo. A bot may answer a delivery with a method
@@ -10,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -23,6 +29,43 @@ from .world import World
 
 logger = logging.getLogger("bot.emulator.webhook")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# How far into a backlog the delivery looks for a chat that is free.
+SCAN_LIMIT = 1000
+# The update kinds whose object says which chat they belong to, and where.
+_CHAT_OF = (
+    ("message", ("chat", "id")),
+    ("edited_message", ("chat", "id")),
+    ("channel_post", ("chat", "id")),
+    ("edited_channel_post", ("chat", "id")),
+    ("my_chat_member", ("chat", "id")),
+    ("chat_member", ("chat", "id")),
+    ("chat_join_request", ("chat", "id")),
+    ("callback_query", ("message", "chat", "id")),
+)
+
+
+def _call_finished(
+    finished: Callable[[int, int | None], None],
+    update_id: int,
+    chat: int | None,
+    _task: asyncio.Task[None],
+) -> None:
+    finished(update_id, chat)
+
+
+def chat_of(update: dict[str, Any]) -> int | None:
+    """The chat whose order an update keeps (its sender's, for a button under no message)."""
+    for kind, path in _CHAT_OF:
+        value: Any = update.get(kind)
+        if value is None:
+            continue
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else None
+        if isinstance(value, int):
+            return value
+        sender = update[kind].get("from", {}).get("id")
+        return sender if isinstance(sender, int) else None
+    return None
 
 
 class WebhookDelivery:
@@ -41,6 +84,7 @@ class WebhookDelivery:
         self.retry_delay = retry_delay
         self.request_timeout = request_timeout
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._in_flight: dict[int, dict[int, asyncio.Task[None]]] = {}
         self._session: aiohttp.ClientSession | None = None
 
     def sync(self, bot: BotAccount) -> None:
@@ -54,6 +98,10 @@ class WebhookDelivery:
         elif task is not None:
             task.cancel()
             del self._tasks[bot.id]
+
+    def in_flight(self, bot_id: int) -> list[int]:
+        """The ids of the bot's updates being delivered right now, oldest first."""
+        return sorted(self._in_flight.get(bot_id, {}))
 
     def sync_all(self) -> None:
         for bot in self.world.bots.values():
@@ -79,17 +127,57 @@ class WebhookDelivery:
         return self._session
 
     async def _run(self, bot: BotAccount) -> None:
+        kick = asyncio.Event()
+        unsubscribe = bot.updates.subscribe(kick.set)
+        in_flight: dict[int, asyncio.Task[None]] = self._in_flight.setdefault(bot.id, {})
+        busy_chats: set[int | None] = set()
+
+        def finished(update_id: int, chat: int | None) -> None:
+            in_flight.pop(update_id, None)
+            busy_chats.discard(chat)
+            kick.set()
+
         try:
             while bot.webhook is not None:
-                update = bot.updates.first()
-                if update is None:
-                    await bot.updates.wait(None)
-                    continue
-                await self._deliver(bot, update)
+                kick.clear()
+                self._start_ready(bot, in_flight, busy_chats, finished)
+                await kick.wait()
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("webhook delivery loop of bot %s failed", bot.id)
+        finally:
+            unsubscribe()
+            for task in in_flight.values():
+                task.cancel()
+
+    def _start_ready(
+        self,
+        bot: BotAccount,
+        in_flight: dict[int, asyncio.Task[None]],
+        busy_chats: set[int | None],
+        finished: Callable[[int, int | None], None],
+    ) -> None:
+        """Starts the oldest updates whose chat has nothing in flight, up to the limit."""
+        hook = bot.webhook
+        if hook is None:
+            return
+        waiting = set(busy_chats)  # a chat with an update in flight or waiting before this one
+        for update in bot.updates.peek(SCAN_LIMIT):
+            if len(in_flight) >= hook.max_connections:
+                return
+            update_id = update["update_id"]
+            if update_id in in_flight:
+                continue
+            chat = chat_of(update)
+            if chat is not None:  # updates of no chat keep no order
+                if chat in waiting:
+                    continue
+                waiting.add(chat)
+                busy_chats.add(chat)
+            task = asyncio.create_task(self._deliver(bot, update))
+            task.add_done_callback(functools.partial(_call_finished, finished, update_id, chat))
+            in_flight[update_id] = task
 
     async def _deliver(self, bot: BotAccount, update: dict[str, Any]) -> None:
         stats = self.world.stats

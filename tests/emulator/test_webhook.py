@@ -158,3 +158,71 @@ async def test_set_webhook_can_drop_pending_updates_and_delete_keeps_new_ones(
         "Bad Request: secret token contains unallowed characters",
     )
     assert (await client.webhook_info())["url"] == ""  # the failed setWebhook changed nothing
+
+
+class HeldReceiver(Receiver):
+    """Holds every delivery open until released, so a test sees what is in flight at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.open = 0
+        self.most_at_once = 0
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.open += 1
+        self.most_at_once = max(self.most_at_once, self.open)
+        self.received.append(await request.json())
+        self.arrived.set()
+        await self.release.wait()
+        self.open -= 1
+        return web.json_response({})
+
+
+@pytest.fixture
+async def held() -> AsyncIterator[HeldReceiver]:
+    target = HeldReceiver()
+    app = web.Application()
+    app.router.add_post("/hook", target.handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    target.url = f"http://{host}:{port}/hook"
+    yield target
+    target.release.set()
+    await runner.cleanup()
+
+
+async def test_other_chats_are_delivered_while_one_chat_waits_its_turn(
+    api: RawApi, client: EmulatorClient, held: HeldReceiver, emu: EmulatorServer
+) -> None:
+    await api.ok("setWebhook", {"url": held.url})
+    ann, ben = await client.create_user("Ann"), await client.create_user("Ben")
+    await client.send_text(ann["id"], "ann 1")
+    await client.send_text(ann["id"], "ann 2")
+    await client.send_text(ben["id"], "ben 1")
+    delivering = await held.wait_for(2)
+    # Ann's second message waits for her first to be answered; Ben's does not wait for Ann.
+    assert sorted(u["message"]["text"] for u in delivering) == ["ann 1", "ben 1"]
+    assert emu.webhooks.in_flight(emu.bot.id) == sorted(u["update_id"] for u in delivering)
+    held.release.set()
+    delivered = await held.wait_for(3)
+    texts = [u["message"]["text"] for u in delivered]
+    assert texts.index("ann 1") < texts.index("ann 2")
+    assert (await api.ok("getWebhookInfo"))["pending_update_count"] == 0
+
+
+async def test_no_more_deliveries_at_once_than_max_connections(
+    api: RawApi, client: EmulatorClient, held: HeldReceiver, emu: EmulatorServer
+) -> None:
+    await api.ok("setWebhook", {"url": held.url, "max_connections": 2})
+    for name in ("Cat", "Dan", "Eve", "Fay"):
+        user = await client.create_user(name)
+        await client.send_text(user["id"], f"from {name}")
+    await held.wait_for(2)
+    assert len(emu.webhooks.in_flight(emu.bot.id)) == 2  # the other two wait for a connection
+    held.release.set()
+    await held.wait_for(4)
+    assert held.most_at_once == 2
