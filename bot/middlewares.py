@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update
 
 from bot.actors import Actors
 from bot.app import App
-from bot.i18n import normalize_language
+from bot.i18n import normalize_language, t
 from storage.models import Inbound
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,9 @@ class ActorMiddleware(BaseMiddleware):
 
 
 class KeepFailedUpdates(BaseMiddleware):
-    """An update whose handler crashed is stored, so nothing a user sent is lost."""
+    """An update whose handler crashed is stored, so nothing a user sent is lost, and the
+    person is told so. The error is logged, not raised: by webhook, a failed answer would
+    make Telegram deliver the update again, and the handler crash again."""
 
     def __init__(self, app: App) -> None:
         self.app = app
@@ -49,9 +53,12 @@ class KeepFailedUpdates(BaseMiddleware):
         try:
             return await handler(event, data)
         except Exception:
-            if isinstance(event, Update):
-                await self._keep(event, data)
-            raise
+            if not isinstance(event, Update):
+                raise
+            log.exception("handling update %s failed; it is kept", event.update_id)
+            await self._keep(event, data)
+            await self._tell(event, data)
+            return None
 
     async def _keep(self, update: Update, data: dict[str, Any]) -> None:
         user, chat = data.get("event_from_user"), data.get("event_chat")
@@ -71,3 +78,14 @@ class KeepFailedUpdates(BaseMiddleware):
                 )
         except Exception:
             log.exception("could not keep failed update %s", update.update_id)
+
+    async def _tell(self, update: Update, data: dict[str, Any]) -> None:
+        bot: Bot | None = data.get("bot")
+        if bot is None:
+            return
+        text = t(data.get("lang") or self.app.settings.school.language, "common.error")
+        with contextlib.suppress(TelegramAPIError):
+            if update.callback_query is not None:
+                await bot.answer_callback_query(update.callback_query.id, text, show_alert=True)
+            elif update.message is not None and update.message.chat.type == "private":
+                await bot.send_message(update.message.chat.id, text)

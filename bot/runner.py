@@ -10,12 +10,13 @@ import signal
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.types import BotCommand, BotCommandScopeDefault
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.app import App, attach_sender, start_scheduler
 from bot.i18n import t
 from bot.settings import TelegramSettings
+from bot.webhook_reply import JsonReplyHandler
 from storage import outbox, people
 from storage.messages import OutMessage
 from storage.outbox import PRIORITY_ALERT, Envelope
@@ -125,10 +126,28 @@ async def serve_polling(app: App, bot: Bot, dispatcher: Dispatcher) -> None:
 async def serve_webhook(
     telegram: TelegramSettings, bot: Bot, dispatcher: Dispatcher, secret: str
 ) -> None:
+    runner = await start_webhook(telegram, bot, dispatcher, secret)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+async def start_webhook(
+    telegram: TelegramSettings, bot: Bot, dispatcher: Dispatcher, secret: str
+) -> web.AppRunner:
+    """The webhook server, listening, and the webhook set; ``cleanup()`` the runner to stop.
+
+    Each update is handled inside its request (``handle_in_background=False``): a handler's
+    returned method goes back in the response, and Telegram sends a chat's next update only
+    once this one is answered, so a conversation is handled in the order it was typed.
+    """
     if not telegram.webhook_url:
         raise StartupError("--webhook needs [telegram].webhook_url in config.toml")
     web_app = web.Application()
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret).register(
+    JsonReplyHandler(dispatcher, bot, secret_token=secret, handle_in_background=False).register(
         web_app, path=telegram.webhook_path
     )
     setup_application(web_app, dispatcher, bot=bot)
@@ -147,9 +166,4 @@ async def serve_webhook(
         telegram.webhook_port,
         telegram.webhook_path,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await runner.cleanup()
+    return runner

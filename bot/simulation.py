@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import re
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +19,18 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
+from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import App, attach_sender, close_app, make_bot, make_dispatcher, open_app
 from bot.emulator.server import EmulatorServer
-from bot.runner import check_bot, register_commands, setup_code_if_needed
+from bot.runner import check_bot, register_commands, setup_code_if_needed, start_webhook
 from bot.settings import Settings
 from scheduler.clock import Clock, FakeClock
 from storage.models import Outbox
 
 TOKEN = "424242:SIMULATED-school-bot-token-0123456789"
+WEBHOOK_SECRET = "simulated-school-webhook-secret"
 LINK_RE = re.compile(r"start=([A-Za-z0-9_-]+)")
 
 
@@ -55,9 +58,11 @@ class SimulatedSchool:
     people: dict[str, SimPerson] = field(default_factory=dict)
     groups: dict[str, int] = field(default_factory=dict)
     flood: bool = False  # the emulator enforces Telegram's limits, so the bot paces itself
+    webhook: bool = False  # updates by webhook, as `safety-bot run --webhook`, not polling
     timeline: Timeline | None = None
     _polling: asyncio.Task[None] | None = None
     _sending: asyncio.Task[None] | None = None
+    _webhook_server: web.AppRunner | None = None
 
     # -- people ---------------------------------------------------------------------------
 
@@ -257,6 +262,15 @@ class SimulatedSchool:
         await sender.recover()
         self.dispatcher = make_dispatcher(self.app, self.fsm_storage)
         self._sending = asyncio.create_task(sender.run(), name="sim-sender")
+        if self.webhook:
+            port = _free_port()
+            telegram = self.settings.telegram.model_copy(
+                update={"webhook_url": f"http://127.0.0.1:{port}", "webhook_port": port}
+            )
+            self._webhook_server = await start_webhook(
+                telegram, self.bot, self.dispatcher, WEBHOOK_SECRET
+            )
+            return
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
                 self.bot,
@@ -271,7 +285,12 @@ class SimulatedSchool:
     async def stop_bot(self) -> None:
         if self.app.sender is not None:
             self.app.sender.stop()
-        if self.dispatcher is not None:
+        if self._webhook_server is not None:
+            assert self.bot is not None
+            await self.bot.delete_webhook()
+            await self._webhook_server.cleanup()
+            self._webhook_server = None
+        elif self.dispatcher is not None:
             with contextlib.suppress(RuntimeError):
                 await self.dispatcher.stop_polling()
         for task in (self._polling, self._sending):
@@ -351,6 +370,12 @@ class Timeline:
             self._wake.set()
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @contextlib.asynccontextmanager
 async def simulated_school(
     settings: Settings,
@@ -360,13 +385,16 @@ async def simulated_school(
     flood: bool = False,
     fsm_storage: BaseStorage | None = None,
     privacy_mode: bool = False,
+    webhook: bool = False,
 ) -> AsyncIterator[SimulatedSchool]:
     async with EmulatorServer(spec_path=spec_path, token=TOKEN, flood=flood) as emu:
         # As the README tells a school: BotFather's /setprivacy Disable, so photos posted in
         # class groups reach the bot.
         emu.world.bot().can_read_all_group_messages = not privacy_mode
         app = await open_app(settings, clock=clock)
-        school = SimulatedSchool(settings, clock, emu, app, None, None, fsm_storage, flood=flood)
+        school = SimulatedSchool(
+            settings, clock, emu, app, None, None, fsm_storage, flood=flood, webhook=webhook
+        )
         try:
             await school.start_bot()
             await school.settle()

@@ -107,10 +107,10 @@ async def calendar_command(
                 CalendarOverride.school_id == app.school_id, CalendarOverride.day == day
             )
         )
-        if action == "clear":
-            if existing is None:
-                await message.answer(t(lang, "calendar.not_found", day=day.isoformat()))
-                return
+        changed = True
+        if action == "clear" and existing is None:
+            reply, changed = t(lang, "calendar.not_found", day=day.isoformat()), False
+        elif action == "clear" and existing is not None:
             await session.execute(
                 delete(CalendarOverride).where(CalendarOverride.id == existing.id)
             )
@@ -122,15 +122,17 @@ async def calendar_command(
             existing.is_school_day = action == "on"
             existing.reason, existing.created_by = reason, actor.id
             reply = t(lang, f"calendar.set_{action}", day=day.isoformat(), reason=reason or "—")
-        audit.record(
-            session,
-            app.school_id,
-            actor.id,
-            f"calendar.{action}",
-            app.now(),
-            day=day.isoformat(),
-            reason=reason,
-        )
+        if changed:
+            audit.record(
+                session,
+                app.school_id,
+                actor.id,
+                f"calendar.{action}",
+                app.now(),
+                day=day.isoformat(),
+                reason=reason,
+            )
+    # Answers go out after the transaction: the database is not held during a Bot API call.
     await message.answer(reply)
 
 
@@ -163,11 +165,12 @@ async def pause(
         school = await session.get(School, app.school_id)
         assert school is not None
         if school.paused:
-            await message.answer(t(lang, "pause.already", reason=school.paused_reason or "—"))
-            return
-        school.paused, school.paused_reason = True, reason
-        audit.record(session, app.school_id, actor.id, "pause", app.now(), reason=reason)
-    await message.answer(t(lang, "pause.done", reason=reason))
+            reply = t(lang, "pause.already", reason=school.paused_reason or "—")
+        else:
+            school.paused, school.paused_reason = True, reason
+            audit.record(session, app.school_id, actor.id, "pause", app.now(), reason=reason)
+            reply = t(lang, "pause.done", reason=reason)
+    await message.answer(reply)
 
 
 @router.message(Command("resume"))
@@ -178,11 +181,13 @@ async def resume(message: Message, app: App, actor: Person | None, lang: str) ->
     async with app.sessions.begin() as session:
         school = await session.get(School, app.school_id)
         assert school is not None
-        if not school.paused:
-            await message.answer(t(lang, "resume.not_paused"))
-            return
-        school.paused, school.paused_reason = False, ""
-        audit.record(session, app.school_id, actor.id, "resume", app.now())
+        was_paused = school.paused
+        if was_paused:
+            school.paused, school.paused_reason = False, ""
+            audit.record(session, app.school_id, actor.id, "resume", app.now())
+    if not was_paused:
+        await message.answer(t(lang, "resume.not_paused"))
+        return
     await app.tick()
     await message.answer(t(lang, "resume.done"))
 

@@ -87,10 +87,13 @@ async def _set_post(
             names,
         )
         if isinstance(result, roster.Problem):
-            await message.answer(roster.problem_text(result, lang) + "\n\n" + t(lang, "duty.usage"))
-            return
-        text = await roster.roster_text(session, app.school_id, app.settings, [result.day], lang)
-    await message.answer(t(lang, "duty.set.done") + "\n" + text)
+            reply = roster.problem_text(result, lang) + "\n\n" + t(lang, "duty.usage")
+        else:
+            days = [result.day]
+            text = await roster.roster_text(session, app.school_id, app.settings, days, lang)
+            reply = t(lang, "duty.set.done") + "\n" + text
+    # Answers go out after the transaction: the database is not held during a Bot API call.
+    await message.answer(reply)
 
 
 @router.message(Command("roster"))
@@ -186,13 +189,16 @@ async def swap_command(
             session, ctx_of(app), app.settings, app.now(), actor, (command.args or "")[:200]
         )
         if isinstance(result, roster.Problem):
-            await message.answer(_problem_with_usage(result, "duty.swap.usage", lang))
-            return
-        partner = await session.get(Person, result.partner_id)
-        assert partner is not None
-        what = swaps.describe(result, actor, partner, app.settings, lang)
-    app.wake_sender()
-    await message.answer(t(lang, "duty.swap.requested", name=partner.display_name, what=what))
+            reply = _problem_with_usage(result, "duty.swap.usage", lang)
+        else:
+            partner = await session.get(Person, result.partner_id)
+            assert partner is not None
+            what = swaps.describe(result, actor, partner, app.settings, lang)
+            reply = t(lang, "duty.swap.requested", name=partner.display_name, what=what)
+    # Answers go out after the transaction: the database is not held during a Bot API call.
+    if not isinstance(result, roster.Problem):
+        app.wake_sender()
+    await message.answer(reply)
 
 
 @router.callback_query(F.data.regexp(r"^sw:\d+:[yn]$"))

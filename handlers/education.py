@@ -26,21 +26,25 @@ async def confirm(query: CallbackQuery, app: App, actor: Person | None, lang: st
     async with app.sessions.begin() as session:
         task = await session.get(Task, task_id)
         if task is None or task.school_id != app.school_id:
-            await query.answer(t(lang, "edu.expired"), show_alert=True)
-            return
-        if not may_answer_for(actor, task):
-            await query.answer(t(lang, "edu.not_yours"), show_alert=True)
-            return
-        result = await tasks.complete(
-            session,
-            task,
-            actor,
-            app.now(),
-            app.today(),
-            tg_chat_id=query.message.chat.id if query.message else None,
-            tg_message_id=query.message.message_id if query.message else None,
-        )
-        unit = await session.get(Unit, task.unit_id) if task.unit_id else None
+            refusal = "edu.expired"
+        elif not may_answer_for(actor, task):
+            refusal = "edu.not_yours"
+        else:
+            refusal = None
+            result = await tasks.complete(
+                session,
+                task,
+                actor,
+                app.now(),
+                app.today(),
+                tg_chat_id=query.message.chat.id if query.message else None,
+                tg_message_id=query.message.message_id if query.message else None,
+            )
+            unit = await session.get(Unit, task.unit_id) if task.unit_id else None
+    # Answers go out after the transaction: the database is not held during a Bot API call.
+    if refusal is not None or task is None:
+        await query.answer(t(lang, refusal or "edu.expired"), show_alert=True)
+        return
     kind = t(lang, KIND_KEYS.get(task.kind, "edu.kind.daily"))
     unit_name = unit.name if unit else ""
     match result.outcome:

@@ -104,19 +104,21 @@ async def show_report(
     assert actor is not None
     async with app.sessions() as session:
         notice = await store.get(session, app.school_id, notice_id)
-        if notice is None:
-            await message.answer(t(lang, "notice.not_found", id=notice_id))
-            return
-        scope = service.report_scope(actor, notice)
-        if scope is False:
-            await message.answer(t(lang, "common.not_allowed"))
-            return
-        if notice.status in (store.DRAFT, store.CANCELLED):
-            await message.answer(t(lang, "notice.not_sent_yet", id=notice_id))
-            return
-        report = (await service.build_report(session, _ctx(app), notice)).only(
-            scope if isinstance(scope, set) else None
-        )
+        scope = service.report_scope(actor, notice) if notice is not None else False
+        if notice is not None and scope is not False and notice.status not in store.UNSENT:
+            report = (await service.build_report(session, _ctx(app), notice)).only(
+                scope if isinstance(scope, set) else None
+            )
+    # Refusals are answered outside the session: the database is not held during a call.
+    if notice is None:
+        await message.answer(t(lang, "notice.not_found", id=notice_id))
+        return
+    if scope is False:
+        await message.answer(t(lang, "common.not_allowed"))
+        return
+    if notice.status in store.UNSENT:
+        await message.answer(t(lang, "notice.not_sent_yet", id=notice_id))
+        return
     if isinstance(scope, set) and not report.classes:
         await message.answer(t(lang, "common.not_allowed"))
         return
@@ -255,11 +257,11 @@ async def _attach_and_continue(
 ) -> None:
     async with app.sessions.begin() as session:
         notice = await _draft(session, app, draft_id, actor)
-        if notice is None:
-            await state.clear()
-            await message.answer(t(lang, "notice.draft_gone"))
-            return
-        service.attach(notice, kind, file_id, path, filename)
+        if notice is not None:
+            service.attach(notice, kind, file_id, path, filename)
+    if notice is None:
+        await _draft_gone(message, state, lang)
+        return
     await _ask_audience(message, app, actor, lang, state, before=t(lang, "notice.attachment_kept"))
 
 
@@ -342,14 +344,15 @@ async def _choose_audience(
             t(lang, "notice.audience.not_allowed", classes="、".join(u.name for u in own) or "-")
         )
         return
+    wanted = await _draft_id(state)  # first: reading the state may need the database
     async with app.sessions.begin() as session:
-        notice = await _draft(session, app, await _draft_id(state), actor)
-        if notice is None:
-            await state.clear()
-            await message.answer(t(lang, "notice.draft_gone"))
-            return
-        notice.audience = audience.to_json()
-        summary = await service.summarize_audience(session, app.school_id, audience)
+        notice = await _draft(session, app, wanted, actor)
+        if notice is not None:
+            notice.audience = audience.to_json()
+            summary = await service.summarize_audience(session, app.school_id, audience)
+    if notice is None:
+        await _draft_gone(message, state, lang)
+        return
     described = service.describe_audience(audience, summary, lang)
     await state.set_state(NoticeForm.deadline)
     await message.answer(
@@ -378,15 +381,16 @@ async def deadline_typed(
         else:
             await message.answer(t(lang, deadline.key, days=settings.max_deadline_days))
         return
+    wanted = await _draft_id(state)  # first: reading the state may need the database
     async with app.sessions.begin() as session:
-        notice = await _draft(session, app, await _draft_id(state), actor)
-        if notice is None:
-            await state.clear()
-            await message.answer(t(lang, "notice.draft_gone"))
-            return
-        notice.deadline_at = deadline
-        staff = notice.audience.get("kind") == "staff"
-        draft_id = notice.id
+        notice = await _draft(session, app, wanted, actor)
+        if notice is not None:
+            notice.deadline_at = deadline
+            staff = notice.audience.get("kind") == "staff"
+            draft_id = notice.id
+    if notice is None:
+        await _draft_gone(message, state, lang)
+        return
     if staff:
         await _preview(message, app, actor, lang, state)
         return
@@ -415,13 +419,14 @@ async def groups_pressed(
     if not await _own_step(query, state, lang, NoticeForm.groups):
         return
     assert actor is not None and isinstance(query.message, Message)
+    wanted = await _draft_id(state)  # first: reading the state may need the database
     async with app.sessions.begin() as session:
-        notice = await _draft(session, app, await _draft_id(state), actor)
-        if notice is None:
-            await state.clear()
-            await query.answer(t(lang, "notice.draft_gone"), show_alert=True)
-            return
-        notice.post_to_groups = (query.data or "").endswith(":1")
+        notice = await _draft(session, app, wanted, actor)
+        if notice is not None:
+            notice.post_to_groups = (query.data or "").endswith(":1")
+    if notice is None:
+        await _draft_gone(query, state, lang)
+        return
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     await _preview(query.message, app, actor, lang, state)
@@ -448,15 +453,15 @@ async def _preview(message: Message, app: App, actor: Person, lang: str, state: 
     A text notice and its summary fit in one message (which later becomes the progress
     line); a photo or a file goes first, on its own.
     """
+    wanted = await _draft_id(state)  # first: reading the state may need the database
     async with app.sessions() as session:
-        notice = await _draft(session, app, await _draft_id(state), actor)
-        if notice is None:
-            await state.clear()
-            await message.answer(t(lang, "notice.draft_gone"))
-            return
-        audience = Audience.from_json(notice.audience)
-        assert audience is not None
-        summary = await service.summarize_audience(session, app.school_id, audience)
+        notice = await _draft(session, app, wanted, actor)
+        audience = Audience.from_json(notice.audience) if notice is not None else None
+        if audience is not None:
+            summary = await service.summarize_audience(session, app.school_id, audience)
+    if notice is None or audience is None:
+        await _draft_gone(message, state, lang)
+        return
     await state.set_state(NoticeForm.preview)
     check = service.preview_summary(
         notice, audience, summary, lang, app.tz, app.settings.notices, app.now()
@@ -492,26 +497,27 @@ async def send_pressed(
         return
     assert actor is not None and isinstance(query.message, Message)
     ctx = _ctx(app)
+    wanted = await _draft_id(state)  # first: reading the state may need the database
     async with app.sessions.begin() as session:
-        notice = await _draft(session, app, await _draft_id(state), actor)
-        if notice is None:
-            await state.clear()
-            await query.answer(t(lang, "notice.draft_gone"), show_alert=True)
-            return
-        author = await session.get(Person, actor.id)
-        assert author is not None
-        # The preview's summary message becomes the "sent / total" line, edited in place.
-        result = await service.confirm_and_enqueue(
-            session,
-            ctx,
-            app.settings.notices,
-            notice,
-            author,
-            app.now(),
-            progress_chat_id=query.message.chat.id,
-            progress_message_id=query.message.message_id,
-        )
-        notice_id = notice.id
+        notice = await _draft(session, app, wanted, actor)
+        if notice is not None:
+            author = await session.get(Person, actor.id)
+            assert author is not None
+            # The preview's summary message becomes the "sent / total" line, edited in place.
+            result = await service.confirm_and_enqueue(
+                session,
+                ctx,
+                app.settings.notices,
+                notice,
+                author,
+                app.now(),
+                progress_chat_id=query.message.chat.id,
+                progress_message_id=query.message.message_id,
+            )
+            notice_id = notice.id
+    if notice is None:
+        await _draft_gone(query, state, lang)
+        return
     await state.clear()
     match result.outcome:
         case service.SendOutcome.QUEUED:
@@ -533,8 +539,9 @@ async def cancel_pressed(
     if not await _own_step(query, state, lang, NoticeForm.preview):
         return
     assert actor is not None and isinstance(query.message, Message)
+    wanted = await _draft_id(state)  # first: reading the state may need the database
     async with app.sessions.begin() as session:
-        notice = await _draft(session, app, await _draft_id(state), actor)
+        notice = await _draft(session, app, wanted, actor)
         if notice is not None:
             service.cancel_draft(notice)
             audit.record(
@@ -627,6 +634,16 @@ async def _draft(
     if draft_id is None:
         return None
     return await service.own_draft(session, app.school_id, draft_id, actor)
+
+
+async def _draft_gone(event: Message | CallbackQuery, state: FSMContext, lang: str) -> None:
+    """The draft was sent, cancelled or replaced: the conversation ends. Called outside the
+    transaction, since the answer is a Bot API call and clearing the state a write."""
+    await state.clear()
+    if isinstance(event, CallbackQuery):
+        await event.answer(t(lang, "notice.draft_gone"), show_alert=True)
+    else:
+        await event.answer(t(lang, "notice.draft_gone"))
 
 
 async def _own_step(query: CallbackQuery, state: FSMContext, lang: str, step: State) -> bool:

@@ -139,28 +139,30 @@ async def invite(
         await message.answer(t(lang, "usage.invite"))
         return
     is_admin = people.has_role(actor, "admin")
-    async with app.sessions.begin() as session:
+    async with app.sessions() as session:
         unit = await people.find_unit(session, app.school_id, parts[1]) if len(parts) > 1 else None
-        if len(parts) > 1 and unit is None:
-            await message.answer(t(lang, "onb.unknown_unit", unit=parts[1][:40]))
-            return
-        if role == "teacher" and unit is not None:
-            role = "head_teacher"
-        if role in people.UNIT_ROLES and unit is None:
-            await message.answer(t(lang, "onb.invite.needs_unit"))
-            return
-        if role == "staff" and unit is not None and unit.kind != "department":
-            await message.answer(t(lang, "usage.invite"))
-            return
-        if not is_admin and not (
-            role == "parent"
-            and unit is not None
-            and unit.id in people.unit_ids_with_role(actor, "head_teacher")
-        ):
-            await message.answer(t(lang, "common.not_allowed"))
-            return
-        settings = app.settings.invites
-        max_uses = settings.parent_max_uses if role == "parent" else settings.max_uses
+    # Refusals are answered outside any transaction: the database is not held during a call.
+    if len(parts) > 1 and unit is None:
+        await message.answer(t(lang, "onb.unknown_unit", unit=parts[1][:40]))
+        return
+    if role == "teacher" and unit is not None:
+        role = "head_teacher"
+    if role in people.UNIT_ROLES and unit is None:
+        await message.answer(t(lang, "onb.invite.needs_unit"))
+        return
+    if role == "staff" and unit is not None and unit.kind != "department":
+        await message.answer(t(lang, "usage.invite"))
+        return
+    if not is_admin and not (
+        role == "parent"
+        and unit is not None
+        and unit.id in people.unit_ids_with_role(actor, "head_teacher")
+    ):
+        await message.answer(t(lang, "common.not_allowed"))
+        return
+    settings = app.settings.invites
+    max_uses = settings.parent_max_uses if role == "parent" else settings.max_uses
+    async with app.sessions.begin() as session:
         token, row = await people.create_invite(
             session,
             app.school_id,
@@ -203,7 +205,7 @@ async def bind_group(
     if not await refuse_unless(message, actor, lang, "admin", "head_teacher"):
         return
     assert actor is not None
-    async with app.sessions.begin() as session:
+    async with app.sessions() as session:
         unit = None
         if command.args:
             unit = await people.find_unit(session, app.school_id, command.args[:40])
@@ -211,14 +213,17 @@ async def bind_group(
             own = people.unit_ids_with_role(actor, "head_teacher")
             if len(own) == 1:
                 unit = await session.get(people.Unit, next(iter(own)))
-        if unit is None:
-            await message.answer(t(lang, "usage.bind"))
-            return
-        if not people.has_role(actor, "admin") and unit.id not in people.unit_ids_with_role(
-            actor, "head_teacher"
-        ):
-            await message.answer(t(lang, "onb.bind.not_your_class", unit=unit.name))
-            return
+    # Refusals are answered outside any transaction (a class group's replies wait for its
+    # slot of 20 a minute, which must not hold the database).
+    if unit is None:
+        await message.answer(t(lang, "usage.bind"))
+        return
+    if not people.has_role(actor, "admin") and unit.id not in people.unit_ids_with_role(
+        actor, "head_teacher"
+    ):
+        await message.answer(t(lang, "onb.bind.not_your_class", unit=unit.name))
+        return
+    async with app.sessions.begin() as session:
         await people.bind_group(
             session,
             app.school_id,

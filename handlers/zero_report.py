@@ -1,5 +1,8 @@
 """The daily report: 零报告 / 有情况 buttons, the incident conversation, /report, /incident, /zero.
 
+Button presses are answered by returning ``query.answer()``: in webhook mode aiogram puts it
+in the webhook's response, one Bot API call fewer per press (polling sends it as a call).
+
 The conversation (what happened → where → how serious → photos → confirm) is an aiogram FSM
 whose state lives in the database (bot/fsm_storage.py), and every answer is saved in the
 draft incident at once, so a restart resumes it at the same step. Each step's handlers only
@@ -14,6 +17,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,10 +103,11 @@ def _refusal_text(answer: zr.Answer | zr.Started, lang: str) -> str:
 
 
 @router.callback_query(F.data.regexp(r"^z:\d+:zero$"))
-async def answer_zero(query: CallbackQuery, app: App, actor: Person | None, lang: str) -> None:
+async def answer_zero(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str
+) -> AnswerCallbackQuery:
     if actor is None:
-        await query.answer(t(lang, "common.unknown_user"), show_alert=True)
-        return
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     task_id = int((query.data or "").split(":")[1])
     message = query.message if isinstance(query.message, Message) else None
     async with app.sessions.begin() as session:
@@ -119,13 +124,13 @@ async def answer_zero(query: CallbackQuery, app: App, actor: Person | None, lang
         case zr.Outcome.DONE | zr.Outcome.LATE:
             key = "zero.done" if answer.outcome is zr.Outcome.DONE else "zero.done_late"
             text = t(lang, key, unit=answer.unit_name, who=actor.display_name, time=_now(app))
-            await query.answer()
             if message is not None:  # 有情况 stays: something may still happen today
                 await message.edit_text(text, reply_markup=_markup(zr.incident_only(task_id, lang)))
+            return query.answer()
         case zr.Outcome.ALREADY:
-            await query.answer(_already_text(answer, app, lang), show_alert=True)
+            return query.answer(_already_text(answer, app, lang), show_alert=True)
         case _:
-            await query.answer(_refusal_text(answer, lang), show_alert=True)
+            return query.answer(_refusal_text(answer, lang), show_alert=True)
 
 
 def _already_text(answer: zr.Answer, app: App, lang: str) -> str:
@@ -142,10 +147,9 @@ def _already_text(answer: zr.Answer, app: App, lang: str) -> str:
 @router.callback_query(F.data.regexp(r"^zu?:\d+:inc$"))
 async def answer_incident(
     query: CallbackQuery, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
+) -> AnswerCallbackQuery:
     if actor is None:
-        await query.answer(t(lang, "common.unknown_user"), show_alert=True)
-        return
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     prefix, number, _ = (query.data or "").split(":")
     target = {"task_id": int(number)} if prefix == "z" else {"unit_id": int(number)}
     chat_id = query.message.chat.id if query.message else None
@@ -157,13 +161,12 @@ async def answer_incident(
             data = {"incident_id": started.incident_id}
             await move_to(session, state, IncidentReport.text, data)
     if started.outcome is not zr.Outcome.DONE:
-        await query.answer(_refusal_text(started, lang), show_alert=True)
-        return
-    await query.answer()
+        return query.answer(_refusal_text(started, lang), show_alert=True)
     if query.message is not None:
         await bot.send_message(
             query.message.chat.id, t(lang, "zero.ask_text", unit=started.unit_name)
         )
+    return query.answer()
 
 
 # -- the conversation: text, place, severity, photos, confirm ------------------------------------
@@ -222,22 +225,21 @@ async def typed_severity(
 @router.callback_query(F.data.regexp(r"^zs:\d+:(general|serious|urgent)$"))
 async def pressed_severity(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
+) -> AnswerCallbackQuery:
     _, number, severity = (query.data or "").split(":")
     incident_id = int(number)
-    if not await _on_step(query, state, IncidentReport.severity, incident_id, lang):
-        return
+    refusal = await _off_step(query, state, IncidentReport.severity, incident_id, lang)
+    if refusal is not None:
+        return refusal
     saved = await _set_severity(app, actor, state, severity)
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    if not saved:
-        await _gone(query.message, state, lang)
-        return
-    # The question becomes the next one: one Bot API call instead of two.
-    await query.message.edit_text(
-        _photos_question(severity, lang), reply_markup=_photos_markup(incident_id, lang)
-    )
+    if isinstance(query.message, Message):
+        if not saved:
+            await _gone(query.message, state, lang)
+        else:  # the question becomes the next one: one Bot API call instead of two
+            await query.message.edit_text(
+                _photos_question(severity, lang), reply_markup=_photos_markup(incident_id, lang)
+            )
+    return query.answer()
 
 
 async def _set_severity(app: App, actor: Person | None, state: FSMContext, severity: str) -> bool:
@@ -286,35 +288,36 @@ def _first_of_album(media_group_id: str | None) -> bool:
 @router.callback_query(F.data.regexp(r"^zp:\d+:done$"))
 async def photos_done(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
+) -> AnswerCallbackQuery:
     incident_id = int((query.data or "").split(":")[1])
-    if not await _on_step(query, state, IncidentReport.photos, incident_id, lang):
-        return
+    refusal = await _off_step(query, state, IncidentReport.photos, incident_id, lang)
+    if refusal is not None:
+        return refusal
     assert actor is not None
     async with app.sessions.begin() as session:
         summary = await zr.draft_summary(session, _ctx(app), incident_id, actor)
         if summary is not None:
             await move_to(session, state, IncidentReport.confirm)
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    if summary is None:
-        await _gone(query.message, state, lang)
-        return
-    await query.message.edit_text(
-        zr.incident_summary(summary, lang),
-        reply_markup=_confirm_markup(incident_id, lang),
-    )
+    if isinstance(query.message, Message):
+        if summary is None:
+            await _gone(query.message, state, lang)
+        else:
+            await query.message.edit_text(
+                zr.incident_summary(summary, lang),
+                reply_markup=_confirm_markup(incident_id, lang),
+            )
+    return query.answer()
 
 
 @router.callback_query(F.data.regexp(r"^zc:\d+:(send|drop)$"))
 async def confirm(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
+) -> AnswerCallbackQuery:
     _, number, choice = (query.data or "").split(":")
     incident_id = int(number)
-    if not await _on_step(query, state, IncidentReport.confirm, incident_id, lang):
-        return
+    refusal = await _off_step(query, state, IncidentReport.confirm, incident_id, lang)
+    if refusal is not None:
+        return refusal
     assert actor is not None
     async with app.sessions.begin() as session:
         if choice == "send":
@@ -327,18 +330,18 @@ async def confirm(
         await move_to(session, state, None, {})  # the conversation ends with what it did
     if ok and choice == "send":
         app.wake_sender()  # the alert leaves now, not at the sender's next poll
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
-    if not ok:
-        outcome = t(lang, "zero.draft_gone")
-    elif choice == "send":
-        key = "zero.submitted_urgent" if submitted.urgent else "zero.submitted"
-        outcome = t(lang, key, id=incident_id)
-    else:
-        outcome = t(lang, "zero.draft_cancelled")
-    # The summary keeps what was sent and says what became of it; its buttons go.
-    await query.message.edit_text(f"{query.message.text or ''}\n\n{outcome}", reply_markup=None)
+    if isinstance(query.message, Message):
+        if not ok:
+            outcome = t(lang, "zero.draft_gone")
+        elif choice == "send":
+            key = "zero.submitted_urgent" if submitted.urgent else "zero.submitted"
+            outcome = t(lang, key, id=incident_id)
+        else:
+            outcome = t(lang, "zero.draft_cancelled")
+        # The summary keeps what was sent and says what became of it; its buttons go.
+        text = f"{query.message.text or ''}\n\n{outcome}"
+        await query.message.edit_text(text, reply_markup=None)
+    return query.answer()
 
 
 # Whatever else arrives during a step gets that step's hint; nothing changes.
@@ -389,17 +392,16 @@ async def _save(
     return True
 
 
-async def _on_step(
+async def _off_step(
     query: CallbackQuery, state: FSMContext, step: State, incident_id: int, lang: str
-) -> bool:
-    """A conversation button counts only at its own step of its own draft."""
+) -> AnswerCallbackQuery | None:
+    """A conversation button counts only at its own step of its own draft: otherwise the
+    answer that says why."""
     if await _draft_id(state) != incident_id:
-        await query.answer(t(lang, "zero.draft_gone"), show_alert=True)
-        return False
+        return query.answer(t(lang, "zero.draft_gone"), show_alert=True)
     if await state.get_state() != step.state:
-        await query.answer(t(lang, "zero.step_passed"), show_alert=True)
-        return False
-    return True
+        return query.answer(t(lang, "zero.step_passed"), show_alert=True)
+    return None
 
 
 async def _gone(message: Message, state: FSMContext, lang: str) -> None:

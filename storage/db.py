@@ -39,6 +39,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             url,
             echo=echo,
             async_creator=sqlite_driver.connector(make_url(url).database or ":memory:", 30.0),
+            poolclass=sqlite_driver.OneConnectionPool,
             pool_size=1,
             max_overflow=0,
         )

@@ -35,6 +35,7 @@ from storage.models import Base, Chat, Outbox, Person, Role, Unit
 # draft → sending (outbox filled) → sent (outbox drained) → closed (deadline passed, reports out);
 # a draft can be cancelled. Nothing reaches a parent before "sending".
 DRAFT, SENDING, SENT, CLOSED, CANCELLED = "draft", "sending", "sent", "closed", "cancelled"
+UNSENT = (DRAFT, CANCELLED)
 LIVE = (SENDING, SENT)
 
 AudienceKind = Literal["school", "grades", "classes", "staff"]

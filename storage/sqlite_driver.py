@@ -22,6 +22,7 @@ from functools import partial
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 
 class _RunNow:
@@ -51,6 +52,41 @@ class InlineConnection(aiosqlite.Connection):
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
+
+
+class NestedSession(RuntimeError):
+    """A task asked for the database while it already holds the one connection."""
+
+
+class OneConnectionPool(AsyncAdaptedQueuePool):
+    """The engine's single connection, handed to one task at a time in the order they ask.
+
+    A task that asks again while it holds it (a session opened inside another) would wait
+    for itself until the pool's timeout: it gets ``NestedSession`` at once instead.
+    """
+
+    _holder: asyncio.Task[Any] | None = None
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        task = _current_task()
+        if task is not None and task is self._holder:
+            raise NestedSession(
+                "this task already holds the database connection: finish that session first"
+            )
+        entry = super()._do_get()
+        self._holder = task
+        return entry
+
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        self._holder = None
+        super()._do_return_conn(record)
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:  # no running loop (engine disposal at exit)
+        return None
 
 
 def connector(path: str, timeout_s: float) -> Callable[[], Any]:

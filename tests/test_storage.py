@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from bot.app import App
 from storage import db, outbox, people
 from storage.messages import Button, OutMessage
 from storage.models import Outbox, Unit
+from storage.sqlite_driver import NestedSession
 from tests.conftest import local
 
 
@@ -93,3 +97,30 @@ async def test_invites_are_stored_hashed_and_single_use(app: App) -> None:
         )
         count = await session.scalar(select(func.count()).select_from(people.Person))
     assert late.outcome is people.Redeem.EXPIRED and count == 1
+
+
+async def test_one_sqlite_connection_taken_in_turn_and_never_twice_by_one_task(
+    tmp_path: Path,
+) -> None:
+    engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+    sessions = db.make_session_factory(engine)
+    order: list[str] = []
+
+    async def user(name: str) -> None:
+        async with sessions() as session:
+            await session.execute(text("select 1"))
+            order.append(f"{name} in")
+            await asyncio.sleep(0)  # the others ask for the connection meanwhile
+            order.append(f"{name} out")
+
+    try:
+        await asyncio.gather(*(user(n) for n in "abc"))
+        # One at a time, in the order they asked: a writer never waits on SQLite's lock.
+        assert order == ["a in", "a out", "b in", "b out", "c in", "c out"]
+        async with sessions() as outer:
+            await outer.execute(text("select 1"))
+            with pytest.raises(NestedSession):  # at once, not after the pool's timeout
+                async with sessions() as inner:
+                    await inner.execute(text("select 1"))
+    finally:
+        await engine.dispose()

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, select
 
 from bot.app import App, close_app, open_app
-from bot.fsm_storage import DatabaseStorage
+from bot.fsm_storage import DatabaseStorage, move_to
 from bot.settings import Settings
 from scheduler import zero_report as zr
 from scheduler.calendar import SchoolCalendar
@@ -522,6 +523,36 @@ async def test_data_handed_out_is_a_copy(app: App, clock: FakeClock, cache: bool
     data = await storage.get_data(key)
     data["incident_id"] = 99
     assert await storage.get_data(key) == {"incident_id": 1}
+
+
+class _Context:
+    """The two attributes of aiogram's FSMContext that ``move_to`` reads."""
+
+    def __init__(self, storage: DatabaseStorage, key: StorageKey) -> None:
+        self.storage, self.key = storage, key
+
+
+@pytest.mark.parametrize("cache", [True, False])
+async def test_a_step_moves_with_its_transaction(app: App, clock: FakeClock, cache: bool) -> None:
+    key = StorageKey(bot_id=1, chat_id=3, user_id=3)
+    storage = DatabaseStorage(app.sessions, clock, cache=cache)
+    context: Any = _Context(storage, key)
+    await storage.set_data(key, {"incident_id": 5})
+    async with app.sessions.begin() as session:
+        await move_to(session, context, "IncidentReport:place")  # the data stays
+    assert await storage.get_state(key) == "IncidentReport:place"
+    assert await storage.get_data(key) == {"incident_id": 5}
+    with pytest.raises(RuntimeError):
+        async with app.sessions.begin() as session:
+            await move_to(session, context, "IncidentReport:severity")
+            raise RuntimeError("the answer could not be saved")
+    # Rolled back with the answer: neither the database nor the cache moved on.
+    assert await storage.get_state(key) == "IncidentReport:place"
+    restarted = DatabaseStorage(app.sessions, clock, cache=False)
+    assert await restarted.get_state(key) == "IncidentReport:place"
+    async with app.sessions.begin() as session:
+        await move_to(session, context, None, {})
+    assert await restarted.get_state(key) is None and await storage.get_data(key) == {}
 
 
 async def test_photos_counted_in_one_query(app: App, clock: FakeClock, tmp_path: Path) -> None:

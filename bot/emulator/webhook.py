@@ -244,6 +244,7 @@ class WebhookDelivery:
         if not isinstance(method, str):
             return
         values.update(uploads)
+        self.world.stats.webhook_replies += 1
         status, result = await self.dispatcher.call(
             bot.token, method, Params(values, uploads), inject_faults=False
         )

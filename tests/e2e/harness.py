@@ -15,12 +15,22 @@ __all__ = ["SimPerson", "SimulatedSchool", "running_school", "texts"]
 
 @contextlib.asynccontextmanager
 async def running_school(
-    settings: Settings, clock: FakeClock, *, flood: bool = False, privacy_mode: bool = False
+    settings: Settings,
+    clock: FakeClock,
+    *,
+    flood: bool = False,
+    privacy_mode: bool = False,
+    webhook: bool = False,
 ) -> AsyncIterator[SimulatedSchool]:
     if not SPEC_PATH.exists():
         raise FileNotFoundError(f"the Bot API spec is missing: {SPEC_PATH}")
     async with simulated_school(
-        settings, clock, spec_path=SPEC_PATH, flood=flood, privacy_mode=privacy_mode
+        settings,
+        clock,
+        spec_path=SPEC_PATH,
+        flood=flood,
+        privacy_mode=privacy_mode,
+        webhook=webhook,
     ) as school:
         yield school
 

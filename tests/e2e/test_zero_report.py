@@ -18,7 +18,7 @@ from bot.emulator.models import CallbackRecord
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage import zero_report as incidents
-from storage.models import Attachment, Submission, Task, Unit
+from storage.models import Attachment, Inbound, Submission, Task, Unit
 from tests.conftest import settings_for
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
@@ -155,8 +155,11 @@ async def wait_for(
     raise TimeoutError(f"{needle!r} never reached chat {chat_id}")
 
 
-async def test_a_school_day_of_daily_reports(whole_school: Settings, clock: FakeClock) -> None:
-    async with running_school(whole_school, clock) as school:
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+async def test_a_school_day_of_daily_reports(
+    whole_school: Settings, clock: FakeClock, webhook: bool
+) -> None:
+    async with running_school(whole_school, clock, webhook=webhook) as school:
         principal = await school.admin("校长")
         leader = await school.join("leader", None, "赵主任")
         units = await staff_the_school(school)
@@ -266,6 +269,7 @@ async def test_a_school_day_of_daily_reports(whole_school: Settings, clock: Fake
                     )
                 ).all()
             )
+        stats = school.world.stats
     assert sorted(slug for slug, status in statuses.items() if status == "escalated") == sorted(
         never
     )
@@ -276,6 +280,9 @@ async def test_a_school_day_of_daily_reports(whole_school: Settings, clock: Fake
         hashlib.sha256(PHOTO_2).hexdigest(),
     ]
     assert all(sha256_of_file(p.path) == p.sha256 for p in photos)
+    # By webhook, every press is answered in the webhook's response: no call of its own.
+    answers = stats.requests["answerCallbackQuery"]
+    assert answers >= 25 and stats.webhook_replies == (answers if webhook else 0)
 
 
 @pytest.fixture
@@ -291,10 +298,11 @@ def two_classes(shipped_settings: Settings, database_url: str, tmp_path: Path) -
     )
 
 
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
 async def test_a_restart_in_the_middle_of_an_incident_resumes_it(
-    two_classes: Settings, clock: FakeClock
+    two_classes: Settings, clock: FakeClock, webhook: bool
 ) -> None:
-    async with running_school(two_classes, clock) as school:
+    async with running_school(two_classes, clock, webhook=webhook) as school:
         await school.admin("校长")
         leader = await school.join("leader", None, "赵主任")
         teacher = await school.join("teacher", "3-1", "王老师")
@@ -320,6 +328,31 @@ async def test_a_restart_in_the_middle_of_an_incident_resumes_it(
         await press(school, teacher, summary, ":send")
         assert "已通知值班领导" in await last_text(school, teacher)
         assert any("走廊灯坏了" in t for t in texts(await school.received(leader.chat_id)))
+
+
+@pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
+async def test_a_crash_keeps_the_update_and_says_so(
+    two_classes: Settings, clock: FakeClock, webhook: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_school(two_classes, clock, webhook=webhook) as school:
+        await school.admin("校长")
+        teacher = await school.join("teacher", "3-1", "王老师")
+        await school.at("2026-11-25 14:30")
+        prompt = await prompt_of(school, teacher)
+
+        async def broken(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("the database went away")
+
+        monkeypatch.setattr("scheduler.zero_report.record_zero", broken)
+        alert = await press(school, teacher, prompt, ":zero")
+        async with school.app.sessions() as session:
+            kept = (await session.scalars(select(Inbound))).all()
+        stats = school.world.stats
+    assert alert == "抱歉，处理时出错了，消息已保存，管理员会查看。"
+    assert [row.payload["callback_query"]["data"] for row in kept] == [button(prompt, ":zero")]
+    assert kept[0].tg_user_id == teacher.user_id and not kept[0].handled
+    # Answered, not failed: Telegram would otherwise deliver it again, and crash again.
+    assert (stats.webhook_failures, stats.webhook_dropped) == (0, 0)
 
 
 async def test_bad_input_at_every_step_gets_an_answer_and_changes_nothing(
