@@ -43,7 +43,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from bench.ingest_school import (
     BOT_TOKEN,
@@ -62,9 +62,6 @@ ROOT = Path(__file__).resolve().parents[1]
 REPLIES_PER_PERSON = 10
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PYTHONPATH = os.environ.get("PYTHONPATH", "")
-
-log = logging.getLogger("bench.ingest")
-
 
 # -- timing: when each update was made, when the bot process says its handlers finished -------
 
@@ -237,12 +234,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def open_log(directory: Path, kind: str) -> tuple[Path, BinaryIO]:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{kind}.log"
+    return path, path.open("wb")
+
+
+def log_tail(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")[-3000:]
+
+
 @contextlib.asynccontextmanager
 async def bot_process(
     emu: EmulatorServer, kind: str, token: str, directory: Path, persons: int, notify: int
 ) -> AsyncIterator[int]:
     """Starts ``bench.ingest_bot``, waits for its webhook, yields its pid, stops it with
-    SIGTERM (the way a deployment stops the bot) and waits for a clean exit."""
+    SIGTERM (the way a deployment stops the bot) and waits for a clean exit. Its log (a
+    line per update, as in production) goes to a file in ``directory``."""
+    log_path, log = open_log(directory, kind)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -261,7 +270,7 @@ async def bot_process(
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), PYTHONPATH)))},
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        stderr=log,
     )
     try:
         account = emu.world.bot_by_token(token)
@@ -274,10 +283,11 @@ async def bot_process(
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-        _, errors = await process.communicate()
+        await process.wait()
+        log.close()
         if process.returncode != 0:
             raise RuntimeError(
-                f"the {kind} bot exited with {process.returncode}: {errors.decode()}"
+                f"the {kind} bot exited with {process.returncode}: {log_tail(log_path)}"
             )
 
 

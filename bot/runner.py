@@ -156,7 +156,9 @@ async def start_webhook(
         secret_token=secret,
         allowed_updates=dispatcher.resolve_used_update_types(),
     )
-    runner = web.AppRunner(web_app)
+    # No access log: every request is Telegram delivering an update, and aiogram already logs
+    # each handled update with its duration.
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, telegram.webhook_listen, telegram.webhook_port)
     await site.start()

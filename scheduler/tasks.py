@@ -246,6 +246,14 @@ async def complete(
     return CompletionResult(Completion(status), task, person)
 
 
+_STATUS = select(Task.status).where(Task.id == bindparam("w_task"))
+
+
+async def status_of(session: AsyncSession, task_id: int) -> str | None:
+    connection = await session.connection()
+    return (await connection.execute(_STATUS, {"w_task": task_id})).scalar()
+
+
 _COMPLETE = (
     update(Task)
     .where(Task.id == bindparam("w_task"), Task.status.not_in(("done", "late", "cancelled")))

@@ -363,9 +363,8 @@ async def start_incident(
     if isinstance(target, Started):
         return target
     task, unit = target
-    for old in await incidents.open_drafts_of(session, ctx.school_id, person.id):
-        old.status = "cancelled"  # one conversation at a time: a new 有情况 replaces the old
-    incident = await incidents.create_draft(
+    await incidents.cancel_drafts_of(session, ctx.school_id, person.id)
+    incident_id = await incidents.create_draft(
         session,
         ctx.school_id,
         unit.id,
@@ -375,7 +374,7 @@ async def start_incident(
         now,
         tg_chat_id,
     )
-    return Started(Outcome.DONE, unit.name, incident.id)
+    return Started(Outcome.DONE, unit.name, incident_id)
 
 
 async def _incident_target(
@@ -505,8 +504,10 @@ async def submit_incident(
     incident.status = "open"
     incident.reported_at = now
     await incidents.describe_submission(session, incident)
-    task = await session.get(Task, incident.task_id) if incident.task_id else None
-    if task is not None and task.status not in ANSWERED:
+    # The unit's task is loaded only when this report is its first answer of the day.
+    status = await tasks.status_of(session, incident.task_id) if incident.task_id else None
+    task = await session.get(Task, incident.task_id) if status not in (None, *ANSWERED) else None
+    if task is not None:
         result = await tasks.complete(
             session,
             task,
@@ -542,7 +543,7 @@ async def _alert_incident(
     roles: Sequence[str],
 ) -> int:
     wanted = await people_told(session, ctx, roles, incident.day)
-    photos = await incidents.photos(session, incident)
+    photos = await incidents.photo_paths(session, incident)
     reporter_chat = await people.private_chat_of(session, reporter.id)
     seen = {reporter_chat.tg_chat_id} if reporter_chat is not None else set()
     envelopes = []
@@ -582,11 +583,12 @@ def incident_alert(
     incident: Incident,
     unit: Unit,
     reporter: Person,
-    photos: Sequence[Any],
+    photos: Sequence[str],
     lang: str,
     tz: dt.tzinfo,
 ) -> list[OutMessage]:
-    """The alert text, then each photo (one message per photo: an album is one report)."""
+    """The alert text, then each photo (by its path; one message per photo: an album is one
+    report)."""
     key = "zero.incident_alert_urgent" if incident.severity == "urgent" else "zero.incident_alert"
     text = t(
         lang,
@@ -605,7 +607,7 @@ def incident_alert(
         caption = t(
             lang, "zero.photo_caption", id=incident.id, unit=unit.name, n=n, total=len(photos)
         )
-        messages.append(OutMessage(caption, kind="photo", media_path=photo.path))
+        messages.append(OutMessage(caption, kind="photo", media_path=photo))
     return messages
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Chat, Invite, Person, Role, School, Unit
@@ -137,15 +137,23 @@ async def private_chats_with_role(
 ) -> list[tuple[int, str | None, int]]:
     """(person id, language, private chat) of everyone with the role and a reachable
     private chat, each person once, in the order of ``people_with_role``."""
-    rows = await session.execute(
-        select(Person.id, Person.language, Chat.tg_chat_id)
-        .join(Role, Role.person_id == Person.id)
-        .join(Chat, (Chat.person_id == Person.id) & (Chat.kind == "private"))
-        .where(Person.school_id == school_id, Role.role == role, Chat.unreachable.is_(False))
-        .distinct()
-        .order_by(Person.id)
-    )
+    connection = await session.connection()
+    rows = await connection.execute(_CHATS_WITH_ROLE, {"w_school": school_id, "w_role": role})
     return [(person_id, language, tg_chat_id) for person_id, language, tg_chat_id in rows.all()]
+
+
+_CHATS_WITH_ROLE = (
+    select(Person.id, Person.language, Chat.tg_chat_id)
+    .join(Role, Role.person_id == Person.id)
+    .join(Chat, (Chat.person_id == Person.id) & (Chat.kind == "private"))
+    .where(
+        Person.school_id == bindparam("w_school"),
+        Role.role == bindparam("w_role"),
+        Chat.unreachable.is_(False),
+    )
+    .distinct()
+    .order_by(Person.id)
+)
 
 
 async def count_admins(session: AsyncSession, school_id: int) -> int:

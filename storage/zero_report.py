@@ -71,38 +71,93 @@ async def create_draft(
     person_id: int,
     now: dt.datetime,
     tg_chat_id: int | None = None,
-) -> Incident:
-    submission = Submission(
-        school_id=school_id,
-        task_id=task_id,
-        person_id=person_id,
+) -> int:
+    """A new draft and its (still empty) submission; returns the draft's id."""
+    connection = await session.connection()
+    submission_id = (
+        await connection.execute(
+            _NEW_SUBMISSION,
+            {
+                "v_school": school_id,
+                "v_task": task_id,
+                "v_person": person_id,
+                "v_chat": tg_chat_id,
+                "v_created_at": now,
+            },
+        )
+    ).scalar_one()
+    incident_id = (
+        await connection.execute(
+            _NEW_DRAFT,
+            {
+                "v_school": school_id,
+                "v_unit": unit_id,
+                "v_task": task_id,
+                "v_submission": submission_id,
+                "v_day": day,
+                "v_person": person_id,
+                "v_created_at": now,
+            },
+        )
+    ).scalar_one()
+    await connection.execute(
+        _LINK_SUBMISSION, {"w_submission": submission_id, "v_data": {"incident_id": incident_id}}
+    )
+    return int(incident_id)
+
+
+async def cancel_drafts_of(session: AsyncSession, school_id: int, person_id: int) -> None:
+    """One conversation at a time: a new 有情况 cancels the person's unfinished drafts."""
+    connection = await session.connection()
+    await connection.execute(_CANCEL_DRAFTS, {"w_school": school_id, "w_person": person_id})
+
+
+_NEW_SUBMISSION = (
+    insert(Submission)
+    .values(
+        school_id=bindparam("v_school"),
+        task_id=bindparam("v_task"),
+        person_id=bindparam("v_person"),
         kind="incident",
         text="",
         data={},
-        tg_chat_id=tg_chat_id,
-        created_at=now,
-        attachments=[],
+        tg_chat_id=bindparam("v_chat"),
+        created_at=bindparam("v_created_at"),
     )
-    session.add(submission)
-    await session.flush()
-    incident = Incident(
-        school_id=school_id,
-        unit_id=unit_id,
-        task_id=task_id,
-        submission_id=submission.id,
-        day=day,
-        reported_by=person_id,
+    .returning(Submission.id)
+)
+_NEW_DRAFT = (
+    insert(Incident)
+    .values(
+        school_id=bindparam("v_school"),
+        unit_id=bindparam("v_unit"),
+        task_id=bindparam("v_task"),
+        submission_id=bindparam("v_submission"),
+        day=bindparam("v_day"),
+        reported_by=bindparam("v_person"),
         status="draft",
         text="",
         place="",
         severity="",
-        created_at=now,
+        created_at=bindparam("v_created_at"),
         handled_note="",
     )
-    session.add(incident)
-    await session.flush()
-    submission.data = {"incident_id": incident.id}
-    return incident
+    .returning(Incident.id)
+)
+_LINK_SUBMISSION = (
+    update(Submission)
+    .where(Submission.id == bindparam("w_submission"))
+    .values(data=bindparam("v_data"))
+)
+_CANCEL_DRAFTS = (
+    update(Incident)
+    .where(
+        Incident.school_id == bindparam("w_school"),
+        Incident.reported_by == bindparam("w_person"),
+        Incident.status == "draft",
+    )
+    .values(status="cancelled")
+)
 
 
 async def get(session: AsyncSession, school_id: int, incident_id: int) -> Incident | None:
@@ -251,6 +306,20 @@ async def photos(session: AsyncSession, incident: Incident) -> list[Attachment]:
     return list(rows.all())
 
 
+_PHOTO_PATHS = (
+    select(Attachment.path)
+    .where(Attachment.submission_id == bindparam("w_submission"))
+    .order_by(Attachment.id)
+)
+
+
+async def photo_paths(session: AsyncSession, incident: Incident) -> list[str]:
+    """Where the incident's photos are on disk, in the order they came."""
+    connection = await session.connection()
+    result = await connection.execute(_PHOTO_PATHS, {"w_submission": incident.submission_id})
+    return list(result.scalars().all())
+
+
 async def photo_counts(session: AsyncSession, incidents: Sequence[Incident]) -> dict[int, int]:
     """incident id → number of photos, in one query."""
     by_submission = {i.submission_id: i.id for i in incidents}
@@ -281,17 +350,6 @@ async def reported_on(
         .order_by(Incident.id)
     )
     return [(incident, unit, person) for incident, unit, person in rows.all()]
-
-
-async def open_drafts_of(session: AsyncSession, school_id: int, person_id: int) -> list[Incident]:
-    rows = await session.scalars(
-        select(Incident).where(
-            Incident.school_id == school_id,
-            Incident.reported_by == person_id,
-            Incident.status == "draft",
-        )
-    )
-    return list(rows.all())
 
 
 async def count_by_status(session: AsyncSession, school_id: int) -> dict[str, int]:

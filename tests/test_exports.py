@@ -222,9 +222,11 @@ async def test_an_incident_is_exported_with_its_photo_shown_once(app: App, tmp_p
             select(Task).where(Task.routine == "zero_report", Task.unit_id == unit.id)
         )
         assert report is not None
-        incident = await incidents.create_draft(
+        incident_id = await incidents.create_draft(
             session, app.school_id, unit.id, report.id, DAY2, teacher.id, app.now()
         )
+        incident = await session.get(incidents.Incident, incident_id)
+        assert incident is not None
         await incidents.add_photo(
             session,
             incident.submission_id,
