@@ -7,21 +7,26 @@ one responsible person each, asked at 14:30. Each person then sends ten replies,
 head teacher does on a bad day: 零报告, 有情况, what happened, where, the severity button, an
 album of three photos, "photos done", "send" (five button presses, two texts, three photos).
 A person sends the next reply once the bot has handled the previous one (an album's three
-photos go together); ``concurrency`` people are doing so at any moment.
+photos go together); ``concurrency`` people are doing so at any moment. They answer at once,
+faster than anyone types, so Telegram's one-message-a-second pace per chat is off on both
+sides (the emulator enforces no limits here; the bot is started with ``pace=False``).
 
-Two processes, as in production: this one runs the emulator (over real HTTP, flood limits
-off) and the people; the bot runs in its own (``bench.ingest_bot``) exactly as
+Two processes, on the machine's two cores: this one runs the emulator (over real HTTP) and
+the people; the bot runs in its own (``bench.ingest_bot``), started the way
 ``safety-bot run --webhook`` starts it: SQLite, the database-backed FSM storage, the outbox
-sender and the scheduler, aiogram's aiohttp webhook server. The emulator POSTs each update to
-it. An update's latency is from the moment the person acted in the emulator to the end of its
-handlers in the bot (webhook delivery, aiogram, the handler and its Bot API calls, and the
-one-line notice the bot process writes back). Afterwards the bench checks that every reply
-was stored: the zero reports, the incidents with text, place and severity, every photo as a
-row and as a file with the sha256 it was sent with.
+sender and the scheduler, the webhook server of bot/runner.py (each update handled in its
+request, a button's answer in the response), logging at INFO. The emulator delivers like
+Telegram: up to 40 updates at once, a chat's next only after its previous was answered (so
+an album's photos are handled one after another). An update's latency is from the moment the
+person acted in the emulator to the end of its handlers in the bot, known here from a line
+the bot process writes back. Afterwards the bench checks that every reply was stored: the
+zero reports, the incidents with text, place and severity, every photo as a row and as a file
+with the sha256 it was sent with.
 
 The same run against a bare aiogram bot that only answers (a message → one reply with a
-button, a press → answerCallbackQuery), in the same kind of process on the same emulator,
-gives ``echo_updates_per_s``. ``bot_cpu_ms`` is the bot process's CPU time per update.
+button, a press → answerCallbackQuery), in the same kind of process, webhook server and
+emulator, gives ``echo_updates_per_s``. ``bot_cpu_ms`` and ``emulator_cpu_ms`` are each
+process's CPU time per update.
 
 The last line printed is one JSON object, for CI to parse.
 """
