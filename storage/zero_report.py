@@ -244,7 +244,7 @@ async def update_draft(
     connection = await session.connection()
     result = await connection.execute(
         _UPDATES[names],
-        {**own_draft(school_id, incident_id, person_id)}
+        own_draft(school_id, incident_id, person_id)
         | {f"v_{name}": value for name, value in values.items()},
     )
     return bool(result.rowcount)

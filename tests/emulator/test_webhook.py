@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -48,9 +49,9 @@ class Receiver:
         return self.received
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    target = Receiver()
+@contextlib.asynccontextmanager
+async def listening(target: Receiver) -> AsyncIterator[None]:
+    """The receiver on a local port; its ``url`` is where to point the webhook."""
     app = web.Application()
     app.router.add_post("/hook", target.handle)
     runner = web.AppRunner(app, access_log=None)
@@ -59,8 +60,17 @@ async def receiver() -> AsyncIterator[Receiver]:
     await site.start()
     host, port = runner.addresses[0][:2]
     target.url = f"http://{host}:{port}/hook"
-    yield target
-    await runner.cleanup()
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    target = Receiver()
+    async with listening(target):
+        yield target
 
 
 async def test_updates_are_posted_in_order_with_the_secret_header(
@@ -183,17 +193,9 @@ class HeldReceiver(Receiver):
 @pytest.fixture
 async def held() -> AsyncIterator[HeldReceiver]:
     target = HeldReceiver()
-    app = web.Application()
-    app.router.add_post("/hook", target.handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    target.url = f"http://{host}:{port}/hook"
-    yield target
-    target.release.set()
-    await runner.cleanup()
+    async with listening(target):
+        yield target
+        target.release.set()  # deliveries still held end before the server does
 
 
 async def test_other_chats_are_delivered_while_one_chat_waits_its_turn(

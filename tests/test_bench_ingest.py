@@ -1,0 +1,20 @@
+"""The ingest benchmark end to end, for two people: it runs, and it checks what it claims.
+
+Only that it works is tested here; its figures are for `python -m bench.ingest` to print.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import ingest
+
+pytestmark = pytest.mark.slow
+
+
+async def test_every_reply_of_two_people_is_delivered_and_stored() -> None:
+    result = await ingest.run(persons=2, concurrency=2)
+    assert result["updates"] == 2 * ingest.REPLIES_PER_PERSON
+    assert (result["zero_reports"], result["incidents"]) == (2, 2)
+    assert result["photos"] == result["photo_files"] == 6  # rows, and files with their sha256
+    assert result["echo_updates_per_s"] > 0  # the bare bot ran too, for the ratio
