@@ -26,6 +26,7 @@ from storage.models import Person, Submission, Task, Unit
 from storage.outbox import PRIORITY_ALERT, PRIORITY_PROMPT, Envelope
 
 OPEN = ("planned", "sent", "escalated")
+ANSWERED = ("done", "late")
 
 
 async def materialise(
@@ -204,9 +205,8 @@ async def complete(
 ) -> CompletionResult:
     """Mark a task done (or late, after its deadline) and keep the press as a submission;
     ``payload`` is merged into the task's (one UPDATE with the status)."""
-    if task.status in ("done", "late"):
-        done_by = await session.get(Person, task.done_by) if task.done_by else None
-        return CompletionResult(Completion.ALREADY, task, done_by)
+    if task.status in ANSWERED:
+        return await _answered_already(session, task)
     if task.status == "cancelled":
         return CompletionResult(Completion.CANCELLED, task)
     if task.day < today:
@@ -226,8 +226,7 @@ async def complete(
     )
     if not updated.rowcount:  # answered by someone else since it was read
         await session.refresh(task)
-        done_by = await session.get(Person, task.done_by) if task.done_by else None
-        return CompletionResult(Completion.ALREADY, task, done_by)
+        return await _answered_already(session, task)
     for name, value in values.items():
         set_committed_value(task, name, value)  # what the row now holds, not a change
     await connection.execute(
@@ -246,6 +245,11 @@ async def complete(
     return CompletionResult(Completion(status), task, person)
 
 
+async def _answered_already(session: AsyncSession, task: Task) -> CompletionResult:
+    done_by = await session.get(Person, task.done_by) if task.done_by else None
+    return CompletionResult(Completion.ALREADY, task, done_by)
+
+
 _STATUS = select(Task.status).where(Task.id == bindparam("w_task"))
 
 
@@ -256,7 +260,7 @@ async def status_of(session: AsyncSession, task_id: int) -> str | None:
 
 _COMPLETE = (
     update(Task)
-    .where(Task.id == bindparam("w_task"), Task.status.not_in(("done", "late", "cancelled")))
+    .where(Task.id == bindparam("w_task"), Task.status.not_in((*ANSWERED, "cancelled")))
     .values(
         status=bindparam("v_status"),
         done_at=bindparam("v_done_at"),

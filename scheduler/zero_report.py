@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
@@ -38,7 +38,7 @@ from storage.zero_report import Incident
 
 ROUTINE = "zero_report"
 ZERO, INCIDENT = "zero", "incident"
-ANSWERED = ("done", "late")
+ANSWERED = tasks.ANSWERED
 SEVERITY_LABELS = {
     "general": "zero.sev.general",
     "serious": "zero.sev.serious",
@@ -246,14 +246,21 @@ async def record_zero(
 async def _task_with_unit(
     session: AsyncSession, ctx: Context, task_id: int
 ) -> tuple[Task, Unit] | None:
-    row = (
-        await session.execute(
-            select(Task, Unit)
-            .join(Unit, Unit.id == Task.unit_id)
-            .where(Task.id == task_id, Task.school_id == ctx.school_id, Task.routine == ROUTINE)
-        )
-    ).first()
+    params = {"w_task": task_id, "w_school": ctx.school_id}
+    row = (await session.execute(_TASK_WITH_UNIT, params)).first()
     return None if row is None else (row[0], row[1])
+
+
+# Built once, like the hot statements in storage/zero_report.py: every press runs it.
+_TASK_WITH_UNIT = (
+    select(Task, Unit)
+    .join(Unit, Unit.id == Task.unit_id)
+    .where(
+        Task.id == bindparam("w_task"),
+        Task.school_id == bindparam("w_school"),
+        Task.routine == ROUTINE,
+    )
+)
 
 
 def _refusal(task: Task, unit: Unit, person: Person, today: dt.date) -> Outcome | None:
