@@ -351,7 +351,10 @@ async def run_safety_bot(
 
 
 async def run(persons: int = 1000, concurrency: int = 20) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as folder:
+    # Under var/, where a deployment keeps its database and photos (config.toml): on some
+    # machines /tmp is far slower to create files in (measured here: 1.1 ms against 53 µs).
+    (ROOT / "var").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=ROOT / "var") as folder:
         directory = Path(folder)
         async with EmulatorServer(token=BOT_TOKEN) as emu:
             echo = await run_echo_bot(emu, directory, persons, concurrency)

@@ -107,7 +107,11 @@ class Role(Base):
     parent (of a class)."""
 
     __tablename__ = "role"
-    __table_args__ = (UniqueConstraint("person_id", "role", "unit_id"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "role", "unit_id"),
+        # Recipients by role (the admins, the duty leaders) start here, not from every person.
+        Index("ix_role_role_person", "role", "person_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
