@@ -1,4 +1,5 @@
-"""Every routine module (``scheduler/<routine>.py``) declares what the engine runs:
+"""Every routine module (``scheduler/<routine>.py``, or a package such as
+``scheduler/zero_report/``) declares what the engine runs:
 
 - ``ROUTINES``: objects following ``scheduler.routine.Routine`` for task-based routines (the
   generic engine prompts, reminds and escalates their tasks);

@@ -4,7 +4,7 @@ Every class and every department reports every school day, "nothing happened" in
 units are asked at the same time ([zero_report].prompt); the ones that have not answered by
 [zero_report].remind get a reminder, and the duty leader gets the list of those still missing
 at [zero_report].escalate. The end-of-day roll-up is not a task: it is a tick job of the
-routine (scheduler/zero_report.py).
+routine (scheduler/zero_report/rollup.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,50 @@
+"""What the zero report's modules share: the routine's name, the answers, the severities,
+who handles incidents, and the few formatting helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from bot.i18n import t
+from bot.settings import ZeroReportSettings
+from scheduler import tasks
+from scheduler.routine import Context
+
+ROUTINE = "zero_report"
+ZERO, INCIDENT = "zero", "incident"
+ANSWERED = tasks.ANSWERED
+SEVERITY_LABELS = {
+    "general": "zero.sev.general",
+    "serious": "zero.sev.serious",
+    "urgent": "zero.sev.urgent",
+}
+SEVERITY_WORDS = {
+    "一般": "general",
+    "较重": "serious",
+    "紧急": "urgent",
+    "general": "general",
+    "minor": "general",
+    "normal": "general",
+    "serious": "serious",
+    "urgent": "urgent",
+    "1": "general",
+    "2": "serious",
+    "3": "urgent",
+}
+HANDLERS_ROLES = ("admin", "duty_leader")
+DEFAULT_POLICY = ZeroReportSettings()
+
+
+def today_of(now: dt.datetime, ctx: Context) -> dt.date:
+    return now.astimezone(ctx.tz).date()
+
+
+def hhmm(moment: dt.datetime, tz: dt.tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%H:%M")
+
+
+def people_text(names: Sequence[str], lang: str) -> str:
+    if not names:
+        return t(lang, "zero.nobody_responsible")
+    return t(lang, "zero.responsible", names="、".join(names))
