@@ -18,3 +18,4 @@ async def test_every_reply_of_two_people_is_delivered_and_stored() -> None:
     assert (result["zero_reports"], result["incidents"]) == (2, 2)
     assert result["photos"] == result["photo_files"] == 6  # rows, and files with their sha256
     assert result["echo_updates_per_s"] > 0  # the bare bot ran too, for the ratio
+    assert len(result["ratio_by_round"]) == 2  # in turns with it, a person a round
