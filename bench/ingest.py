@@ -358,8 +358,9 @@ async def check_stored(settings: Settings, clock: FakeClock, persons: int) -> di
 
 async def run(persons: int = 1000, concurrency: int = 20, rounds: int = ROUNDS) -> dict[str, Any]:
     """Both bots run at once, idle in turn: round by round a slice of the echo's people
-    act, then the same number of the school's. This machine's speed drifts by a third over
-    a minute (a VM inside another), so two runs one after the other did not compare."""
+    act, then the same number of the school's. This machine's speed changes by up to half
+    from one minute to the next (a VM inside another), so two runs one after the other did
+    not compare."""
     with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=_bench_root()) as folder:
         directory = Path(folder)
         async with EmulatorServer(token=BOT_TOKEN) as emu, contextlib.AsyncExitStack() as stack:
