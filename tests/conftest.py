@@ -18,6 +18,8 @@ import pytest
 from bot.app import App, close_app, open_app
 from bot.settings import Settings, load_settings, settings_from_dict
 from scheduler.clock import FakeClock
+from storage import people
+from storage.models import Person, Unit
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT.parent / "shared" / "telegram-bot-api" / "api.json"
@@ -109,3 +111,35 @@ async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
         yield application
     finally:
         await close_app(application)
+
+
+async def add_person(
+    app: App,
+    name: str,
+    role: str,
+    unit: Unit | None,
+    tg_id: int,
+    *,
+    chat: bool = True,
+    blocked: bool = False,
+) -> Person:
+    """Someone known to the bot with one role: with their private chat opened (``chat``),
+    or blocked since (``blocked``)."""
+    now = app.now()
+    async with app.sessions.begin() as session:
+        person = Person(
+            school_id=app.school_id,
+            display_name=name,
+            tg_user_id=tg_id,
+            unreachable=False,
+            created_at=now,
+            roles=[],
+        )
+        session.add(person)
+        await session.flush()
+        await people.grant_role(session, person, role, unit.id if unit else None, now)
+        if chat:
+            await people.remember_private_chat(session, app.school_id, person, tg_id, now)
+        if blocked:
+            await people.mark_unreachable(session, tg_id)
+    return person

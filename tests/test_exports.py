@@ -20,10 +20,11 @@ from scheduler import tasks
 from scheduler.rules.education import plan_education
 from scheduler.rules.zero_report import plan_zero_report
 from scheduler.tasks import close_past_days
-from storage import audit, people, submissions
+from storage import audit, submissions
 from storage import zero_report as incidents
 from storage.exports import export_records
 from storage.models import Attachment, Person, Submission, Task, Unit
+from tests import conftest
 from tests.conftest import local
 
 DAY1, DAY2 = dt.date(2026, 11, 24), dt.date(2026, 11, 25)  # Tuesday, Wednesday
@@ -37,23 +38,11 @@ class Week:
 
 
 async def add_person(app: App, name: str, role: str, slug: str, tg_id: int) -> Person:
-    now = app.now()
-    async with app.sessions.begin() as session:
+    async with app.sessions() as session:
         unit = await session.scalar(
             select(Unit).where(Unit.school_id == app.school_id, Unit.slug == slug)
         )
-        person = Person(
-            school_id=app.school_id,
-            display_name=name,
-            tg_user_id=tg_id,
-            unreachable=False,
-            created_at=now,
-            roles=[],
-        )
-        session.add(person)
-        await session.flush()
-        await people.grant_role(session, person, role, unit.id if unit else None, now)
-    return person
+    return await conftest.add_person(app, name, role, unit, tg_id, chat=False)
 
 
 def image(colour: str, fmt: str) -> bytes:

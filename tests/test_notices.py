@@ -20,7 +20,7 @@ from storage.messages import OutMessage
 from storage.models import Outbox, Person, Submission, Unit
 from storage.notices import Audience, Notice
 from storage.outbox import PRIORITY_BULK
-from tests.conftest import SHANGHAI, local
+from tests.conftest import SHANGHAI, add_person, local
 
 # --- a small school in the database ----------------------------------------------------------
 
@@ -31,36 +31,6 @@ class Seeded:
     teachers: dict[str, Person]  # class slug → head teacher
     parents: dict[str, list[Person]]  # class slug → parents, in joining order
     units: dict[str, Unit]
-
-
-async def add_person(
-    app: App,
-    name: str,
-    role: str,
-    unit: Unit | None,
-    tg_id: int,
-    *,
-    chat: bool = True,
-    blocked: bool = False,
-) -> Person:
-    now = app.now()
-    async with app.sessions.begin() as session:
-        person = Person(
-            school_id=app.school_id,
-            display_name=name,
-            tg_user_id=tg_id,
-            unreachable=False,
-            created_at=now,
-            roles=[],
-        )
-        session.add(person)
-        await session.flush()
-        await people.grant_role(session, person, role, unit.id if unit else None, now)
-        if chat:
-            await people.remember_private_chat(session, app.school_id, person, tg_id, now)
-        if blocked:
-            await people.mark_unreachable(session, tg_id)
-    return person
 
 
 async def seed(

@@ -14,7 +14,7 @@ from storage import db, outbox, people
 from storage.messages import Button, OutMessage
 from storage.models import Outbox, Unit
 from storage.sqlite_driver import NestedSession
-from tests.conftest import local
+from tests.conftest import add_person, local
 
 
 async def test_migrations_apply_twice_and_units_come_from_config(app: App) -> None:
@@ -102,33 +102,16 @@ async def test_invites_are_stored_hashed_and_single_use(app: App) -> None:
 async def test_private_chats_by_role_name_each_reachable_holder_once(app: App) -> None:
     """Whom an alert goes to: a head teacher of two classes once, not the unreachable one,
     not someone with another role, in the order people were added."""
-    now = local("2026-11-25 09:00")
-    async with app.sessions.begin() as session:
+    async with app.sessions() as session:
         classes = await people.units(session, app.school_id, "class")
-
-        async def person(tg_user_id: int, role: str, *units: Unit) -> people.Person:
-            added = people.Person(
-                school_id=app.school_id,
-                display_name=f"p{tg_user_id}",
-                tg_user_id=tg_user_id,
-                unreachable=False,
-                created_at=now,
-                roles=[],
-            )
-            session.add(added)
-            await session.flush()
-            for unit in units:
-                await people.grant_role(session, added, role, unit.id, now)
-            await people.remember_private_chat(session, app.school_id, added, tg_user_id, now)
-            return added
-
-        two_classes = await person(2001, "head_teacher", classes[0], classes[1])
-        unreachable = await person(2002, "head_teacher", classes[2])
-        await person(2003, "staff", classes[3])
-        one_class = await person(2004, "head_teacher", classes[4])
-        chat = await people.private_chat_of(session, unreachable.id)
-        assert chat is not None
-        chat.unreachable = True
+    two_classes = await add_person(app, "p2001", "head_teacher", classes[0], 2001)
+    await add_person(app, "p2002", "head_teacher", classes[2], 2002, blocked=True)
+    await add_person(app, "p2003", "staff", classes[3], 2003)
+    one_class = await add_person(app, "p2004", "head_teacher", classes[4], 2004)
+    async with app.sessions.begin() as session:
+        second = await people.person_by_tg(session, app.school_id, 2001)
+        assert second is not None
+        await people.grant_role(session, second, "head_teacher", classes[1].id, app.now())
     async with app.sessions() as session:
         found = await people.private_chats_with_role(session, app.school_id, "head_teacher")
         nobody = await people.private_chats_with_role(session, app.school_id, "admin")
