@@ -37,6 +37,7 @@ from aiogram.exceptions import TelegramRetryAfter
 
 from bot.app import App, attach_sender, close_app, make_bot, open_app
 from bot.emulator.server import EmulatorServer
+from bot.emulator.spec import BUNDLED_SPEC
 from bot.emulator.world import World
 from bot.settings import Settings, settings_from_dict
 from scheduler import notices as service
@@ -47,7 +48,6 @@ from storage.notices import Audience
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config.toml"
-SPEC = ROOT.parent / "shared" / "telegram-bot-api" / "api.json"
 TOKEN = "777001:BENCH-broadcast-token-0123456789abcdef"
 TEXT = "致家长的一封信：寒假安全\n请家长督促孩子遵守交通规则，不到冰面上玩耍，注意用电用气安全。"
 
@@ -278,7 +278,7 @@ async def run(
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as folder:
         settings = bench_settings(Path(folder), database_url, rate)
-        async with EmulatorServer(spec_path=SPEC, token=TOKEN, flood=True) as emu:
+        async with EmulatorServer(spec_path=BUNDLED_SPEC, token=TOKEN, flood=True) as emu:
             app = await open_app(settings)
             try:
                 seeded = await seed_parents(app, emu.world, parents)

@@ -12,13 +12,13 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from bot.demo_scenes import scenes
+from bot.emulator.spec import BUNDLED_SPEC
 from bot.settings import Settings, settings_from_dict
 from bot.simulation import SimPerson, SimulatedSchool, Timeline, simulated_school
 from scheduler.clock import FakeClock
 from storage import people
 from storage.models import Attachment, AuditLog, Outbox, Submission, Task
 
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "telegram-bot-api" / "api.json"
 STEP = dt.timedelta(minutes=10)
 STAFF = {
     "食堂员工": ("staff", "canteen"),
@@ -37,10 +37,10 @@ async def run_demo(settings: Settings, out: Path, speed: float | None) -> int:
     demo_settings = _demo_settings(settings, out)
     start = dt.datetime.combine(settings.demo.date, dt.time(7, 0), settings.school.tz)
     clock = FakeClock(start)
-    spec = SPEC if SPEC.exists() else None
+    spec = BUNDLED_SPEC
     console.rule(f"[bold]safety-bot demo · {settings.school.name} · {settings.demo.date}")
     console.print(
-        f"Bot API emulator: {'validating against ' + str(spec) if spec else 'built-in checks only'}"
+        f"Bot API emulator: validating against {spec}"
         "; Telegram's flood limits on; the clock jumps through the day."
     )
     async with simulated_school(demo_settings, clock, spec_path=spec, flood=True) as school:

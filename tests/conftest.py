@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import App, close_app, open_app
+from bot.emulator.spec import BUNDLED_SPEC
 from bot.settings import Settings, load_settings, settings_from_dict
 from scheduler.clock import FakeClock
 from storage import people
 from storage.models import Person, Unit
 
 ROOT = Path(__file__).resolve().parents[1]
-SPEC_PATH = ROOT.parent / "shared" / "telegram-bot-api" / "api.json"
+SPEC_PATH = BUNDLED_SPEC
 PG_URL = os.environ.get("SAFETY_BOT_TEST_PG_URL", "")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -34,6 +34,10 @@ _PRIMITIVES = frozenset({"Integer", "Float", "Boolean", "String", "InputFile", "
 _CONST_RE = re.compile(r"""(?:must be|always)\s+["“]?([a-z_]+)["”]?""")
 _DISCRIMINATOR_FIELDS = ("type", "status", "source")
 
+# A copy of ../shared/telegram-bot-api (source and licence in bot_api/README.md, LICENSE),
+# so that a checkout anywhere validates against the same Bot API version.
+BUNDLED_SPEC = Path(__file__).resolve().parent / "bot_api" / "api.json"
+
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:

@@ -10,8 +10,7 @@ import aiohttp
 import pytest
 
 from bot.emulator import EmulatorClient, EmulatorServer
-
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared/telegram-bot-api/api.json"
+from tests.conftest import SPEC_PATH
 
 
 @pytest.fixture(scope="session")
