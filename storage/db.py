@@ -38,6 +38,7 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=echo,
+            module=sqlite_driver.InlineDBAPI(),
             async_creator=sqlite_driver.connector(make_url(url).database or ":memory:", 30.0),
             poolclass=sqlite_driver.OneConnectionPool,
             pool_size=1,

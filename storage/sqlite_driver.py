@@ -11,18 +11,32 @@ aiosqlite's calls on the event loop's own thread instead. SQLAlchemy's aiosqlite
 unchanged; only the connection it is given differs. The engine keeps exactly one connection
 (storage/db.py): transactions queue for it in order instead of fighting over SQLite's write
 lock, which also means a busy wait can only come from another process.
+
+SQLAlchemy's adapter for aiosqlite still awaits each step of a statement (open a cursor,
+execute, fetch, close) and each commit: a greenlet switch and a coroutine apiece, for calls
+that now finish at once. ``InlineDBAPI`` (the engine's ``module=``) hands SQLAlchemy cursors
+that call sqlite3 directly and await once per statement, which SQLAlchemy's
+``AsyncConnection.execute`` insists on. A transaction of two statements took 290 µs here
+against 360 µs (a select and an update by key, prebuilt).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
 import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
+from sqlalchemy.util.concurrency import await_
 
 
 class _RunNow:
@@ -52,6 +66,77 @@ class InlineConnection(aiosqlite.Connection):
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
+
+
+async def _at_once(value: Any) -> Any:
+    return value
+
+
+class InlineCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor for SQLAlchemy that runs sqlite3 itself. One connection serves one task at
+    a time (``OneConnectionPool``), so the adapter's per-connection mutex is not needed."""
+
+    __slots__ = ()
+    _awaitable_cursor_close = False
+
+    def _make_new_cursor(self, connection: Any) -> Any:
+        return connection._conn.cursor()
+
+    def _aenter_cursor(self, cursor: Any) -> Any:
+        return cursor
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        cursor: Any = self._cursor  # sqlite3's, not the awaitable kind the base class types
+        try:
+            result = cursor.execute(operation, () if parameters is None else parameters)
+            if cursor.description:
+                self._rows = collections.deque(cursor.fetchall())
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        return await_(_at_once(result))
+
+    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
+        try:
+            cursor: Any = self._cursor
+            result = cursor.executemany(operation, seq_of_parameters)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        return await_(_at_once(result))
+
+    def close(self) -> None:
+        self._rows.clear()
+        cursor: Any = self._cursor
+        cursor.close()
+
+
+class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+    _cursor_cls = InlineCursor
+
+    def commit(self) -> None:
+        if self._connection._connection:
+            try:
+                self._connection._conn.commit()
+            except Exception as error:
+                self._handle_exception(error)
+
+    def rollback(self) -> None:
+        if self._connection._connection:
+            try:
+                self._connection._conn.rollback()
+            except Exception as error:
+                self._handle_exception(error)
+
+
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The DBAPI module SQLAlchemy's aiosqlite dialect gets (``create_async_engine(module=)``)."""
+
+    def __init__(self) -> None:
+        super().__init__(aiosqlite, sqlite3)
+
+    def connect(self, *args: Any, **kwargs: Any) -> InlineAdaptedConnection:
+        creator = kwargs.pop("async_creator_fn")
+        return InlineAdaptedConnection(self, await_(creator(*args, **kwargs)))
 
 
 class NestedSession(RuntimeError):
