@@ -144,3 +144,25 @@ async def test_one_sqlite_connection_taken_in_turn_and_never_twice_by_one_task(
                     await inner.execute(text("select 1"))
     finally:
         await engine.dispose()
+
+
+async def test_a_failed_transaction_keeps_nothing_and_the_next_one_starts_at_once(
+    app: App,
+) -> None:
+    """On SQLite, commit and close run in the caller's task (storage/db.py): a transaction
+    that raises must still roll back and give the one connection back."""
+    now = local("2026-11-25 09:00")
+    envelope = outbox.Envelope("lost:1", 111, OutMessage("hello"), now)
+    with pytest.raises(RuntimeError, match="handler crashed"):
+        async with app.sessions.begin() as session:
+            assert await outbox.enqueue(session, app.school_id, [envelope], now) == 1
+            raise RuntimeError("handler crashed")
+
+    async def count_rows() -> int:
+        async with app.sessions() as session:
+            return int(await session.scalar(select(func.count(Outbox.id))) or 0)
+
+    assert await asyncio.wait_for(count_rows(), timeout=5) == 0
+    async with app.sessions.begin() as session:
+        assert await outbox.enqueue(session, app.school_id, [envelope], now) == 1
+    assert await count_rows() == 1
