@@ -25,7 +25,7 @@ async def download_photo(bot: Bot, app: App, message: Message) -> PhotoFile | No
     app.media.check_size(photo.file_size)
     buffer = io.BytesIO()
     await bot.download(photo, destination=buffer)
-    stored = await app.media.store(buffer.getvalue(), "image/jpeg")
+    stored = app.media.save(buffer.getvalue(), "image/jpeg")
     return stored, photo.file_id, photo.file_unique_id, "image/jpeg"
 
 

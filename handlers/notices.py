@@ -197,7 +197,7 @@ async def got_document(
         app.media.check_size(document.file_size)
         buffer = io.BytesIO()
         await bot.download(document, destination=buffer)
-        stored = await app.media.store(buffer.getvalue(), mime or "application/octet-stream")
+        stored = app.media.save(buffer.getvalue(), mime or "application/octet-stream")
     except MediaTooLarge as exc:
         await message.answer(
             t(lang, "notice.attachment_too_large", limit=exc.limit // (1024 * 1024))
