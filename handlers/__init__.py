@@ -7,13 +7,16 @@ import importlib
 from aiogram import Router
 
 # Order matters: conversations (FSM states) and specific buttons before the generic photo
-# handler of education, and the fallback last.
+# handler of education, and the fallback last. The daily report comes first because most
+# updates of a school day are its answers, and an update is checked against every handler
+# of the routers before the one that takes it; none of the routers it now precedes has a
+# handler that one of its updates would have matched (commands, own states, own buttons).
 ROUTER_MODULES = (
+    "zero_report",
     "onboarding",
     "admin",
     "export",
     "notices",
-    "zero_report",
     "duty",
     "education",
     "fallback",
