@@ -114,16 +114,15 @@ class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = InlineCursor
 
     def commit(self) -> None:
-        if self._connection._connection:
-            try:
-                self._connection._conn.commit()
-            except Exception as error:
-                self._handle_exception(error)
+        self._end(sqlite3.Connection.commit)
 
     def rollback(self) -> None:
-        if self._connection._connection:
+        self._end(sqlite3.Connection.rollback)
+
+    def _end(self, step: Callable[[sqlite3.Connection], None]) -> None:
+        if self._connection._connection:  # closed already: nothing to end, as in aiosqlite's
             try:
-                self._connection._conn.rollback()
+                step(self._connection._conn)
             except Exception as error:
                 self._handle_exception(error)
 
