@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     delete,
     exists,
     func,
@@ -118,17 +119,22 @@ async def roster(
 
 
 async def holders(session: AsyncSession, school_id: int, day: dt.date, post: str) -> list[Person]:
-    rows = await session.scalars(
-        select(Person)
-        .join(RosterEntry, RosterEntry.person_id == Person.id)
-        .where(
-            RosterEntry.school_id == school_id,
-            RosterEntry.day == day,
-            RosterEntry.post == post,
-        )
-        .order_by(RosterEntry.id)
+    params = {"w_school": school_id, "w_day": day, "w_post": post}
+    return list((await session.scalars(_HOLDERS, params)).all())
+
+
+# Built once: every incident alert and escalation asks, and building it cost more than
+# running it (bench.ingest).
+_HOLDERS = (
+    select(Person)
+    .join(RosterEntry, RosterEntry.person_id == Person.id)
+    .where(
+        RosterEntry.school_id == bindparam("w_school"),
+        RosterEntry.day == bindparam("w_day"),
+        RosterEntry.post == bindparam("w_post"),
     )
-    return list(rows.all())
+    .order_by(RosterEntry.id)
+)
 
 
 async def posts_of(

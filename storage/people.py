@@ -90,9 +90,13 @@ def normalize_unit_name(text: str) -> str:
 
 
 async def person_by_tg(session: AsyncSession, school_id: int, tg_user_id: int) -> Person | None:
-    return await session.scalar(
-        select(Person).where(Person.school_id == school_id, Person.tg_user_id == tg_user_id)
-    )
+    return await session.scalar(_BY_TG, {"w_school": school_id, "w_tg": tg_user_id})
+
+
+# Built once, like the other statements every update runs (the sender of each update).
+_BY_TG = select(Person).where(
+    Person.school_id == bindparam("w_school"), Person.tg_user_id == bindparam("w_tg")
+)
 
 
 def role_names(person: Person) -> set[str]:
@@ -191,9 +195,10 @@ async def remember_private_chat(
 
 
 async def private_chat_of(session: AsyncSession, person_id: int) -> Chat | None:
-    return await session.scalar(
-        select(Chat).where(Chat.person_id == person_id, Chat.kind == "private")
-    )
+    return await session.scalar(_PRIVATE_CHAT, {"w_person": person_id})
+
+
+_PRIVATE_CHAT = select(Chat).where(Chat.person_id == bindparam("w_person"), Chat.kind == "private")
 
 
 async def group_of_unit(session: AsyncSession, unit_id: int) -> Chat | None:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Attachment, Base, Person, Submission, Unit
 from storage.submissions import ReceivedFile
@@ -278,6 +279,26 @@ async def add_photo(
             "v_created_at": now,
         },
     )
+
+
+async def open_draft(session: AsyncSession, incident: Incident, now: dt.datetime) -> bool:
+    """The draft becomes an open (reported) incident; False when it is no longer a draft
+    (sent twice at once). A Core UPDATE: the ORM's unit of work cost more than the rest of
+    the submission."""
+    connection = await session.connection()
+    result = await connection.execute(_OPEN, {"w_incident": incident.id, "v_reported_at": now})
+    if not result.rowcount:
+        return False
+    set_committed_value(incident, "status", "open")  # what the row now holds, not a change
+    set_committed_value(incident, "reported_at", now)
+    return True
+
+
+_OPEN = (
+    update(Incident)
+    .where(Incident.id == bindparam("w_incident"), Incident.status == "draft")
+    .values(status="open", reported_at=bindparam("v_reported_at"))
+)
 
 
 async def describe_submission(session: AsyncSession, incident: Incident) -> None:

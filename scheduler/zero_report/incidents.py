@@ -211,8 +211,8 @@ async def submit_incident(
     incident, unit = found
     if not (incident.text and incident.place and incident.severity):
         return Submitted(Outcome.NOT_FOUND)
-    incident.status = "open"
-    incident.reported_at = now
+    if not await incidents.open_draft(session, incident, now):
+        return Submitted(Outcome.NOT_FOUND)
     await incidents.describe_submission(session, incident)
     # The unit's task is loaded only when this report is its first answer of the day.
     status = await tasks.status_of(session, incident.task_id) if incident.task_id else None
