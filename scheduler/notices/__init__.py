@@ -1,0 +1,116 @@
+"""Notices to parents (致家长的一封信, 一盔一带, 防溺水 …) that parents confirm with 已阅知晓.
+
+The life of a notice: a draft is written step by step (nothing leaves); on confirmation its
+audience is frozen into recipient rows and one outbox row per reachable person, all in one
+transaction, so a crash either sends nothing or everything eventually; the outbox sender drains
+it at Telegram's pace while the author's "sent / total" line is edited in place; one reminder
+goes to the unconfirmed before the deadline; at the deadline the author and each head teacher
+get the per-class confirmation rates and the names still missing.
+
+The services are what the handlers, the bench and the tests call, as ``service.<name>`` from
+this package: who a notice is for and who may address it (``audience``), the deadline typed by
+the author (``deadline``), the draft (``drafts``), what parents see and the author's preview
+(``messages``), confirming and queueing a notice and the author's progress line
+(``broadcast``), the 已阅知晓 press (``presses``) and the confirmation report (``report``); the
+tick jobs and the /today section that scheduler.registry collects are in ``ticks``, the
+constants, the callback id and ``local_time`` in ``common``. The tables and queries are in
+storage/notices.py.
+"""
+
+from __future__ import annotations
+
+from scheduler.notices.audience import (
+    AudienceParse,
+    AudienceSummary,
+    describe_audience,
+    may_address,
+    parse_audience,
+    summarize_audience,
+)
+from scheduler.notices.broadcast import (
+    SendOutcome,
+    SendResult,
+    confirm_and_enqueue,
+    follow_broadcast,
+    progress_text,
+    refresh_progress,
+)
+from scheduler.notices.common import (
+    CAPTION_LIMIT,
+    DOCUMENT_TYPES,
+    FOLLOW_IDLE_S,
+    MAX_NOTICE_TEXT,
+    REPORT_CHUNK,
+    confirm_callback,
+    local_time,
+)
+from scheduler.notices.deadline import DeadlineProblem, deadline_from_text
+from scheduler.notices.drafts import attach, cancel_draft, own_draft, start_draft
+from scheduler.notices.messages import (
+    confirmed_buttons,
+    notice_messages,
+    preview_summary,
+    reminder_time,
+)
+from scheduler.notices.presses import Press, PressResult, record_press
+from scheduler.notices.report import (
+    ClassStatus,
+    NoticeReport,
+    build_report,
+    format_report,
+    report_scope,
+)
+from scheduler.notices.ticks import (
+    OVERVIEWS,
+    TICK_JOBS,
+    advance_broadcasts,
+    close_at_deadline,
+    notices_overview,
+    send_reminders,
+)
+
+__all__ = [
+    "CAPTION_LIMIT",
+    "DOCUMENT_TYPES",
+    "FOLLOW_IDLE_S",
+    "MAX_NOTICE_TEXT",
+    "OVERVIEWS",
+    "REPORT_CHUNK",
+    "TICK_JOBS",
+    "AudienceParse",
+    "AudienceSummary",
+    "ClassStatus",
+    "DeadlineProblem",
+    "NoticeReport",
+    "Press",
+    "PressResult",
+    "SendOutcome",
+    "SendResult",
+    "advance_broadcasts",
+    "attach",
+    "build_report",
+    "cancel_draft",
+    "close_at_deadline",
+    "confirm_and_enqueue",
+    "confirm_callback",
+    "confirmed_buttons",
+    "deadline_from_text",
+    "describe_audience",
+    "follow_broadcast",
+    "format_report",
+    "local_time",
+    "may_address",
+    "notice_messages",
+    "notices_overview",
+    "own_draft",
+    "parse_audience",
+    "preview_summary",
+    "progress_text",
+    "record_press",
+    "refresh_progress",
+    "reminder_time",
+    "report_scope",
+    "send_reminders",
+    "start_draft",
+    "summarize_audience",
+]

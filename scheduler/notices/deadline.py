@@ -1,0 +1,35 @@
+"""The deadline typed by the author: parsed, in the future and not too far."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.dates import ParseFailure, parse_moment
+from bot.settings import NoticeSettings
+
+# --- the deadline ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineProblem:
+    key: str  # a text key: notice.deadline.past / notice.deadline.too_far / unparsed
+    failure: ParseFailure | None = None
+
+
+def deadline_from_text(
+    text: str, now: dt.datetime, tz: ZoneInfo, settings: NoticeSettings
+) -> dt.datetime | DeadlineProblem:
+    """A deadline typed by a person (明天下午5点, 周五, friday 6pm), in the future and not too far."""
+    moment = parse_moment(text, now, tz=tz)
+    if isinstance(moment, ParseFailure):
+        return DeadlineProblem("notice.deadline.unparsed", moment)
+    at = moment.at
+    if not moment.has_time:
+        at = dt.datetime.combine(moment.day, settings.deadline_time_if_day_only, tzinfo=tz)
+    if at <= now:
+        return DeadlineProblem("notice.deadline.past")
+    if at > now + dt.timedelta(days=settings.max_deadline_days):
+        return DeadlineProblem("notice.deadline.too_far")
+    return at.astimezone(dt.UTC)

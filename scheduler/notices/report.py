@@ -1,0 +1,152 @@
+"""The confirmation report: per class, how many confirmed and who is still missing, as
+messages, and which part of it a person may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import t
+from scheduler.notices.common import REPORT_CHUNK, local_time
+from scheduler.routine import Context
+from storage import notices as store
+from storage import people
+from storage.models import Person, Unit
+from storage.notices import Notice
+
+# --- the confirmation report -----------------------------------------------------------------
+
+
+@dataclass
+class ClassStatus:
+    unit_id: int | None
+    name: str
+    total: int = 0
+    confirmed: int = 0
+    missing: list[str] = field(default_factory=list)  # reached, not confirmed
+    unreachable: list[str] = field(default_factory=list)  # never started the bot, or blocked it
+
+    @property
+    def rate(self) -> int:
+        return round(100 * self.confirmed / self.total) if self.total else 0
+
+
+@dataclass
+class NoticeReport:
+    notice: Notice
+    classes: list[ClassStatus]
+
+    def only(self, unit_ids: set[int] | None) -> NoticeReport:
+        if unit_ids is None:
+            return self
+        return NoticeReport(self.notice, [c for c in self.classes if c.unit_id in unit_ids])
+
+    @property
+    def total(self) -> int:
+        return sum(c.total for c in self.classes)
+
+    @property
+    def confirmed(self) -> int:
+        return sum(c.confirmed for c in self.classes)
+
+
+async def build_report(session: AsyncSession, ctx: Context, notice: Notice) -> NoticeReport:
+    statuses = await store.recipient_statuses(session, ctx.school_id, notice.id)
+    unit_ids = {s.unit_id for s in statuses if s.unit_id is not None}
+    units = (
+        {u.id: u for u in await session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
+        if unit_ids
+        else {}
+    )
+    by_unit: dict[int | None, ClassStatus] = {}
+    ordered = sorted(
+        statuses,
+        key=lambda s: (
+            s.unit_id is None,
+            units[s.unit_id].grade or 0 if s.unit_id in units else 0,
+            units[s.unit_id].slug if s.unit_id in units else "",
+        ),
+    )
+    for status in ordered:
+        row = by_unit.get(status.unit_id)
+        if row is None:
+            unit = units.get(status.unit_id) if status.unit_id is not None else None
+            name = unit.name if unit else t(ctx.school_language, "notice.report.no_class")
+            row = by_unit[status.unit_id] = ClassStatus(status.unit_id, name)
+        row.total += 1
+        if status.confirmed_at is not None:
+            row.confirmed += 1
+        elif status.unreachable:
+            row.unreachable.append(status.name)
+        else:
+            row.missing.append(status.name)
+    return NoticeReport(notice, list(by_unit.values()))
+
+
+def format_report(report: NoticeReport, lang: str, tz: dt.tzinfo) -> list[str]:
+    """The report as messages of at most REPORT_CHUNK characters (a class is never split
+    unless it alone is longer)."""
+    notice = report.notice
+    assert notice.deadline_at is not None
+    title = notice.text.strip().splitlines()[0][:30] if notice.text.strip() else ""
+    head = t(
+        lang,
+        "notice.report.head",
+        id=notice.id,
+        title=title,
+        deadline=local_time(notice.deadline_at, tz),
+        confirmed=report.confirmed,
+        total=report.total,
+        rate=round(100 * report.confirmed / report.total) if report.total else 0,
+    )
+    blocks = [head]
+    for row in report.classes:
+        lines = [
+            t(
+                lang,
+                "notice.report.class",
+                name=row.name,
+                confirmed=row.confirmed,
+                total=row.total,
+                rate=row.rate,
+            )
+        ]
+        if row.missing:
+            lines.append(t(lang, "notice.report.missing", names="、".join(row.missing)))
+        if row.unreachable:
+            lines.append(t(lang, "notice.report.unreachable", names="、".join(row.unreachable)))
+        blocks.append("\n".join(lines))
+    if len(blocks) == 1:
+        blocks.append(t(lang, "notice.report.empty"))
+    return _chunks(blocks, REPORT_CHUNK)
+
+
+def _chunks(blocks: list[str], limit: int) -> list[str]:
+    chunks: list[str] = []
+    current = ""
+    for block in blocks:
+        while len(block) > limit:  # one enormous class: cut it, it is still readable
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(block[:limit])
+            block = block[limit:]
+        if current and len(current) + 2 + len(block) > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n\n{block}" if current else block
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def report_scope(person: Person, notice: Notice) -> set[int] | None | bool:
+    """None: the whole report (admins, the author); a set: those classes (head teachers);
+    False: not allowed."""
+    if people.has_role(person, "admin") or notice.author_id == person.id:
+        return None
+    own = people.unit_ids_with_role(person, "head_teacher")
+    return own if own else False
