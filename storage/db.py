@@ -21,6 +21,7 @@ from sqlalchemy.sql import Insert
 
 from storage import sqlite_driver
 from storage.models import Base
+from storage.sqlite_session import SQLiteSession
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -51,46 +52,8 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
     if engine.dialect.name == "sqlite":
-        return async_sessionmaker(engine, expire_on_commit=False, class_=InlineExitSession)
+        return async_sessionmaker(engine, expire_on_commit=False, class_=SQLiteSession)
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-class InlineExitSession(AsyncSession):
-    """A session that commits and closes in its caller's task, for SQLite's inline driver.
-
-    On leaving ``async with``, SQLAlchemy commits and closes in a task of its own, shielded,
-    so that a cancelled caller cannot abandon the close halfway. That costs two tasks per
-    transaction, and the connection stays taken until the loop gets round to them: on the
-    one SQLite connection every transaction then queued behind the last one's close. With
-    the inline driver (storage/sqlite_driver.py) commit and close never wait, so there is no
-    moment at which a cancellation could interrupt them.
-    """
-
-    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
-        await self.close()
-
-    def _maker_context_manager(self) -> Any:
-        return _InlineBegin(self)
-
-
-class _InlineBegin:
-    """``async with sessions.begin()``: commit (or roll back) and close, in this task."""
-
-    __slots__ = ("session", "transaction")
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def __aenter__(self) -> AsyncSession:
-        self.transaction = self.session.begin()
-        await self.transaction.__aenter__()
-        return self.session
-
-    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
-        try:
-            await self.transaction.__aexit__(type_, value, traceback)
-        finally:
-            await self.session.close()
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -16,7 +16,8 @@ SQLAlchemy's adapter for aiosqlite still awaits each step of a statement (open a
 execute, fetch, close) and each commit: a greenlet switch and a coroutine apiece, for calls
 that now finish at once. ``InlineDBAPI`` (the engine's ``module=``) hands SQLAlchemy cursors
 that call sqlite3 directly and await once per statement, which SQLAlchemy's
-``AsyncConnection.execute`` insists on. A transaction of two statements took 290 µs here
+``AsyncConnection.execute`` insists on, or not at all when called straight from a coroutine
+(storage/sqlite_session.py). A transaction of two statements took 290 µs here
 against 360 µs (a select and an update by key, prebuilt).
 """
 
@@ -36,7 +37,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 
 class _RunNow:
@@ -72,6 +73,12 @@ async def _at_once(value: Any) -> Any:
     return value
 
 
+def _awaited_once(result: Any) -> Any:
+    # In SQLAlchemy's greenlet, AsyncConnection.execute insists that the driver awaited;
+    # called straight from a coroutine (storage/sqlite_session.py) there is nothing to await.
+    return await_(_at_once(result)) if in_greenlet() else result
+
+
 class InlineCursor(AsyncAdapt_aiosqlite_cursor):
     """A cursor for SQLAlchemy that runs sqlite3 itself. One connection serves one task at
     a time (``OneConnectionPool``), so the adapter's per-connection mutex is not needed."""
@@ -93,7 +100,7 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
                 self._rows = collections.deque(cursor.fetchall())
         except Exception as error:
             self._adapt_connection._handle_exception(error)
-        return await_(_at_once(result))
+        return _awaited_once(result)
 
     def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
         try:
@@ -101,7 +108,7 @@ class InlineCursor(AsyncAdapt_aiosqlite_cursor):
             result = cursor.executemany(operation, seq_of_parameters)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
-        return await_(_at_once(result))
+        return _awaited_once(result)
 
     def close(self) -> None:
         self._rows.clear()
@@ -160,6 +167,13 @@ class OneConnectionPool(AsyncAdaptedQueuePool):
         entry = super()._do_get()
         self._holder = task
         return entry
+
+    def serves_at_once(self) -> bool:
+        """A checkout now would not wait: this task holds the connection (a second session
+        of it gets ``NestedSession``), or the connection is open and idle."""
+        return (self._holder is not None and self._holder is _current_task()) or (
+            not self._pool.empty()
+        )
 
     def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
         self._holder = None
