@@ -73,21 +73,14 @@ class SQLiteSession(AsyncSession):
         bind_arguments: Any = None,
         **kw: Any,
     ) -> Any:
-        if not self._at_once():
-            return await super().scalar(
-                statement,
-                params,
-                execution_options=execution_options,
-                bind_arguments=bind_arguments,
-                **kw,
-            )
-        return self.sync_session.scalar(
+        result = await self.execute(
             statement,
-            params=params,
-            execution_options=_buffered(execution_options),
+            params,
+            execution_options=execution_options,
             bind_arguments=bind_arguments,
             **kw,
         )
+        return result.scalar()
 
     async def get(self, entity: Any, ident: Any, **kw: Any) -> Any:  # type: ignore[override]
         if not self._at_once():
