@@ -174,7 +174,6 @@ _OWN_DRAFT = (
     Incident.reported_by == bindparam("w_person"),
     Incident.status == "draft",
 )
-_DRAFT_SUBMISSION = select(Incident.submission_id).where(*_OWN_DRAFT)
 DRAFT_WITH_UNIT = select(Incident, Unit).join(Unit, Unit.id == Incident.unit_id).where(*_OWN_DRAFT)
 _UPDATES: dict[frozenset[str], Any] = {}
 _DESCRIBE = (
@@ -182,15 +181,15 @@ _DESCRIBE = (
     .where(Submission.id == bindparam("w_submission"))
     .values(text=bindparam("v_text"), data=bindparam("v_data"))
 )
-_ADD_PHOTO = insert(Attachment).values(
-    submission_id=bindparam("v_submission"),
-    tg_file_id=bindparam("v_file_id"),
-    tg_file_unique_id=bindparam("v_unique_id"),
-    sha256=bindparam("v_sha256"),
-    size=bindparam("v_size"),
-    mime=bindparam("v_mime"),
-    path=bindparam("v_path"),
-    created_at=bindparam("v_created_at"),
+# A photo goes in only while its draft is the person's own: one statement, not a lookup and
+# an insert (an album's photos arrive one after another, each in its own transaction).
+_PHOTO_FIELDS = ("tg_file_id", "tg_file_unique_id", "sha256", "size", "mime", "path", "created_at")
+_ADD_DRAFT_PHOTO = insert(Attachment).from_select(
+    ["submission_id", *_PHOTO_FIELDS],
+    select(
+        Incident.submission_id,
+        *(bindparam(f"v_{f}", type_=Attachment.__table__.c[f].type) for f in _PHOTO_FIELDS),
+    ).where(*_OWN_DRAFT),
 )
 
 
@@ -251,27 +250,23 @@ async def update_draft(
     return bool(result.rowcount)
 
 
-async def draft_submission_id(
-    session: AsyncSession, school_id: int, incident_id: int, person_id: int
-) -> int | None:
-    connection = await session.connection()
-    result = await connection.execute(
-        _DRAFT_SUBMISSION, own_draft(school_id, incident_id, person_id)
-    )
-    return result.scalar()
-
-
-async def add_photo(
-    session: AsyncSession, submission_id: int, received: ReceivedFile, now: dt.datetime
-) -> None:
+async def add_draft_photo(
+    session: AsyncSession,
+    school_id: int,
+    incident_id: int,
+    person_id: int,
+    received: ReceivedFile,
+    now: dt.datetime,
+) -> bool:
+    """One photo of the person's own draft; False when there is no such draft."""
     stored, file_id, unique_id, mime = received
     connection = await session.connection()
-    await connection.execute(
-        _ADD_PHOTO,
-        {
-            "v_submission": submission_id,
-            "v_file_id": file_id,
-            "v_unique_id": unique_id,
+    result = await connection.execute(
+        _ADD_DRAFT_PHOTO,
+        own_draft(school_id, incident_id, person_id)
+        | {
+            "v_tg_file_id": file_id,
+            "v_tg_file_unique_id": unique_id,
             "v_sha256": stored.sha256,
             "v_size": stored.size,
             "v_mime": mime,
@@ -279,6 +274,7 @@ async def add_photo(
             "v_created_at": now,
         },
     )
+    return bool(result.rowcount)
 
 
 async def open_draft(session: AsyncSession, incident: Incident, now: dt.datetime) -> bool:

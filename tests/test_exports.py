@@ -216,9 +216,11 @@ async def test_an_incident_is_exported_with_its_photo_shown_once(app: App, tmp_p
         )
         incident = await session.get(incidents.Incident, incident_id)
         assert incident is not None
-        await incidents.add_photo(
+        assert await incidents.add_draft_photo(
             session,
-            incident.submission_id,
+            app.school_id,
+            incident_id,
+            teacher.id,
             (app.media.save(picture), "f1", "u1", "image/jpeg"),
             app.now(),
         )

@@ -619,3 +619,31 @@ def test_redis_keeps_conversations_when_several_processes_share_the_work(app: Ap
     assert isinstance(shared, RedisStorage)
     local_db = make_fsm_storage(app.sessions, app.clock, single_process=True, redis_url="")
     assert isinstance(local_db, DatabaseStorage) and local_db._cache is not None
+
+
+async def test_a_photo_is_kept_only_for_the_senders_own_unsent_draft(
+    app: App, clock: FakeClock, tmp_path: Path
+) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    other = await make_person(app, "李老师", "head_teacher", "4-1")
+    await at(app, clock, "2026-11-25 14:30")
+    task = await task_for(app, "3-2")
+    async with app.sessions.begin() as session:
+        started = await zr.start_incident(session, ctx_of(app), teacher, app.now(), task_id=task.id)
+    assert started.incident_id is not None
+
+    async def add(person: Person, name: str) -> bool:
+        photo = fake_photo(tmp_path, name)
+        async with app.sessions.begin() as session:
+            return await zr.add_photo(
+                session, ctx_of(app), started.incident_id or 0, person, photo, app.now()
+            )
+
+    assert await add(teacher, "mine")
+    assert not await add(other, "someone else's draft")
+    async with app.sessions.begin() as session:
+        assert await zr.cancel_draft(session, ctx_of(app), started.incident_id, teacher)
+    assert not await add(teacher, "after cancelling")
+    async with app.sessions() as session:
+        kept = (await session.scalars(select(Attachment.tg_file_id))).all()
+    assert list(kept) == ["file-mine"]

@@ -177,13 +177,9 @@ async def add_photo(
     now: dt.datetime,
 ) -> bool:
     """Keep one photo of the person's draft; False when there is no such draft."""
-    submission_id = await incidents.draft_submission_id(
-        session, ctx.school_id, incident_id, person.id
+    return await incidents.add_draft_photo(
+        session, ctx.school_id, incident_id, person.id, photo, now
     )
-    if submission_id is None:
-        return False
-    await incidents.add_photo(session, submission_id, photo, now)
-    return True
 
 
 @dataclass(frozen=True)
