@@ -157,6 +157,7 @@ class OneConnectionPool(AsyncAdaptedQueuePool):
     """
 
     _holder: asyncio.Task[Any] | None = None
+    _idle: ConnectionPoolEntry | None = None
 
     def _do_get(self) -> ConnectionPoolEntry:
         task = _current_task()
@@ -165,19 +166,21 @@ class OneConnectionPool(AsyncAdaptedQueuePool):
                 "this task already holds the database connection: finish that session first"
             )
         entry = super()._do_get()
-        self._holder = task
+        self._holder, self._idle = task, None
         return entry
 
     def serves_at_once(self) -> bool:
         """A checkout now would not wait: this task holds the connection (a second session
-        of it gets ``NestedSession``), or the connection is open and idle."""
-        return (self._holder is not None and self._holder is _current_task()) or (
-            not self._pool.empty()
-        )
+        of it gets ``NestedSession``), or the connection is idle and open (one that must be
+        opened again, after an error invalidated it, has to be awaited)."""
+        if self._holder is not None and self._holder is _current_task():
+            return True
+        return self._idle is not None and self._idle.dbapi_connection is not None
 
     def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
         self._holder = None
         super()._do_return_conn(record)
+        self._idle = record
 
 
 def _current_task() -> asyncio.Task[Any] | None:

@@ -166,3 +166,18 @@ async def test_a_failed_transaction_keeps_nothing_and_the_next_one_starts_at_onc
     async with app.sessions.begin() as session:
         assert await outbox.enqueue(session, app.school_id, [envelope], now) == 1
     assert await count_rows() == 1
+
+
+async def test_sqlite_opens_its_connection_again_after_an_error_invalidated_it(
+    tmp_path: Path,
+) -> None:
+    engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'again.db'}")
+    sessions = db.make_session_factory(engine)
+    try:
+        async with sessions() as session:
+            assert await session.scalar(text("select 1")) == 1
+            await (await session.connection()).invalidate()  # what a broken connection gets
+        async with sessions.begin() as session:  # opened again, which has to be awaited
+            assert await session.scalar(text("select 2")) == 2
+    finally:
+        await engine.dispose()
