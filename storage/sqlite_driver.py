@@ -69,14 +69,14 @@ class InlineConnection(aiosqlite.Connection):
         return fn(*args, **kwargs)
 
 
-async def _at_once(value: Any) -> Any:
+async def _done(value: Any) -> Any:
     return value
 
 
 def _awaited_once(result: Any) -> Any:
     # In SQLAlchemy's greenlet, AsyncConnection.execute insists that the driver awaited;
     # called straight from a coroutine (storage/sqlite_session.py) there is nothing to await.
-    return await_(_at_once(result)) if in_greenlet() else result
+    return await_(_done(result)) if in_greenlet() else result
 
 
 class InlineCursor(AsyncAdapt_aiosqlite_cursor):

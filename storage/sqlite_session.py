@@ -22,21 +22,28 @@ PostgreSQL keeps SQLAlchemy's own ``AsyncSession``: there every call may wait on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.ext.asyncio.result import _ensure_sync_result
 from sqlalchemy.ext.asyncio.session import _EXECUTE_OPTIONS
 from sqlalchemy.util import EMPTY_DICT, immutabledict
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from storage.sqlite_driver import OneConnectionPool
 
+_T = TypeVar("_T")
+
 
 class SQLiteSession(AsyncSession):
-    def _at_once(self) -> bool:
+    async def _call(self, method: Callable[..., _T], *args: Any, **kw: Any) -> _T:
+        """What ``AsyncSession`` does for each call, ``greenlet_spawn(method, …)``, but
+        only when the call may have to wait for the connection."""
         pool = getattr(self.sync_session.bind, "pool", None)
-        return isinstance(pool, OneConnectionPool) and pool.serves_at_once()
+        if isinstance(pool, OneConnectionPool) and pool.serves_at_once():
+            return method(*args, **kw)
+        return await greenlet_spawn(method, *args, **kw)
 
     async def execute(  # type: ignore[override]
         self,
@@ -47,15 +54,8 @@ class SQLiteSession(AsyncSession):
         bind_arguments: Any = None,
         **kw: Any,
     ) -> Any:
-        if not self._at_once():
-            return await super().execute(
-                statement,
-                params,
-                execution_options=execution_options,
-                bind_arguments=bind_arguments,
-                **kw,
-            )
-        result = self.sync_session.execute(
+        result = await self._call(
+            self.sync_session.execute,
             statement,
             params=params,
             execution_options=_buffered(execution_options),
@@ -83,20 +83,15 @@ class SQLiteSession(AsyncSession):
         return result.scalar()
 
     async def get(self, entity: Any, ident: Any, **kw: Any) -> Any:  # type: ignore[override]
-        if not self._at_once():
-            return await super().get(entity, ident, **kw)
-        return self.sync_session.get(entity, ident, **kw)
+        return await self._call(self.sync_session.get, entity, ident, **kw)
 
     async def connection(self, **kw: Any) -> AsyncConnection:  # type: ignore[override]
-        if not self._at_once():
-            return await super().connection(**kw)
+        # Once the session holds the connection, its statements never wait.
         assert isinstance(self.bind, AsyncEngine)
-        return _AtOnceConnection(self.bind, self.sync_session.connection(**kw))
+        return _AtOnceConnection(self.bind, await self._call(self.sync_session.connection, **kw))
 
     async def flush(self, objects: Sequence[Any] | None = None) -> None:
-        if not self._at_once():
-            return await super().flush(objects)
-        self.sync_session.flush(objects)
+        await self._call(self.sync_session.flush, objects)
 
     async def refresh(
         self,
@@ -104,29 +99,19 @@ class SQLiteSession(AsyncSession):
         attribute_names: Iterable[str] | None = None,
         with_for_update: Any = None,
     ) -> None:
-        if not self._at_once():
-            return await super().refresh(instance, attribute_names, with_for_update)
-        self.sync_session.refresh(instance, attribute_names, with_for_update)
+        await self._call(self.sync_session.refresh, instance, attribute_names, with_for_update)
 
     async def delete(self, instance: object) -> None:
-        if not self._at_once():
-            return await super().delete(instance)
-        self.sync_session.delete(instance)
+        await self._call(self.sync_session.delete, instance)
 
     async def commit(self) -> None:
-        if not self._at_once():
-            return await super().commit()
-        self.sync_session.commit()
+        await self._call(self.sync_session.commit)
 
     async def rollback(self) -> None:
-        if not self._at_once():
-            return await super().rollback()
-        self.sync_session.rollback()
+        await self._call(self.sync_session.rollback)
 
     async def close(self) -> None:
-        if not self._at_once():
-            return await super().close()
-        self.sync_session.close()
+        await self._call(self.sync_session.close)
 
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         await self.close()
