@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.app import App, close_app, open_app
 from bot.emulator.spec import BUNDLED_SPEC
@@ -112,6 +113,13 @@ async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
         yield application
     finally:
         await close_app(application)
+
+
+async def unit_by_slug(app: App, slug: str) -> Unit | None:
+    async with app.sessions() as session:
+        return await session.scalar(
+            select(Unit).where(Unit.school_id == app.school_id, Unit.slug == slug)
+        )
 
 
 async def add_person(

@@ -26,10 +26,9 @@ from scheduler.clock import FakeClock
 from scheduler.routine import Context
 from scheduler.rules import duty as rules
 from storage import duty as store
-from storage import people
 from storage.media import StoredFile
 from storage.models import AuditLog, Outbox, Person, Task
-from tests.conftest import local, settings_for
+from tests.conftest import add_person, local, settings_for
 
 D = dt.date
 WED, THU, FRI = D(2026, 11, 25), D(2026, 11, 26), D(2026, 11, 27)
@@ -62,21 +61,7 @@ def ctx_of(app: App) -> Context:
 
 
 async def make_person(app: App, name: str, role: str = "teacher") -> Person:
-    tg_id = next(_tg_ids)
-    async with app.sessions.begin() as session:
-        person = Person(
-            school_id=app.school_id,
-            display_name=name,
-            tg_user_id=tg_id,
-            unreachable=False,
-            created_at=app.now(),
-            roles=[],
-        )
-        session.add(person)
-        await session.flush()
-        await people.grant_role(session, person, role, None, app.now())
-        await people.remember_private_chat(session, app.school_id, person, tg_id, app.now())
-    return person
+    return await add_person(app, name, role, None, next(_tg_ids))
 
 
 @pytest.fixture

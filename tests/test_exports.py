@@ -38,10 +38,7 @@ class Week:
 
 
 async def add_person(app: App, name: str, role: str, slug: str, tg_id: int) -> Person:
-    async with app.sessions() as session:
-        unit = await session.scalar(
-            select(Unit).where(Unit.school_id == app.school_id, Unit.slug == slug)
-        )
+    unit = await conftest.unit_by_slug(app, slug)
     return await conftest.add_person(app, name, role, unit, tg_id, chat=False)
 
 

@@ -20,13 +20,13 @@ from scheduler.calendar import SchoolCalendar
 from scheduler.clock import FakeClock
 from scheduler.routine import Context
 from scheduler.rules.zero_report import plan_zero_report
-from storage import outbox, people
+from storage import outbox
 from storage import zero_report as incidents
 from storage.fsm import FsmState
 from storage.media import StoredFile
 from storage.messages import OutMessage
-from storage.models import Attachment, AuditLog, Outbox, Person, Submission, Task, Unit
-from tests.conftest import local, settings_for
+from storage.models import Attachment, AuditLog, Outbox, Person, Submission, Task
+from tests.conftest import add_person, local, settings_for, unit_by_slug
 
 _tg_ids = itertools.count(5_000_001)
 D = dt.date
@@ -37,24 +37,8 @@ def ctx_of(app: App) -> Context:
 
 
 async def make_person(app: App, name: str, role: str, unit_slug: str | None = None) -> Person:
-    tg_id = next(_tg_ids)
-    async with app.sessions.begin() as session:
-        unit = (
-            await session.scalar(select(Unit).where(Unit.slug == unit_slug)) if unit_slug else None
-        )
-        person = Person(
-            school_id=app.school_id,
-            display_name=name,
-            tg_user_id=tg_id,
-            unreachable=False,
-            created_at=app.now(),
-            roles=[],
-        )
-        session.add(person)
-        await session.flush()
-        await people.grant_role(session, person, role, unit.id if unit else None, app.now())
-        await people.remember_private_chat(session, app.school_id, person, tg_id, app.now())
-    return person
+    unit = await unit_by_slug(app, unit_slug) if unit_slug else None
+    return await add_person(app, name, role, unit, next(_tg_ids))
 
 
 async def at(app: App, clock: FakeClock, when: str) -> None:
