@@ -1,7 +1,7 @@
 """Who is talking: the person behind a Telegram user, looked up once per update.
 
-Every update needs its sender with their roles (two queries), and people and roles change
-rarely (an invite redeemed, /lang, a blocked chat). With one process owning the database
+Every update needs its sender with their roles, and people and roles change rarely (an
+invite redeemed, /lang, a blocked chat). With one process owning the database
 (SQLite) the answers are kept in memory and the whole cache is dropped whenever any
 statement writes to ``person`` or ``role`` through this engine, ORM or not. Several
 processes (PostgreSQL) must not cache: another one may have changed a role.
@@ -41,7 +41,7 @@ class Actors:
             return self._cache[tg_user_id]
         generation = self._generation
         async with self.sessions() as session:
-            found = await people.person_by_tg(session, self.school_id, tg_user_id)
+            found = await people.actor_by_tg(session, self.school_id, tg_user_id)
         # A write while this lookup waited may have made it stale: keep it only if none came.
         if self._cache is not None and generation == self._generation:
             self._cache[tg_user_id] = found

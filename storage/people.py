@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from storage.models import Chat, Invite, Person, Role, School, Unit
 
@@ -96,6 +97,38 @@ async def person_by_tg(session: AsyncSession, school_id: int, tg_user_id: int) -
 # Built once, like the other statements every update runs (the sender of each update).
 _BY_TG = select(Person).where(
     Person.school_id == bindparam("w_school"), Person.tg_user_id == bindparam("w_tg")
+)
+
+
+async def actor_by_tg(session: AsyncSession, school_id: int, tg_user_id: int) -> Person | None:
+    """The sender of an update with their roles, detached, for reading only (to change the
+    person, ``session.get`` it). One statement of plain rows: the ORM's loading of a person
+    and the roles' second query cost about 0.5 ms, a tenth of a report's CPU (bench.ingest)."""
+    rows = (await session.execute(_ACTOR_BY_TG, {"w_school": school_id, "w_tg": tg_user_id})).all()
+    if not rows:
+        return None
+    first = rows[0]._mapping
+    person = Person(**{name: first[column] for name, column in _PERSON_FIELDS})
+    roles = [
+        Role(**{name: row._mapping[column] for name, column in _ROLE_FIELDS})
+        for row in rows
+        if row._mapping[_ROLE.c.id] is not None
+    ]
+    person.roles = roles
+    # As loaded by a query: no pending changes, so no session would write it back.
+    for loaded in (person, *roles):
+        make_transient_to_detached(loaded)
+    return person
+
+
+_PERSON, _ROLE = Person.__table__, Role.__table__
+_PERSON_FIELDS = [(c.key, c) for c in _PERSON.c]
+_ROLE_FIELDS = [(c.key, c) for c in _ROLE.c]
+_ACTOR_BY_TG = (
+    select(*_PERSON.c, *_ROLE.c)
+    .select_from(_PERSON.outerjoin(_ROLE, _ROLE.c.person_id == _PERSON.c.id))
+    .where(_PERSON.c.school_id == bindparam("w_school"), _PERSON.c.tg_user_id == bindparam("w_tg"))
+    .order_by(_ROLE.c.id)
 )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from bot.app import App
 from storage import db, outbox, people
 from storage.messages import Button, OutMessage
-from storage.models import Outbox, Unit
+from storage.models import Outbox, Person, Role, Unit
 from storage.sqlite_driver import NestedSession
 from tests.conftest import add_person, local
 
@@ -117,6 +117,49 @@ async def test_private_chats_by_role_name_each_reachable_holder_once(app: App) -
         nobody = await people.private_chats_with_role(session, app.school_id, "admin")
     assert found == [(two_classes.id, None, 2001), (one_class.id, None, 2004)]
     assert nobody == []
+
+
+async def test_the_sender_of_an_update_comes_with_every_role_and_as_already_stored(
+    app: App,
+) -> None:
+    """What every handler checks (bot/actors.py): who it is, every role with its unit; a
+    stranger is None. Passing the person back to a session stores nothing twice."""
+    async with app.sessions() as session:
+        classes = await people.units(session, app.school_id, "class")
+    await add_person(app, "王老师", "head_teacher", classes[0], 2001)
+    async with app.sessions.begin() as session:
+        stored = await people.person_by_tg(session, app.school_id, 2001)
+        assert stored is not None
+        await people.grant_role(session, stored, "duty_leader", None, app.now())
+        session.add(
+            Person(
+                school_id=app.school_id,
+                display_name="新同事",
+                tg_user_id=2002,
+                language="en",
+                unreachable=False,
+                created_at=app.now(),
+            )
+        )
+    async with app.sessions() as session:
+        actor = await people.actor_by_tg(session, app.school_id, 2001)
+        no_roles = await people.actor_by_tg(session, app.school_id, 2002)
+        stranger = await people.actor_by_tg(session, app.school_id, 2003)
+    assert actor is not None and no_roles is not None and stranger is None
+    assert (actor.display_name, actor.tg_user_id, actor.language) == ("王老师", 2001, None)
+    assert {(r.role, r.unit_id) for r in actor.roles} == {
+        ("head_teacher", classes[0].id),
+        ("duty_leader", None),
+    }
+    assert people.has_role(actor, "duty_leader") and not people.has_role(no_roles, "admin")
+    assert (no_roles.display_name, no_roles.language, no_roles.roles) == ("新同事", "en", [])
+    async with app.sessions.begin() as session:
+        session.add(actor)  # as a loaded person: no INSERT of a second one, no UPDATE
+        assert not session.dirty and not session.new
+    async with app.sessions() as session:
+        count = await session.scalar(select(func.count()).select_from(Person))
+        roles = await session.scalar(select(func.count()).select_from(Role))
+    assert (count, roles) == (2, 2)
 
 
 async def test_one_sqlite_connection_taken_in_turn_and_never_twice_by_one_task(
