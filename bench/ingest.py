@@ -23,8 +23,9 @@ the bot process writes back. Afterwards the bench checks that every reply was st
 zero reports, the incidents with text, place and severity, every photo as a row and as a file
 with the sha256 it was sent with.
 
-The same replies to a bare aiogram bot that only answers (a message → one reply with a
-button, a press → answerCallbackQuery), in the same kind of process, webhook server and
+The same replies to a bare aiogram bot that only answers (``bench.echo_bot``: a message →
+one reply with a button, a press → answerCallbackQuery), in a process of its own that loads
+aiogram and nothing of the safety bot, served by aiogram's own webhook handler on the same
 emulator, give ``echo_updates_per_s``. Both bots run at once and take turns, in ``ROUNDS``
 rounds of a fifth of the people each (``ratio_by_round``), so that both see the machine at
 the same speed. ``bot_cpu_ms`` and ``emulator_cpu_ms`` are each process's CPU time per
@@ -53,14 +54,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bench.ingest_school import (
-    BOT_TOKEN,
-    ECHO_TOKEN,
     PROMPT_AT,
     ask_everyone,
     bench_settings,
     staff_units,
     stored_replies,
 )
+from bench.ingest_wire import BOT_TOKEN, ECHO_TOKEN
 from bot.app import close_app, open_app
 from bot.emulator.server import EmulatorServer
 from bot.settings import Settings
@@ -68,6 +68,7 @@ from scheduler.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLIES_PER_PERSON = 10
+BOT_MODULES = {"safety": "bench.ingest_bot", "echo": "bench.echo_bot"}
 ROUNDS = 5
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PYTHONPATH = os.environ.get("PYTHONPATH", "")
@@ -257,15 +258,14 @@ def log_tail(path: Path) -> str:
 async def bot_process(
     emu: EmulatorServer, kind: str, token: str, directory: Path, persons: int, notify: int
 ) -> AsyncIterator[int]:
-    """Starts ``bench.ingest_bot``, waits for its webhook, yields its pid, stops it with
-    SIGTERM (the way a deployment stops the bot) and waits for a clean exit. Its log (a
-    line per update, as in production) goes to a file in ``directory``."""
+    """Starts the bot's process (``BOT_MODULES``), waits for its webhook, yields its pid,
+    stops it with SIGTERM (the way a deployment stops the bot) and waits for a clean exit.
+    Its log (a line per update, as in production) goes to a file in ``directory``."""
     log_path, log = open_log(directory, kind)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bench.ingest_bot",
-        kind,
+        BOT_MODULES[kind],
         "--api",
         emu.url,
         "--port",

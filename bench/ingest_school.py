@@ -1,5 +1,5 @@
-"""What both sides of ``bench.ingest`` share: the school's settings, the tokens, the prompt
-time, how an update is named on both sides of the process boundary, and the seeding."""
+"""The school of ``bench.ingest``, for the bench and the safety bot's process: its settings,
+the prompt time, the seeding, and what was stored."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from aiogram.types import Update
 from sqlalchemy import func, select
 
+from bench.ingest_wire import BOT_TOKEN
 from bot.app import App, make_bot
 from bot.emulator.server import EmulatorServer
 from bot.settings import Settings, settings_from_dict
@@ -22,9 +22,6 @@ from storage import zero_report as incidents
 from storage.models import Attachment, Person, Submission
 
 CONFIG = Path(__file__).resolve().parents[1] / "config.toml"
-BOT_TOKEN = "777001:BENCH-ingest-safety-bot-token-0123456"
-ECHO_TOKEN = "777002:BENCH-ingest-echo-bot-token-01234567"
-SECRET = "bench-webhook-secret"
 PROMPT_AT = dt.datetime(2026, 11, 25, 14, 30)
 
 
@@ -50,15 +47,6 @@ def bench_settings(units: int, directory: Path, webhook_port: int = 8080) -> Set
         "webhook_port": webhook_port,
     }
     return settings_from_dict(raw, base_dir=directory)
-
-
-def update_key(update: Update) -> str | None:
-    """(chat, message) or the callback query's id: known to the emulator and to the bot."""
-    if update.message is not None:
-        return f"m:{update.message.chat.id}:{update.message.message_id}"
-    if update.callback_query is not None:
-        return f"c:{update.callback_query.id}"
-    return None
 
 
 async def staff_units(app: App, emu: EmulatorServer) -> list[int]:
