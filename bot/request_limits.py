@@ -2,7 +2,8 @@
 
 The outbox sender paces its own sends; handlers' direct replies share the same limits, so
 ``PaceChats`` reserves a per-chat (1 per 1.02 s) and per-group (20 a minute) slot before
-any message leaves, and ``RetryAfter429`` waits out a 429 that comes anyway.
+any message leaves, and ``RetryAfter429`` waits out a 429 that comes anyway. A reply that
+goes back in a webhook's response takes its slot with ``take_now`` (bot/webhook_reply.py).
 """
 
 from __future__ import annotations
@@ -68,19 +69,39 @@ class PaceChats(BaseRequestMiddleware):
             await self._global_turn()
         return await make_request(bot, method)
 
+    def take_now(self, chat_id: int, now: float | None = None) -> bool:
+        """Claims the chat's slot and a turn of this second, if both are free now: a reply
+        that goes back in a webhook's response leaves at once, so it cannot wait for them."""
+        now = time.monotonic() if now is None else now
+        if not self._turn_free(now) or self._next_slot(chat_id, now) > now:
+            return False
+        self._reserve(chat_id, now)
+        self._sent.append(now)
+        return True
+
     async def _global_turn(self) -> None:
         """At most ``per_second`` sends in any second, whoever sends (a burst of /start
         replies, the outbox). Check and append run without an await between them."""
         while True:
             now = time.monotonic()
-            if len(self._sent) < self.per_second or self._sent[0] <= now - 1.0:
+            if self._turn_free(now):
                 self._sent.append(now)
                 return
             await asyncio.sleep(self._sent[0] + 1.0 - now)
 
+    def _turn_free(self, now: float) -> bool:
+        return len(self._sent) < self.per_second or self._sent[0] <= now - 1.0
+
     def _reserve(self, chat_id: int, now: float) -> float:
         """Claims the chat's next free slot at once (so concurrent replies queue up in
         order) and returns how long to wait for it."""
+        slot = self._next_slot(chat_id, now)
+        if chat_id < 0:
+            self._group_slots[chat_id].append(slot)
+        self._next_free[chat_id] = slot + self.interval
+        return slot - now
+
+    def _next_slot(self, chat_id: int, now: float) -> float:
         slot = max(now, self._next_free.get(chat_id, 0.0))
         if chat_id < 0:
             slots = self._group_slots[chat_id]
@@ -88,6 +109,4 @@ class PaceChats(BaseRequestMiddleware):
                 slots.popleft()
             if len(slots) >= self.group_per_minute:
                 slot = max(slot, slots[-self.group_per_minute] + 60.5)
-            slots.append(slot)
-        self._next_free[chat_id] = slot + self.interval
-        return slot - now
+        return slot

@@ -1,23 +1,39 @@
 """The webhook request handler: an update is handled inside its request, and a handler's
-returned method (``return query.answer()``) is the request's response.
+returned method (``return query.answer()``, ``return message.answer(...)``) is the
+request's response: one Bot API call fewer.
 
-That saves a Bot API call per button press. aiogram writes such a reply as multipart form
-data, which costs about what the call it saves did (bench/ingest.py: no gain); Telegram
-also takes a JSON body, which is what this handler writes when the method sends no file.
+aiogram writes such a reply as multipart form data, which costs about what the call it
+saves did (bench/ingest.py: no gain); Telegram also takes a JSON body, which is what this
+handler writes when the method sends no file.
+
+A message sent that way leaves the moment Telegram reads the response, so it cannot wait
+for its chat's slot under the flood limits (bot/request_limits.py): it goes in the response
+only when the slot is free now, and otherwise as a call of its own, which waits for it.
+Polling has no response: aiogram makes a returned method a call, paced the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.methods import TelegramMethod
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import JsonPayload, Payload
 
+from bot.request_limits import SENDING, PaceChats
+
 
 class JsonReplyHandler(SimpleRequestHandler):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._later: set[asyncio.Task[None]] = set()
+
     def _build_response_writer(self, bot: Bot, result: TelegramMethod[Any] | None) -> Payload:
+        if result is not None and not _may_leave_now(bot, result):
+            self._send_later(bot, result)
+            result = None
         if not result:
             return JsonPayload({})
         files: dict[str, Any] = {}
@@ -32,3 +48,16 @@ class JsonReplyHandler(SimpleRequestHandler):
         return JsonPayload(
             {"method": result.__api_method__, **values}, dumps=bot.session.json_dumps
         )
+
+    def _send_later(self, bot: Bot, method: TelegramMethod[Any]) -> None:
+        task = asyncio.create_task(Dispatcher.silent_call_request(bot, method))
+        self._later.add(task)  # held until done: the loop keeps only a weak reference
+        task.add_done_callback(self._later.discard)
+
+
+def _may_leave_now(bot: Bot, method: TelegramMethod[Any]) -> bool:
+    chat_id = getattr(method, "chat_id", None)
+    if not isinstance(chat_id, int) or not type(method).__name__.startswith(SENDING):
+        return True
+    pacer = next((m for m in bot.session.middleware if isinstance(m, PaceChats)), None)
+    return pacer is None or pacer.take_now(chat_id)
