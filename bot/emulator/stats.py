@@ -21,7 +21,8 @@ class Stats:
     webhook_deliveries: int = 0
     webhook_failures: int = 0
     webhook_dropped: int = 0
-    webhook_replies: int = 0  # methods a bot answered a webhook delivery with
+    # Methods a bot answered a webhook delivery with, per Bot API method.
+    webhook_replies: Counter[str] = field(default_factory=Counter)
     accepted_without_effect: Counter[str] = field(default_factory=Counter)
 
     def record_send(self, chat_id: int, at: float) -> None:
@@ -42,7 +43,7 @@ class Stats:
             "webhook_deliveries": self.webhook_deliveries,
             "webhook_failures": self.webhook_failures,
             "webhook_dropped": self.webhook_dropped,
-            "webhook_replies": self.webhook_replies,
+            "webhook_replies": dict(self.webhook_replies),
             "accepted_without_effect": dict(self.accepted_without_effect),
         }
         if include_times:
