@@ -18,8 +18,9 @@ sender and the scheduler, the webhook server of bot/runner.py (each update handl
 request, a button's answer in the response), logging at INFO. The emulator delivers like
 Telegram: up to 40 updates at once, a chat's next only after its previous was answered (so
 an album's photos are handled one after another). An update's latency is from the moment the
-person acted in the emulator to the end of its handlers in the bot, known here from a line
-the bot process writes back. Afterwards the bench checks that every reply was stored: the
+person acted in the emulator to the end of its handlers in the bot (known here from a line
+the bot process writes back) and of its delivery (the reply in the webhook's response, if
+any, sent). Afterwards the bench checks that every reply was stored: the
 zero reports, the incidents with text, place and severity, every photo as a row and as a file
 with the sha256 it was sent with.
 
@@ -77,29 +78,62 @@ PYTHONPATH = os.environ.get("PYTHONPATH", "")
 
 
 @dataclass
+class Pending:
+    started: float
+    future: asyncio.Future[None]
+    signals: int = 2  # the bot's line and the emulator's delivery
+
+
+@dataclass
 class Tracker:
-    waiting: dict[str, tuple[float, asyncio.Future[None]]] = field(default_factory=dict)
+    """An update is done once the bot says its handlers have finished and the emulator has
+    delivered it: its webhook answered, and the reply in the answer (if any) sent. A reply in
+    the response reaches the person after the handlers end, and they go on only once they
+    see it, as with a reply the handler sent itself."""
+
+    waiting: dict[str, Pending] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
 
     def expect(self, key: str) -> asyncio.Future[None]:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.waiting[key] = (time.perf_counter(), future)
+        self.waiting[key] = Pending(time.perf_counter(), future)
         return future
 
     def finished(self, key: str) -> None:
-        entry = self.waiting.pop(key, None)
-        if entry is None:
+        pending = self.waiting.get(key)
+        if pending is None:
             return
-        started, future = entry
-        self.latencies_ms.append((time.perf_counter() - started) * 1000)
-        if not future.done():
-            future.set_result(None)
+        pending.signals -= 1
+        if pending.signals:
+            return
+        del self.waiting[key]
+        self.latencies_ms.append((time.perf_counter() - pending.started) * 1000)
+        if not pending.future.done():
+            pending.future.set_result(None)
+
+    def delivered(self, update: dict[str, Any]) -> None:
+        if "message" in update:
+            message = update["message"]
+            self.finished(f"m:{message['chat']['id']}:{message['message_id']}")
+        elif "callback_query" in update:
+            self.finished(f"c:{update['callback_query']['id']}")
 
     async def listen(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError):
             async for line in reader:
                 self.finished(line.decode().strip())
         writer.close()
+
+
+def tracking(emu: EmulatorServer, bot_id: int) -> Tracker:
+    tracker = Tracker()
+
+    def delivered(bot: Any, update: dict[str, Any]) -> None:
+        if bot.id == bot_id:
+            tracker.delivered(update)
+
+    emu.webhooks.delivered.append(delivered)
+    return tracker
 
 
 @contextlib.asynccontextmanager
@@ -324,7 +358,7 @@ async def echo_side(emu: EmulatorServer, persons: int) -> Side:
     world = emu.world
     account = world.create_bot(ECHO_TOKEN, first_name="Echo", username="echo_bench_bot")
     user_ids = [world.create_user(first_name=f"回声{n}").id for n in range(persons)]
-    return Side(Crowd(emu, account.id, Tracker()), user_ids, echo_replies)
+    return Side(Crowd(emu, account.id, tracking(emu, account.id)), user_ids, echo_replies)
 
 
 async def safety_side(emu: EmulatorServer, settings: Settings, clock: FakeClock) -> Side:
@@ -336,7 +370,7 @@ async def safety_side(emu: EmulatorServer, settings: Settings, clock: FakeClock)
         await close_app(app)
     account = emu.world.bot_by_token(BOT_TOKEN)
     assert account is not None
-    return Side(Crowd(emu, account.id, Tracker()), user_ids, daily_report_replies)
+    return Side(Crowd(emu, account.id, tracking(emu, account.id)), user_ids, daily_report_replies)
 
 
 async def check_stored(settings: Settings, clock: FakeClock, persons: int) -> dict[str, Any]:
