@@ -1,7 +1,8 @@
 """The daily report: 零报告 / 有情况 buttons, the incident conversation, /report, /incident, /zero.
 
-Button presses are answered by returning ``query.answer()``: in webhook mode aiogram puts it
-in the webhook's response, one Bot API call fewer per press (polling sends it as a call).
+Button presses are answered by returning ``query.answer()``, and the conversation's
+messages by returning their reply: in webhook mode it goes back in the webhook's response,
+one Bot API call fewer per answer (bot/webhook_reply.py; polling sends it as a call).
 
 The conversation (what happened → where → how serious → photos → confirm) is an aiogram FSM
 whose state lives in the database (bot/fsm_storage.py), and every answer is saved in the
@@ -17,7 +18,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.methods import AnswerCallbackQuery
+from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -175,31 +176,27 @@ async def answer_incident(
 @router.message(IncidentReport.text, F.text, NOT_COMMAND)
 async def got_text(
     message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
+) -> SendMessage:
     problem = zr.text_problem(message.text)
     if problem is not None:
-        await message.answer(t(lang, problem, limit=incidents.MAX_TEXT))
-        return
+        return message.answer(t(lang, problem, limit=incidents.MAX_TEXT))
     if not await _save(app, actor, state, IncidentReport.place, text=(message.text or "").strip()):
-        await _gone(message, state, lang)
-        return
-    await message.answer(t(lang, "zero.ask_place"))
+        return await _gone(message, state, lang)
+    return message.answer(t(lang, "zero.ask_place"))
 
 
 @router.message(IncidentReport.place, F.text, NOT_COMMAND)
 async def got_place(
     message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
+) -> SendMessage:
     problem = zr.place_problem(message.text)
     if problem is not None:
-        await message.answer(t(lang, problem, limit=incidents.MAX_PLACE))
-        return
+        return message.answer(t(lang, problem, limit=incidents.MAX_PLACE))
     place = (message.text or "").strip()
     if not await _save(app, actor, state, IncidentReport.severity, place=place):
-        await _gone(message, state, lang)
-        return
+        return await _gone(message, state, lang)
     incident_id = await _draft_id(state)
-    await message.answer(
+    return message.answer(
         t(lang, "zero.ask_severity"), reply_markup=_severity_markup(incident_id, lang)
     )
 
@@ -207,19 +204,18 @@ async def got_place(
 @router.message(IncidentReport.severity, F.text, NOT_COMMAND)
 async def typed_severity(
     message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
+) -> SendMessage:
     severity = zr.parse_severity(message.text)
     incident_id = await _draft_id(state)
     if severity is None:
-        await message.answer(
+        return message.answer(
             t(lang, "zero.need_severity"), reply_markup=_severity_markup(incident_id, lang)
         )
-    elif await _set_severity(app, actor, state, severity):
-        await message.answer(
+    if await _set_severity(app, actor, state, severity):
+        return message.answer(
             _photos_question(severity, lang), reply_markup=_photos_markup(incident_id, lang)
         )
-    else:
-        await _gone(message, state, lang)
+    return await _gone(message, state, lang)
 
 
 @router.callback_query(F.data.regexp(r"^zs:\d+:(general|serious|urgent)$"))
@@ -234,7 +230,7 @@ async def pressed_severity(
     saved = await _set_severity(app, actor, state, severity)
     if isinstance(query.message, Message):
         if not saved:
-            await _gone(query.message, state, lang)
+            await (await _gone(query.message, state, lang))
         else:  # the question becomes the next one: one Bot API call instead of two
             await query.message.edit_text(
                 _photos_question(severity, lang), reply_markup=_photos_markup(incident_id, lang)
@@ -254,24 +250,23 @@ def _photos_question(severity: str, lang: str) -> str:
 @router.message(IncidentReport.photos, F.photo)
 async def got_photo(
     message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
+) -> SendMessage | None:
     incident_id = await _draft_id(state)
     try:
         photo = await download_photo(bot, app, message)
     except MediaTooLarge as exc:
-        await message.answer(t(lang, "zero.photo_too_large", limit=exc.limit // (1024 * 1024)))
-        return
+        return message.answer(t(lang, "zero.photo_too_large", limit=exc.limit // (1024 * 1024)))
     if actor is None or photo is None:
-        return
+        return None
     async with app.sessions.begin() as session:
         kept = await zr.add_photo(session, _ctx(app), incident_id, actor, photo, app.now())
     if not kept:
-        await _gone(message, state, lang)
-        return
-    if _first_of_album(message.media_group_id):
-        await message.answer(
-            t(lang, "zero.photo_saved"), reply_markup=_photos_markup(incident_id, lang)
-        )
+        return await _gone(message, state, lang)
+    if not _first_of_album(message.media_group_id):
+        return None
+    return message.answer(
+        t(lang, "zero.photo_saved"), reply_markup=_photos_markup(incident_id, lang)
+    )
 
 
 def _first_of_album(media_group_id: str | None) -> bool:
@@ -300,7 +295,7 @@ async def photos_done(
             await move_to(session, state, IncidentReport.confirm)
     if isinstance(query.message, Message):
         if summary is None:
-            await _gone(query.message, state, lang)
+            await (await _gone(query.message, state, lang))
         else:
             await query.message.edit_text(
                 zr.incident_summary(summary, lang),
@@ -359,7 +354,7 @@ STEP_HINTS = {
 @router.message(IncidentReport.severity, NOT_COMMAND)
 @router.message(IncidentReport.photos, NOT_COMMAND)
 @router.message(IncidentReport.confirm, NOT_COMMAND)
-async def wrong_kind_of_answer(message: Message, lang: str, state: FSMContext) -> None:
+async def wrong_kind_of_answer(message: Message, lang: str, state: FSMContext) -> SendMessage:
     current = await state.get_state()
     incident_id = await _draft_id(state)
     hint = next((key for s, key in STEP_HINTS.items() if s.state == current), "zero.need_text")
@@ -368,7 +363,7 @@ async def wrong_kind_of_answer(message: Message, lang: str, state: FSMContext) -
         IncidentReport.photos.state: _photos_markup,
         IncidentReport.confirm.state: _confirm_markup,
     }.get(current or "")
-    await message.answer(
+    return message.answer(
         t(lang, hint), reply_markup=markup(incident_id, lang) if markup is not None else None
     )
 
@@ -404,9 +399,11 @@ async def _off_step(
     return None
 
 
-async def _gone(message: Message, state: FSMContext, lang: str) -> None:
+async def _gone(message: Message, state: FSMContext, lang: str) -> SendMessage:
+    """The draft was sent, cancelled or is someone else's: the conversation ends, and the
+    message that says so (a message's handler returns it, a button's awaits it)."""
     await state.clear()
-    await message.answer(t(lang, "zero.draft_gone"))
+    return message.answer(t(lang, "zero.draft_gone"))
 
 
 def _now(app: App) -> str:
