@@ -43,15 +43,18 @@ async def unit_group_or_people(
     return await privately(session, ctx, await responsible_people(session, ctx, unit))
 
 
-async def duty_leaders(session: AsyncSession, ctx: Context, day: dt.date) -> list[Recipient]:
+async def duty_leaders(
+    session: AsyncSession, ctx: Context, day: dt.date, *, or_admins: bool = True
+) -> list[Recipient]:
     """Who gets escalations: the day's rostered leader on duty (带班领导); without one (or
-    unreachable), the duty leaders, and the admins when there is none."""
+    unreachable), the duty leaders, and the admins when there is none (unless ``or_admins``
+    is off: a caller that tells the admins anyway)."""
     rostered = await duty.holders(session, ctx.school_id, day, duty.LEADER_POST)
     found = await privately(session, ctx, rostered)
     if found:
         return found
     leaders = await with_role(session, ctx, "duty_leader")
-    return leaders or await admins(session, ctx)
+    return leaders or (await admins(session, ctx) if or_admins else [])
 
 
 async def admins(session: AsyncSession, ctx: Context) -> list[Recipient]:

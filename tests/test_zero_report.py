@@ -288,6 +288,21 @@ async def test_an_urgent_incident_alerts_leaders_and_admins_at_once_with_photos(
     assert "有情况" in OutMessage.from_payload(edits[0].payload).text
 
 
+async def test_without_a_duty_leader_the_admins_get_an_urgent_alert_once_not_its_reporter(
+    app: App, clock: FakeClock
+) -> None:
+    """No duty leader: the leader's alert goes to the admins, who get the urgent one anyway;
+    each admin gets it once, and the admin who reported it (for a unit) not at all."""
+    principal = await make_person(app, "校长", "admin")
+    deputy = await make_person(app, "副校长", "admin")
+    await at(app, clock, "2026-11-25 14:30")
+    task = await task_for(app, "3-2")
+    submitted = await report_incident(app, deputy, task_id=task.id, severity="urgent")
+    assert submitted.outcome is zr.Outcome.DONE and submitted.alerted == 1
+    alerts = await outbox_rows(app, f"zero:inc:{submitted.incident_id}:")
+    assert [row.person_id for row in alerts] == [principal.id]
+
+
 async def test_a_normal_incident_alerts_the_duty_leader_only(app: App, clock: FakeClock) -> None:
     cook = await make_person(app, "食堂张师傅", "staff", "canteen")
     leader = await make_person(app, "赵主任", "duty_leader")

@@ -33,7 +33,7 @@ from scheduler.zero_report.common import (
     hhmm,
     today_of,
 )
-from storage import outbox, people
+from storage import outbox
 from storage import zero_report as incidents
 from storage.messages import OutMessage
 from storage.models import Person, Task, Unit
@@ -248,15 +248,15 @@ async def _alert_incident(
     now: dt.datetime,
     roles: Sequence[str],
 ) -> int:
-    wanted = await people_told(session, ctx, roles, incident.day)
+    # The reporter is not alerted of their own report, if they are a leader or an admin too.
+    wanted = [
+        r
+        for r in await people_told(session, ctx, roles, incident.day)
+        if r.person_id != reporter.id
+    ]
     photos = await incidents.photo_paths(session, incident)
-    reporter_chat = await people.private_chat_of(session, reporter.id)
-    seen = {reporter_chat.tg_chat_id} if reporter_chat is not None else set()
     envelopes = []
     for r in wanted:
-        if r.tg_chat_id in seen:
-            continue
-        seen.add(r.tg_chat_id)
         messages = incident_alert(incident, unit, reporter, photos, r.language, ctx.tz)
         for n, message in enumerate(messages):
             envelopes.append(
@@ -270,7 +270,7 @@ async def _alert_incident(
                 )
             )
     await outbox.enqueue(session, ctx.school_id, envelopes, now)
-    return len(seen) - (1 if reporter_chat is not None else 0)
+    return len(wanted)
 
 
 async def people_told(
@@ -279,7 +279,7 @@ async def people_told(
     """The recipients of these roles ("duty_leader", "admin"), each chat once."""
     found: list[Recipient] = []
     if "duty_leader" in roles:
-        found += await recipients.duty_leaders(session, ctx, day)
+        found += await recipients.duty_leaders(session, ctx, day, or_admins="admin" not in roles)
     if "admin" in roles:
         found += await recipients.admins(session, ctx)
     return list({r.tg_chat_id: r for r in found}.values())
