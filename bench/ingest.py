@@ -20,9 +20,9 @@ Telegram: up to 40 updates at once, a chat's next only after its previous was an
 an album's photos are handled one after another). An update's latency is from the moment the
 person acted in the emulator to the end of its handlers in the bot (known here from a line
 the bot process writes back) and of its delivery (the reply in the webhook's response, if
-any, sent). Afterwards the bench checks that every reply was stored: the
-zero reports, the incidents with text, place and severity, every photo as a row and as a file
-with the sha256 it was sent with.
+any, sent). Afterwards the bench checks that every reply was stored: the zero reports, the
+incidents with text, place and severity, every photo as a row and as a file with the sha256
+it was sent with.
 
 The same replies to a bare aiogram bot that only answers (``bench.echo_bot``: a message →
 one reply with a button, a press → answerCallbackQuery), in a process of its own that loads
@@ -74,7 +74,7 @@ ROUNDS = 5
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PYTHONPATH = os.environ.get("PYTHONPATH", "")
 
-# -- timing: when each update was made, when the bot process says its handlers finished -------
+# -- timing: when each update was made, when the bot's handlers and its delivery finished --------
 
 
 @dataclass

@@ -102,8 +102,8 @@ _BY_TG = select(Person).where(
 
 async def actor_by_tg(session: AsyncSession, school_id: int, tg_user_id: int) -> Person | None:
     """The sender of an update with their roles, detached, for reading only (to change the
-    person, ``session.get`` it). One statement of plain rows: the ORM's loading of a person
-    and the roles' second query cost about 0.5 ms, a tenth of a report's CPU (bench.ingest)."""
+    person, ``session.get`` it). One statement of plain rows: the ORM's loading of the
+    person and its second query for the roles took twice as long (510 against 240 µs)."""
     rows = (await session.execute(_ACTOR_BY_TG, {"w_school": school_id, "w_tg": tg_user_id})).all()
     if not rows:
         return None
