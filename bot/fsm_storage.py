@@ -6,6 +6,8 @@ MemoryStorage does not. ``DatabaseStorage`` keeps one row per chat and user in `
 (storage/fsm.py). aiogram reads the state of every update before any handler runs, so with
 one process (SQLite) the rows are also cached in memory, written through: the database stays
 the truth a restarted process starts from, and a busy bot does not read it on every update.
+The cache starts with every row at once (only conversations under way have one), so a person
+without a conversation costs no read either.
 Several processes must not cache (another process may have moved the conversation on): on
 PostgreSQL the cache is off, and ``FSM_REDIS_URL`` selects aiogram's RedisStorage instead.
 
@@ -57,6 +59,7 @@ class DatabaseStorage(BaseStorage):
         self.clock = clock
         self.key_builder = key_builder or DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
         self._cache: dict[str, Entry] | None = {} if cache else None
+        self._cache_complete = False  # once every row is in it, a key not in it has none
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         name = state.state if isinstance(state, State) else state
@@ -78,6 +81,7 @@ class DatabaseStorage(BaseStorage):
     async def close(self) -> None:
         if self._cache is not None:
             self._cache.clear()
+            self._cache_complete = False
 
     async def write_in(
         self,
@@ -91,7 +95,7 @@ class DatabaseStorage(BaseStorage):
         name = state.state if isinstance(state, State) else state
         text_key = self.key_builder.build(key)
         if data is None:
-            cached = self._cache.get(text_key) if self._cache is not None else None
+            cached = self._cached(text_key)
             _, data = cached if cached is not None else await fsm.load(session, text_key)
         entry = (name, dict(data))
         await fsm.save(session, text_key, name, entry[1], self.clock.now())
@@ -100,13 +104,26 @@ class DatabaseStorage(BaseStorage):
 
     async def _load(self, key: StorageKey) -> Entry:
         text_key = self.key_builder.build(key)
-        if self._cache is not None and text_key in self._cache:
-            return self._cache[text_key]
+        cached = self._cached(text_key)
+        if cached is not None:
+            return cached
+        if self._cache is None:
+            async with self.sessions() as session:
+                return await fsm.load(session, text_key)
         async with self.sessions() as session:
-            loaded = await fsm.load(session, text_key)
-        if self._cache is not None:
-            self._cache[text_key] = loaded
-        return loaded
+            rows = await fsm.load_all(session)
+        for row_key, entry in rows.items():
+            # A write committed meanwhile is in the cache already, and newer than this read.
+            self._cache.setdefault(row_key, entry)
+        self._cache_complete = True
+        return self._cached(text_key) or (None, {})
+
+    def _cached(self, text_key: str) -> Entry | None:
+        if self._cache is None:
+            return None
+        if self._cache_complete:
+            return self._cache.get(text_key, (None, {}))
+        return self._cache.get(text_key)
 
     async def _save(self, key: StorageKey, state: str | None, data: dict[str, Any]) -> None:
         text_key = self.key_builder.build(key)

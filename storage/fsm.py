@@ -79,5 +79,7 @@ async def save(
 
 
 async def load_all(session: AsyncSession) -> dict[str, tuple[str | None, dict[str, Any]]]:
-    rows = await session.scalars(select(FsmState))
+    """Every conversation under way (a row exists only while one is)."""
+    connection = await session.connection()
+    rows = await connection.execute(select(FsmState.key, FsmState.state, FsmState.data))
     return {row.key: (row.state, dict(row.data or {})) for row in rows}

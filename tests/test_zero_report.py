@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.app import App, close_app, open_app
 from bot.fsm_storage import DatabaseStorage, move_to
@@ -512,6 +512,37 @@ async def test_conversation_state_survives_a_new_storage(app: App, clock: FakeCl
     await restarted.set_data(key, {})
     async with app.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(FsmState)) == 0
+
+
+async def test_a_new_process_reads_every_conversation_under_way_at_once(
+    app: App, clock: FakeClock
+) -> None:
+    """One process (SQLite): the conversations under way when it started are all read with
+    its first update; people without one cost no read of their own after that."""
+    before = DatabaseStorage(app.sessions, clock, cache=False)  # the process before a restart
+    asked_place = StorageKey(bot_id=42, chat_id=7, user_id=7)
+    asked_photos = StorageKey(bot_id=42, chat_id=8, user_id=8)
+    await before.set_state(asked_place, "IncidentReport:place")
+    await before.set_state(asked_photos, "IncidentReport:photos")
+    await before.update_data(asked_photos, {"incident_id": 12})
+    restarted = DatabaseStorage(app.sessions, clock)
+    statements: list[str] = []
+    event.listen(app.engine.sync_engine, "before_cursor_execute", _keep_statement(statements))
+    strangers = [StorageKey(bot_id=42, chat_id=n, user_id=n) for n in range(100, 150)]
+    assert [await restarted.get_state(key) for key in strangers] == [None] * 50
+    assert await restarted.get_state(asked_place) == "IncidentReport:place"
+    assert await restarted.get_data(asked_photos) == {"incident_id": 12}
+    assert len(statements) == 1  # every row at once, at the first update
+    await restarted.set_state(strangers[0], "IncidentReport:text")
+    assert await restarted.get_state(strangers[0]) == "IncidentReport:text"
+    assert await before.get_state(strangers[0]) == "IncidentReport:text"  # written through
+
+
+def _keep_statement(kept: list[str]) -> Any:
+    def keep(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        kept.append(statement)
+
+    return keep
 
 
 @pytest.mark.parametrize("cache", [True, False])
