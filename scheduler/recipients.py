@@ -49,10 +49,9 @@ async def duty_leaders(
     """Who gets escalations: the day's rostered leader on duty (带班领导); without one (or
     unreachable), the duty leaders, and the admins when there is none (unless ``or_admins``
     is off: a caller that tells the admins anyway)."""
-    rostered = await duty.holders(session, ctx.school_id, day, duty.LEADER_POST)
-    found = await privately(session, ctx, rostered)
-    if found:
-        return found
+    rostered = await duty.reachable_holders(session, ctx.school_id, day, duty.LEADER_POST)
+    if rostered:
+        return _recipients(ctx, rostered)
     leaders = await with_role(session, ctx, "duty_leader")
     return leaders or (await admins(session, ctx) if or_admins else [])
 
@@ -63,7 +62,10 @@ async def admins(session: AsyncSession, ctx: Context) -> list[Recipient]:
 
 async def with_role(session: AsyncSession, ctx: Context, role: str) -> list[Recipient]:
     """Everyone with the role whom the bot can reach in private, in one query."""
-    rows = await people.private_chats_with_role(session, ctx.school_id, role)
+    return _recipients(ctx, await people.private_chats_with_role(session, ctx.school_id, role))
+
+
+def _recipients(ctx: Context, rows: list[tuple[int, str | None, int]]) -> list[Recipient]:
     return [
         Recipient(tg_chat_id, person_id, language or ctx.school_language)
         for person_id, language, tg_chat_id in rows

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, Person, Role, Submission
+from storage.models import Base, Chat, Person, Role, Submission
 
 LEADER_POST = "leader"  # the post whose holder is the leader on duty (带班领导)
 PATROL_KIND = "patrol"
@@ -123,6 +123,20 @@ async def holders(session: AsyncSession, school_id: int, day: dt.date, post: str
     return list((await session.scalars(_HOLDERS, params)).all())
 
 
+async def reachable_holders(
+    session: AsyncSession, school_id: int, day: dt.date, post: str
+) -> list[tuple[int, str | None, int]]:
+    """(person id, language, private chat) of the post's holders the bot can reach in
+    private, in the roster's order, each person once: who an escalation goes to, in one
+    statement of plain rows (every incident alert asks)."""
+    connection = await session.connection()
+    params = {"w_school": school_id, "w_day": day, "w_post": post}
+    rows = (await connection.execute(_REACHABLE_HOLDERS, params)).all()
+    return list(
+        {person_id: (person_id, language, chat) for person_id, language, chat in rows}.values()
+    )
+
+
 # Built once: every incident alert and escalation asks, and building it cost more than
 # running it (bench.ingest).
 _HOLDERS = (
@@ -132,6 +146,18 @@ _HOLDERS = (
         RosterEntry.school_id == bindparam("w_school"),
         RosterEntry.day == bindparam("w_day"),
         RosterEntry.post == bindparam("w_post"),
+    )
+    .order_by(RosterEntry.id)
+)
+_REACHABLE_HOLDERS = (
+    select(Person.id, Person.language, Chat.tg_chat_id)
+    .join(RosterEntry, RosterEntry.person_id == Person.id)
+    .join(Chat, (Chat.person_id == Person.id) & (Chat.kind == "private"))
+    .where(
+        RosterEntry.school_id == bindparam("w_school"),
+        RosterEntry.day == bindparam("w_day"),
+        RosterEntry.post == bindparam("w_post"),
+        Chat.unreachable.is_(False),
     )
     .order_by(RosterEntry.id)
 )

@@ -26,6 +26,7 @@ from scheduler.clock import FakeClock
 from scheduler.routine import Context
 from scheduler.rules import duty as rules
 from storage import duty as store
+from storage import people
 from storage.media import StoredFile
 from storage.models import AuditLog, Outbox, Person, Task
 from tests.conftest import add_person, local, settings_for
@@ -382,6 +383,11 @@ async def test_the_days_rostered_leader_gets_the_escalations(
     async with app.sessions() as session:
         after = await recipients.duty_leaders(session, ctx_of(app), THU)
     assert [r.person_id for r in after] == [staff["钱主任"].id]
+    async with app.sessions.begin() as session:  # the rostered leader blocked the bot
+        await people.mark_unreachable(session, staff["钱主任"].tg_user_id or 0)
+    async with app.sessions() as session:
+        blocked = await recipients.duty_leaders(session, ctx_of(app), THU)
+    assert [r.person_id for r in blocked] == [staff["赵主任"].id]  # the other duty leaders
 
 
 # --- reminders -----------------------------------------------------------------------------
