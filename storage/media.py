@@ -49,8 +49,11 @@ class MediaStore:
         # Two levels of folders keep directories small for a school year of photos.
         path = self.root / digest[:2] / (digest + EXTENSIONS.get(mime, ".bin"))
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
             temporary = path.with_suffix(path.suffix + ".part")
-            temporary.write_bytes(data)
+            try:
+                temporary.write_bytes(data)
+            except FileNotFoundError:  # the folder's first file: a mkdir for every one cost more
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temporary.write_bytes(data)
             os.replace(temporary, path)  # atomic: a crash never leaves half a photo under its hash
         return StoredFile(digest, len(data), path)
