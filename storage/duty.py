@@ -119,8 +119,7 @@ async def roster(
 
 
 async def holders(session: AsyncSession, school_id: int, day: dt.date, post: str) -> list[Person]:
-    params = {"w_school": school_id, "w_day": day, "w_post": post}
-    return list((await session.scalars(_HOLDERS, params)).all())
+    return list((await session.scalars(_HOLDERS, _on_duty(school_id, day, post))).all())
 
 
 async def reachable_holders(
@@ -130,35 +129,35 @@ async def reachable_holders(
     private, in the roster's order, each person once: who an escalation goes to, in one
     statement of plain rows (every incident alert asks)."""
     connection = await session.connection()
-    params = {"w_school": school_id, "w_day": day, "w_post": post}
-    rows = (await connection.execute(_REACHABLE_HOLDERS, params)).all()
+    rows = (await connection.execute(_REACHABLE_HOLDERS, _on_duty(school_id, day, post))).all()
     return list(
         {person_id: (person_id, language, chat) for person_id, language, chat in rows}.values()
     )
 
 
+def _on_duty(school_id: int, day: dt.date, post: str) -> dict[str, object]:
+    """The parameters of ``_ON_DUTY``."""
+    return {"w_school": school_id, "w_day": day, "w_post": post}
+
+
 # Built once: every incident alert and escalation asks, and building it cost more than
 # running it (bench.ingest).
+_ON_DUTY = (
+    RosterEntry.school_id == bindparam("w_school"),
+    RosterEntry.day == bindparam("w_day"),
+    RosterEntry.post == bindparam("w_post"),
+)
 _HOLDERS = (
     select(Person)
     .join(RosterEntry, RosterEntry.person_id == Person.id)
-    .where(
-        RosterEntry.school_id == bindparam("w_school"),
-        RosterEntry.day == bindparam("w_day"),
-        RosterEntry.post == bindparam("w_post"),
-    )
+    .where(*_ON_DUTY)
     .order_by(RosterEntry.id)
 )
 _REACHABLE_HOLDERS = (
     select(Person.id, Person.language, Chat.tg_chat_id)
     .join(RosterEntry, RosterEntry.person_id == Person.id)
     .join(Chat, (Chat.person_id == Person.id) & (Chat.kind == "private"))
-    .where(
-        RosterEntry.school_id == bindparam("w_school"),
-        RosterEntry.day == bindparam("w_day"),
-        RosterEntry.post == bindparam("w_post"),
-        Chat.unreachable.is_(False),
-    )
+    .where(*_ON_DUTY, Chat.unreachable.is_(False))
     .order_by(RosterEntry.id)
 )
 
