@@ -47,6 +47,15 @@ class RetryAfter429(BaseRequestMiddleware):
 SENDING = ("Send", "Copy", "Forward")
 
 
+def paced_chat(method: TelegramMethod[Any]) -> int | None:
+    """The chat a method sends a message to, which Telegram's limits count; None for the
+    rest (answers, edits, chats named by username)."""
+    chat_id = getattr(method, "chat_id", None)
+    if isinstance(chat_id, int) and type(method).__name__.startswith(SENDING):
+        return chat_id
+    return None
+
+
 class PaceChats(BaseRequestMiddleware):
     def __init__(
         self, per_chat_interval_s: float = 1.02, group_per_minute: int = 20, per_second: int = 30
@@ -61,8 +70,8 @@ class PaceChats(BaseRequestMiddleware):
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
     ) -> Response[Any]:
-        chat_id = getattr(method, "chat_id", None)
-        if isinstance(chat_id, int) and type(method).__name__.startswith(SENDING):
+        chat_id = paced_chat(method)
+        if chat_id is not None:
             wait = self._reserve(chat_id, time.monotonic())
             if wait > 0:
                 await asyncio.sleep(wait)

@@ -22,7 +22,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import JsonPayload, Payload
 
-from bot.request_limits import SENDING, PaceChats
+from bot.request_limits import PaceChats, paced_chat
 
 
 class JsonReplyHandler(SimpleRequestHandler):
@@ -56,8 +56,8 @@ class JsonReplyHandler(SimpleRequestHandler):
 
 
 def _may_leave_now(bot: Bot, method: TelegramMethod[Any]) -> bool:
-    chat_id = getattr(method, "chat_id", None)
-    if not isinstance(chat_id, int) or not type(method).__name__.startswith(SENDING):
+    chat_id = paced_chat(method)
+    if chat_id is None:
         return True
     pacer = next((m for m in bot.session.middleware if isinstance(m, PaceChats)), None)
     return pacer is None or pacer.take_now(chat_id)
