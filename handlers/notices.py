@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -29,7 +28,7 @@ from bot.dates import describe, examples
 from bot.i18n import t
 from bot.telegram_transport import TelegramTransport, keyboard
 from handlers.common import refuse_unless
-from handlers.media import MediaTooLarge, download_photo
+from handlers.media import MediaTooLarge, download_file, download_photo
 from scheduler import notices as service
 from scheduler.routine import Context
 from storage import audit, people
@@ -194,10 +193,7 @@ async def got_document(
         await message.answer(t(lang, "notice.attachment_wrong_type"))
         return
     try:
-        app.media.check_size(document.file_size)
-        buffer = io.BytesIO()
-        await bot.download(document, destination=buffer)
-        stored = app.media.save(buffer.getvalue(), mime or "application/octet-stream")
+        stored = await download_file(bot, app, document, mime or "application/octet-stream")
     except MediaTooLarge as exc:
         await message.answer(
             t(lang, "notice.attachment_too_large", limit=exc.limit // (1024 * 1024))
