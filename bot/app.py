@@ -161,7 +161,11 @@ async def _note_unreachable(app: App, row: Outbox) -> None:
 
 
 def start_scheduler(app: App, every_s: float = 30.0) -> AsyncIOScheduler:
-    """One scheduler per deployment; the database's unique keys make a second one harmless."""
+    """One scheduler per deployment; the database's unique keys make a second one harmless.
+
+    The first run is one interval after start: start-up has just ticked to catch up. (An
+    explicit ``next_run_time=None`` would add the job *paused* in APScheduler 3: nothing
+    would ever run again after start-up.)"""
     scheduler = AsyncIOScheduler(timezone=app.settings.school.timezone)
     scheduler.add_job(
         app.tick,
@@ -170,7 +174,9 @@ def start_scheduler(app: App, every_s: float = 30.0) -> AsyncIOScheduler:
         id="tick",
         max_instances=1,
         coalesce=True,
-        next_run_time=None,
+        # A tick that finds the loop busy for a while still runs, late, rather than being
+        # dropped as "missed" (APScheduler's default grace is one second).
+        misfire_grace_time=None,
     )
     scheduler.start()
     app.scheduler = scheduler

@@ -39,13 +39,21 @@ def run(
     api_base: Annotated[str, typer.Option(help="Another Bot API server, e.g. the emulator.")] = "",
     webhook: Annotated[bool, typer.Option(help="Serve a webhook instead of polling.")] = False,
     tick_seconds: Annotated[float, typer.Option(help="How often routines are checked.")] = 30.0,
+    log_level: Annotated[
+        str,
+        typer.Option(help="DEBUG shows every tick; INFO each prompt queued.", envvar="LOG_LEVEL"),
+    ] = "INFO",
 ) -> None:
     """Run the bot against Telegram (BOT_TOKEN) or another Bot API server."""
     from bot.logs import setup_logging
     from bot.serve import run_bot
 
     secrets = Secrets()
-    setup_logging(secrets=[_secret(secrets.bot_token), _secret(secrets.webhook_secret)])
+    level = log_level.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        typer.echo("--log-level takes DEBUG, INFO, WARNING or ERROR", err=True)
+        raise typer.Exit(2)
+    setup_logging(level, secrets=[_secret(secrets.bot_token), _secret(secrets.webhook_secret)])
     settings = settings_or_exit(config)
     token = _secret(secrets.bot_token)
     if not token:
@@ -90,18 +98,26 @@ def emulator(
     host: str = "127.0.0.1",
     port: int = 8081,
     spec: Annotated[
-        Path | None, typer.Option(help="api.json of the Bot API to validate against.")
+        Path | None,
+        typer.Option(
+            help="api.json of the Bot API to validate against (default: the bundled one)."
+        ),
     ] = None,
     token: Annotated[
-        str, typer.Option(help="Token of the bot the emulator knows.", envvar="BOT_TOKEN")
-    ] = "123456:TEST-emulator-token-aaaaaaaaaaaaaaaaaa",
+        str,
+        typer.Option(
+            help="Token of the bot the emulator knows (default: the emulator's own).",
+            envvar="SAFETY_BOT_EMULATOR_TOKEN",
+        ),
+    ] = "",
     flood: Annotated[bool, typer.Option(help="Answer Telegram's flood limits with 429.")] = True,
 ) -> None:
-    """Run the local Bot API emulator standalone; point a bot at it with --api-base."""
+    """Run the local Bot API emulator; it prints the `safety-bot run` line that uses it."""
     from bot.emulator.server import DEFAULT_TOKEN
+    from bot.emulator.spec import BUNDLED_SPEC
     from bot.emulator.standalone import main as emulator_main
 
-    emulator_main(host, port, str(spec) if spec else None, token or DEFAULT_TOKEN, flood)
+    emulator_main(host, port, spec or BUNDLED_SPEC, token or DEFAULT_TOKEN, flood)
 
 
 @db_app.command("upgrade")

@@ -94,6 +94,7 @@ class Engine:
                 )
                 for name, job in self.jobs:
                     report.extra[name] = await job(jobs_ctx)
+        log.debug("tick %s: %s", now.astimezone(self.tz).isoformat(timespec="seconds"), report)
         if report.prompted or report.reminded or report.escalated or any(report.extra.values()):
             log.info("tick %s: %s", today, report)
             if callable(self.on_enqueued):

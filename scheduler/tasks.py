@@ -7,6 +7,7 @@ trigger or a second process never sends a prompt, a reminder or an alert twice.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from storage.db import insert_rows_ignore
 from storage.messages import OutMessage
 from storage.models import Person, Submission, Task, Unit
 from storage.outbox import PRIORITY_ALERT, PRIORITY_PROMPT, Envelope
+
+log = logging.getLogger(__name__)
 
 OPEN = ("planned", "sent", "escalated")
 ANSWERED = ("done", "late")
@@ -84,6 +87,7 @@ async def prompt_due(
         envelopes += _to_each(
             "prompt", task, unit, ctx, recipients, task.due_at, day_end, routine.prompt
         )
+        _log_queued("prompt", task, unit, len(recipients))
         task.status = "sent"
         task.sent_at = now
         if not recipients:
@@ -115,6 +119,7 @@ async def remind_due(
         routine = routines[task.routine]
         recipients = await routine.recipients(session, ctx, task, unit)
         envelopes += _to_each("remind", task, unit, ctx, recipients, now, day_end, routine.reminder)
+        _log_queued("reminder", task, unit, len(recipients))
         task.reminded_at = now
     await outbox.enqueue(session, ctx.school_id, envelopes, now)
     return len(due)
@@ -158,6 +163,13 @@ async def escalate_due(
                     priority=PRIORITY_ALERT,
                 )
             )
+        log.info(
+            "queued %s alert of %s: %d missing, to %d duty leader(s)",
+            name,
+            today,
+            len(missing),
+            len(alert_to),
+        )
         for task, _ in missing:
             task.status = "escalated"
             task.escalated_at = now
@@ -279,6 +291,18 @@ _PRESS = insert(Submission).values(
     tg_message_id=bindparam("v_message"),
     created_at=bindparam("v_created_at"),
 )
+
+
+def _log_queued(step: str, task: Task, unit: Unit | None, recipients: int) -> None:
+    """An admin reads in the log that the bot is alive on schedule (one line per event)."""
+    log.info(
+        "queued %s %s %s for %s to %d chat(s)",
+        task.routine,
+        task.kind,
+        step,
+        unit.slug if unit is not None else task.payload.get("target") or "-",
+        recipients,
+    )
 
 
 def _to_each(

@@ -1,0 +1,69 @@
+"""The tick that `safety-bot run` schedules: it runs on its interval from start-up, for real.
+
+The rest of the suite drives ``app.tick()`` by hand; these tests run APScheduler on the real
+loop and the real clock, so a job added paused (``next_run_time=None``) fails them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.app import App, start_scheduler
+
+
+class CountingTicker:
+    def __init__(self) -> None:
+        self.ticks = 0
+
+    async def tick(self) -> None:
+        self.ticks += 1
+
+
+async def _wait_for(condition, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await asyncio.sleep(0.05)
+    return condition()
+
+
+async def test_the_routines_are_checked_again_and_again_after_start_up(app: App) -> None:
+    counter = CountingTicker()
+    app.ticker = counter  # type: ignore[assignment]
+    scheduler = start_scheduler(app, every_s=0.2)
+    try:
+        assert await _wait_for(lambda: counter.ticks >= 3, 10), "the tick never ran on its own"
+        assert scheduler.get_job("tick").next_run_time is not None  # type: ignore[union-attr]
+    finally:
+        scheduler.shutdown(wait=False)
+        app.scheduler = None
+
+
+async def test_a_tick_that_fails_does_not_stop_the_next_ones(app: App) -> None:
+    calls = 0
+
+    class FailingOnce:
+        async def tick(self) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise RuntimeError("the database went away for a moment")
+
+    app.ticker = FailingOnce()  # type: ignore[assignment]
+    scheduler = start_scheduler(app, every_s=0.2)
+    try:
+        assert await _wait_for(lambda: calls >= 3, 10)
+    finally:
+        scheduler.shutdown(wait=False)
+        app.scheduler = None
+
+
+async def test_the_engine_logs_each_tick_at_debug(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="scheduler.engine"):
+        await app.tick()
+    assert any(r.levelno == logging.DEBUG and "tick" in r.getMessage() for r in caplog.records)
