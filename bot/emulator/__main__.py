@@ -7,6 +7,7 @@ import logging
 import os
 
 from .server import DEFAULT_TOKEN
+from .spec import BUNDLED_SPEC
 from .standalone import main
 
 
@@ -16,7 +17,12 @@ def run() -> None:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
-    parser.add_argument("--spec", dest="spec_path", help="path to the Bot API api.json")
+    parser.add_argument(
+        "--spec",
+        dest="spec_path",
+        default=str(BUNDLED_SPEC),
+        help="path to the Bot API api.json (default: the bundled one)",
+    )
     parser.add_argument("--no-flood", dest="flood", action="store_false", help="no 429s")
     parser.add_argument(
         "--verbose", action="store_true", help="log every request (tokens redacted)"

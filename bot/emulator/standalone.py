@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .flood import FloodConfig
 from .server import DEFAULT_TOKEN, EmulatorServer
+from .spec import BUNDLED_SPEC
 
 logger = logging.getLogger("bot.emulator")
 
@@ -18,7 +19,7 @@ logger = logging.getLogger("bot.emulator")
 async def serve(
     host: str = "127.0.0.1",
     port: int = 8081,
-    spec_path: str | Path | None = None,
+    spec_path: str | Path | None = BUNDLED_SPEC,
     token: str = DEFAULT_TOKEN,
     flood: bool = True,
     on_ready: Callable[[str], None] | None = None,
@@ -49,6 +50,13 @@ async def serve(
             server.spec.version if server.spec else "not loaded",
             "on" if flood else "off",
         )
+        # On stdout for the person who started it: how to point the bot here. The token is
+        # the emulator's own, not a secret; Telegram's real one never reaches the emulator.
+        print(
+            f"Bot API emulator at {url}. Run the bot against it with:\n"
+            f"  BOT_TOKEN='{token}' safety-bot run --api-base {url}",
+            flush=True,
+        )
         if on_ready is not None:
             on_ready(url)
         await stop.wait()
@@ -62,7 +70,7 @@ async def serve(
 def main(
     host: str = "127.0.0.1",
     port: int = 8081,
-    spec_path: str | Path | None = None,
+    spec_path: str | Path | None = BUNDLED_SPEC,
     token: str = DEFAULT_TOKEN,
     flood: bool = True,
 ) -> None:
