@@ -456,6 +456,29 @@ async def _report_menu(
     )
 
 
+# What may follow the incident's number: mark it handled, or change the note afterwards.
+_DONE_WORDS = ("已处理", "处理", "done")
+_NOTE_WORDS = ("备注", "note")
+_SEPARATORS = " ，,：:。;；"
+
+
+def _incident_action(words: str) -> tuple[str, str] | None:
+    """("done" | "note", the note) from what follows the number, or None. People type
+    ``已处理，已通知家长`` without a space, so a Chinese word may run straight into its note."""
+    for action, keywords in (("done", _DONE_WORDS), ("note", _NOTE_WORDS)):
+        for keyword in keywords:
+            if not words.lower().startswith(keyword):
+                continue
+            rest = words[len(keyword) :]
+            if rest[:1] in ("", *_SEPARATORS):
+                return action, rest.lstrip(_SEPARATORS).strip()
+            if keyword.isascii():
+                continue  # "donebefore" is not "done"
+            # "已处理完毕" is a note by itself, not a typo of the keyword.
+            return action, words.strip() if action == "done" else rest.strip()
+    return None
+
+
 @router.message(Command("incident"))
 async def incident(
     message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
@@ -463,7 +486,7 @@ async def incident(
     if not await refuse_unless(message, actor, lang, *LEADERS):
         return
     assert actor is not None
-    parts = (command.args or "").strip().split(maxsplit=2)
+    parts = (command.args or "").strip().split(maxsplit=1)
     if not parts or not parts[0].lstrip("#").isdigit() or len(parts[0]) > 12:
         await message.answer(t(lang, "zero.incident_usage"))
         return
@@ -471,35 +494,50 @@ async def incident(
     if len(parts) == 1:
         await _show_incident(message, app, incident_id, lang)
         return
-    if parts[1].lower() not in ("done", "处理", "已处理"):
+    action = _incident_action(parts[1])
+    if action is None:
         await message.answer(t(lang, "zero.incident_usage"))
         return
-    note = parts[2].strip() if len(parts) > 2 else ""
+    verb, note = action
     if len(note) > incidents.MAX_NOTE:
         await message.answer(t(lang, "zero.note_too_long", limit=incidents.MAX_NOTE))
         return
+    if verb == "note" and not note:
+        await message.answer(t(lang, "zero.note_needs_text", id=incident_id))
+        return
+    change = zr.mark_handled if verb == "done" else zr.change_note
     async with app.sessions.begin() as session:
-        handled = await zr.mark_handled(session, _ctx(app), incident_id, actor, note, app.now())
+        handled = await change(session, _ctx(app), incident_id, actor, note, app.now())
     app.wake_sender()
+    await message.answer(_handling_reply(handled, incident_id, actor, app, lang))
+
+
+def _handling_reply(
+    handled: zr.Handled, incident_id: int, actor: Person, app: App, lang: str
+) -> str:
     match handled.outcome:
         case zr.Handling.HANDLED:
-            await message.answer(
-                t(
-                    lang,
-                    "zero.incident_handled",
-                    id=incident_id,
-                    who=actor.display_name,
-                    time=_now(app),
-                )
+            return t(
+                lang,
+                "zero.incident_handled",
+                id=incident_id,
+                who=actor.display_name,
+                time=_now(app),
             )
         case zr.Handling.ALREADY:
-            await message.answer(
-                t(lang, "zero.incident_already_handled", id=incident_id, who=handled.handled_by)
-            )
+            return t(lang, "zero.incident_already_handled", id=incident_id, who=handled.handled_by)
+        case zr.Handling.NOTED:
+            return t(lang, "zero.note_changed", id=incident_id)
+        case zr.Handling.SAME_NOTE:
+            return t(lang, "zero.note_same", id=incident_id)
+        case zr.Handling.NOT_HANDLED:
+            return t(lang, "zero.note_not_handled", id=incident_id)
+        case zr.Handling.NOT_ALLOWED if handled.handled_by:
+            return t(lang, "zero.note_not_yours", id=incident_id, who=handled.handled_by)
         case zr.Handling.NOT_ALLOWED:
-            await message.answer(t(lang, "common.not_allowed"))
+            return t(lang, "common.not_allowed")
         case _:
-            await message.answer(t(lang, "zero.incident_unknown", id=incident_id))
+            return t(lang, "zero.incident_unknown", id=incident_id)
 
 
 async def _show_incident(message: Message, app: App, incident_id: int, lang: str) -> None:

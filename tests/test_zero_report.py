@@ -416,6 +416,57 @@ async def test_marking_an_incident_handled_keeps_who_when_and_tells_the_reporter
     assert "已处理，学生无碍" in OutMessage.from_payload(notices[0].payload).text
 
 
+async def test_a_note_left_out_at_done_is_added_later_and_the_reporter_hears_both(
+    app: App, clock: FakeClock
+) -> None:
+    cook = await make_person(app, "食堂张师傅", "staff", "canteen")
+    leader = await make_person(app, "赵主任", "duty_leader")
+    colleague = await make_person(app, "钱主任", "duty_leader")
+    principal = await make_person(app, "校长", "admin")
+    await at(app, clock, "2026-11-25 14:30")
+    submitted = await report_incident(app, cook, task_id=(await task_for(app, "canteen")).id)
+    incident_id = submitted.incident_id or 0
+
+    async def note(person: Person, text: str) -> zr.Handling:
+        async with app.sessions.begin() as session:
+            changed = await zr.change_note(
+                session, ctx_of(app), incident_id, person, text, app.now()
+            )
+        return changed.outcome
+
+    assert await note(leader, "还没处理") is zr.Handling.NOT_HANDLED
+    async with app.sessions.begin() as session:
+        await zr.mark_handled(session, ctx_of(app), incident_id, leader, "", app.now())
+    clock.set(local("2026-11-25 16:00"))
+    assert await note(leader, "已通知家长，学生无碍") is zr.Handling.NOTED
+    assert await note(leader, "已通知家长，学生无碍") is zr.Handling.SAME_NOTE
+    assert await note(colleague, "改别人的说明") is zr.Handling.NOT_ALLOWED
+    assert await note(cook, "报告人自己改") is zr.Handling.NOT_ALLOWED
+    clock.set(local("2026-11-25 16:05"))
+    assert await note(principal, "已通知家长，学生无碍；校医已检查") is zr.Handling.NOTED
+
+    async with app.sessions() as session:
+        incident = await incidents.get(session, app.school_id, incident_id)
+        changes = (
+            await session.scalars(
+                select(AuditLog).where(AuditLog.action == "incident.note").order_by(AuditLog.id)
+            )
+        ).all()
+    assert incident is not None and incident.handled_note == "已通知家长，学生无碍；校医已检查"
+    assert [(c.person_id, c.detail["old"], c.detail["new"]) for c in changes] == [
+        (leader.id, "", "已通知家长，学生无碍"),
+        (principal.id, "已通知家长，学生无碍", "已通知家长，学生无碍；校医已检查"),
+    ]
+    told = [
+        OutMessage.from_payload(row.payload).text
+        for row in await outbox_rows(app, "zero:")
+        if row.person_id == cook.id
+    ]
+    assert len(told) == 3 and "赵主任 处理：—" in told[0]
+    assert "已由 赵主任 更新：已通知家长，学生无碍" in told[1]
+    assert "已由 校长 更新：已通知家长，学生无碍；校医已检查" in told[2]
+
+
 # -- chasing and the roll-up ------------------------------------------------------------------
 
 

@@ -56,7 +56,7 @@ from scheduler.zero_report.day_report import (
     split_message,
     zero_overview,
 )
-from scheduler.zero_report.handling import Handled, Handling, mark_handled
+from scheduler.zero_report.handling import Handled, Handling, change_note, mark_handled
 from scheduler.zero_report.incidents import (
     Started,
     Step,
@@ -105,6 +105,7 @@ __all__ = [
     "add_photo",
     "answer_buttons",
     "cancel_draft",
+    "change_note",
     "confirm_callback",
     "day_report",
     "draft_of",

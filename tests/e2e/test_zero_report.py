@@ -522,3 +522,45 @@ async def test_cancel_works_at_every_step(
                 select(Task).where(Task.routine == "zero_report", Task.key.endswith(":3-1"))
             )
     assert sent == 0 and task is not None and task.status == "sent"
+
+
+async def test_a_leader_closes_an_incident_in_chinese_and_corrects_the_note_afterwards(
+    two_classes: Settings, clock: FakeClock
+) -> None:
+    async with running_school(two_classes, clock) as school:
+        await school.admin("校长")
+        leader = await school.join("leader", None, "赵主任")
+        colleague = await school.join("leader", None, "钱主任")
+        teacher = await school.join("teacher", "3-1", "王老师")
+        await school.at("2026-11-25 14:30")
+        await press(school, teacher, await prompt_of(school, teacher), ":inc")
+        await school.say(teacher, "学生在操场扭伤脚踝")
+        await school.say(teacher, "操场")
+        await press(school, teacher, (await school.received(teacher.chat_id))[-1], ":general")
+        await press(school, teacher, await latest(school, teacher, "第4步"), ":done")
+        await press(school, teacher, await latest(school, teacher, "请确认情况报告"), ":send")
+        async with school.app.sessions() as session:
+            incident = await session.scalar(select(incidents.Incident))
+        assert incident is not None
+        number = incident.id
+
+        await school.say(leader, f"/incident {number} 备注 先写说明")
+        assert "还没有处理" in await last_text(school, leader)
+        await school.say(leader, f"/incident {number} 已处理")  # in a hurry, no note
+        assert f"情况 #{number} 已标记为已处理" in await last_text(school, leader)
+        assert "由 赵主任 处理：—" in await last_text(school, teacher)
+        await school.say(leader, f"/incident {number} 已处理 再处理一次")
+        assert f"/incident {number} 备注" in await last_text(school, leader)
+
+        await school.say(colleague, f"/incident {number} 备注 不是我处理的")
+        assert "只有 赵主任 或管理员可以修改" in await last_text(school, colleague)
+        await school.say(leader, f"/incident {number} 备注")
+        assert "请写出新的处理说明" in await last_text(school, leader)
+        await school.say(leader, f"/incident {number} 备注：已通知家长，校医已检查")
+        assert "处理说明已更新" in await last_text(school, leader)
+        assert "赵主任 更新：已通知家长，校医已检查" in await last_text(school, teacher)
+        await school.say(leader, f"/incident {number}")
+        assert "已通知家长，校医已检查" in await last_text(school, leader)
+        async with school.app.sessions() as session:
+            stored = await session.get(incidents.Incident, number)
+    assert stored is not None and stored.handled_note == "已通知家长，校医已检查"
