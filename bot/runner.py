@@ -46,6 +46,9 @@ class StartupError(Exception):
     """A problem the operator must fix; the message says what to do."""
 
 
+PRIVACY_ON = "privacy_on"  # app.extras: check_bot found group privacy mode on
+
+
 async def check_bot(app: App, bot: Bot) -> None:
     try:
         me = await bot.get_me()
@@ -55,11 +58,20 @@ async def check_bot(app: App, bot: Bot) -> None:
         ) from exc
     app.bot_username = me.username or app.bot_username
     log.info("connected as @%s (id %s)", me.username, me.id)
-    if not me.can_read_all_group_messages:
+    # Kept for the first admin: on a school's first run there is nobody to tell yet, so
+    # the principal's /start CODE tells them (handlers/onboarding.py).
+    app.extras[PRIVACY_ON] = not me.can_read_all_group_messages
+    if app.extras[PRIVACY_ON]:
         log.warning(
             "group privacy mode is on: photos posted in class groups will not reach the bot"
         )
-        await tell_admins_once(app, f"privacy:{app.today().isoformat()}", "onb.privacy_on")
+        await tell_admins_of_privacy_mode(app)
+
+
+async def tell_admins_of_privacy_mode(app: App) -> None:
+    """The privacy-mode warning to every admin, once a day: at start-up, and when the first
+    admin joins."""
+    await tell_admins_once(app, f"privacy:{app.today().isoformat()}", "onb.privacy_on")
 
 
 async def tell_admins_once(app: App, key: str, text_key: str, **params: object) -> None:

@@ -11,6 +11,7 @@ from aiogram.types import ChatMemberUpdated, Message
 
 from bot.app import App
 from bot.i18n import LANGUAGES, catalog, t
+from bot.runner import PRIVACY_ON, tell_admins_of_privacy_mode
 from handlers.common import display_name, refuse_unless
 from storage import audit, people
 from storage.models import Person
@@ -45,6 +46,7 @@ async def start_with_invite(message: Message, command: CommandObject, app: App, 
     token = (command.args or "").strip()
     user = message.from_user
     assert user is not None
+    first_admin = False
     async with app.sessions.begin() as session:
         result = await people.redeem_invite(
             session,
@@ -53,7 +55,6 @@ async def start_with_invite(message: Message, command: CommandObject, app: App, 
             user.id,
             display_name(user.first_name, user.last_name, user.username),
             user.username,
-            lang,
             app.now(),
         )
         if result.outcome in (people.Redeem.OK, people.Redeem.ALREADY):
@@ -78,6 +79,8 @@ async def start_with_invite(message: Message, command: CommandObject, app: App, 
                 else None
             )
             role_text = role_label(result.invite.role, unit.name if unit else "", lang)
+            # The setup code (made by nobody) makes the school's first admin.
+            first_admin = result.invite.role == "admin" and result.invite.created_by is None
     if result.outcome is people.Redeem.OK:
         await message.answer(
             t(
@@ -90,6 +93,8 @@ async def start_with_invite(message: Message, command: CommandObject, app: App, 
             + "\n\n"
             + help_text(result.person, lang)  # type: ignore[arg-type]
         )
+        if first_admin and app.extras.get(PRIVACY_ON):
+            await tell_admins_of_privacy_mode(app)  # start-up had no admin to tell
     elif result.outcome is people.Redeem.ALREADY:
         await message.answer(t(lang, "onb.already_joined"))
     else:

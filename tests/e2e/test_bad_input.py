@@ -81,8 +81,22 @@ async def test_admins_are_told_when_group_privacy_mode_hides_photos(
     small_school: Settings, clock: FakeClock
 ) -> None:
     async with running_school(small_school, clock, privacy_mode=True) as school:
+        # The first run: nobody to tell at start-up, so the principal hears it on joining.
         admin = await school.admin()
+        joined = [t for t in school.sent_texts(admin.chat_id) if "隐私模式" in t]
         await school.restart()
         await school.restart()  # once a day is enough
         warnings = [t for t in school.sent_texts(admin.chat_id) if "隐私模式" in t]
-    assert len(warnings) == 1 and "/setprivacy" in warnings[0]
+        second = await school.join("admin", None, "副校长")
+    assert len(joined) == 1 and "/setprivacy" in joined[0]
+    assert warnings == joined
+    assert not any("隐私模式" in t for t in school.sent_texts(second.chat_id))
+
+
+async def test_no_privacy_warning_when_the_bot_sees_group_messages(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock, privacy_mode=False) as school:
+        admin = await school.admin()
+        await school.restart()
+    assert not any("隐私模式" in t for t in school.sent_texts(admin.chat_id))
