@@ -30,25 +30,7 @@ def catalog() -> dict[str, dict[str, str]]:
     return texts
 
 
-def normalize_language(code: str | None) -> str:
-    """Telegram's language_code ('zh-hans', 'en-US') to one of ours."""
-    if not code:
-        return DEFAULT_LANGUAGE
-    code = code.lower()
-    if code.startswith("zh"):
-        return "zh"
-    if code.startswith("en"):
-        return "en"
-    return DEFAULT_LANGUAGE
-
-
 def t(lang: str | None, key: str, **params: Any) -> str:
     entry = catalog()[key]
     template = entry.get(lang or DEFAULT_LANGUAGE) or entry[DEFAULT_LANGUAGE]
     return template.format(**params) if params else template
-
-
-def both(key: str, **params: Any) -> str:
-    """Chinese then English, for messages to groups where people read either."""
-    zh, en = t("zh", key, **params), t("en", key, **params)
-    return zh if zh == en else f"{zh}\n{en}"

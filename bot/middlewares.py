@@ -9,12 +9,12 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import TelegramObject, Update
+from aiogram.types import Chat, TelegramObject, Update
 
 from bot.actors import Actors
 from bot.app import App
-from bot.i18n import normalize_language, t
-from storage.models import Inbound
+from bot.i18n import t
+from storage.models import Inbound, Person
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,16 @@ class ActorMiddleware(BaseMiddleware):
         user = data.get("event_from_user")
         actor = await self.actors.person(user.id) if user is not None else None
         data["actor"] = actor
-        if actor is not None and actor.language:
-            data["lang"] = actor.language
-        elif user is not None and user.language_code:
-            data["lang"] = normalize_language(user.language_code)
-        else:
-            data["lang"] = self.app.settings.school.language
+        data["lang"] = self._language(actor, data.get("event_chat"))
         return await handler(event, data)
+
+    def _language(self, actor: Person | None, chat: Chat | None) -> str:
+        """A group (a class group: parents and teachers together) reads the school's language;
+        in private, a person reads the language they chose with /lang, else the school's (the
+        language of a phone is no choice: a Chinese school's parent may have an English one)."""
+        if chat is not None and chat.type != "private":
+            return self.app.settings.school.language
+        return (actor.language if actor else None) or self.app.settings.school.language
 
 
 class KeepFailedUpdates(BaseMiddleware):

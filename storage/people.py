@@ -347,7 +347,6 @@ async def redeem_invite(
     tg_user_id: int,
     display_name: str,
     username: str | None,
-    language: str | None,
     now: dt.datetime,
 ) -> RedeemResult:
     invite = await session.scalar(
@@ -374,7 +373,7 @@ async def redeem_invite(
             display_name=display_name[:100],
             tg_user_id=tg_user_id,
             tg_username=username,
-            language=language,
+            language=None,  # the school's until they choose with /lang
             unreachable=False,
             created_at=now,
             roles=[],

@@ -76,14 +76,10 @@ async def test_invites_are_stored_hashed_and_single_use(app: App) -> None:
         )
         assert token not in invite.token_hash
     async with app.sessions.begin() as session:
-        first = await people.redeem_invite(
-            session, app.school_id, token, 1001, "王老师", None, "zh", now
-        )
-        second = await people.redeem_invite(
-            session, app.school_id, token, 1002, "李", None, "zh", now
-        )
+        first = await people.redeem_invite(session, app.school_id, token, 1001, "王老师", None, now)
+        second = await people.redeem_invite(session, app.school_id, token, 1002, "李", None, now)
         forged = await people.redeem_invite(
-            session, app.school_id, token + "x", 1003, "x", None, "zh", now
+            session, app.school_id, token + "x", 1003, "x", None, now
         )
     assert first.outcome is people.Redeem.OK and second.outcome is people.Redeem.USED_UP
     assert forged.outcome is people.Redeem.UNKNOWN
@@ -93,7 +89,7 @@ async def test_invites_are_stored_hashed_and_single_use(app: App) -> None:
         )
     async with app.sessions.begin() as session:
         late = await people.redeem_invite(
-            session, app.school_id, token2, 1004, "x", None, "zh", now + dt.timedelta(hours=2)
+            session, app.school_id, token2, 1004, "x", None, now + dt.timedelta(hours=2)
         )
         count = await session.scalar(select(func.count()).select_from(people.Person))
     assert late.outcome is people.Redeem.EXPIRED and count == 1

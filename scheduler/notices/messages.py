@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from bot.i18n import both, t
+from bot.i18n import t
 from bot.settings import NoticeSettings
 from scheduler.notices.audience import AudienceSummary, describe_audience
 from scheduler.notices.common import CAPTION_LIMIT, confirm_callback, local_time
@@ -29,15 +29,12 @@ def reminder_time(
 def notice_messages(
     notice: Notice, lang: str, tz: dt.tzinfo, *, button: bool = True, for_group: bool = False
 ) -> list[OutMessage]:
-    """The notice as one message; two when an attachment's caption would be too long."""
+    """The notice as one message; two when an attachment's caption would be too long.
+    ``lang`` is the reader's: for a class group, the school's language."""
     assert notice.deadline_at is not None
-
-    def say(key: str, **params: object) -> str:
-        # Groups hold parents reading either language.
-        return both(key, **params) if for_group else t(lang, key, **params)
-
-    header = say("notice.header", id=notice.id)
-    footer = say(
+    header = t(lang, "notice.header", id=notice.id)
+    footer = t(
+        lang,
         "notice.footer.group" if for_group else "notice.footer",
         deadline=local_time(notice.deadline_at, tz),
     )
