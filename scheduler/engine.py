@@ -54,6 +54,7 @@ class Engine:
         self.school_id = school_id
         self.routines = dict(routines or registry.routines())
         self.jobs = registry.tick_jobs()
+        self.settle_jobs = registry.settle_jobs()
         self.on_enqueued = on_enqueued
         self.tz = settings.school.tz
         self.ctx = Context(school_id, settings.school.language, self.tz)
@@ -78,6 +79,11 @@ class Engine:
             report.paused = bool(school and school.paused)
             events = plan_day(self.settings, calendar, today)
             report.planned = await tasks.materialise(session, self.school_id, events, now)
+            jobs_ctx = registry.TickContext(
+                session, self.ctx, self.settings, calendar, today, now, day_end
+            )
+            for name, job in self.settle_jobs:  # before prompts: answered tasks are not asked
+                report.extra[name] = await job(jobs_ctx)
             if not report.paused:
                 report.prompted = await tasks.prompt_due(
                     session, self.ctx, self.routines, today, now, day_end
@@ -88,9 +94,6 @@ class Engine:
                 leaders = await recipients.duty_leaders(session, self.ctx, today)
                 report.escalated = await tasks.escalate_due(
                     session, self.ctx, self.routines, today, now, day_end, leaders
-                )
-                jobs_ctx = registry.TickContext(
-                    session, self.ctx, self.settings, calendar, today, now, day_end
                 )
                 for name, job in self.jobs:
                     report.extra[name] = await job(jobs_ctx)

@@ -5,6 +5,9 @@
   generic engine prompts, reminds and escalates their tasks);
 - ``TICK_JOBS``: extra idempotent steps run on every tick (a roll-up, notice reminders …),
   each ``async (TickContext) -> int``;
+- ``SETTLE_JOBS``: steps of the same shape run after the day's tasks are made and before
+  any prompt goes out, for tasks answered some other way (a unit's /report before its task
+  existed), so nobody is asked for what they already gave;
 - ``OVERVIEWS``: sections of /today, each ``async (session, ctx, day, lang) -> str | None``.
 
 This module collects them in ROUTINE_MODULES order, so routines never edit each other.
@@ -51,10 +54,18 @@ def routines() -> dict[str, Routine]:
 
 
 def tick_jobs() -> list[tuple[str, TickJob]]:
+    return _jobs("TICK_JOBS")
+
+
+def settle_jobs() -> list[tuple[str, TickJob]]:
+    return _jobs("SETTLE_JOBS")
+
+
+def _jobs(attribute: str) -> list[tuple[str, TickJob]]:
     return [
         (f"{m.__name__}.{job.__name__}", job)
         for m in _modules()
-        for job in getattr(m, "TICK_JOBS", [])
+        for job in getattr(m, attribute, [])
     ]
 
 

@@ -354,7 +354,8 @@ async def photo_counts(session: AsyncSession, incidents: Sequence[Incident]) -> 
 async def reported_on(
     session: AsyncSession, school_id: int, day: dt.date
 ) -> list[tuple[Incident, Unit, Person]]:
-    """The day's reported incidents (drafts and cancelled ones left out), oldest first."""
+    """The day's reported incidents (drafts and cancelled ones left out), in the order they
+    were sent (a draft begun first may be sent last)."""
     rows = await session.execute(
         select(Incident, Unit, Person)
         .join(Unit, Unit.id == Incident.unit_id)
@@ -364,7 +365,7 @@ async def reported_on(
             Incident.day == day,
             Incident.status.in_(REPORTED),
         )
-        .order_by(Incident.id)
+        .order_by(Incident.reported_at, Incident.id)
     )
     return [(incident, unit, person) for incident, unit, person in rows.all()]
 

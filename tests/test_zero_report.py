@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -333,6 +334,119 @@ async def test_an_incident_after_a_zero_report_keeps_both(app: App, clock: FakeC
     assert row.answer == "zero" and [i.id for i in row.incidents] == [submitted.incident_id]
     grid = zr.format_grid(report, "zh", app.tz, D(2026, 11, 25))
     assert f"⚠️ 三(2)班 有情况 #{submitted.incident_id}（一般），先前已零报告" in grid
+
+
+async def test_a_unit_that_reported_an_incident_before_its_task_existed_is_done_for_the_day(
+    app: App, clock: FakeClock
+) -> None:
+    """The morning's /report came before the day's first tick made the tasks: the unit is
+    still not asked, reminded or named to the duty leader, and 零报告 is refused politely."""
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    leader = await make_person(app, "赵主任", "duty_leader")
+    unit = await unit_by_slug(app, "3-2")
+    assert unit is not None
+    clock.set(local("2026-11-25 09:00"))  # no tick yet today: no task
+    submitted = await report_incident(app, teacher, unit_id=unit.id)
+    assert submitted.outcome is zr.Outcome.DONE
+
+    await at(app, clock, "2026-11-25 14:30")
+    assert await outbox_rows(app, "prompt:zero:2026-11-25:3-2:") == []
+    task = await task_for(app, "3-2")
+    assert (task.status, task.payload["answer"], task.done_by) == ("done", "incident", teacher.id)
+    assert task.done_at == local("2026-11-25 09:00")  # answered when it was reported
+    await at(app, clock, "2026-11-25 15:30")
+    assert await outbox_rows(app, "remind:zero:2026-11-25:3-2:") == []
+    await at(app, clock, "2026-11-25 16:30")
+    alerts = await outbox_rows(app, "alert:zero_report:")
+    assert [row.person_id for row in alerts] == [leader.id]
+    assert "三(2)班" not in OutMessage.from_payload(alerts[0].payload).text
+
+    async with app.sessions.begin() as session:  # 零报告 on an old or forwarded prompt
+        again = await zr.record_zero(session, ctx_of(app), task.id, teacher, app.now())
+    assert (again.outcome, again.answer, again.answered_by) == (
+        zr.Outcome.ALREADY,
+        "incident",
+        "王老师",
+    )
+    assert again.at == local("2026-11-25 09:00")
+    async with app.sessions() as session:
+        report = await zr.day_report(session, ctx_of(app), D(2026, 11, 25))
+    line = next(
+        x for x in zr.format_grid(report, "zh", app.tz, app.today()).splitlines() if "三(2)班" in x
+    )
+    assert line == f"⚠️ 三(2)班 有情况 #{submitted.incident_id}（一般）"
+
+
+async def test_an_incident_begun_before_the_task_existed_answers_the_prompt_sent_meanwhile(
+    app: App, clock: FakeClock
+) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    unit = await unit_by_slug(app, "3-2")
+    assert unit is not None
+    clock.set(local("2026-11-25 09:00"))
+    async with app.sessions.begin() as session:
+        started = await zr.start_incident(session, ctx_of(app), teacher, app.now(), unit_id=unit.id)
+        assert started.incident_id is not None
+        await zr.save_answer(
+            session, ctx_of(app), started.incident_id, teacher, text="楼梯湿滑", place="二楼"
+        )
+        await zr.save_answer(session, ctx_of(app), started.incident_id, teacher, severity="general")
+    await at(app, clock, "2026-11-25 14:30")  # the task is made and its prompt goes out
+    await mark_all_sent(app)
+    clock.set(local("2026-11-25 14:40"))  # sent before the next tick
+    async with app.sessions.begin() as session:
+        submitted = await zr.submit_incident(
+            session, ctx_of(app), started.incident_id, teacher, app.now()
+        )
+    assert submitted.outcome is zr.Outcome.DONE
+    task = await task_for(app, "3-2")
+    assert (task.status, task.payload["answer"]) == ("done", "incident")
+    async with app.sessions.begin() as session:
+        again = await zr.record_zero(session, ctx_of(app), task.id, teacher, app.now())
+        incident = await incidents.get(session, app.school_id, started.incident_id)
+    assert again.outcome is zr.Outcome.ALREADY and again.answer == "incident"
+    assert incident is not None and incident.task_id == task.id
+    edits = await outbox_rows(app, "zero:answered:")
+    assert [row.person_id for row in edits] == [teacher.id]  # the prompt loses its buttons
+
+
+async def test_the_grid_shows_a_units_answers_in_the_order_they_were_given(
+    app: App, clock: FakeClock
+) -> None:
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    unit = await unit_by_slug(app, "3-2")
+    assert unit is not None
+    await at(app, clock, "2026-11-25 09:00")
+    async with app.sessions.begin() as session:  # begun first, sent last
+        slow = await zr.start_incident(session, ctx_of(app), teacher, app.now(), unit_id=unit.id)
+        assert slow.incident_id is not None
+        await zr.save_answer(
+            session, ctx_of(app), slow.incident_id, teacher, text="门锁坏了", place="三楼"
+        )
+        await zr.save_answer(session, ctx_of(app), slow.incident_id, teacher, severity="general")
+    # Another draft of the same person would cancel this one: a colleague's comes in between.
+    colleague = await make_person(app, "王老师2", "head_teacher", "3-2")
+    clock.set(local("2026-11-25 09:30"))
+    fast = await report_incident(app, colleague, unit_id=unit.id)
+    clock.set(local("2026-11-25 10:00"))
+    async with app.sessions.begin() as session:
+        await zr.submit_incident(session, ctx_of(app), slow.incident_id, teacher, app.now())
+    async with app.sessions() as session:
+        report = await zr.day_report(session, ctx_of(app), D(2026, 11, 25))
+    assert [i.id for i in report.incidents] == [fast.incident_id, slow.incident_id]
+    grid = zr.format_grid(report, "zh", app.tz, D(2026, 11, 25))
+    assert f"⚠️ 三(2)班 有情况 #{fast.incident_id} #{slow.incident_id}（一般）" in grid
+
+    # A day recorded before a unit's incident closed its report: a 零报告 pressed after the
+    # incident is shown after it, not as "先前".
+    row = next(r for r in report.rows if r.unit_name == "三(2)班")
+    later = replace(row, answer="zero", answered_at=local("2026-11-25 14:40"))
+    earlier = replace(row, answer="zero", answered_at=local("2026-11-25 08:50"))
+    for unit_row, wanted in ((later, "，之后又零报告 14:40"), (earlier, "，先前已零报告")):
+        text = zr.format_grid(replace(report, rows=[unit_row]), "zh", app.tz, D(2026, 11, 25))
+        assert text.splitlines()[1].endswith(wanted), text
+    english = zr.format_grid(replace(report, rows=[later]), "en", app.tz, D(2026, 11, 25))
+    assert english.splitlines()[1].endswith(", then a zero report at 14:40")
 
 
 async def test_a_draft_that_is_incomplete_or_someone_elses_cannot_be_sent(

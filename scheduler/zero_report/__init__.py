@@ -63,6 +63,7 @@ from scheduler.zero_report.incidents import (
     Submitted,
     add_photo,
     cancel_draft,
+    close_reported_units,
     draft_of,
     draft_summary,
     draft_with_unit,
@@ -88,6 +89,7 @@ __all__ = [
     "ROUTINE",
     "ROUTINES",
     "SEVERITY_LABELS",
+    "SETTLE_JOBS",
     "SEVERITY_WORDS",
     "TICK_JOBS",
     "ZERO",
@@ -106,6 +108,7 @@ __all__ = [
     "answer_buttons",
     "cancel_draft",
     "change_note",
+    "close_reported_units",
     "confirm_callback",
     "day_report",
     "draft_of",
@@ -142,5 +145,6 @@ __all__ = [
 
 # What scheduler.registry collects from every routine module (here: this package).
 ROUTINES = [ZeroReportRoutine()]
+SETTLE_JOBS = [close_reported_units]
 TICK_JOBS = [send_rollup]
 OVERVIEWS = [zero_overview]

@@ -211,7 +211,7 @@ def _grid_line(row: UnitRow, lang: str, tz: dt.tzinfo, *, past: bool) -> str:
             unit=row.unit_name,
             ids=ids,
             severity=t(lang, SEVERITY_LABELS[worst.severity]),
-            zero=t(lang, "zero.grid_also_zero") if row.answer == ZERO else "",
+            zero=_zero_beside_incidents(row, lang, tz),
         )
     if row.answer:
         key = "zero.grid_zero_late" if row.late else "zero.grid_zero"
@@ -219,6 +219,17 @@ def _grid_line(row: UnitRow, lang: str, tz: dt.tzinfo, *, past: bool) -> str:
         return t(lang, key, unit=row.unit_name, who=row.answered_by, time=time)
     key = "zero.grid_missed" if past else "zero.grid_waiting"
     return t(lang, key, unit=row.unit_name, people=people_text(row.responsible, lang))
+
+
+def _zero_beside_incidents(row: UnitRow, lang: str, tz: dt.tzinfo) -> str:
+    """A unit's 零报告 next to its incidents, in the order given: days recorded before an
+    incident closed the unit's report may hold a 零报告 pressed after it."""
+    if row.answer != ZERO:
+        return ""
+    first = min((i.reported_at for i in row.incidents if i.reported_at), default=None)
+    if row.answered_at is not None and first is not None and row.answered_at > first:
+        return t(lang, "zero.grid_then_zero", time=hhmm(row.answered_at, tz))
+    return t(lang, "zero.grid_also_zero")
 
 
 def incident_text(line: IncidentLine, lang: str, tz: dt.tzinfo) -> str:

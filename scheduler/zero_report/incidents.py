@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
 from bot.settings import ZeroReportSettings
 from scheduler import recipients, tasks
+from scheduler.registry import TickContext
 from scheduler.routine import Context, Recipient
 from scheduler.zero_report.answers import (
     Outcome,
@@ -28,6 +30,7 @@ from scheduler.zero_report.common import (
     ANSWERED,
     DEFAULT_POLICY,
     INCIDENT,
+    ROUTINE,
     SEVERITY_LABELS,
     SEVERITY_WORDS,
     hhmm,
@@ -210,24 +213,76 @@ async def submit_incident(
     if not await incidents.open_draft(session, incident, now):
         return Submitted(Outcome.NOT_FOUND)
     await incidents.describe_submission(session, incident)
+    if incident.task_id is None:  # begun before the day's task was made: it is the unit's too
+        made = await task_of_day(session, ctx.school_id, unit, incident.day)
+        incident.task_id = made.id if made is not None else None
     # The unit's task is loaded only when this report is its first answer of the day.
     status = await tasks.status_of(session, incident.task_id) if incident.task_id else None
     task = await session.get(Task, incident.task_id) if status not in (None, *ANSWERED) else None
     if task is not None:
-        result = await tasks.complete(
-            session,
-            task,
-            person,
-            now,
-            today_of(now, ctx),
-            text=INCIDENT,
-            payload={"answer": INCIDENT},
-        )
-        if result.outcome in (tasks.Completion.DONE, tasks.Completion.LATE):
-            await show_others_who_answered(session, ctx, task, unit, person, INCIDENT, now, None)
+        await _answer_with_incident(session, ctx, task, unit, person, now, today_of(now, ctx))
     roles = policy.urgent_to if incident.severity == "urgent" else policy.incident_to
     alerted = await _alert_incident(session, ctx, incident, unit, person, now, roles)
     return Submitted(Outcome.DONE, incident.id, incident.severity == "urgent", alerted)
+
+
+async def _answer_with_incident(
+    session: AsyncSession,
+    ctx: Context,
+    task: Task,
+    unit: Unit,
+    person: Person,
+    at: dt.datetime,
+    today: dt.date,
+) -> None:
+    """The unit's task is done (late after its deadline) as 有情况, answered at ``at``."""
+    result = await tasks.complete(
+        session, task, person, at, today, text=INCIDENT, payload={"answer": INCIDENT}
+    )
+    if result.outcome in (tasks.Completion.DONE, tasks.Completion.LATE):
+        await show_others_who_answered(session, ctx, task, unit, person, INCIDENT, at, None)
+
+
+async def close_reported_units(tick: TickContext) -> int:
+    """A unit that reported an incident today has answered for the day, even when the report
+    came before its task was made (a /report before the day's first tick): the task is done
+    as 有情况 at the report's time, before any prompt, reminder or alert could name the unit.
+    Run on every tick, right after the day's tasks are made; returns how many it closed."""
+    params = {"w_school": tick.ctx.school_id, "w_day": tick.today}
+    first: dict[int, tuple[Task, Incident]] = {}
+    for task, incident in (await tick.session.execute(_OPEN_BUT_REPORTED, params)).all():
+        first.setdefault(task.id, (task, incident))  # the unit's first report of the day
+    for task, incident in first.values():
+        unit = await tick.session.get(Unit, incident.unit_id)
+        reporter = await tick.session.get(Person, incident.reported_by)
+        if unit is None or reporter is None or incident.reported_at is None:
+            continue
+        incident.task_id = incident.task_id or task.id
+        at = incident.reported_at
+        await _answer_with_incident(tick.session, tick.ctx, task, unit, reporter, at, tick.today)
+    return len(first)
+
+
+# Built once: every tick runs it, and it finds nothing on almost all of them.
+_OPEN_BUT_REPORTED = (
+    select(Task, Incident)
+    .join(
+        Incident,
+        and_(
+            Incident.school_id == Task.school_id,
+            Incident.day == Task.day,
+            Incident.unit_id == Task.unit_id,
+        ),
+    )
+    .where(
+        Task.school_id == bindparam("w_school"),
+        Task.day == bindparam("w_day"),
+        Task.routine == ROUTINE,
+        Task.status.in_(tasks.OPEN),
+        Incident.status.in_(incidents.REPORTED),
+    )
+    .order_by(Incident.reported_at, Incident.id)
+)
 
 
 async def cancel_draft(

@@ -492,6 +492,38 @@ async def test_report_any_time_and_the_grid_of_another_day(
         assert "没有编号为 999 的情况报告" in await last_text(school, leader)
 
 
+async def test_a_class_that_reported_something_in_the_morning_is_not_asked_again(
+    two_classes: Settings, clock: FakeClock
+) -> None:
+    async with running_school(two_classes, clock) as school:
+        await school.admin("校长")
+        leader = await school.join("leader", None, "赵主任")
+        teacher = await school.join("teacher", "3-1", "王老师")
+        # 08:00 and no tick yet today (the bot has just started): the day's tasks are not made.
+        await school.say(teacher, "/report")
+        menu = (await school.received(teacher.chat_id))[-1]
+        assert "今天没有日报告任务" in menu["text"]
+        await press(school, teacher, menu, ":inc")
+        await school.say(teacher, "楼梯扶手松动")
+        await school.say(teacher, "东楼二楼")
+        await press(school, teacher, (await school.received(teacher.chat_id))[-1], ":general")
+        await press(school, teacher, (await school.received(teacher.chat_id))[-1], ":done")
+        await press(school, teacher, (await school.received(teacher.chat_id))[-1], ":send")
+        assert "已提交" in await last_text(school, teacher)
+
+        for moment in ("2026-11-25 14:30", "2026-11-25 15:30", "2026-11-25 16:30"):
+            await school.at(moment)
+        got = texts(await school.received(teacher.chat_id))
+        assert not any("【今日安全情况报告】" in t or "⏰ 提醒" in t for t in got), got
+        alert = next(t for t in texts(await school.received(leader.chat_id)) if "尚未报告" in t)
+        assert "三(2)班" in alert and "三(1)班" not in alert
+        await school.say(teacher, "/report")
+        assert "已由 王老师 提交（有情况" in await last_text(school, teacher)
+        await school.say(leader, "/zero")
+        grid = await last_text(school, leader)
+    assert "已报告 1/2" in grid and "⚠️ 三(1)班 有情况 #1（一般）\n" in grid
+
+
 @pytest.mark.parametrize("step", ["第1步", "第2步", "第3步", "第4步", "请确认情况报告"])
 async def test_cancel_works_at_every_step(
     two_classes: Settings, clock: FakeClock, step: str
