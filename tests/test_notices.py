@@ -378,6 +378,44 @@ async def test_one_reminder_to_the_unconfirmed_who_got_it_then_reports_at_the_de
     assert nochat.id not in reminded
 
 
+async def preview_of(app: App, notice_id: int) -> str:
+    async with app.sessions() as session:
+        notice = await session.get(Notice, notice_id)
+        assert notice is not None
+        audience = Audience.from_json(notice.audience)
+        assert audience is not None
+        summary = await service.summarize_audience(session, app.school_id, audience)
+        return service.preview_summary(
+            notice, audience, summary, "zh", app.tz, app.settings.notices, app.now()
+        )
+
+
+async def test_a_reminder_that_would_follow_the_notice_at_once_is_dropped_and_the_preview_says_so(
+    app: App,
+) -> None:
+    school = await seed(app, ("3-1",), per_class=2)
+    deadline = local("2026-12-07 17:00")  # 24 h before: 12-06 17:00
+    app.clock.set(local("2026-12-06 14:30"))  # type: ignore[attr-defined]
+    early = await draft(app, school.admin, Audience("school"), deadline)
+    # In time, but only just: the preview says by when it must be sent for the reminder.
+    assert "12-06 17:00 提醒未确认的家长（请在 12-06 15:00 前发送" in await preview_of(app, early)
+
+    app.clock.set(local("2026-12-06 16:20"))  # type: ignore[attr-defined]
+    late = await draft(app, school.admin, Audience("school"), deadline)
+    preview = await preview_of(app, late)
+    assert "提醒：无" in preview and "12-06 17:00" in preview
+    await send(app, late, school.admin)
+    await settle_all(app, late)
+    async with app.sessions() as session:
+        notice = await session.get(Notice, late)
+        assert notice is not None and notice.remind_at is None
+    # Parents got the notice at 16:20: no "please confirm" 40 minutes later.
+    app.clock.set(local("2026-12-06 17:00"))  # type: ignore[attr-defined]
+    assert (await run_jobs(app))["send_reminders"] == 0
+    app.clock.set(local("2026-12-07 09:00"))  # type: ignore[attr-defined]
+    assert (await run_jobs(app))["send_reminders"] == 0
+
+
 async def test_no_reminder_while_the_broadcast_is_still_draining(app: App) -> None:
     school = await seed(app, ("3-1",), per_class=2)
     notice_id = await draft(app, school.admin, Audience("school"), local("2026-11-25 12:00"))

@@ -16,14 +16,49 @@ from storage.notices import Audience, Notice
 # --- what parents see ------------------------------------------------------------------------
 
 
+# The reminder is dropped, not moved, when it would come less than this after the notice:
+# parents would be asked to confirm what they got minutes ago, and moving it later (halfway
+# to the deadline, say) would put it in the night as often as not, since the school's
+# reminder time is a fixed distance before the deadline.
+MIN_REMINDER_GAP = dt.timedelta(hours=2)
+# The preview says by when to send once that moment is this close.
+SEND_BY_WARNING = dt.timedelta(hours=1)
+
+
+def planned_reminder(deadline: dt.datetime, settings: NoticeSettings) -> dt.datetime | None:
+    """The school's reminder time for this deadline, however soon; None when it has none."""
+    if not settings.reminder_hours_before_deadline:
+        return None
+    return deadline - dt.timedelta(hours=settings.reminder_hours_before_deadline)
+
+
 def reminder_time(
     deadline: dt.datetime, settings: NoticeSettings, now: dt.datetime
 ) -> dt.datetime | None:
-    """When the one reminder goes out; None when there is none or it would come too soon."""
-    if not settings.reminder_hours_before_deadline:
-        return None
-    at = deadline - dt.timedelta(hours=settings.reminder_hours_before_deadline)
-    return at if at > now else None
+    """When the one reminder of a notice sent at ``now`` goes out; None when there is none
+    or it would come too soon after the notice (MIN_REMINDER_GAP)."""
+    at = planned_reminder(deadline, settings)
+    return at if at is not None and at >= now + MIN_REMINDER_GAP else None
+
+
+def _reminder_line(
+    deadline: dt.datetime, settings: NoticeSettings, now: dt.datetime, lang: str, tz: dt.tzinfo
+) -> str:
+    planned = planned_reminder(deadline, settings)
+    if planned is None:
+        return t(lang, "notice.preview.reminder_off")
+    if reminder_time(deadline, settings, now) is None:
+        return t(
+            lang,
+            "notice.preview.reminder_too_soon",
+            time=local_time(planned, tz),
+            gap=int(MIN_REMINDER_GAP.total_seconds() // 3600),
+        )
+    line = t(lang, "notice.preview.reminder", time=local_time(planned, tz))
+    send_by = planned - MIN_REMINDER_GAP
+    if send_by - now < SEND_BY_WARNING:
+        line += t(lang, "notice.preview.reminder_send_by", time=local_time(send_by, tz))
+    return line
 
 
 def notice_messages(
@@ -87,12 +122,7 @@ def preview_summary(
 ) -> str:
     """What the author checks before sending: who, how many can be reached, when."""
     assert notice.deadline_at is not None
-    remind_at = reminder_time(notice.deadline_at, settings, now)
-    reminder = (
-        t(lang, "notice.preview.reminder", time=local_time(remind_at, tz))
-        if remind_at is not None
-        else t(lang, "notice.preview.no_reminder")
-    )
+    reminder = _reminder_line(notice.deadline_at, settings, now, lang, tz)
     groups = "notice.preview.groups_yes" if notice.post_to_groups else "notice.preview.groups_no"
     return t(
         lang,
