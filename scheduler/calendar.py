@@ -29,6 +29,7 @@ from typing import Literal
 import chinese_calendar
 from chinese_calendar.constants import Holiday
 
+from bot.i18n import t
 from bot.settings import Settings
 
 Lang = Literal["zh", "en"]
@@ -170,8 +171,8 @@ class SchoolCalendar:
             candidate += timedelta(days=1)
         return run
 
-    def missing_national_calendar_warning(self, today: date) -> str | None:
-        return missing_national_calendar_warning(today)
+    def missing_national_calendar_warning(self, today: date, lang: str) -> str | None:
+        return missing_national_calendar_warning(today, lang)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -230,32 +231,26 @@ class SchoolCalendar:
         return None
 
 
-def missing_national_calendar_warning(today: date) -> str | None:
+def missing_national_calendar_warning(today: date, lang: str) -> str | None:
     """From 1 December, or during a year that is itself unknown, the admins' warning that the
     national holidays are missing; None when chinese_calendar knows the year ahead."""
     year = today.year + 1 if today.month == 12 else today.year
     if is_known_year(year):
         return None
-    return (
-        f"⚠️ 缺少 {year} 年的国家法定节假日和调休安排（chinesecalendar 软件包尚未收录）。"
-        f"在升级该软件包或用 /calendar 录入放假和调休日期之前，{year} 年将只按周末推定"
-        "（周一至周五上课）。\n"
-        f"National holidays for {year} are missing: weekends-only will be assumed "
-        "(Monday to Friday are school days) until the chinesecalendar package is upgraded "
-        "or the days are entered with /calendar."
-    )
+    return t(lang, "calendar.missing_national", year=year)
 
 
 # -- labels for people ---------------------------------------------------------------------
 
 
 def holiday_label(name: str, lang: Lang) -> str:
-    """'国庆节 National Day' in zh, 'National Day (国庆节)' in en."""
+    """A national holiday's name (chinese_calendar's English one) in one language: 国庆节 in
+    zh, National Day in en; any other name as it is."""
     try:
-        chinese = Holiday(name).chinese
+        holiday = Holiday(name)
     except ValueError:
         return name
-    return f"{chinese} {name}" if lang == "zh" else f"{name} ({chinese})"
+    return t(lang, f"holiday.{holiday.name}")
 
 
 def _vacation_label(day: date, lang: Lang) -> str:

@@ -6,6 +6,7 @@ upgraded the bot assumes weekends-only, and the admins must know that rather tha
 
 from __future__ import annotations
 
+from bot.i18n import LANGUAGES
 from scheduler import recipients
 from scheduler.registry import TickContext
 from storage import outbox
@@ -14,15 +15,19 @@ from storage.outbox import PRIORITY_ALERT, Envelope
 
 
 async def warn_missing_national_calendar(tick: TickContext) -> int:
-    warning = tick.calendar.missing_national_calendar_warning(tick.today)
-    if warning is None:
+    # Each admin reads it in their own language.
+    warnings = {
+        lang: tick.calendar.missing_national_calendar_warning(tick.today, lang)
+        for lang in LANGUAGES
+    }
+    if warnings["zh"] is None:
         return 0
     year, week, _ = tick.today.isocalendar()
     envelopes = [
         Envelope(
             f"calendar-missing:{year}-W{week:02d}:{r.tg_chat_id}",
             r.tg_chat_id,
-            OutMessage(warning),
+            OutMessage(warnings.get(r.language) or warnings["zh"]),
             tick.now,
             expires_at=tick.day_end,
             person_id=r.person_id,

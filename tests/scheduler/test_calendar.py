@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -211,15 +212,23 @@ def test_an_unknown_year_falls_back_to_weekends_only(calendar: SchoolCalendar) -
 
 
 def test_the_warning_starts_in_december_before_an_unknown_year(calendar: SchoolCalendar) -> None:
-    assert calendar.missing_national_calendar_warning(D(2026, 11, 30)) is None
-    assert calendar.missing_national_calendar_warning(D(2025, 12, 15)) is None
-    warning = calendar.missing_national_calendar_warning(D(2026, 12, 1))
+    assert calendar.missing_national_calendar_warning(D(2026, 11, 30), "zh") is None
+    assert calendar.missing_national_calendar_warning(D(2025, 12, 15), "zh") is None
+    warning = calendar.missing_national_calendar_warning(D(2026, 12, 1), "zh")
     assert warning is not None
-    assert "2027" in warning and "/calendar" in warning
-    assert "周末" in warning
-    english = warning.splitlines()[-1]
+    assert "2027" in warning and "/calendar" in warning and "周末" in warning
+    assert missing_national_calendar_warning(D(2027, 1, 10), "zh") is not None
+
+
+def test_the_warning_is_in_one_language(calendar: SchoolCalendar) -> None:
+    chinese = calendar.missing_national_calendar_warning(D(2026, 12, 1), "zh") or ""
+    english = calendar.missing_national_calendar_warning(D(2026, 12, 1), "en") or ""
+    assert (
+        re.findall(r"[A-Za-z]{2,}", chinese.replace("/calendar", "").replace("chinesecalendar", ""))
+        == []
+    )
     assert "weekends-only" in english and "upgraded" in english
-    assert missing_national_calendar_warning(D(2027, 1, 10)) is not None
+    assert re.findall(r"[\u4e00-\u9fff]", english) == []
 
 
 # -- caching and labels -----------------------------------------------------------------------
@@ -232,14 +241,13 @@ def test_day_info_is_cached(calendar: SchoolCalendar) -> None:
 @pytest.mark.parametrize(
     ("day", "zh", "en"),
     [
-        (D(2025, 10, 1), "国庆节 National Day", "National Day (国庆节)"),
-        (
-            D(2025, 9, 28),
-            "调休上课（国庆节 National Day）",
-            "make-up school day (National Day (国庆节))",
-        ),
+        (D(2025, 10, 1), "国庆节", "National Day"),
+        (D(2025, 10, 6), "中秋节", "Mid-Autumn Festival"),
+        (D(2026, 4, 5), "清明节", "Qingming Festival"),
+        (D(2026, 6, 19), "端午节", "Dragon Boat Festival"),
+        (D(2025, 9, 28), "调休上课（国庆节）", "make-up school day (National Day)"),
         (D(2026, 4, 24), "学校休息日：春季运动会", "school day off: 春季运动会"),
-        (D(2026, 2, 17), "寒假 · 春节 Spring Festival", "winter vacation · Spring Festival (春节)"),
+        (D(2026, 2, 17), "寒假 · 春节", "winter vacation · Spring Festival"),
         (D(2026, 7, 20), "暑假", "summer vacation"),
         (D(2026, 3, 7), "周末", "weekend"),
         (

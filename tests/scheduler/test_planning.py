@@ -96,12 +96,12 @@ def test_plan_text_for_the_national_day_week(shipped: Settings, calendar: School
     assert len(lines) == 1 + 7
     assert lines[0] == "吕墅小学（演示） 安全工作计划 2025-09-28～2025-10-04（共 96 项）"
     assert lines[1] == (
-        "2025-09-28 周日  调休上课（国庆节 National Day） · "
+        "2025-09-28 周日  调休上课（国庆节） · "
         "15:20–16:20 每日1分钟 ×24 · 每周主题班会10分钟 ×24 · 主题：交通安全"
     )
     assert lines[2] == "2025-09-29 周一  15:20–16:20 每日1分钟 ×24 · 主题：交通安全"
     assert lines[3] == "2025-09-30 周二  15:20–16:20 假前30分钟 ×24 · 主题：交通安全"
-    assert lines[4] == "2025-10-01 周三  国庆节 National Day"
+    assert lines[4] == "2025-10-01 周三  国庆节"
     assert len(text) < 4000
 
 
