@@ -199,6 +199,8 @@ def export(
     lang: str = "zh",
 ) -> None:
     """The record book (台账) of a period: an Excel workbook and a Word document."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.app import close_app, open_app
     from handlers.export import MAX_DAYS, kind_namer
     from storage.exports import export_records
@@ -213,9 +215,14 @@ def export(
         typer.echo(f"--to must be on or after --from, and at most {MAX_DAYS} days later", err=True)
         raise typer.Exit(2)
     language = "en" if lang == "en" else "zh"
+    secrets = Secrets()
+    url = _database_to_read(settings, secrets, config)
 
-    async def go() -> list[Path]:
-        app_ = await open_app(settings, Secrets())
+    async def go() -> list[Path] | str:
+        try:
+            app_ = await open_app(settings, secrets)
+        except (OSError, SQLAlchemyError) as exc:
+            return str(exc)
         try:
             return await export_records(
                 app_.sessions,
@@ -229,8 +236,37 @@ def export(
         finally:
             await close_app(app_)
 
-    for path in asyncio.run(go()):
+    written = asyncio.run(go())
+    if isinstance(written, str):
+        typer.echo(f"Cannot open the database {url}: {written}", err=True)
+        raise typer.Exit(2)
+    for path in written:
         typer.echo(path)
+
+
+def _database_to_read(settings: Settings, secrets: Secrets, config: Path) -> str:
+    """Says which database the export reads (without its password), and stops at an SQLite
+    file that is not there: opening it would create an empty one and export nothing."""
+    from sqlalchemy.engine import make_url
+
+    from bot.app import database_url
+
+    url = make_url(database_url(settings, secrets))
+    shown = url._replace(password=None).render_as_string(hide_password=False)
+    typer.echo(f"database: {shown}", err=True)
+    path = Path(url.database or "")
+    in_a_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if in_a_file and not path.is_file():
+        origin = "DATABASE_URL" if secrets.database_url else f"{config}'s [storage].database_url"
+        typer.echo(
+            f"No database at {path.resolve()} (from {origin}); nothing exported, none created.\n"
+            "Point at the bot's database with --config path/to/config.toml (its "
+            "[storage].database_url) or DATABASE_URL=sqlite+aiosqlite:///path/to/safety-bot.db "
+            "(the demo's: DATABASE_URL=sqlite+aiosqlite:///demo-out/demo.db).",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return shown
 
 
 def _secret(value: object) -> str:

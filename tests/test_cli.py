@@ -1,17 +1,24 @@
-"""The command line: config errors, missing and wrong tokens, the plan listing."""
+"""The command line: config errors, missing and wrong tokens, the plan listing, the export's
+database."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import shlex
 from pathlib import Path
 
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from bot.app import close_app, open_app
 from bot.cli import app
 from bot.emulator.server import EmulatorServer
 from bot.serve import run_bot
 from bot.settings import Secrets, Settings
-from tests.conftest import ROOT, SPEC_PATH
+from scheduler.clock import FakeClock
+from tests.conftest import ROOT, SPEC_PATH, local, settings_for
+from tests.test_exports import add_person, confirm, plan
 
 runner = CliRunner()
 
@@ -71,3 +78,85 @@ def test_plan_json_lists_the_days_events() -> None:
     assert {e["kind"] for e in education} == {"weekend"}
     assert {"date", "time", "routine", "kind", "theme", "target"} <= set(education[0])
     assert education[0]["time"] == "15:20" and education[0]["target"] == "一(1)班"
+
+
+def test_export_without_the_database_refuses_names_the_path_and_creates_none(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here either
+    config = tmp_path / "config.toml"
+    config.write_text((ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    missing = tmp_path / "var" / "safety-bot.db"  # config.toml's database, beside it
+    result = runner.invoke(
+        app, ["export", "--config", str(config), "--from", "2026-11-25", "--to", "2026-11-25"]
+    )
+    assert result.exit_code == 2
+    assert f"No database at {missing}" in result.output
+    assert "--config" in result.output and "DATABASE_URL=" in result.output
+    assert not missing.exists() and not (tmp_path / "exports").exists()
+
+
+def test_export_says_which_database_it_read_without_its_password(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://school:s3cret@127.0.0.1:1/safety")
+    result = runner.invoke(
+        app,
+        [
+            "export",
+            "--config",
+            str(ROOT / "config.toml"),
+            "--from",
+            "2026-11-25",
+            "--to",
+            "2026-11-25",
+        ],
+    )
+    assert "database: postgresql+asyncpg://school@127.0.0.1:1/safety" in result.output
+    assert "s3cret" not in result.output
+    assert result.exit_code == 2 and "Cannot open the database" in result.output
+
+
+def test_the_readme_command_exports_the_demos_records(
+    shipped_settings: Settings, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    command = next(
+        line.strip()
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("DATABASE_URL=") and "safety-bot export" in line
+    )
+    words = shlex.split(command)
+    program = next(i for i, word in enumerate(words) if word.endswith("safety-bot"))
+    env = dict(word.split("=", 1) for word in words[:program])
+    args = words[program + 1 :]
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # the README's paths are relative to the project's folder
+    (tmp_path / "config.toml").write_text(
+        (ROOT / "config.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    demo_db = tmp_path / "demo-out" / "demo.db"
+    demo_db.parent.mkdir()
+    asyncio.run(_a_demo_day(shipped_settings, f"sqlite+aiosqlite:///{demo_db}", tmp_path))
+
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "database: sqlite+aiosqlite:///demo-out/demo.db" in result.output
+    workbook = next(Path(line) for line in result.output.splitlines() if line.endswith(".xlsx"))
+    sheet = load_workbook(workbook)["1530安全教育"]
+    assert any(cell.value == "按时完成" for row in sheet.iter_rows() for cell in row)
+
+
+async def _a_demo_day(shipped: Settings, database_url: str, tmp_path: Path) -> None:
+    """A database as the demo leaves it: a class confirmed its 1530 lesson on the demo's day."""
+    settings = settings_for(shipped, database_url, tmp_path)
+    day = settings.demo.date
+    application = await open_app(settings, clock=FakeClock(local(f"{day} 15:00")))
+    try:
+        teacher = await add_person(application, "王老师", "head_teacher", "3-2", 1001)
+        await plan(application, day)
+        application.clock.set(local(f"{day} 15:25"))  # type: ignore[attr-defined]
+        await confirm(application, teacher, day, "3-2", [])
+    finally:
+        await close_app(application)
