@@ -81,18 +81,20 @@ async def prompt_due(
         Task.routine.in_(list(routines)),
     )
     envelopes: list[Envelope] = []
+    queued: list[tuple[Task, Unit | None, int]] = []
     for task, unit in due:
         routine = routines[task.routine]
         recipients = await routine.recipients(session, ctx, task, unit)
         envelopes += _to_each(
             "prompt", task, unit, ctx, recipients, task.due_at, day_end, routine.prompt
         )
-        _log_queued("prompt", task, unit, len(recipients))
+        queued.append((task, unit, len(recipients)))
         task.status = "sent"
         task.sent_at = now
         if not recipients:
             task.payload = {**task.payload, "no_recipient": True}
     await outbox.enqueue(session, ctx.school_id, envelopes, now)
+    _log_queued("prompt", queued)
     return len(due)
 
 
@@ -115,13 +117,15 @@ async def remind_due(
         Task.routine.in_(list(routines)),
     )
     envelopes: list[Envelope] = []
+    queued: list[tuple[Task, Unit | None, int]] = []
     for task, unit in due:
         routine = routines[task.routine]
         recipients = await routine.recipients(session, ctx, task, unit)
         envelopes += _to_each("remind", task, unit, ctx, recipients, now, day_end, routine.reminder)
-        _log_queued("reminder", task, unit, len(recipients))
+        queued.append((task, unit, len(recipients)))
         task.reminded_at = now
     await outbox.enqueue(session, ctx.school_id, envelopes, now)
+    _log_queued("reminder", queued)
     return len(due)
 
 
@@ -293,16 +297,30 @@ _PRESS = insert(Submission).values(
 )
 
 
-def _log_queued(step: str, task: Task, unit: Unit | None, recipients: int) -> None:
-    """An admin reads in the log that the bot is alive on schedule (one line per event)."""
-    log.info(
-        "queued %s %s %s for %s to %d chat(s)",
-        task.routine,
-        task.kind,
-        step,
-        unit.slug if unit is not None else task.payload.get("target") or "-",
-        recipients,
-    )
+def _log_queued(step: str, sent: Sequence[tuple[Task, Unit | None, int]]) -> None:
+    """An admin reads in the log that the bot is alive on schedule: one line per routine
+    event queued, naming the units nobody could be told of (not onboarded, or blocked)."""
+    by_event: dict[tuple[str, str], list[tuple[Task, Unit | None, int]]] = defaultdict(list)
+    for task, unit, chats in sent:
+        by_event[(task.routine, task.kind)].append((task, unit, chats))
+    for (routine, kind), rows in by_event.items():
+        unreached = [
+            unit.slug if unit else str(task.payload.get("target", "-"))
+            for task, unit, n in rows
+            if not n
+        ]
+        log.info(
+            "queued %s %s %s: %d task(s), %d chat(s)%s",
+            routine,
+            kind,
+            step,
+            len(rows),
+            sum(n for _, _, n in rows),
+            f"; nobody to tell for {len(unreached)}: {', '.join(unreached[:10])}"
+            + ("…" if len(unreached) > 10 else "")
+            if unreached
+            else "",
+        )
 
 
 def _to_each(

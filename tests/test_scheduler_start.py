@@ -12,6 +12,8 @@ import logging
 import pytest
 
 from bot.app import App, start_scheduler
+from scheduler.clock import FakeClock
+from tests.conftest import local
 
 
 class CountingTicker:
@@ -67,3 +69,19 @@ async def test_the_engine_logs_each_tick_at_debug(
     with caplog.at_level(logging.DEBUG, logger="scheduler.engine"):
         await app.tick()
     assert any(r.levelno == logging.DEBUG and "tick" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_log_says_when_the_daily_report_prompts_are_queued_and_who_cannot_get_them(
+    app: App, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock.set(local("2026-11-25 14:30"))
+    with caplog.at_level(logging.INFO, logger="scheduler.tasks"):
+        await app.tick()
+    lines = [r.getMessage() for r in caplog.records if "queued zero_report" in r.getMessage()]
+    # Nobody has joined yet: every class and department is named as out of reach.
+    assert sorted(lines) == [
+        "queued zero_report class prompt: 24 task(s), 0 chat(s); nobody to tell for 24: "
+        "1-1, 1-2, 1-3, 1-4, 2-1, 2-2, 2-3, 2-4, 3-1, 3-2…",
+        "queued zero_report department prompt: 3 task(s), 0 chat(s); nobody to tell for 3: "
+        "canteen, general, guard",
+    ]
