@@ -14,8 +14,7 @@ from bot.app import App
 from bot.dates import DateRange, ParseFailure, describe, examples, parse_day, parse_range
 from bot.i18n import t
 from handlers.common import ADMIN, LEADERS, refuse_unless
-from scheduler.calendar import describe_day
-from scheduler.overview import today_text
+from scheduler.overview import day_overview
 from scheduler.planning import format_plan_text, plan_range
 from storage import audit
 from storage.models import CalendarOverride, Person, Role, School, Unit
@@ -41,12 +40,8 @@ async def today(
     assert app.ticker is not None
     calendar = await app.ticker.calendar()
     async with app.sessions() as session:
-        text = await today_text(
-            session,
-            app.ticker.ctx,
-            day,
-            lang,
-            describe_day(calendar.day_info(day), "en" if lang == "en" else "zh"),
+        text = await day_overview(
+            session, app.ticker.ctx, app.settings, calendar, day, app.today(), lang
         )
     await message.answer(text)
 

@@ -159,10 +159,21 @@ def _day_summary(
     if info.kind is not DayKind.SCHOOL_DAY or info.assumed:
         parts.append(describe_day(info, lang))
     if events:
-        parts.extend(_group_summaries(sorted(events, key=event_order), labels, lang))
-        parts.append(_themes_summary(events, lang))
+        parts.append(plan_summary(events, lang, labels))
     elif info.is_school_day:
         parts.append("无计划任务" if lang == "zh" else "nothing planned")
+    return " · ".join(part for part in parts if part)
+
+
+def plan_summary(
+    events: Iterable[PlannedEvent],
+    lang: Lang = "zh",
+    labels: Mapping[tuple[str, str], Label] | None = None,
+) -> str:
+    """What these events are, as /plan lists a day: "14:30 班级日报告 ×24 · 主题：…"."""
+    chosen = sorted(events, key=event_order)
+    parts = _group_summaries(chosen, default_labels() if labels is None else labels, lang)
+    parts.append(_themes_summary(chosen, lang))
     return " · ".join(part for part in parts if part)
 
 

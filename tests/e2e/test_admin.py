@@ -166,3 +166,21 @@ def _button(messages: list[dict], prefix: str, suffix: str) -> tuple[int, str]: 
                 if data.startswith(prefix) and data.endswith(suffix):
                     return message["message_id"], data
     raise LookupError(prefix)
+
+
+async def test_today_shows_the_plan_before_the_days_tasks_are_made_and_for_tomorrow(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        await school.say(admin, "/today")  # 08:00: no tick has made today's tasks yet
+        today = school.sent_texts(admin.chat_id)[-1]
+        await school.say(admin, "/today 明天")
+        tomorrow = school.sent_texts(admin.chat_id)[-1]
+        await school.say(admin, "/today 周六")
+        saturday = school.sent_texts(admin.chat_id)[-1]
+    assert "没有安排" not in today and "1530安全教育：完成 0，迟交 0，未完成 0，等待中 4" in today
+    assert "每日1分钟 ×4" in today and "计划：14:30 班级日报告 ×4" in today
+    assert tomorrow.startswith("📋 2026-11-26 概况") and "1530安全教育：计划 4 项" in tomorrow
+    assert "每日1分钟 ×4" in tomorrow and "班级日报告 ×4" in tomorrow
+    assert "2026-11-28" in saturday and "1530安全教育：当天没有安排" in saturday
