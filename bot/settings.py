@@ -205,6 +205,8 @@ class DutyPostSettings(_Strict):
     gate: bool = False  # 护学岗: the arrival and dismissal windows of school days
     max_people: int = Field(default=1, ge=1, le=20)
     handover_to: str = ""  # the post taking over when this post's shifts end; "" for none
+    # Parents may hold it too (家长志愿者, e.g. at the gate); otherwise staff only.
+    volunteers: bool = False
 
     _slug = field_validator("slug")(_check_slug)
 
@@ -245,7 +247,7 @@ def _default_posts() -> list[DutyPostSettings]:
         for slug, zh, en, shifts, to in rows
     ]
     gate = DutyPostSettings(
-        slug="gate", name="护学岗", name_en="gate duty", gate=True, max_people=8
+        slug="gate", name="护学岗", name_en="gate duty", gate=True, max_people=8, volunteers=True
     )
     return [*posts, gate]
 
@@ -288,6 +290,8 @@ class DutySettings(_Strict):
         posts = {p.slug: p for p in self.posts}
         if "leader" not in posts or posts["leader"].gate:
             raise ValueError("duty.posts needs a 'leader' post (the leader on duty gets alerts)")
+        if posts["leader"].volunteers:
+            raise ValueError("duty.posts 'leader': the leader on duty is staff (no volunteers)")
         for post in self.posts:
             _check_post(post, shifts, posts)
         if self.gate_morning_end <= self.gate_morning_start:

@@ -43,6 +43,18 @@ TEMPLATE_FILENAME = "duty-roster-template.xlsx"
 
 
 @dataclass(frozen=True)
+class Localized:
+    """A parameter of a problem that reads differently in each language (names of posts, an
+    example to type): a problem is found before anyone knows who will read it."""
+
+    zh: str
+    en: str
+
+    def text(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True)
 class Problem:
     """What is wrong with one row of a roster file (row 0: the file itself), or a command."""
 
@@ -146,7 +158,7 @@ async def check_roster(
     if len(rows) - 1 > MAX_ROWS:
         result.problems.append(Problem(0, "duty.roster.too_many", {"limit": MAX_ROWS}))
         return result
-    people = _PeopleIndex(session, school_id)
+    people = _PeopleIndex(session, school_id, settings)
     for number, cells in rows[1:]:
         cell = {key: cells[index] if index < len(cells) else None for key, index in columns.items()}
         await _check_row(result, number, cell, settings, now, people)
@@ -191,7 +203,7 @@ async def _check_row(
         problems.append(Problem(number, "duty.roster.no_name"))
     persons: list[Person] = []
     for name in names:
-        found = await people.find(name)
+        found = await people.find(name, post)
         if isinstance(found, Problem):
             problems.append(_at_row(found, number))
         else:
@@ -261,8 +273,16 @@ def find_post(settings: Settings, text: str) -> DutyPostSettings | None:
 def unknown_post(settings: Settings, text: str) -> Problem:
     if not text:
         return Problem(0, "duty.roster.no_post")
-    known = "、".join(f"{p.name} {p.slug}" for p in settings.duty.posts)
+    known = Localized(
+        "、".join(p.name for p in settings.duty.posts),
+        ", ".join(f"{post_label(p, 'en')} ({p.slug})" for p in settings.duty.posts),
+    )
     return Problem(0, "duty.roster.unknown_post", {"post": text[:20], "posts": known})
+
+
+def typed_post(post: DutyPostSettings, lang: str) -> str:
+    """What one types to name a post in a command (one word): its Chinese name, or its id."""
+    return post.name if lang == "zh" and not post.name.split()[1:] else post.slug
 
 
 def split_names(text: str) -> list[str]:
@@ -270,26 +290,51 @@ def split_names(text: str) -> list[str]:
 
 
 class _PeopleIndex:
-    """Names looked up once per file, however many rows repeat them."""
+    """Names looked up once per file (and kind of post), however many rows repeat them."""
 
-    def __init__(self, session: AsyncSession, school_id: int) -> None:
-        self.session, self.school_id = session, school_id
-        self.cache: dict[str, Person | Problem] = {}
+    def __init__(self, session: AsyncSession, school_id: int, settings: Settings) -> None:
+        self.session, self.school_id, self.settings = session, school_id, settings
+        self.cache: dict[tuple[str, bool], Person | Problem] = {}
 
-    async def find(self, name: str) -> Person | Problem:
-        key = name.lower()
+    async def find(self, name: str, post: DutyPostSettings | None) -> Person | Problem:
+        key = (name.lower(), post is not None and post.volunteers)
         if key not in self.cache:
-            self.cache[key] = await find_person(self.session, self.school_id, name)
+            self.cache[key] = await find_person(
+                self.session, self.school_id, name, post, self.settings
+            )
         return self.cache[key]
 
 
-async def find_person(session: AsyncSession, school_id: int, name: str) -> Person | Problem:
-    found = await store.staff_named(session, school_id, name)
+async def find_person(
+    session: AsyncSession,
+    school_id: int,
+    name: str,
+    post: DutyPostSettings | None = None,
+    settings: Settings | None = None,
+) -> Person | Problem:
+    """A person on duty by their name in the bot: staff, or parents too on a post open to
+    volunteers (``post.volunteers``); a parent named for another post is told where parents
+    may stand (``settings`` gives those posts)."""
+    volunteers = post is not None and post.volunteers
+    found = await store.staff_named(session, school_id, name, parents=volunteers)
+    parent = not found and not volunteers and settings is not None
+    if parent and await store.staff_named(session, school_id, name, parents=True):
+        assert settings is not None
+        return parent_not_allowed(settings, name)
     if not found:
         return Problem(0, "duty.unknown_person", {"name": name[:30]})
     if len(found) > 1:
         return Problem(0, "duty.ambiguous_person", {"name": name[:30], "count": len(found)})
     return found[0]
+
+
+def parent_not_allowed(settings: Settings, name: str) -> Problem:
+    open_posts = [p.name for p in settings.duty.posts if p.volunteers]
+    return Problem(
+        0,
+        "duty.parent_not_allowed" if open_posts else "duty.parent_not_allowed_anywhere",
+        {"name": name[:30], "posts": "、".join(open_posts)},
+    )
 
 
 def _at_row(problem: Problem, row: int) -> Problem:
@@ -375,7 +420,7 @@ async def set_post(
     clear = len(names) == 1 and names[0].lower() in CLEAR_WORDS
     persons: list[Person] = []
     for name in [] if clear else names:
-        found = await find_person(session, school_id, name)
+        found = await find_person(session, school_id, name, post, settings)
         if isinstance(found, Problem):
             return found
         persons.append(found)
@@ -473,7 +518,11 @@ def problem_text(problem: Problem, lang: str) -> str:
     if problem.failure is not None:
         line = describe(problem.failure, lang)
     else:
-        line = t(lang, problem.key, **problem.params)
+        params = {
+            name: value.text(lang) if isinstance(value, Localized) else value
+            for name, value in problem.params.items()
+        }
+        line = t(lang, problem.key, **params)
     return t(lang, "duty.roster.row", row=problem.row, problem=line) if problem.row else line
 
 

@@ -323,11 +323,15 @@ async def pending_swap(
 # --- people ------------------------------------------------------------------------------
 
 
-async def staff_named(session: AsyncSession, school_id: int, name: str) -> list[Person]:
+async def staff_named(
+    session: AsyncSession, school_id: int, name: str, *, parents: bool = False
+) -> list[Person]:
     """People of the school with this display name who may be on duty (anyone who is not
-    only a parent), compared without case."""
+    only a parent; with ``parents``, parents too: a post open to volunteers), compared
+    without case."""
+    query = _staff_query(school_id, parents)
     rows = await session.scalars(
-        _staff_query(school_id).where(func.lower(Person.display_name) == name.strip().lower())
+        query.where(func.lower(Person.display_name) == name.strip().lower())
     )
     return list(rows.all())
 
@@ -336,10 +340,12 @@ async def duty_staff(session: AsyncSession, school_id: int) -> list[Person]:
     return list((await session.scalars(_staff_query(school_id))).all())
 
 
-def _staff_query(school_id: int) -> Select[Person]:
-    not_only_parent = exists().where(Role.person_id == Person.id, Role.role != "parent")
+def _staff_query(school_id: int, parents: bool = False) -> Select[Person]:
+    has_role = exists().where(Role.person_id == Person.id)
+    if not parents:
+        has_role = has_role.where(Role.role != "parent")
     return (
         select(Person)
-        .where(Person.school_id == school_id, not_only_parent)
+        .where(Person.school_id == school_id, has_role)
         .order_by(Person.display_name, Person.id)
     )

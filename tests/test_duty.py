@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -199,6 +200,10 @@ def test_a_bad_duty_config_is_refused_with_the_reason(shipped_settings: Settings
     raw["duty"]["posts"] = [p for p in raw["duty"]["posts"] if p["slug"] != "leader"]
     with pytest.raises(ConfigError, match="needs a 'leader' post"):
         settings_from_dict(raw, base_dir=Path("."))
+    raw = shipped_settings.model_dump(mode="json", exclude={"base_dir"})
+    raw["duty"]["posts"][0]["volunteers"] = True  # parents as the leader on duty
+    with pytest.raises(ConfigError, match="leader on duty is staff"):
+        settings_from_dict(raw, base_dir=Path("."))
 
 
 # --- importing a roster --------------------------------------------------------------------
@@ -303,7 +308,7 @@ async def test_past_far_and_parent_rows_are_refused(app: App, staff: dict[str, P
         (2, "duty.roster.past_date"),
         (3, "duty.roster.far_date"),
         (4, "duty.roster.unknown_post"),
-        (4, "duty.unknown_person"),
+        (4, "duty.parent_not_allowed"),
         (6, "duty.roster.duplicate_person"),
     ]
 
@@ -361,6 +366,43 @@ async def test_one_days_post_is_set_by_command(app: App, staff: dict[str, Person
         problem = await set_post(app, admin, *args)
         assert isinstance(problem, roster.Problem) and problem.key == key, args
     assert await roster_of(app, THU) == {("leader", "钱主任")}
+
+
+async def test_parent_volunteers_stand_at_the_gate_and_are_reminded_like_staff(
+    app: App, clock: FakeClock, staff: dict[str, Person]
+) -> None:
+    admin, parent = staff["校长"], staff["家长"]
+    other_parent = await add_person(app, "张三家长", "parent", None, next(_tg_ids))
+    data = xlsx(
+        [["日期", "岗位", "姓名"], [THU, "护学岗", "家长、张老师"], [THU, "teacher", "李老师"]]
+    )
+    assert (await import_file(app, admin, data, "r.xlsx")).ok
+    assert isinstance(
+        await set_post(app, admin, "2026-11-26", "gate", "张三家长"), roster.PostChange
+    )
+    assert await roster_of(app, THU) == {
+        ("gate", "家长"),
+        ("gate", "张老师"),
+        ("gate", "张三家长"),
+        ("teacher", "李老师"),
+    }
+    # The other posts are staff's: a parent there is refused, saying where parents may stand.
+    refused = await set_post(app, admin, "2026-11-27", "teacher", "张三家长")
+    assert isinstance(refused, roster.Problem) and refused.key == "duty.parent_not_allowed"
+    assert "张三家长" in roster.problem_text(refused, "zh") and "护学岗" in roster.problem_text(
+        refused, "zh"
+    )
+    bad = xlsx([["日期", "岗位", "姓名"], [FRI, "gate", "家长"], [FRI, "leader", "家长"]])
+    assert [(p.row, p.key) for p in (await import_file(app, admin, bad, "r.xlsx")).problems] == [
+        (3, "duty.parent_not_allowed")
+    ]
+
+    await at(app, clock, "2026-11-25 20:00")
+    await at(app, clock, "2026-11-26 07:10")
+    for volunteer in (parent, other_parent):
+        told = await inbox(app, volunteer)
+        assert "护学岗 07:20–08:00、15:20–16:50" in told[0]
+        assert told[1:] == ["⏰ 10 分钟后护学岗：07:20–08:00，请到校门口就位。"]
 
 
 async def test_the_roster_text_shows_gaps(app: App, staff: dict[str, Person]) -> None:
@@ -678,6 +720,21 @@ async def test_a_swap_takes_effect_when_both_agree_and_the_admin_is_told(
     assert (await inbox(app, staff["校长"], "duty:swap-admin"))[0].startswith(
         "🔁 换班：李老师 接替 张老师"
     )
+
+
+async def test_a_swap_on_a_day_with_two_posts_shows_how_to_name_one_in_the_askers_language(
+    app: App, staff: dict[str, Person]
+) -> None:
+    zhang = staff["张老师"]
+    await rostered(app, (THU, "teacher", zhang), (THU, "gate", zhang))
+    problem = await ask_swap(app, zhang, "明天 李老师")
+    assert isinstance(problem, roster.Problem)
+    chinese = roster.problem_text(problem, "zh")
+    assert "值班教师、护学岗" in chinese and "/swap 明天 值班教师 李老师" in chinese
+    assert re.findall(r"[A-Za-z]{2,}", chinese.replace("/swap", "")) == []
+    english = roster.problem_text(problem, "en")
+    assert "teacher on duty" in english and "/swap 明天 teacher 李老师" in english
+    assert "值班教师" not in english and "护学岗" not in english
 
 
 async def test_a_swap_declined_or_overtaken_changes_nothing(

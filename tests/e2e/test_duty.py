@@ -346,3 +346,20 @@ async def test_bad_input_changes_nothing_and_a_restart_keeps_the_handover_note(
         async with school.app.sessions() as session:
             kept = await session.scalars(select(Submission).where(Submission.kind == "patrol"))
             assert kept.all() == []  # a bare /patrol then /cancel records nothing
+
+
+async def test_a_parent_volunteer_is_put_on_gate_duty_by_command_and_reminded(
+    duty_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(duty_school, clock) as school:
+        admin = await school.admin("校长")
+        parent = await school.join("parent", "3-2", "张三家长")
+        await school.say(admin, "/duty 2026-11-26 teacher 张三家长")
+        assert "家长志愿者只能排在护学岗" in await last(school, admin)
+        await school.say(admin, "/duty 2026-11-26 gate 张三家长")
+        assert "护学岗 上学及各年级放学时段：张三家长" in await last(school, admin)
+        await school.at("2026-11-25 20:00")
+        await school.at("2026-11-26 07:10")
+        reminders = await with_text(school, parent, "护学岗")
+    assert reminders[-1] == "⏰ 10 分钟后护学岗：07:20–08:00，请到校门口就位。"
+    assert len(reminders) == 2  # the evening before, and ten minutes before the gate opens
