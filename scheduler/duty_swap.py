@@ -17,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import t
 from bot.settings import DutyPostSettings, Settings
 from scheduler import duty_notify as notify
-from scheduler.duty_roster import Problem, find_person, find_post, post_label, read_day
+from scheduler.duty_roster import (
+    Localized,
+    Problem,
+    find_person,
+    find_post,
+    post_label,
+    read_day,
+    typed_post,
+)
 from scheduler.routine import Context
 from storage import audit, people
 from storage import duty as store
@@ -72,7 +80,8 @@ async def request_swap(
         if isinstance(read, Problem):
             return read
         partner_day = read
-    post_or_problem = await _requester_post(session, ctx, settings, requester, day, post)
+    typed = (tokens[0], " ".join(rest))  # for the example when the post must be named
+    post_or_problem = await _requester_post(session, ctx, settings, requester, day, post, typed)
     if isinstance(post_or_problem, Problem):
         return post_or_problem
     post = post_or_problem
@@ -111,6 +120,7 @@ async def _requester_post(
     requester: Person,
     day: dt.date,
     post: DutyPostSettings | None,
+    typed: tuple[str, str],
 ) -> DutyPostSettings | Problem:
     mine = await store.posts_of(session, ctx.school_id, requester.id, day)
     if post is not None:
@@ -120,11 +130,35 @@ async def _requester_post(
     if not mine:
         return Problem(0, "duty.swap.not_on_duty", {"day": day.isoformat()})
     if len(mine) > 1:
-        names = "、".join(_post_name(settings, slug) for slug in mine)
-        return Problem(0, "duty.swap.which_post", {"posts": names})
+        return _which_post(settings, list(mine), typed)
     found = find_post(settings, mine[0])
     assert found is not None
     return found
+
+
+def _which_post(settings: Settings, slugs: list[str], typed: tuple[str, str]) -> Problem:
+    """Several posts that day: their names, and the asker's own command with the first post
+    named the way the asker would type it (带班领导 in Chinese, leader in English)."""
+    order = {post.slug: n for n, post in enumerate(settings.duty.posts)}
+    slugs = sorted(slugs, key=lambda slug: order.get(slug, len(order)))
+    first = find_post(settings, slugs[0])
+    day, rest = typed
+
+    def names(lang: str, separator: str) -> str:
+        return separator.join(_post_name(settings, slug, lang) for slug in slugs)
+
+    def example(lang: str) -> str:
+        word = typed_post(first, lang) if first is not None else slugs[0]
+        return f"/swap {day} {word} {rest}"
+
+    return Problem(
+        0,
+        "duty.swap.which_post",
+        {
+            "posts": Localized(names("zh", "、"), names("en", ", ")),
+            "example": Localized(example("zh"), example("en")),
+        },
+    )
 
 
 async def _check_partner(
