@@ -43,6 +43,15 @@ def test_a_reply_takes_its_chats_slot_only_when_free_now() -> None:
     assert pace.take_now(45, now=101.1)
 
 
+def test_the_thirty_first_message_waits_a_little_more_than_a_second() -> None:
+    """Telegram counts a message when it arrives, a moment after the bot's clock read: the
+    demo's 429 came to a 31st message sent 1.0 s after the first, which arrived 0.995 s after."""
+    pace = PaceChats(per_second=30)
+    assert all(pace.take_now(chat, now=100.0) for chat in range(1, 31))
+    assert not pace.take_now(31, now=101.0)
+    assert pace.take_now(31, now=101.05)
+
+
 async def test_a_webhook_reply_that_would_break_the_pace_is_sent_as_a_paced_call() -> None:
     calls: list[str] = []
 
