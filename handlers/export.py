@@ -18,12 +18,15 @@ from aiogram.types import FSInputFile, Message
 from bot.app import App
 from bot.dates import ParseFailure, describe, examples, parse_range
 from bot.i18n import t
+from bot.settings import DutySettings
 from handlers.common import ADMIN, refuse_unless
+from scheduler.duty_roster import post_label
 from scheduler.planning import default_labels
 from storage import audit
 from storage.exports import TELEGRAM_DOCUMENT_LIMIT, Step, export_records
-from storage.exports.labels import KindNamer
+from storage.exports.labels import Names
 from storage.models import Person
+from storage.people import ROLES
 
 log = logging.getLogger(__name__)
 router = Router(name="export")
@@ -31,16 +34,31 @@ router = Router(name="export")
 MAX_DAYS = 366
 
 
-def kind_namer(lang: str) -> KindNamer:
-    """(routine, kind) → the planner's label in ``lang`` (每日1分钟), or the kind itself."""
+def kind_namer(lang: str, duty: DutySettings | None = None) -> Names:
+    """The record book's names in ``lang``: a task's kind by the planner's label (每日1分钟),
+    the posts, shifts and handover checklist of ``duty`` (the shipped config's when not
+    given), the roles as the chat calls them."""
     labels = default_labels()
     language: Literal["zh", "en"] = "en" if lang == "en" else "zh"
+    duty = duty or DutySettings()
 
     def name(routine: str, kind: str) -> str:
         label = labels.get((routine, kind))
         return label.text(language) if label is not None else kind
 
-    return name
+    shift_names = {s.slug: s.name_en if lang == "en" and s.name_en else s.name for s in duty.shifts}
+    return Names(
+        kind=name,
+        posts={p.slug: post_label(p, lang) for p in duty.posts},
+        shifts={
+            p.slug: "、".join(shift_names[s] for s in p.shifts)
+            if p.shifts
+            else t(lang, "duty.gate_hours")
+            for p in duty.posts
+        },
+        checks={c.id: c.en if lang == "en" else c.zh for c in duty.checklist},
+        roles={role: t(lang, f"role.{role}") for role in ROLES},
+    )
 
 
 @router.message(Command("export"))
@@ -79,7 +97,7 @@ async def export(
             span.end,
             out_dir,
             lang=lang,
-            kind_name=kind_namer(lang),
+            kind_name=kind_namer(lang, app.settings.duty),
             progress=show,
         )
     except Exception:

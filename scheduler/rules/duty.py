@@ -17,9 +17,12 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.settings import DutyPostSettings, DutySettings, Settings
 from scheduler.calendar import SchoolCalendar
+from scheduler.planning import Label
 from storage.duty import LEADER_POST
 
 DAY = timedelta(days=1)
+# The duty tasks scheduler/duty_handover.py creates, named in the record book.
+KIND_LABELS = {("duty", "handover"): Label("交接班", "handover")}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""A bar chart of completion per class, as PNG bytes, with a CJK font when the system has one.
+"""A bar chart of completion (on time, late, missing) per class or per day, as PNG bytes,
+with a CJK font when the system has one.
 
 Uses matplotlib's object API (Figure + the Agg canvas) rather than pyplot: no global state,
 so the export can run in a worker thread next to the bot.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -47,26 +49,59 @@ def cjk_family() -> str | None:
     return next((family for family in CJK_FAMILIES if family in known), None)
 
 
+@dataclass(frozen=True)
+class Completion:
+    """One bar: a class, a day or a week, by how its tasks ended."""
+
+    label: str
+    on_time: int
+    late: int
+    missing: int
+
+    @property
+    def total(self) -> int:
+        return self.on_time + self.late + self.missing
+
+
+# On time, late, missing: the colours an inspector reads without the legend.
+COLOURS = ("#70ad47", "#ffc000", "#c00000")
+
+
 def completion_chart(
-    labels: Sequence[str], rates: Sequence[float], title: str, ylabel: str
+    bars: Sequence[Completion], title: str, ylabel: str, legend: tuple[str, str, str]
 ) -> bytes:
-    """``rates`` are shares between 0 and 1, one per label."""
+    """Stacked bars of the shares on time, late and missing, the completion % on top."""
     family = cjk_family()
     font = FontProperties(family=[family, "DejaVu Sans"] if family else ["DejaVu Sans"])
-    figure = Figure(figsize=(max(6.0, 0.35 * len(labels) + 2), 3.6), dpi=150)
+    small = font.copy()
+    small.set_size(7)
+    figure = Figure(figsize=(max(6.0, 0.35 * len(bars) + 2), 3.8), dpi=150)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    percents = [round(rate * 100, 1) for rate in rates]
-    colours = ["#4472c4" if p >= 100 else "#ed7d31" for p in percents]
-    bars = axes.bar(range(len(labels)), percents, color=colours)
-    axes.bar_label(bars, fmt="%.0f", fontsize=6)  # a class at 0 % still shows its number
-    axes.set_xticks(range(len(labels)))
-    axes.set_xticklabels(labels, rotation=60, ha="right", fontproperties=font, fontsize=7)
-    axes.set_ylim(0, 105)
+    positions = range(len(bars))
+    bottom = [0.0] * len(bars)
+    for index, (name, colour) in enumerate(zip(legend, COLOURS, strict=True)):
+        heights = [_percent((b.on_time, b.late, b.missing)[index], b.total) for b in bars]
+        axes.bar(positions, heights, bottom=bottom, color=colour, label=name, width=0.75)
+        bottom = [low + high for low, high in zip(bottom, heights, strict=True)]
+    for x, bar in zip(positions, bars, strict=True):
+        done = _percent(bar.on_time + bar.late, bar.total)
+        axes.text(x, 101, f"{done:.0f}", ha="center", va="bottom", fontsize=6)
+    axes.set_xticks(list(positions))
+    axes.set_xticklabels(
+        [b.label for b in bars], rotation=60, ha="right", fontproperties=font, fontsize=7
+    )
+    axes.set_ylim(0, 122)  # room above the bars for the numbers and the legend
+    axes.set_yticks(range(0, 101, 20))
     axes.set_ylabel(ylabel, fontproperties=font)
     axes.set_title(title, fontproperties=font)
+    axes.legend(loc="upper center", ncol=3, prop=small, frameon=False)
     axes.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _percent(part: int, total: int) -> float:
+    return 100 * part / total if total else 0.0

@@ -6,7 +6,8 @@ Kept here rather than in bot/locales because storage never imports bot; the chat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 KindNamer = Callable[[str, str], str]  # (routine, kind) → a label such as 每日1分钟
 
@@ -21,6 +22,9 @@ _WORDS: dict[str, dict[str, str]] = {
     "sheet.handovers": {"zh": "交接班记录", "en": "Handovers"},
     "sheet.notices": {"zh": "家长通知", "en": "Notices"},
     "sheet.audit": {"zh": "操作日志", "en": "Audit log"},
+    "sheet.patrols": {"zh": "巡查记录", "en": "Patrols"},
+    "sheet.roster": {"zh": "值班安排", "en": "Duty roster"},
+    "none": {"zh": "无记录", "en": "No records"},
     "col.day": {"zh": "日期", "en": "Day"},
     "col.unit": {"zh": "班级/部门", "en": "Class/department"},
     "col.kind": {"zh": "类型", "en": "Kind"},
@@ -63,6 +67,14 @@ _WORDS: dict[str, dict[str, str]] = {
     "col.action": {"zh": "操作", "en": "Action"},
     "col.detail": {"zh": "详情", "en": "Detail"},
     "col.answered": {"zh": "已完成", "en": "Done"},
+    "col.incident_id": {"zh": "编号", "en": "No."},
+    "col.shift": {"zh": "班次", "en": "Shift"},
+    "col.on_duty": {"zh": "值班人员", "en": "On duty"},
+    "col.patrol_by": {"zh": "巡查人", "en": "Patrolled by"},
+    "col.patrol_id": {"zh": "编号", "en": "No."},
+    "col.on_time": {"zh": "按时", "en": "On time"},
+    "col.late": {"zh": "逾期", "en": "Late"},
+    "col.missing": {"zh": "未完成", "en": "Missing"},
     "task.planned": {"zh": "未推送", "en": "planned"},
     "task.sent": {"zh": "待确认", "en": "waiting"},
     "task.done": {"zh": "按时完成", "en": "done"},
@@ -101,11 +113,80 @@ _WORDS: dict[str, dict[str, str]] = {
         "zh": "（照片格式无法嵌入：{mime}，{sha}）",
         "en": "(photo format cannot be embedded: {mime}, {sha})",
     },
-    "book.nothing": {"zh": "本月无记录。", "en": "Nothing recorded this month."},
     "book.incidents": {"zh": "情况报告", "en": "Incidents"},
     "book.handovers": {"zh": "交接班记录", "en": "Handovers"},
     "book.notices": {"zh": "家长通知及确认情况", "en": "Notices and confirmations"},
+    "book.patrols": {"zh": "巡查记录", "en": "Patrols"},
+    "book.roster": {"zh": "值班安排", "en": "Duty roster"},
+    "book.none": {"zh": "无记录。", "en": "No records."},
+    "book.chart_by_day": {"zh": "逐日完成率", "en": "Completion per day"},
     "chart.ylabel": {"zh": "完成率 (%)", "en": "Completion (%)"},
+    "chart.on_time": {"zh": "按时完成", "en": "on time"},
+    "chart.late": {"zh": "逾期完成", "en": "late"},
+    "chart.missing": {"zh": "未完成", "en": "missing"},
+    # What a submission was, for the 提交记录 column (storage.models.Submission.kind).
+    "submission.button": {"zh": "点击确认", "en": "confirmed"},
+    "submission.button.submit": {"zh": "提交交班", "en": "handed over"},
+    "submission.button.confirm": {"zh": "确认接班", "en": "confirmed the handover"},
+    "submission.button.zero": {"zh": "零报告", "en": "zero report"},
+    "submission.button.incident": {"zh": "有情况", "en": "something to report"},
+    "submission.incident": {"zh": "情况报告", "en": "incident report"},
+    "submission.photo": {"zh": "照片", "en": "photo"},
+    "submission.text": {"zh": "文字", "en": "text"},
+    "submission.patrol": {"zh": "巡查", "en": "patrol"},
+    "submission.document": {"zh": "文件", "en": "document"},
+    # The audit log's actions (storage.audit.record) and the names of their details.
+    "action.joined": {"zh": "加入", "en": "joined"},
+    "action.invite.create": {"zh": "创建邀请链接", "en": "created an invite"},
+    "action.group.bind": {"zh": "绑定班级群", "en": "linked a class group"},
+    "action.lang.set": {"zh": "设置语言", "en": "set the language"},
+    "action.calendar.on": {"zh": "设为上课日", "en": "made a school day"},
+    "action.calendar.off": {"zh": "设为不上课", "en": "made a day off"},
+    "action.calendar.clear": {"zh": "恢复默认校历", "en": "restored the calendar"},
+    "action.pause": {"zh": "暂停提醒", "en": "paused the reminders"},
+    "action.resume": {"zh": "恢复提醒", "en": "resumed the reminders"},
+    "action.incident.handled": {"zh": "情况已处理", "en": "handled an incident"},
+    "action.incident.note": {"zh": "修改处理说明", "en": "corrected a handling note"},
+    "action.duty.swap.request": {"zh": "申请换班", "en": "asked for a swap"},
+    "action.duty.swap.accept": {"zh": "同意换班", "en": "accepted a swap"},
+    "action.duty.roster.import": {"zh": "导入值班表", "en": "imported the roster"},
+    "action.duty.roster.set": {"zh": "设置值班", "en": "set a duty post"},
+    "action.notice.send": {"zh": "发送家长通知", "en": "sent a notice"},
+    "action.notice.cancel": {"zh": "取消家长通知", "en": "cancelled a notice"},
+    "action.export": {"zh": "导出台账", "en": "exported the record book"},
+    "detail.role": {"zh": "角色", "en": "role"},
+    "detail.unit": {"zh": "班级/部门", "en": "class/department"},
+    "detail.invite_id": {"zh": "邀请编号", "en": "invite"},
+    "detail.max_uses": {"zh": "可用次数", "en": "uses"},
+    "detail.chat_id": {"zh": "群编号", "en": "chat"},
+    "detail.language": {"zh": "语言", "en": "language"},
+    "detail.day": {"zh": "日期", "en": "day"},
+    "detail.days": {"zh": "日期", "en": "days"},
+    "detail.reason": {"zh": "原因", "en": "reason"},
+    "detail.incident_id": {"zh": "情况编号", "en": "incident"},
+    "detail.note": {"zh": "处理说明", "en": "note"},
+    "detail.old": {"zh": "原说明", "en": "was"},
+    "detail.new": {"zh": "新说明", "en": "now"},
+    "detail.swap": {"zh": "换班编号", "en": "swap"},
+    "detail.notice_id": {"zh": "通知编号", "en": "notice"},
+    "detail.audience": {"zh": "对象", "en": "audience"},
+    "detail.recipients": {"zh": "对象人数", "en": "recipients"},
+    "detail.reachable": {"zh": "可送达", "en": "reachable"},
+    "detail.groups": {"zh": "班级群数", "en": "class groups"},
+    "detail.filename": {"zh": "文件名", "en": "file"},
+    "detail.rows": {"zh": "行数", "en": "rows"},
+    "detail.post": {"zh": "岗位", "en": "post"},
+    "detail.people": {"zh": "值班人员", "en": "on duty"},
+    "detail.replaced": {"zh": "替换下", "en": "replaced"},
+    "detail.start": {"zh": "开始", "en": "from"},
+    "detail.end": {"zh": "结束", "en": "to"},
+    "detail.files": {"zh": "文件", "en": "files"},
+    "language.zh": {"zh": "中文", "en": "Chinese"},
+    "language.en": {"zh": "英文", "en": "English"},
+    "audience.school": {"zh": "全校家长", "en": "all parents"},
+    "audience.staff": {"zh": "全体教职工", "en": "all staff"},
+    "audience.grades": {"zh": "{grades}年级家长", "en": "parents of grade {grades}"},
+    "audience.classes": {"zh": "{classes}家长", "en": "parents of {classes}"},
 }
 
 
@@ -128,3 +209,59 @@ def status_name(lang: str, status: str, of: str = "task") -> str:
 
 def plain_kind(routine: str, kind: str) -> str:
     return kind
+
+
+def submission_name(lang: str, kind: str, action: str = "") -> str:
+    """What a submission was (点击确认, 零报告, 提交交班 …); unknown kinds stay as stored."""
+    for key in (f"submission.{kind}.{action}", f"submission.{kind}"):
+        if key in _WORDS:
+            return word(lang, key)
+    return kind
+
+
+def known(key: str) -> bool:
+    return key in _WORDS
+
+
+def listed(lang: str, items: list[str] | tuple[str, ...]) -> str:
+    return ("、" if lang != "en" else ", ").join(items)
+
+
+@dataclass(frozen=True)
+class Names:
+    """The school's own names for the codes the database keeps: its posts, shifts and handover
+    checklist (config.toml) and the roles (the chat's words), in the book's language.
+
+    storage does not read the settings, so the caller gives them (handlers.export.kind_namer);
+    a code without a name stays as stored. Called as (routine, kind) it names a task's kind,
+    so it goes wherever a KindNamer did.
+    """
+
+    kind: KindNamer = plain_kind
+    posts: Mapping[str, str] = field(default_factory=dict)
+    shifts: Mapping[str, str] = field(default_factory=dict)  # post → 白班、夜班
+    checks: Mapping[str, str] = field(default_factory=dict)
+    roles: Mapping[str, str] = field(default_factory=dict)
+
+    def __call__(self, routine: str, kind: str) -> str:
+        return self.kind(routine, kind)
+
+    def post(self, slug: str) -> str:
+        return self.posts.get(slug, slug)
+
+    def shift(self, post: str) -> str:
+        return self.shifts.get(post, "")
+
+    def check(self, item: str) -> str:
+        return self.checks.get(item, item)
+
+    def role(self, role: str) -> str:
+        return self.roles.get(role, role)
+
+    def order(self, post: str) -> tuple[int, str]:
+        """Posts in the config's order (leader first), unknown ones after, by slug."""
+        return (list(self.posts).index(post) if post in self.posts else len(self.posts), post)
+
+    @classmethod
+    def of(cls, kind_name: KindNamer) -> Names:
+        return kind_name if isinstance(kind_name, Names) else cls(kind=kind_name)

@@ -1,5 +1,7 @@
 """The .docx record book (台账), laid out like a school's own: per month, per routine, with the
-completion summary, the themes, a day-by-day table, a chart per class and the photos.
+completion summary, the themes, a day-by-day table, charts per class (and per day over more than
+a week) and the photos; then incidents, handovers, patrols (with their photos), the duty roster
+and the notices. Every section is there in every month, with 无记录 when it has nothing.
 
 Photos are embedded byte for byte (python-docx keeps the file as given), so an inspector's
 copy can be matched to the bot's media store by sha256.
@@ -11,7 +13,8 @@ import datetime as dt
 import io
 import os
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,83 +25,158 @@ from docx.image.image import Image
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from storage.exports.chart import completion_chart
-from storage.exports.labels import KindNamer, routine_name, status_name, word
+from storage.exports.chart import Completion, completion_chart
+from storage.exports.labels import KindNamer, Names, listed, routine_name, status_name, word
 from storage.exports.records import Photo, Records, TaskRecord, months
+from storage.exports.workbook import unit_or_post
 
 PHOTO_WIDTH = Cm(8)
 CHART_WIDTH = Cm(16)
 EAST_ASIAN_FONT = "宋体"
 INCIDENT_KIND = "incident"  # storage.zero_report's submissions
+WEEK_DAYS = 7  # a period this many days after its first is longer than a week
 
 
 def write_record_book(records: Records, path: Path, lang: str, kind_name: KindNamer) -> Path:
+    names = Names.of(kind_name)
     document = Document()
     _index_images_by_hash(document)
     _use_east_asian_font(document)
     document.add_heading(word(lang, "title", school=records.school_name), level=0)
     document.add_paragraph(word(lang, "period", start=records.start, end=records.end))
+    # Over more than a week, one bar per class hides when the classes missed: add a bar per day.
+    per_day = (records.end - records.start).days >= WEEK_DAYS
     for first, last in months(records.start, records.end):
         month = records.within(first, last)
         document.add_heading(word(lang, "month", year=first.year, month=first.month), level=1)
-        _month(document, month, lang, kind_name)
+        _month(document, month, lang, names, per_day)
     document.save(str(path))
     return path
 
 
-def _month(document: DocumentObject, month: Records, lang: str, kind_name: KindNamer) -> None:
+def _month(
+    document: DocumentObject, month: Records, lang: str, names: Names, per_day: bool
+) -> None:
+    """Every section, each with 无记录 when empty: the same outline in every book."""
     for routine in month.routines():
         tasks = [t for t in month.tasks if t.routine == routine]
-        document.add_heading(routine_name(lang, routine), level=2)
-        _routine(document, tasks, lang, kind_name, routine_name(lang, routine))
-    if month.incidents:
+        if _section(document, routine_name(lang, routine), tasks, lang):
+            _routine(document, tasks, lang, names, routine_name(lang, routine), per_day)
+    if _section(document, word(lang, "book.incidents"), month.incidents, lang):
         _incidents(document, month, lang)
-    if month.handovers:
-        _handovers(document, month, lang)
-    if month.notices:
+    if _section(document, word(lang, "book.handovers"), month.handovers, lang):
+        _handovers(document, month, lang, names)
+    if _section(document, word(lang, "book.patrols"), month.patrols, lang):
+        _patrols(document, month, lang, names)
+    if _section(document, word(lang, "book.roster"), month.roster, lang):
+        _roster(document, month, lang, names)
+    if _section(document, word(lang, "book.notices"), month.notices, lang):
         _notices(document, month, lang)
-    if not (month.tasks or month.incidents or month.handovers or month.notices):
-        document.add_paragraph(word(lang, "book.nothing"))
+
+
+def _section(document: DocumentObject, title: str, rows: Sequence[object], lang: str) -> bool:
+    """The section's heading; 无记录 under it, and False, when it has nothing."""
+    document.add_heading(title, level=2)
+    if not rows:
+        document.add_paragraph(word(lang, "book.none"))
+    return bool(rows)
 
 
 def _incidents(document: DocumentObject, month: Records, lang: str) -> None:
-    assert month.incidents
-    document.add_heading(word(lang, "book.incidents"), level=2)
+    columns = (
+        "col.incident_id",
+        "col.day",
+        "col.unit",
+        "col.reporter",
+        "col.text",
+        "col.status",
+        "col.handled_by",
+        "col.handled_at",
+        "col.handled_note",
+    )
     _table(
         document,
-        [word(lang, c) for c in ("col.day", "col.unit", "col.reporter", "col.text", "col.status")],
+        [word(lang, c) for c in columns],
         [
             [
+                str(i.id),  # the number of /incident N
                 str(i.day),
                 i.unit_name,
                 i.reporter,
-                _join(i.place, i.text),
+                _join(f"【{status_name(lang, i.severity, 'severity')}】{i.place}", i.text),
                 status_name(lang, i.status, "incident"),
+                i.handled_by,
+                _hhmm(i.handled_at),
+                i.handled_note,
             ]
             for i in month.incidents
         ],
     )
     for incident in month.incidents:
-        _photos(document, incident.photos, incident.unit_name, lang)
+        _photos(document, incident.photos, f"#{incident.id} {incident.unit_name}", lang)
 
 
-def _handovers(document: DocumentObject, month: Records, lang: str) -> None:
-    assert month.handovers
-    document.add_heading(word(lang, "book.handovers"), level=2)
-    columns = ("col.day", "col.post", "col.outgoing", "col.incoming", "col.note")
+def _handovers(document: DocumentObject, month: Records, lang: str, names: Names) -> None:
+    columns = ("col.day", "col.post", "col.outgoing", "col.incoming", "col.checks", "col.note")
     _table(
         document,
         [word(lang, c) for c in (*columns, "col.confirmed_at")],
         [
-            [str(h.day), h.post, h.outgoing, h.incoming, h.note, _hhmm(h.confirmed_at)]
+            [
+                str(h.day),
+                " → ".join(names.post(p) for p in (h.post, h.to_post) if p),
+                h.outgoing,
+                h.incoming,
+                listed(lang, [names.check(c) for c in h.checks]),
+                h.note,
+                _hhmm(h.confirmed_at),
+            ]
             for h in month.handovers
         ],
     )
 
 
+def _patrols(document: DocumentObject, month: Records, lang: str, names: Names) -> None:
+    columns = ("col.patrol_id", "col.at", "col.patrol_by", "col.post", "col.text", "col.photos")
+    _table(
+        document,
+        [word(lang, c) for c in columns],
+        [
+            [
+                str(p.id),
+                _hhmm(p.at),
+                p.person,
+                listed(lang, [names.post(post) for post in p.posts]),
+                p.text,
+                str(len(p.photos)),
+            ]
+            for p in month.patrols
+        ],
+    )
+    for patrol in month.patrols:
+        where = listed(lang, [names.post(post) for post in patrol.posts])
+        _photos(document, patrol.photos, _join(word(lang, "book.patrols"), where), lang)
+
+
+def _roster(document: DocumentObject, month: Records, lang: str, names: Names) -> None:
+    """One row per day and post, its people together (the workbook has one row each)."""
+    people: dict[tuple[dt.date, str], list[str]] = defaultdict(list)
+    for entry in month.roster:
+        people[(entry.day, entry.post)].append(entry.person)
+    columns = ("col.day", "col.post", "col.shift", "col.on_duty")
+    _table(
+        document,
+        [word(lang, c) for c in columns],
+        [
+            [str(day), names.post(post), names.shift(post), listed(lang, who)]
+            for (day, post), who in sorted(
+                people.items(), key=lambda item: (item[0][0], names.order(item[0][1]))
+            )
+        ],
+    )
+
+
 def _notices(document: DocumentObject, month: Records, lang: str) -> None:
-    assert month.notices
-    document.add_heading(word(lang, "book.notices"), level=2)
     columns = ("col.day", "col.text", "col.recipients", "col.confirmed", "col.rate")
     _table(
         document,
@@ -114,8 +192,9 @@ def _routine(
     document: DocumentObject,
     tasks: Sequence[TaskRecord],
     lang: str,
-    kind_name: KindNamer,
+    names: Names,
     title: str,
+    per_day: bool,
 ) -> None:
     answered = sum(t.answered for t in tasks)
     late = sum(t.status == "late" for t in tasks)
@@ -135,30 +214,40 @@ def _routine(
         for theme in themes:
             document.add_paragraph(theme, style="List Bullet")
     document.add_heading(word(lang, "book.by_day"), level=3)
+    columns = ("col.day", "col.kind", "col.theme", "col.on_time", "col.late", "col.missing")
     _table(
         document,
-        [word(lang, c) for c in ("col.day", "col.kind", "col.theme", "col.answered", "col.rate")],
-        _by_day_rows(tasks, kind_name),
+        [word(lang, c) for c in (*columns, "col.rate")],
+        _by_day_rows(tasks, names),
     )
-    per_unit = _completion_per_unit(tasks)
+    per_unit = _completion(tasks, lambda t: (t.grade or 99, t.unit_slug, unit_or_post(t, names)))
     if len(per_unit) > 1:
-        document.add_heading(word(lang, "book.chart"), level=3)
-        png = completion_chart(
-            [name for name, _ in per_unit],
-            [rate for _, rate in per_unit],
-            f"{title} {word(lang, 'book.chart')}",
-            word(lang, "chart.ylabel"),
-        )
-        document.add_picture(io.BytesIO(png), width=CHART_WIDTH)
+        _chart(document, per_unit, lang, word(lang, "book.chart"), title)
+    if per_day:
+        days = _completion(tasks, lambda t: (t.day, "", f"{t.day:%m-%d}"))
+        _chart(document, days, lang, word(lang, "book.chart_by_day"), title)
     photographed = [(t, _evidence(t)) for t in tasks]
     if any(photos for _, photos in photographed):
         document.add_heading(word(lang, "book.photos"), level=3)
         for task, photos in photographed:
-            _photos(document, photos, task.unit_name, lang)
+            _photos(document, photos, unit_or_post(task, names), lang)
     missing = [t for t in tasks if not t.answered]
     if missing:
         statuses = Counter(status_name(lang, t.status) for t in missing)
         document.add_paragraph("；".join(f"{name} {count}" for name, count in statuses.items()))
+
+
+def _chart(
+    document: DocumentObject, bars: Sequence[Completion], lang: str, heading: str, title: str
+) -> None:
+    document.add_heading(heading, level=3)
+    png = completion_chart(
+        bars,
+        f"{title} {heading}",
+        word(lang, "chart.ylabel"),
+        (word(lang, "chart.on_time"), word(lang, "chart.late"), word(lang, "chart.missing")),
+    )
+    document.add_picture(io.BytesIO(png), width=CHART_WIDTH)
 
 
 def _evidence(task: TaskRecord) -> list[Photo]:
@@ -166,36 +255,48 @@ def _evidence(task: TaskRecord) -> list[Photo]:
     return [p for s in task.submissions if s.kind != INCIDENT_KIND for p in s.photos]
 
 
-def _by_day_rows(tasks: Sequence[TaskRecord], kind_name: KindNamer) -> list[list[str]]:
+def _by_day_rows(tasks: Sequence[TaskRecord], names: Names) -> list[list[str]]:
     groups: dict[tuple[dt.date, str], list[TaskRecord]] = defaultdict(list)
     for task in tasks:
         groups[(task.day, task.kind)].append(task)
     rows = []
     for (day, kind), group in sorted(groups.items()):
-        done = sum(t.answered for t in group)
+        ended = _ended(group)
         themes = "、".join(dict.fromkeys(t.theme for t in group if t.theme))
         rows.append(
             [
                 str(day),
-                kind_name(group[0].routine, kind),
+                names(group[0].routine, kind),
                 themes,
-                f"{done}/{len(group)}",
-                _rate(done / len(group)),
+                str(ended.on_time),
+                str(ended.late),
+                str(ended.missing),
+                _rate((ended.on_time + ended.late) / len(group)),
             ]
         )
     return rows
 
 
-def _completion_per_unit(tasks: Sequence[TaskRecord]) -> list[tuple[str, float]]:
-    """(unit name, share answered), in the school's order: grade, then class."""
-    by_unit: dict[tuple[int, str, str], list[TaskRecord]] = defaultdict(list)
+Key = tuple[object, str, str]  # sorts the bars; its last part is the bar's label
+
+
+def _completion(tasks: Sequence[TaskRecord], key: Callable[[TaskRecord], Key]) -> list[Completion]:
+    """One bar per key (a class in the school's order, or a day), of the tasks that have one."""
+    groups: dict[Key, list[TaskRecord]] = defaultdict(list)
     for task in tasks:
-        if task.unit_name:
-            by_unit[(task.grade or 99, task.unit_slug, task.unit_name)].append(task)
+        found = key(task)
+        if found[-1]:
+            groups[found].append(task)
     return [
-        (name, sum(t.answered for t in group) / len(group))
-        for (_, _, name), group in sorted(by_unit.items())
+        replace(_ended(group), label=label)
+        for (_, _, label), group in sorted(groups.items(), key=lambda item: item[0])
     ]
+
+
+def _ended(tasks: Sequence[TaskRecord]) -> Completion:
+    on_time = sum(t.status == "done" for t in tasks)
+    late = sum(t.status == "late" for t in tasks)
+    return Completion("", on_time, late, len(tasks) - on_time - late)
 
 
 def _photos(document: DocumentObject, photos: Sequence[Photo], unit: str, lang: str) -> None:
@@ -261,6 +362,7 @@ def photo_bytes(records: Records) -> int:
     """What the photos of these records weigh on disk: most of a record book's size."""
     paths = {p.path for t in records.tasks for p in t.photos}
     paths |= {p.path for i in records.incidents for p in i.photos}
+    paths |= {p.path for patrol in records.patrols for p in patrol.photos}
     return sum(os.path.getsize(path) for path in paths if os.path.isfile(path))
 
 

@@ -20,6 +20,10 @@ from storage import notices as notice_store
 from storage.models import Attachment, AuditLog, Person, School, Submission, Task, Unit
 
 ANSWERED = ("done", "late")
+BUTTON_KIND = "button"
+# Every book has these routines' sheets and sections, in this order, even with no task: books
+# of a district's schools are merged sheet by sheet.
+BOOK_ROUTINES = ("education", "zero_report", "duty")
 IN_CLAUSE_CHUNK = 500  # well under SQLite's and asyncpg's parameter limits
 
 
@@ -39,6 +43,7 @@ class SubmissionRecord:
     at: dt.datetime  # school zone
     text: str
     photos: tuple[Photo, ...]
+    action: str = ""  # what a press said: zero, incident, a handover's submit or confirm
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class TaskRecord:
     done_at: dt.datetime | None
     done_by: str
     submissions: tuple[SubmissionRecord, ...]
+    post: str = ""  # a duty task's post (a handover's outgoing post), not a unit
+    to_post: str = ""
 
     @property
     def answered(self) -> bool:
@@ -101,6 +108,24 @@ class HandoverRecord:
 
 
 @dataclass(frozen=True)
+class PatrolRecord:
+    id: int
+    day: dt.date  # school zone
+    at: dt.datetime
+    person: str
+    posts: tuple[str, ...]  # the posts held when it started (slugs)
+    text: str
+    photos: tuple[Photo, ...]
+
+
+@dataclass(frozen=True)
+class RosterRecord:
+    day: dt.date
+    post: str  # slug
+    person: str
+
+
+@dataclass(frozen=True)
 class NoticeRecord:
     id: int
     day: dt.date  # the day it went out (or was written), school zone
@@ -138,6 +163,8 @@ class Records:
     handovers: tuple[HandoverRecord, ...]
     notices: tuple[NoticeRecord, ...]
     audit: tuple[AuditRecord, ...] = field(default=())
+    patrols: tuple[PatrolRecord, ...] = field(default=())
+    roster: tuple[RosterRecord, ...] = field(default=())
 
     def within(self, start: dt.date, end: dt.date) -> Records:
         """The same records cut to a shorter range (for files split by month)."""
@@ -156,13 +183,16 @@ class Records:
             incidents=cut(self.incidents),
             handovers=cut(self.handovers),
             notices=cut(self.notices),
+            patrols=cut(self.patrols),
+            roster=cut(self.roster),
             audit=tuple(r for r in self.audit if keep(r.at.date())),
         )
 
     def routines(self) -> list[str]:
-        """The routines with tasks in the range, education first (the inspectors' first page)."""
-        present = {t.routine for t in self.tasks}
-        return sorted(present, key=lambda r: (r != "education", r))
+        """The book's routines, education first (the inspectors' first page), then any other
+        routine with tasks in the range."""
+        others = sorted({t.routine for t in self.tasks} - set(BOOK_ROUTINES))
+        return [*BOOK_ROUTINES, *others]
 
 
 async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt.date) -> Records:
@@ -183,6 +213,8 @@ async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt
         handovers=await _handovers(session, school_id, start, end, tz, names),
         notices=await _notices(session, school_id, start, end, tz, names),
         audit=tuple(await _audit(session, school_id, start, end, tz, names)),
+        patrols=await _patrols(session, school_id, start, end, tz, names),
+        roster=await _roster(session, school_id, start, end, names),
     )
 
 
@@ -234,6 +266,8 @@ async def _tasks(
             done_at=task.done_at.astimezone(tz) if task.done_at else None,
             done_by=names.get(task.done_by, "") if task.done_by else "",
             submissions=tuple(by_task.get(task.id, ())),
+            post=str(task.payload.get("post", "")),
+            to_post=str(task.payload.get("to_post", "")),
         )
         for task, unit in rows
     ]
@@ -261,12 +295,17 @@ def _submission_record(
     submission: Submission, tz: ZoneInfo, names: dict[int, str]
 ) -> SubmissionRecord:
     person = names.get(submission.person_id, "") if submission.person_id else ""
+    # A press's text is the answer's code (zero, incident), not words anyone typed; a
+    # handover's presses say what they did in their data.
+    pressed = submission.kind == BUTTON_KIND
+    action = (submission.data or {}).get("action") or (submission.text if pressed else "")
     return SubmissionRecord(
         person=person,
         kind=submission.kind,
         at=submission.created_at.astimezone(tz),
-        text=submission.text,
+        text="" if pressed else submission.text,
         photos=_photos(submission.attachments, tz, person),
+        action=str(action),
     )
 
 
@@ -356,6 +395,59 @@ async def _handovers(
     )
 
 
+async def _patrols(
+    session: AsyncSession,
+    school_id: int,
+    start: dt.date,
+    end: dt.date,
+    tz: ZoneInfo,
+    names: dict[int, str],
+) -> tuple[PatrolRecord, ...]:
+    first, after = utc_bounds(start, end, tz)
+    rows = await session.scalars(
+        select(Submission)
+        .where(
+            Submission.school_id == school_id,
+            Submission.kind == duty.PATROL_KIND,
+            Submission.created_at >= first,
+            Submission.created_at < after,
+        )
+        .order_by(Submission.created_at, Submission.id)
+    )
+    records = []
+    for patrol in rows.all():
+        at = patrol.created_at.astimezone(tz)
+        person = names.get(patrol.person_id, "") if patrol.person_id else ""
+        records.append(
+            PatrolRecord(
+                id=patrol.id,
+                day=at.date(),
+                at=at,
+                person=person,
+                posts=tuple((patrol.data or {}).get("posts", ())),
+                text=patrol.text,
+                photos=_photos(patrol.attachments, tz, person),
+            )
+        )
+    return tuple(records)
+
+
+async def _roster(
+    session: AsyncSession,
+    school_id: int,
+    start: dt.date,
+    end: dt.date,
+    names: dict[int, str],
+) -> tuple[RosterRecord, ...]:
+    entry = duty.RosterEntry
+    rows = await session.scalars(
+        select(entry)
+        .where(entry.school_id == school_id, entry.day >= start, entry.day <= end)
+        .order_by(entry.day, entry.id)
+    )
+    return tuple(RosterRecord(e.day, e.post, names.get(e.person_id, "")) for e in rows.all())
+
+
 async def _notices(
     session: AsyncSession,
     school_id: int,
@@ -440,15 +532,41 @@ async def _audit(
         )
         .order_by(AuditLog.created_at, AuditLog.id)
     )
+    units = (
+        await session.execute(
+            select(Unit.id, Unit.slug, Unit.name).where(Unit.school_id == school_id)
+        )
+    ).all()
     return [
         AuditRecord(
             at=row.created_at.astimezone(tz),
             person=names.get(row.person_id, "") if row.person_id else "",
             action=row.action,
-            detail=dict(row.detail or {}),
+            detail=_named(dict(row.detail or {}), names, units),
         )
         for row in rows.all()
     ]
+
+
+PERSON_DETAILS = ("people", "replaced")  # duty.roster.set: person ids
+UNIT_DETAILS = ("unit",)  # a unit's slug
+
+
+def _named(detail: dict[str, Any], names: dict[int, str], units: Sequence[Any]) -> dict[str, Any]:
+    """An audit detail with its people and units by name: the log keeps ids and slugs."""
+    by_slug = {slug: name for _, slug, name in units}
+    by_id = {unit_id: name for unit_id, _, name in units}
+    for key in PERSON_DETAILS:
+        if isinstance(detail.get(key), list):
+            detail[key] = [names.get(i, str(i)) for i in detail[key]]
+    for key in UNIT_DETAILS:
+        if isinstance(detail.get(key), str):
+            detail[key] = by_slug.get(detail[key], detail[key])
+    audience = detail.get("audience")
+    if isinstance(audience, dict):  # notice.send: storage.notices.Audience.to_json()
+        classes = [by_id.get(i, str(i)) for i in audience.get("unit_ids") or ()]
+        detail["audience"] = {**audience, "classes": classes}
+    return detail
 
 
 def months(start: dt.date, end: dt.date) -> Iterator[tuple[dt.date, dt.date]]:

@@ -1,5 +1,6 @@
 """The .xlsx workbook: one sheet per routine (one row per task with its submissions), then
-incidents, handovers, notices and the audit log; every sheet with a filter and a frozen header.
+incidents, handovers, patrols, the duty roster, notices and the audit log; every sheet with a
+filter and a frozen header, and every code in the book's language.
 
 Times are written in the school's zone without tzinfo, since Excel has no time zones.
 """
@@ -7,7 +8,6 @@ Times are written in the school's zone without tzinfo, since Excel has no time z
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from storage.exports.labels import KindNamer, routine_name, status_name, word
+from storage.exports.audit_text import action_name, detail_text
+from storage.exports.labels import (
+    KindNamer,
+    Names,
+    listed,
+    routine_name,
+    status_name,
+    submission_name,
+    word,
+)
 from storage.exports.records import Records, SubmissionRecord, TaskRecord
 
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -44,38 +53,40 @@ TASK_COLUMNS = (
 
 
 def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer) -> Path:
+    names = Names.of(kind_name)
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
-    for routine in records.routines() or ["education"]:
+    for routine in records.routines():
         tasks = [t for t in records.tasks if t.routine == routine]
         _sheet(
             book,
+            lang,
             routine_name(lang, routine),
-            [word(lang, c) for c in TASK_COLUMNS],
-            (_task_row(t, lang, kind_name) for t in tasks),
+            TASK_COLUMNS,
+            (_task_row(t, lang, names) for t in tasks),
         )
     _sheet(
         book,
+        lang,
         word(lang, "sheet.incidents"),
-        [
-            word(lang, c)
-            for c in (
-                "col.day",
-                "col.unit",
-                "col.reporter",
-                "col.reported_at",
-                "col.place",
-                "col.severity",
-                "col.text",
-                "col.status",
-                "col.handled_by",
-                "col.handled_at",
-                "col.handled_note",
-                "col.photos",
-            )
-        ],
+        (
+            "col.incident_id",
+            "col.day",
+            "col.unit",
+            "col.reporter",
+            "col.reported_at",
+            "col.place",
+            "col.severity",
+            "col.text",
+            "col.status",
+            "col.handled_by",
+            "col.handled_at",
+            "col.handled_note",
+            "col.photos",
+        ),
         (
             [
+                i.id,
                 i.day,
                 i.unit_name,
                 i.reporter,
@@ -94,33 +105,31 @@ def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer
     )
     _sheet(
         book,
+        lang,
         word(lang, "sheet.handovers"),
-        [
-            word(lang, c)
-            for c in (
-                "col.day",
-                "col.post",
-                "col.to_post",
-                "col.outgoing",
-                "col.incoming",
-                "col.ends_at",
-                "col.status",
-                "col.checks",
-                "col.note",
-                "col.submitted_at",
-                "col.confirmed_at",
-            )
-        ],
+        (
+            "col.day",
+            "col.post",
+            "col.to_post",
+            "col.outgoing",
+            "col.incoming",
+            "col.ends_at",
+            "col.status",
+            "col.checks",
+            "col.note",
+            "col.submitted_at",
+            "col.confirmed_at",
+        ),
         (
             [
                 h.day,
-                h.post,
-                h.to_post,
+                names.post(h.post),
+                names.post(h.to_post),
                 h.outgoing,
                 h.incoming,
                 h.ends_at,
                 status_name(lang, h.status, "handover"),
-                "、".join(h.checks),
+                listed(lang, [names.check(c) for c in h.checks]),
                 h.note,
                 h.submitted_at,
                 h.confirmed_at,
@@ -130,23 +139,57 @@ def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer
     )
     _sheet(
         book,
+        lang,
+        word(lang, "sheet.patrols"),
+        (
+            "col.patrol_id",
+            "col.day",
+            "col.at",
+            "col.patrol_by",
+            "col.post",
+            "col.text",
+            "col.photos",
+        ),
+        (
+            [
+                p.id,
+                p.day,
+                p.at,
+                p.person,
+                listed(lang, [names.post(post) for post in p.posts]),
+                p.text,
+                len(p.photos),
+            ]
+            for p in records.patrols
+        ),
+    )
+    _sheet(
+        book,
+        lang,
+        word(lang, "sheet.roster"),
+        ("col.day", "col.post", "col.shift", "col.on_duty"),
+        (
+            [r.day, names.post(r.post), names.shift(r.post), r.person]
+            for r in sorted(records.roster, key=lambda r: (r.day, names.order(r.post)))
+        ),
+    )
+    _sheet(
+        book,
+        lang,
         word(lang, "sheet.notices"),
-        [
-            word(lang, c)
-            for c in (
-                "col.notice_id",
-                "col.day",
-                "col.author",
-                "col.status",
-                "col.text",
-                "col.sent_at",
-                "col.deadline",
-                "col.recipients",
-                "col.confirmed",
-                "col.rate",
-                "col.unreachable",
-            )
-        ],
+        (
+            "col.notice_id",
+            "col.day",
+            "col.author",
+            "col.status",
+            "col.text",
+            "col.sent_at",
+            "col.deadline",
+            "col.recipients",
+            "col.confirmed",
+            "col.rate",
+            "col.unreachable",
+        ),
         (
             [
                 n.id,
@@ -167,10 +210,11 @@ def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer
     )
     _sheet(
         book,
+        lang,
         word(lang, "sheet.audit"),
-        [word(lang, c) for c in ("col.at", "col.person", "col.action", "col.detail")],
+        ("col.at", "col.person", "col.action", "col.detail"),
         (
-            [a.at, a.person, a.action, json.dumps(a.detail, ensure_ascii=False, default=str)]
+            [a.at, a.person, action_name(lang, a.action), detail_text(lang, names, a.detail)]
             for a in records.audit
         ),
     )
@@ -178,12 +222,20 @@ def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer
     return path
 
 
-def _task_row(task: TaskRecord, lang: str, kind_name: KindNamer) -> list[Any]:
+def unit_or_post(task: TaskRecord, names: Names) -> str:
+    """The class or department of a task; a duty task has posts instead (值班教师 → 夜间值班)."""
+    if task.unit_name or not task.post:
+        return task.unit_name
+    posts = [names.post(task.post)] + ([names.post(task.to_post)] if task.to_post else [])
+    return " → ".join(posts)
+
+
+def _task_row(task: TaskRecord, lang: str, names: Names) -> list[Any]:
     return [
         task.id,
         task.day,
-        task.unit_name,
-        kind_name(task.routine, task.kind),
+        unit_or_post(task, names),
+        names(task.routine, task.kind),
         task.theme,
         task.minutes or None,
         status_name(lang, task.status),
@@ -192,15 +244,15 @@ def _task_row(task: TaskRecord, lang: str, kind_name: KindNamer) -> list[Any]:
         task.done_by,
         task.done_at,
         len(task.photos),
-        "\n".join(_describe(s) for s in task.submissions),
+        "\n".join(_describe(s, lang) for s in task.submissions),
     ]
 
 
-def _describe(submission: SubmissionRecord) -> str:
+def _describe(submission: SubmissionRecord, lang: str) -> str:
     """One line per submission: who, when, what (the photo count for photos)."""
-    what = submission.text or submission.kind
+    what = submission.text or submission_name(lang, submission.kind, submission.action)
     if submission.photos:
-        what = f"{submission.kind}×{len(submission.photos)}" + (
+        what = f"{submission_name(lang, 'photo')}×{len(submission.photos)}" + (
             f" {submission.text}" if submission.text else ""
         )
     return f"{submission.at:%m-%d %H:%M} {submission.person}: {what}".strip()
@@ -208,13 +260,17 @@ def _describe(submission: SubmissionRecord) -> str:
 
 def _sheet(
     book: Workbook,
+    lang: str,
     title: str,
-    headers: Sequence[str],
+    columns: Sequence[str],
     rows: Iterable[Sequence[Any]],
     rate_columns: Sequence[int] = (),
 ) -> Worksheet:
+    """A sheet with its header; with 无记录 under it when there are no rows, so an empty
+    period's book has the same sheets as any other (a district merges them)."""
+    headers = [word(lang, c) for c in columns]
     sheet = book.create_sheet(_sheet_title(book, title))
-    sheet.append(list(headers))
+    sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
@@ -223,6 +279,8 @@ def _sheet(
         sheet.append([_cell(value) for value in row])
         for index, value in enumerate(row):
             widths[index] = max(widths[index], _width(value))
+    if sheet.max_row == 1:
+        sheet.append([word(lang, "none")])
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             if isinstance(cell.value, dt.datetime):
