@@ -12,10 +12,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from bot.demo_scenes.photos import scene_photo
 from storage import duty as store
 
-PHOTO_GATE = b"\xff\xd8\xff\xe0" + b"east-gate-locked-at-dusk" * 300
-PHOTO_PATROL = b"\xff\xd8\xff\xe0" + b"boiler-room-checked" * 300
+PHOTO_GATE = scene_photo("east gate locked at dusk")
+PHOTO_PATROL = scene_photo("boiler room checked")
 # post → who, on the demo day; last night's duty teacher is already on the roster.
 TODAY = {
     "带班领导": "值班领导",

@@ -4,24 +4,10 @@ with a photo, one late, one never (→ a reminder, then the duty leader's alert)
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 from typing import Any
 
-
-def class_photo(slug: str) -> bytes:
-    """A small real JPEG, different per class, so the record book can embed it."""
-    from PIL import Image, ImageDraw
-
-    shade = sum(slug.encode()) * 37 % 200
-    image = Image.new("RGB", (320, 240), (40 + shade // 2, 90, 160 - shade // 3))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((20, 150, 300, 220), fill=(230, 230, 210))
-    draw.text((30, 170), f"1530 class {slug}", fill=(20, 20, 20))
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
-
+from bot.demo_scenes.photos import scene_photo
 
 LATE, NEVER = "5-2", "6-4"
 
@@ -69,5 +55,5 @@ async def _confirm(school: Any, slug: str, *, with_photo: bool, log: Callable[[s
         await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "t:"))
     log(f"{teacher.name} confirmed 1530 in {slug}")
     if with_photo:
-        await school.photo(teacher, class_photo(slug), chat=group)
+        await school.photo(teacher, scene_photo(f"1530 safety lesson, class {slug}"), chat=group)
         log(f"{teacher.name} sent a photo in {slug}")

@@ -9,10 +9,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.demo_scenes.photos import scene_photo
 from scheduler import zero_report as zr
 from scheduler.routine import Context
 
-PHOTO = b"\xff\xd8\xff\xe0" + b"playground-scraped-knee" * 300
+PHOTO = scene_photo("playground: scraped knee")
 INCIDENT_CLASS, NEVER = "4-2", "6-3"
 DEPARTMENT_PEOPLE = {"canteen": "食堂员工", "general": "总务员工", "guard": "门卫"}
 SUBMITTED_RE = re.compile(r"#(\d+)")

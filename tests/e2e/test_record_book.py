@@ -1,5 +1,5 @@
 """A whole school day of every routine (the demo's scenes), then /export in chat: the
-workbook's rows match the database and the record book holds the day's class photos."""
+workbook's rows match the database and the record book holds every photo of the day."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from PIL import Image
 from rich.console import Console
 from sqlalchemy import func, select
 
@@ -71,12 +72,16 @@ async def test_a_day_of_every_routine_then_export(
                     .where(Task.routine == "education")
                 )
             ).all()
+            photos = (await session.execute(select(Attachment.sha256, Attachment.path))).all()
         admin = school.people["admin"]
         before = len(await school.received(admin.chat_id))
         await school.say(admin, f"/export {day.isoformat()}")
         files = documents(school, (await school.received(admin.chat_id))[before:])
 
     assert set(tasks) == {"education", "zero_report", "duty"} and len(class_photos) == 6
+    for _, path in photos:  # the class photos, the incident's, the handover's, the patrol's
+        with Image.open(path) as picture:
+            assert picture.format == "JPEG" and picture.size == (320, 240)
     workbook = load_workbook(io.BytesIO(next(d for n, d in files.items() if n.endswith(".xlsx"))))
     data_rows = {sheet.title: sheet.max_row - 1 for sheet in workbook.worksheets}
     for routine, count in tasks.items():
@@ -95,3 +100,6 @@ async def test_a_day_of_every_routine_then_export(
         if str(part.partname).startswith("/word/media/")
     }
     assert set(class_photos) <= embedded
+    # Every photo of the day, not only the class photos, is a picture in the record book
+    # (a photo Word cannot show becomes a "照片格式无法嵌入" line instead).
+    assert len(photos) == 9 and {sha for sha, _ in photos} <= embedded
