@@ -158,12 +158,21 @@ async def invite(
     if role == "staff" and unit is not None and unit.kind != "department":
         await message.answer(t(lang, "usage.invite"))
         return
-    if not is_admin and not (
-        role == "parent"
-        and unit is not None
-        and unit.id in people.unit_ids_with_role(actor, "head_teacher")
-    ):
-        await message.answer(t(lang, "common.not_allowed"))
+    own = people.unit_ids_with_role(actor, "head_teacher")
+    if not is_admin and not (role == "parent" and unit is not None and unit.id in own):
+        # A head teacher invites their own class's parents: say which class that is.
+        async with app.sessions() as session:
+            classes = [u.name for u in await people.units(session, app.school_id) if u.id in own]
+        key = "onb.invite.other_class" if role == "parent" else "onb.invite.parents_only"
+        await message.answer(
+            t(
+                lang,
+                key,
+                classes=("、" if lang == "zh" else ", ").join(classes),
+                unit=unit.name if unit else "",
+                example=classes[0] if classes else "",
+            )
+        )
         return
     settings = app.settings.invites
     max_uses = settings.parent_max_uses if role == "parent" else settings.max_uses

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage.models import AuditLog, Chat, Invite, Person, Role, Unit
-from tests.e2e.harness import running_school, texts
+from tests.e2e.harness import SimPerson, running_school, texts
 
 
 async def test_admin_bootstraps_invites_and_people_join(
@@ -121,3 +121,32 @@ async def test_the_token_never_reaches_the_logs(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert logged and TOKEN not in logged
     assert TOKEN.split(":")[1] not in logged
+
+
+async def test_a_head_teacher_inviting_another_classs_parents_is_told_which_class_is_theirs(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        await school.admin()
+        teacher = await school.join("teacher", "3-2", "王老师")
+        english = await school.join("teacher", "3-3", "Ms Li")
+        await school.say(english, "/lang en")
+
+        async def reply(person: SimPerson, text: str) -> str:
+            await school.say(person, text)
+            return texts(await school.received(person.chat_id))[-1]
+
+        other_class = await reply(teacher, "/invite parent 三(1)班")
+        other_role = await reply(teacher, "/invite 保安")
+        in_english = await reply(english, "/invite parent 3-1")
+        async with school.app.sessions() as session:
+            made = await session.scalar(
+                select(func.count())
+                .select_from(Invite)
+                .where(Invite.created_by.in_([teacher.person_id, english.person_id]))
+            )
+    assert "没有使用这个命令的权限" not in other_class
+    assert "三(1)班" in other_class and "三(2)班" in other_class and "家长" in other_class
+    assert "没有使用这个命令的权限" not in other_role and "三(2)班" in other_role
+    assert "三(3)班" in in_english and "parents" in in_english and "not allowed" not in in_english
+    assert made == 0
