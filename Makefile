@@ -17,9 +17,12 @@ $(BIN)/safety-bot: pyproject.toml
 	touch $@
 
 # A CJK font for the record book's charts (Debian's fonts-noto-cjk); skipped when present.
+# It is a system package: apt-get installs it as root, and says so first.
 fonts:
 	@fc-list 2>/dev/null | grep -qi "cjk\|wqy\|droid sans fallback" || \
-	  (command -v apt-get >/dev/null && (apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
+	  (command -v apt-get >/dev/null && \
+	   echo "No CJK font found: apt-get install fonts-noto-cjk (a system package, needs root) for the Chinese in the record book's charts" && \
+	   (apt-get install -y -qq fonts-noto-cjk >/dev/null 2>&1 || \
 	   (apt-get update -qq >/dev/null && apt-get install -y -qq fonts-noto-cjk >/dev/null)) || \
 	   echo "warning: no CJK font installed; charts will show boxes for Chinese")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -17,7 +18,7 @@ from bot.settings import Settings, settings_from_dict
 from bot.simulation import SimPerson, SimulatedSchool, Timeline, simulated_school
 from scheduler.clock import FakeClock
 from storage import people
-from storage.models import Attachment, AuditLog, Outbox, Submission, Task
+from storage.models import Attachment, AuditLog, Chat, Outbox, Person, Submission, Task
 
 STEP = dt.timedelta(minutes=10)
 STAFF = {
@@ -87,11 +88,13 @@ async def populate(school: SimulatedSchool, console: Console) -> None:
             for n in range(1, school.settings.demo.parents_per_class + 1)
         ]
     specs += [(name, role, unit) for name, (role, unit) in STAFF.items()]
-    await join_many(school, specs)
-    for cls in school.settings.classes:
-        await school.class_group(cls.slug, school.people[f"班主任{cls.slug}"])
+    classes = school.settings.classes
+    async with SeedProgress(school, console, people=len(specs) + 2, groups=len(classes)):
+        await join_many(school, specs)
+        await bind_many(school, [(c.slug, school.people[f"班主任{c.slug}"]) for c in classes])
+    joined = len({person.user_id for person in school.people.values()})  # "admin" is 校长 too
     console.print(
-        f"[green]Joined:[/] {len(school.people)} people ({admin.name} bootstrapped with the "
+        f"[green]Joined:[/] {joined} people ({admin.name} bootstrapped with the "
         f"one-time code), {len(school.groups)} class groups bound with /bind"
     )
 
@@ -122,6 +125,62 @@ async def join_many(school: SimulatedSchool, specs: list[tuple[str, str, str | N
         for name, _ in tokens:
             found = await people.person_by_tg(session, app.school_id, school.people[name].user_id)
             school.people[name].person_id = found.id if found else None
+
+
+async def bind_many(school: SimulatedSchool, teachers: list[tuple[str, SimPerson]]) -> None:
+    """Every class group made and the bot added, then every /bind: one by one, each /bind's
+    answer waited a second for its group's slot after the bot's greeting (25 s in all)."""
+    chats = [(school.new_class_group(slug, teacher), slug, teacher) for slug, teacher in teachers]
+    for chat_id, slug, teacher in chats:
+        school.world.user_send_text(teacher.user_id, f"/bind {slug}", chat_id=chat_id)
+    await school.settle(timeout_s=120)
+
+
+class SeedProgress:
+    """ "Seeding the demo school: 40/106 people joined, 0/24 class groups bound …" while the
+    school is seeded, so seconds without output do not look like a hang: one line rewritten
+    in place on a terminal, a line every few seconds in a log."""
+
+    def __init__(self, school: SimulatedSchool, console: Console, people: int, groups: int):
+        self.school = school
+        self.console = console
+        self.people = people
+        self.groups = groups
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> SeedProgress:
+        self._task = asyncio.create_task(self._show())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _show(self) -> None:
+        if not self.console.is_terminal:
+            while True:
+                self.console.print(await self._line())
+                await asyncio.sleep(3.0)
+        with self.console.status(await self._line()) as status:
+            while True:
+                await asyncio.sleep(0.5)
+                status.update(await self._line())
+
+    async def _line(self) -> str:
+        app = self.school.app
+        async with app.sessions() as session:
+            joined = await session.scalar(
+                select(func.count(Person.id)).where(Person.school_id == app.school_id)
+            )
+            bound = await session.scalar(
+                select(func.count(Chat.id)).where(Chat.unit_id.is_not(None), Chat.kind != "private")
+            )
+        return (
+            f"Seeding the demo school: {joined}/{self.people} people joined, "
+            f"{bound}/{self.groups} class groups bound …"
+        )
 
 
 class LiveView:

@@ -116,11 +116,16 @@ class SimulatedSchool:
 
     async def class_group(self, unit: str, head_teacher: SimPerson) -> int:
         """A class group with its head teacher; the bot is added and the group bound."""
+        chat_id = self.new_class_group(unit, head_teacher)
+        await self.say(head_teacher, f"/bind {unit}", chat=chat_id)
+        return chat_id
+
+    def new_class_group(self, unit: str, head_teacher: SimPerson) -> int:
+        """A class group with its head teacher and the bot in it, not bound yet."""
         chat = self.world.create_group(
             f"{unit} 班级群", member_ids=[head_teacher.user_id], creator_id=head_teacher.user_id
         )
         self.world.add_bot_to_group(chat.id, by_user_id=head_teacher.user_id)
-        await self.say(head_teacher, f"/bind {unit}", chat=chat.id)
         self.groups[unit] = chat.id
         return int(chat.id)
 
