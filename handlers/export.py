@@ -24,7 +24,7 @@ from scheduler.duty_roster import post_label
 from scheduler.planning import default_labels
 from storage import audit
 from storage.exports import TELEGRAM_DOCUMENT_LIMIT, Step, export_records
-from storage.exports.labels import Names
+from storage.exports.labels import Names, listed
 from storage.models import Person
 from storage.people import ROLES
 
@@ -51,7 +51,7 @@ def kind_namer(lang: str, duty: DutySettings | None = None) -> Names:
         kind=name,
         posts={p.slug: post_label(p, lang) for p in duty.posts},
         shifts={
-            p.slug: "、".join(shift_names[s] for s in p.shifts)
+            p.slug: listed(lang, [shift_names[s] for s in p.shifts])
             if p.shifts
             else t(lang, "duty.gate_hours")
             for p in duty.posts

@@ -536,7 +536,9 @@ async def test_patrols_with_their_photos_and_the_roster_are_in_both_files(
     record_book = next(p for p in paths if p.suffix == ".docx")
     assert day.patrol_photo in media_hashes(record_book)
     text = text_of(record_book)
-    assert "锅炉房、配电室巡查，正常" in text and "巡查记录 值班保安" in text  # the photo's caption
+    assert (
+        "锅炉房、配电室巡查，正常" in text and "2026-11-25 巡查 值班保安 保安甲 22:00" in text
+    )  # the photo's caption
     assert "带班领导\n白班、夜班\n赵主任" in text  # a row of the roster's table
 
 

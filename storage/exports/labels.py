@@ -119,6 +119,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "book.patrols": {"zh": "巡查记录", "en": "Patrols"},
     "book.roster": {"zh": "值班安排", "en": "Duty roster"},
     "book.none": {"zh": "无记录。", "en": "No records."},
+    "book.severity": {"zh": "【{severity}】", "en": "[{severity}] "},
     "book.chart_by_day": {"zh": "逐日完成率", "en": "Completion per day"},
     "chart.ylabel": {"zh": "完成率 (%)", "en": "Completion (%)"},
     "chart.on_time": {"zh": "按时完成", "en": "on time"},

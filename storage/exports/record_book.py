@@ -23,15 +23,24 @@ from docx.document import Document as DocumentObject
 from docx.image.exceptions import UnrecognizedImageError
 from docx.image.image import Image
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Emu, Pt
 
 from storage.exports.chart import Completion, completion_chart
-from storage.exports.labels import KindNamer, Names, listed, routine_name, status_name, word
+from storage.exports.labels import (
+    KindNamer,
+    Names,
+    listed,
+    routine_name,
+    status_name,
+    submission_name,
+    word,
+)
 from storage.exports.records import Photo, Records, TaskRecord, months
 from storage.exports.workbook import unit_or_post
 
 PHOTO_WIDTH = Cm(8)
-CHART_WIDTH = Cm(16)
+TEXT_WIDTH = Cm(16)  # the default template's page inside its margins
+CHART_WIDTH = TEXT_WIDTH
 EAST_ASIAN_FONT = "宋体"
 INCIDENT_KIND = "incident"  # storage.zero_report's submissions
 WEEK_DAYS = 7  # a period this many days after its first is longer than a week
@@ -103,7 +112,11 @@ def _incidents(document: DocumentObject, month: Records, lang: str) -> None:
                 str(i.day),
                 i.unit_name,
                 i.reporter,
-                _join(f"【{status_name(lang, i.severity, 'severity')}】{i.place}", i.text),
+                _join(
+                    word(lang, "book.severity", severity=status_name(lang, i.severity, "severity"))
+                    + i.place,
+                    i.text,
+                ),
                 status_name(lang, i.status, "incident"),
                 i.handled_by,
                 _hhmm(i.handled_at),
@@ -111,6 +124,7 @@ def _incidents(document: DocumentObject, month: Records, lang: str) -> None:
             ]
             for i in month.incidents
         ],
+        weights=(0.7, 1.7, 1.3, 1.2, 3, 1, 1.2, 1.4, 2.5),
     )
     for incident in month.incidents:
         _photos(document, incident.photos, f"#{incident.id} {incident.unit_name}", lang)
@@ -133,6 +147,7 @@ def _handovers(document: DocumentObject, month: Records, lang: str, names: Names
             ]
             for h in month.handovers
         ],
+        weights=(1.7, 1.8, 1.2, 1.2, 2.5, 3, 1.4),
     )
 
 
@@ -152,10 +167,11 @@ def _patrols(document: DocumentObject, month: Records, lang: str, names: Names) 
             ]
             for p in month.patrols
         ],
+        weights=(0.7, 1.4, 1.2, 1.5, 4, 0.9),
     )
     for patrol in month.patrols:
         where = listed(lang, [names.post(post) for post in patrol.posts])
-        _photos(document, patrol.photos, _join(word(lang, "book.patrols"), where), lang)
+        _photos(document, patrol.photos, _join(submission_name(lang, "patrol"), where), lang)
 
 
 def _roster(document: DocumentObject, month: Records, lang: str, names: Names) -> None:
@@ -173,6 +189,7 @@ def _roster(document: DocumentObject, month: Records, lang: str, names: Names) -
                 people.items(), key=lambda item: (item[0][0], names.order(item[0][1]))
             )
         ],
+        weights=(1.7, 1.5, 2, 3),
     )
 
 
@@ -185,6 +202,7 @@ def _notices(document: DocumentObject, month: Records, lang: str) -> None:
             [str(n.day), n.text[:80], str(n.recipients), str(n.confirmed), _rate(n.rate)]
             for n in month.notices
         ],
+        weights=(1.7, 5, 1, 1, 1),
     )
 
 
@@ -219,6 +237,7 @@ def _routine(
         document,
         [word(lang, c) for c in (*columns, "col.rate")],
         _by_day_rows(tasks, names),
+        weights=(1.7, 1.8, 2, 1, 1, 1, 1),
     )
     per_unit = _completion(tasks, lambda t: (t.grade or 99, t.unit_slug, unit_or_post(t, names)))
     if len(per_unit) > 1:
@@ -327,9 +346,17 @@ def _photos(document: DocumentObject, photos: Sequence[Photo], unit: str, lang: 
         caption.runs[0].font.size = Pt(9)
 
 
-def _table(document: DocumentObject, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def _table(
+    document: DocumentObject,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    weights: Sequence[float] = (),
+) -> None:
+    """``weights``: the columns' shares of the page (all equal when not given), so a
+    nine-column table does not wrap its dates and names letter by letter."""
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
+    table.autofit = False
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell.text = text
         cell.paragraphs[0].runs[0].font.bold = True
@@ -337,6 +364,13 @@ def _table(document: DocumentObject, headers: Sequence[str], rows: Sequence[Sequ
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
             cell.text = text
+    shares = list(weights) or [1.0] * len(headers)
+    widths = [Emu(int(TEXT_WIDTH * share / sum(shares))) for share in shares]
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # the grid, which LibreOffice reads; Word reads the cells'
+    for line in table.rows:
+        for cell, width in zip(line.cells, widths, strict=True):
+            cell.width = width
 
 
 def _index_images_by_hash(document: DocumentObject) -> None:
