@@ -116,14 +116,22 @@ async def setup_code_if_needed(app: App, ttl: dt.timedelta = dt.timedelta(hours=
     return token
 
 
-async def start_background(app: App, bot: Bot, tick_seconds: float = 30.0) -> asyncio.Task[None]:
+async def start_sender(app: App, bot: Bot) -> asyncio.Task[None]:
+    """The outbox sender, running, after taking back what a previous run had claimed."""
     sender = attach_sender(app, bot)
     recovered = await sender.recover()
     if recovered:
         log.info("re-queued %d messages a previous run had claimed", recovered)
-    await app.tick()  # catch up after downtime before anything else
-    start_scheduler(app, tick_seconds)
     return asyncio.create_task(sender.run(), name="outbox-sender")
+
+
+async def start_background(app: App, bot: Bot, tick_seconds: float = 30.0) -> asyncio.Task[None]:
+    """The sender, a catch-up tick for what fell due while the bot was down, then the tick
+    on its interval (the simulation and the demo move their own clock instead)."""
+    sending = await start_sender(app, bot)
+    await app.tick()
+    start_scheduler(app, tick_seconds)
+    return sending
 
 
 def freeze_startup_heap() -> None:

@@ -22,9 +22,15 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.app import App, attach_sender, close_app, make_bot, make_dispatcher, open_app
+from bot.app import App, close_app, make_bot, make_dispatcher, open_app
 from bot.emulator.server import EmulatorServer
-from bot.runner import check_bot, register_commands, setup_code_if_needed, start_webhook
+from bot.runner import (
+    check_bot,
+    register_commands,
+    setup_code_if_needed,
+    start_sender,
+    start_webhook,
+)
 from bot.settings import Settings
 from scheduler.clock import Clock, FakeClock
 from storage.models import Outbox
@@ -261,12 +267,12 @@ class SimulatedSchool:
 
     async def start_bot(self) -> None:
         self.bot = make_bot(TOKEN, self.emu.url, pace=self.flood)
-        sender = attach_sender(self.app, self.bot)
         await check_bot(self.app, self.bot)
         await register_commands(self.bot)
-        await sender.recover()
+        # As `safety-bot run` starts it (bot/serve.py), but for the scheduler: the
+        # simulation moves its own clock and ticks after each move.
+        self._sending = await start_sender(self.app, self.bot)
         self.dispatcher = make_dispatcher(self.app, self.fsm_storage)
-        self._sending = asyncio.create_task(sender.run(), name="sim-sender")
         if self.webhook:
             port = _free_port()
             telegram = self.settings.telegram.model_copy(
