@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage.models import AuditLog
+from tests.conftest import settings_for
 from tests.e2e.harness import SimulatedSchool, running_school, texts
 
 
@@ -103,3 +104,24 @@ async def test_export_is_refused_to_others_and_bad_ranges_get_examples(
     assert "没看懂" in answers[0] and "本周" in answers[0]  # the reason, then examples
     assert "/export 本月" in answers[1]  # the usage
     assert exported == []
+
+
+async def test_the_record_book_names_the_posts_as_the_schools_config_does(
+    shipped_settings: Settings, database_url: str, clock: FakeClock, tmp_path: Path
+) -> None:
+    posts = [post.model_dump(mode="json") for post in shipped_settings.duty.posts]
+    leader = next(post for post in posts if post["slug"] == "leader")
+    leader["name"] = "行政值班"  # this school's word for the leader on duty
+    settings = settings_for(shipped_settings, database_url, tmp_path, duty__posts=posts)
+    async with running_school(settings, clock) as school:
+        admin = await school.admin()
+        await school.say(admin, "/duty 2026-11-26 行政值班 校长")
+        before = len(await school.received(admin.chat_id))
+        await school.say(admin, "/export 本月")
+        files = documents(school, (await school.received(admin.chat_id))[before:])
+
+    workbook = load_workbook(io.BytesIO(next(d for n, d in files.items() if n.endswith(".xlsx"))))
+    roster = [row for row in workbook["值班安排"].iter_rows(min_row=2, values_only=True)]
+    assert [row[1:] for row in roster] == [("行政值班", "白班、夜班", "校长")]
+    details = [row[3] for row in workbook["操作日志"].iter_rows(min_row=2, values_only=True)]
+    assert "日期：2026-11-26；岗位：行政值班；值班人员：校长" in details

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from bot.demo_scenes import scenes
 from bot.settings import Settings
 from bot.simulation import Timeline
 from scheduler.clock import FakeClock
+from storage.duty import PATROL_KIND, RosterEntry
 from storage.exports.labels import routine_name, word
 from storage.models import Attachment, AuditLog, Submission, Task
 from storage.notices import Notice
@@ -72,6 +74,14 @@ async def test_a_day_of_every_routine_then_export(
                     .where(Task.routine == "education")
                 )
             ).all()
+            patrol_photos = (
+                await session.scalars(
+                    select(Attachment.sha256).join(Submission).where(Submission.kind == PATROL_KIND)
+                )
+            ).all()
+            rostered = await session.scalar(
+                select(func.count(RosterEntry.id)).where(RosterEntry.day == day)
+            )
             photos = (await session.execute(select(Attachment.sha256, Attachment.path))).all()
         admin = school.people["admin"]
         before = len(await school.received(admin.chat_id))
@@ -89,6 +99,18 @@ async def test_a_day_of_every_routine_then_export(
     assert data_rows[word("zh", "sheet.incidents")] == incidents == 1
     assert data_rows[word("zh", "sheet.notices")] == notices == 1
     assert data_rows[word("zh", "sheet.audit")] == audits
+    assert data_rows[word("zh", "sheet.patrols")] == len(patrol_photos) == 1  # the guard's
+    assert data_rows[word("zh", "sheet.roster")] == rostered
+    # Every code named in Chinese: what is left in Latin letters is a file's name.
+    latin = {
+        found
+        for sheet in workbook.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, str)
+        for found in re.findall(r"[\w.]*[A-Za-z]{2,}[\w.]*", value)
+    }
+    assert latin == {"值班表.xlsx"}
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
 
@@ -99,7 +121,7 @@ async def test_a_day_of_every_routine_then_export(
         for part in Document(str(book)).part.package.iter_parts()
         if str(part.partname).startswith("/word/media/")
     }
-    assert set(class_photos) <= embedded
+    assert set(class_photos) | set(patrol_photos) <= embedded
     # Every photo of the day, not only the class photos, is a picture in the record book
     # (a photo Word cannot show becomes a "照片格式无法嵌入" line instead).
     assert len(photos) == 9 and {sha for sha, _ in photos} <= embedded
