@@ -231,7 +231,7 @@ def export(
                 end,
                 out,
                 lang=language,
-                kind_name=kind_namer(language),
+                kind_name=kind_namer(language, settings.duty),
             )
         finally:
             await close_app(app_)

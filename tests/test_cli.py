@@ -4,6 +4,7 @@ database."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import shlex
 from pathlib import Path
@@ -17,6 +18,8 @@ from bot.emulator.server import EmulatorServer
 from bot.serve import run_bot
 from bot.settings import Secrets, Settings
 from scheduler.clock import FakeClock
+from storage import duty
+from tests import conftest
 from tests.conftest import ROOT, SPEC_PATH, local, settings_for
 from tests.test_exports import add_person, confirm, plan
 
@@ -158,5 +161,47 @@ async def _a_demo_day(shipped: Settings, database_url: str, tmp_path: Path) -> N
         await plan(application, day)
         application.clock.set(local(f"{day} 15:25"))  # type: ignore[attr-defined]
         await confirm(application, teacher, day, "3-2", [])
+    finally:
+        await close_app(application)
+
+
+def test_export_names_the_posts_as_its_config_does(
+    shipped_settings: Settings, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "config.toml"
+    text = (ROOT / "config.toml").read_text(encoding="utf-8")
+    config.write_text(text.replace('name = "带班领导"', 'name = "行政值班"'), encoding="utf-8")
+    database = f"sqlite+aiosqlite:///{tmp_path / 'school.db'}"
+    asyncio.run(_a_rostered_leader(shipped_settings, database, tmp_path))
+
+    result = runner.invoke(
+        app,
+        ["export", "--config", str(config), "--from", "2026-11-25", "--to", "2026-11-25"],
+        env={"DATABASE_URL": database},
+    )
+    assert result.exit_code == 0, result.output
+    workbook = next(Path(line) for line in result.output.splitlines() if line.endswith(".xlsx"))
+    roster = load_workbook(workbook)["值班安排"]
+    assert [row[1:] for row in roster.iter_rows(min_row=2, values_only=True)] == [
+        ("行政值班", "白班、夜班", "赵主任")
+    ]
+
+
+async def _a_rostered_leader(shipped: Settings, database_url: str, tmp_path: Path) -> None:
+    application = await open_app(settings_for(shipped, database_url, tmp_path))
+    try:
+        leader = await conftest.add_person(
+            application, "赵主任", "duty_leader", None, 1001, chat=False
+        )
+        async with application.sessions.begin() as session:
+            duty.add_entries(
+                session,
+                application.school_id,
+                [(dt.date(2026, 11, 25), "leader", leader.id)],
+                "import",
+                None,
+                application.now(),
+            )
     finally:
         await close_app(application)
