@@ -471,7 +471,11 @@ class EmulatorClient:
         status: int | None = None,
         retry_after: int | None = None,
         times: int | None = None,
+        seconds: float | None = None,
+        for_seconds: float | None = None,
+        probability: float | None = None,
     ) -> dict[str, Any]:
+        """``process_drop`` and ``delay`` let the call happen, then lose or delay its answer."""
         body = _body(
             action=action,
             method=method,
@@ -479,6 +483,9 @@ class EmulatorClient:
             status=status,
             retry_after=retry_after,
             times=times,
+            seconds=seconds,
+            for_seconds=for_seconds,
+            probability=probability,
         )
         result: dict[str, Any] = await self._call("POST", "/faults", body=body)
         return result
@@ -487,8 +494,9 @@ class EmulatorClient:
         result: list[dict[str, Any]] = await self._call("GET", "/faults")
         return result
 
-    async def clear_faults(self) -> None:
-        await self._call("POST", "/faults/clear")
+    async def clear_faults(self, seed: int | None = None) -> None:
+        """Remove every rule; a seed restarts the draws of ``probability`` rules."""
+        await self._call("POST", "/faults/clear", body=_body(seed=seed))
 
     async def remove_fault(self, rule_id: int) -> None:
         await self._call("POST", f"/faults/{rule_id}/remove")

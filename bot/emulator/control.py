@@ -58,6 +58,17 @@ class Args:
         except CoercionError:
             raise ValueError(f"{name} must be an integer") from None
 
+    def optional_number(self, name: str) -> float | None:
+        value = self._value(name, False)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise ValueError(f"{name} must be a number")
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be a number") from None
+
     def text(self, name: str) -> str:
         result = self.optional_text(name, required=True)
         assert result is not None
@@ -516,13 +527,16 @@ async def _add_fault(api: ControlApi, args: Args) -> dict[str, Any]:
         status=args.optional_int("status") or 500,
         retry_after=args.optional_int("retry_after") or 1,
         times=args.optional_int("times"),
+        seconds=args.optional_number("seconds") or 0.0,
+        for_seconds=args.optional_number("for_seconds"),
+        probability=args.optional_number("probability") or 1.0,
     )
     return rule.to_dict()
 
 
 @operation("clear_faults", "POST", "/faults/clear")
 async def _clear_faults(api: ControlApi, args: Args) -> bool:
-    api.faults.clear()
+    api.faults.clear(seed=args.optional_int("seed"))
     return True
 
 

@@ -1,17 +1,19 @@
 """One Bot API call from token and method name to Telegram's response body.
 
 Order of checks: token (401) -> method exists (404) -> injected faults ->
-spec validation (400) -> flood limits (429) -> the method itself.
+spec validation (400) -> flood limits (429) -> the method itself -> faults that act after
+it (process_drop, delay).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from .errors import ApiError, not_found, server_error, too_many_requests, unauthorized
-from .faults import FaultInjector
+from .faults import FaultInjector, FaultRule
 from .flood import FloodLimiter
 from .methods import REGISTRY, CallContext, MethodRegistry
 from .models import BotAccount
@@ -55,15 +57,28 @@ class ApiDispatcher:
         self, token: str, method_name: str, params: Params, *, inject_faults: bool = True
     ) -> tuple[int, dict[str, Any]]:
         """HTTP status and response body for one call; DropConnection escapes to the caller."""
+        after: list[FaultRule] = []
         try:
-            result = await self._call(token, method_name, params, inject_faults)
+            result = await self._call(token, method_name, params, inject_faults, after)
             status, body = 200, {"ok": True, "result": result}
         except ApiError as exc:
             status, body = exc.error_code, exc.to_payload()
+        for rule in after:  # the call has had its effect; only its answer goes wrong
+            if rule.action == "delay":
+                await asyncio.sleep(rule.seconds)
+            else:
+                rule.raise_fault()
         self.world.stats.responses[status] += 1
         return status, body
 
-    async def _call(self, token: str, method_name: str, params: Params, inject_faults: bool) -> Any:
+    async def _call(
+        self,
+        token: str,
+        method_name: str,
+        params: Params,
+        inject_faults: bool,
+        after: list[FaultRule],
+    ) -> Any:
         world = self.world
         bot = world.bot_by_token(token)
         if bot is None:
@@ -81,7 +96,9 @@ class ApiDispatcher:
             rule = self.faults.take(name, _chat_hint(params))
             if rule is not None:
                 world.stats.faults_injected += 1
-                rule.raise_fault()
+                if not rule.after:
+                    rule.raise_fault()
+                after.append(rule)
 
         if self.spec is not None and spec_method is not None:
             self.spec.validate_call(spec_method, params)

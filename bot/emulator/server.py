@@ -168,9 +168,20 @@ class EmulatorServer:
         status: int = 500,
         retry_after: int = 1,
         times: int | None = None,
+        seconds: float = 0.0,
+        for_seconds: float | None = None,
+        probability: float = 1.0,
     ) -> FaultRule:
         return self.faults.add(
-            action, method, chat_id=chat_id, status=status, retry_after=retry_after, times=times
+            action,
+            method,
+            chat_id=chat_id,
+            status=status,
+            retry_after=retry_after,
+            times=times,
+            seconds=seconds,
+            for_seconds=for_seconds,
+            probability=probability,
         )
 
     def set_flood(self, **changes: Any) -> FloodConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -81,3 +82,59 @@ async def test_bad_fault_requests_are_400(client: EmulatorClient) -> None:
     with pytest.raises(EmulatorError) as caught:
         await client.add_fault("explode")
     assert caught.value.status == 400
+
+
+async def test_process_drop_delivers_the_message_then_closes_the_connection(
+    emu: EmulatorServer, api: RawApi, client: EmulatorClient, alice: dict[str, Any]
+) -> None:
+    await client.add_fault("process_drop", "sendMessage", times=1)
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await api.json("sendMessage", {"chat_id": alice["id"], "text": "delivered, unanswered"})
+    # Telegram's ambiguous timeout: the client got nothing, but the message arrived.
+    texts = [m["text"] for m in await client.bot_messages(alice["id"])]
+    assert "delivered, unanswered" in texts
+
+
+async def test_a_delayed_answer_comes_after_the_message_was_delivered(
+    api: RawApi, client: EmulatorClient, alice: dict[str, Any]
+) -> None:
+    await client.add_fault("delay", "sendMessage", seconds=0.3, times=1)
+    started = asyncio.get_running_loop().time()
+    sending = asyncio.create_task(api.json("sendMessage", {"chat_id": alice["id"], "text": "slow"}))
+    await asyncio.sleep(0.1)
+    assert "slow" in [m["text"] for m in await client.bot_messages(alice["id"])]
+    assert (await sending)[0] == 200
+    assert asyncio.get_running_loop().time() - started >= 0.3
+
+
+async def test_a_server_error_period_ends_by_itself(
+    api: RawApi, client: EmulatorClient, alice: dict[str, Any]
+) -> None:
+    await client.add_fault("status", "sendMessage", status=502, for_seconds=0.3)
+    assert (await api.json("sendMessage", {"chat_id": alice["id"], "text": "x"}))[0] == 502
+    await asyncio.sleep(0.35)
+    assert (await api.json("sendMessage", {"chat_id": alice["id"], "text": "x"}))[0] == 200
+    assert await client.list_faults() == []
+
+
+async def test_a_probability_rule_hits_a_reproducible_share_of_calls(
+    api: RawApi, client: EmulatorClient, alice: dict[str, Any]
+) -> None:
+    async def statuses() -> list[int]:
+        await client.clear_faults(seed=7)
+        await client.add_fault("status", "sendMessage", status=503, probability=0.25)
+        return [
+            (await api.json("sendMessage", {"chat_id": alice["id"], "text": "x"}))[0]
+            for _ in range(40)
+        ]
+
+    first = await statuses()
+    assert 4 <= first.count(503) <= 18 and first.count(200) == 40 - first.count(503)
+    assert await statuses() == first
+
+
+async def test_bad_new_fault_parameters_are_400(client: EmulatorClient) -> None:
+    for bad in ({"seconds": 0}, {"probability": 1.5}, {"for_seconds": -1}):
+        with pytest.raises(EmulatorError) as caught:
+            await client.add_fault("delay", **bad)  # type: ignore[arg-type]
+        assert caught.value.status == 400
