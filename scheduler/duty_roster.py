@@ -27,6 +27,7 @@ from bot.settings import DutyPostSettings, Settings
 from scheduler.rules import duty as rules
 from storage import audit
 from storage import duty as store
+from storage.exports.cells import FORMULA_START, cell_value
 from storage.models import Person
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -346,7 +347,9 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    text = str(value).strip()
+    # A name copied from the template keeps the ' that kept it from reading as a formula.
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 
 
 # --- applying ----------------------------------------------------------------------------
@@ -547,7 +550,7 @@ def template_xlsx(settings: Settings, staff: Sequence[Person], first_day: dt.dat
     sheet.append([COLUMNS["day"][0], COLUMNS["post"][0], COLUMNS["name"][0]])
     example = staff[0].display_name if staff else "张三"
     for post in settings.duty.posts:
-        sheet.append([first_day, post.name, example])
+        sheet.append([cell_value(v) for v in (first_day, post.name, example)])
     for row in sheet.iter_rows(min_row=2, max_col=1):
         row[0].number_format = "yyyy-mm-dd"
     sheet.column_dimensions["A"].width = 14
@@ -556,13 +559,12 @@ def template_xlsx(settings: Settings, staff: Sequence[Person], first_day: dt.dat
     help_sheet = book.create_sheet("说明")
     help_sheet.append(["岗位 post", "英文 id", "人数上限 max", "时间 hours"])
     for post in settings.duty.posts:
-        help_sheet.append(
-            [post.name, post.slug, post.max_people, post_hours(settings, post, first_day, "zh")]
-        )
+        hours = post_hours(settings, post, first_day, "zh")
+        help_sheet.append([cell_value(v) for v in (post.name, post.slug, post.max_people, hours)])
     help_sheet.append([])
     help_sheet.append(["可排班人员 people who can be rostered"])
     for person in staff:
-        help_sheet.append([person.display_name])
+        help_sheet.append([cell_value(person.display_name)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -25,6 +25,7 @@ from docx.image.image import Image
 from docx.oxml.ns import qn
 from docx.shared import Cm, Emu, Pt
 
+from storage.exports.cells import clean_strings
 from storage.exports.chart import Completion, completion_chart
 from storage.exports.labels import (
     KindNamer,
@@ -48,6 +49,7 @@ WEEK_DAYS = 7  # a period this many days after its first is longer than a week
 
 def write_record_book(records: Records, path: Path, lang: str, kind_name: KindNamer) -> Path:
     names = Names.of(kind_name)
+    records = clean_strings(records)  # Word refuses control characters as openpyxl does
     document = Document()
     _index_images_by_hash(document)
     _use_east_asian_font(document)

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from storage.exports.audit_text import action_name, detail_text
+from storage.exports.cells import cell_value, clean_strings
 from storage.exports.labels import (
     KindNamer,
     Names,
@@ -54,6 +55,7 @@ TASK_COLUMNS = (
 
 def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer) -> Path:
     names = Names.of(kind_name)
+    records = clean_strings(records)
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     for routine in records.routines():
@@ -301,7 +303,7 @@ def _sheet(
 def _cell(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None)  # already in the school's zone
-    return value
+    return cell_value(value)
 
 
 def _width(value: Any) -> int:
