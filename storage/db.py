@@ -80,8 +80,9 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply the Alembic migrations on this engine's database."""
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
+    """Apply the Alembic migrations on this engine's database (every head: branches added at
+    the same time upgrade before their merge lands)."""
 
     def run(connection: Connection) -> None:
         config = alembic_config()
