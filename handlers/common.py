@@ -7,6 +7,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.i18n import t
 from storage.models import Person
 from storage.people import has_role
+from storage.text import clean_text
 
 ADMIN = ("admin",)
 LEADERS = ("admin", "duty_leader")
@@ -36,5 +37,6 @@ async def refuse_unless(
 
 
 def display_name(first: str | None, last: str | None, username: str | None) -> str:
-    name = " ".join(part for part in (first, last) if part).strip()
+    """A Telegram name as the bot keeps it (control characters dropped: see storage.text)."""
+    name = clean_text(" ".join(part for part in (first, last) if part)).strip()
     return name or (username or "?")

@@ -32,6 +32,7 @@ from storage.db import insert_rows_ignore
 from storage.messages import OutMessage
 from storage.models import Outbox, Person, Submission, Task
 from storage.submissions import ReceivedFile
+from storage.text import clean_text
 
 MAX_NOTE = 2000
 PROMPT_KEY = "duty:ho"
@@ -327,7 +328,8 @@ async def _outgoing_may_edit(
 
 
 def _appended(note: str, text: str) -> str:
-    return "\n".join(part for part in (note.strip(), text.strip()) if part)[:MAX_NOTE]
+    more = clean_text(text).strip()
+    return "\n".join(part for part in (note.strip(), more) if part)[:MAX_NOTE]
 
 
 # --- the incoming person -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from storage import duty as store
 from storage import submissions
 from storage.models import Person, Submission
 from storage.submissions import ReceivedFile, attachment
+from storage.text import clean_text
 
 MAX_TEXT = 2000
 
@@ -62,7 +63,8 @@ async def add_to_patrol(
     if patrol is None:
         return None
     if text.strip():
-        patrol.text = "\n".join(p for p in (patrol.text, text.strip()) if p)[:MAX_TEXT]
+        more = clean_text(text).strip()
+        patrol.text = "\n".join(p for p in (patrol.text, more) if p)[:MAX_TEXT]
     if photo is not None:
         patrol.attachments.append(attachment(photo, now))
     await session.flush()

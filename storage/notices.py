@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, Chat, Outbox, Person, Role, Unit
+from storage.text import clean_text
 
 # draft → sending (outbox filled) → sent (outbox drained) → closed (deadline passed, reports out);
 # a draft can be cancelled. Nothing reaches a parent before "sending".
@@ -185,7 +186,7 @@ async def create_draft(
         school_id=school_id,
         author_id=author_id,
         status=DRAFT,
-        text=text,
+        text=clean_text(text),
         attachment_kind="",
         file_id="",
         media_path="",

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.media import StoredFile
 from storage.models import Attachment, Submission
+from storage.text import clean_text
 
 ReceivedFile = tuple[StoredFile, str, str, str]  # stored file, file_id, file_unique_id, mime
 
@@ -34,7 +35,7 @@ async def add(
         task_id=task_id,
         person_id=person_id,
         kind=kind,
-        text=text,
+        text=clean_text(text),
         data=data or {},
         tg_chat_id=tg_chat_id,
         tg_message_id=tg_message_id,

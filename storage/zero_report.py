@@ -33,6 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Attachment, Base, Person, Submission, Unit
 from storage.submissions import ReceivedFile
+from storage.text import clean_text
 
 SEVERITIES = ("general", "serious", "urgent")  # 一般 / 较重 / 紧急
 REPORTED = ("open", "handled")
@@ -245,7 +246,7 @@ async def update_draft(
     result = await connection.execute(
         _UPDATES[names],
         own_draft(school_id, incident_id, person_id)
-        | {f"v_{name}": value for name, value in values.items()},
+        | {f"v_{name}": clean_text(value) for name, value in values.items()},
     )
     return bool(result.rowcount)
 

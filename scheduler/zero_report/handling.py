@@ -18,6 +18,7 @@ from storage import zero_report as incidents
 from storage.messages import OutMessage
 from storage.models import Person, Unit
 from storage.outbox import Envelope
+from storage.text import clean_text
 from storage.zero_report import Incident
 
 
@@ -59,7 +60,7 @@ async def mark_handled(
     incident.status = "handled"
     incident.handled_by = person.id
     incident.handled_at = now
-    incident.handled_note = note.strip()[: incidents.MAX_NOTE]
+    incident.handled_note = clean_text(note).strip()[: incidents.MAX_NOTE]
     audit.record(
         session,
         ctx.school_id,
@@ -96,7 +97,7 @@ async def change_note(
     if incident.handled_by != person.id and not people.has_role(person, "admin"):
         by = await session.get(Person, incident.handled_by) if incident.handled_by else None
         return Handled(Handling.NOT_ALLOWED, incident, by.display_name if by else "?")
-    old, new = incident.handled_note, note.strip()[: incidents.MAX_NOTE]
+    old, new = incident.handled_note, clean_text(note).strip()[: incidents.MAX_NOTE]
     if new == old:
         return Handled(Handling.SAME_NOTE, incident, person.display_name)
     incident.handled_note = new
