@@ -347,6 +347,41 @@ class NoticeSettings(_Strict):
     progress_every_s: float = Field(default=2.0, gt=0, le=60)
 
 
+class HazardCategorySettings(_Strict):
+    id: str
+    zh: str = Field(min_length=1, max_length=20)
+    en: str = Field(min_length=1, max_length=40)
+    urgent: bool = False  # gas, electricity, structure: the duty leader and admins at once
+
+    _id = field_validator("id")(_check_slug)
+
+
+def _default_hazard_categories() -> list[HazardCategorySettings]:
+    rows = [
+        ("fire", "校园消防", "Fire safety", False),
+        ("building", "校舍", "Buildings", False),
+        ("equipment", "设施设备", "Facilities and equipment", False),
+        ("security", "校园三防", "Security", False),
+        ("gas", "燃气", "Gas", True),
+        ("power", "用电", "Electricity", True),
+        ("structure", "建筑结构", "Structure", True),
+        ("exits", "疏散通道", "Evacuation routes", False),
+        ("other", "其他", "Other", False),
+    ]
+    return [HazardCategorySettings(id=i, zh=zh, en=en, urgent=u) for i, zh, en, u in rows]
+
+
+class HazardSettings(_Strict):
+    """Hazards (隐患排查整改): raised, assigned with a deadline, fixed, verified, signed."""
+
+    enabled: bool = True
+    remind_days_before: int = Field(default=1, ge=0, le=30)  # the owner, before the deadline
+    chase_at: dt.time = dt.time(8, 0)  # reminders and overdue escalations go out at this time
+    max_deadline_days: int = Field(default=90, ge=1, le=366)
+    fix_photo_required: bool = True  # 已整改 needs an "after" photo
+    categories: list[HazardCategorySettings] = Field(default_factory=_default_hazard_categories)
+
+
 class DemoSettings(_Strict):
     date: dt.date = dt.date(2026, 11, 25)
     parents_per_class: int = Field(default=3, ge=0, le=60)
@@ -367,6 +402,7 @@ class Settings(_Strict):
     duty: DutySettings = DutySettings()
     invites: InviteSettings = InviteSettings()
     notices: NoticeSettings = NoticeSettings()
+    hazards: HazardSettings = HazardSettings()
     demo: DemoSettings = DemoSettings()
 
     # Set by load_settings: where relative paths are resolved.

@@ -17,6 +17,7 @@ ROUTER_MODULES = (
     "admin",
     "export",
     "notices",
+    "hazards",
     "duty",
     "education",
     "fallback",

@@ -15,7 +15,16 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from storage.models import Chat, Invite, Person, Role, School, Unit
 
-ROLES = ("admin", "duty_leader", "teacher", "head_teacher", "guard", "staff", "parent")
+ROLES = (
+    "admin",
+    "duty_leader",
+    "safety_officer",  # 安全员: assigns and verifies hazards (隐患)
+    "teacher",
+    "head_teacher",
+    "guard",
+    "staff",
+    "parent",
+)
 # Roles that need a unit: a head teacher's or a parent's class, a staff member's department.
 UNIT_ROLES = {"head_teacher", "parent", "staff"}
 

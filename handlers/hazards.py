@@ -1,0 +1,600 @@
+"""Hazards (隐患): /hazard raises one step by step, /hazard N shows its history or takes a
+step (指派 assign, 措施 measure, 重开 reopen), /hazards lists the open ones, and the buttons
+of the chain (the principal's list, 整改完成, 通过 / 驳回, 审核签字).
+
+Conversations (raising; the owner's photos and note; a rejection's reason and deadline)
+keep their state in the database, and every answer is saved at once, so a restart resumes
+at the same step. Buttons carry their round: a stale or forged one changes nothing.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardMarkup, Message
+
+from bot.app import App
+from bot.dates import ParseFailure, describe, examples
+from bot.fsm_storage import move_to
+from bot.i18n import t
+from bot.telegram_transport import keyboard
+from handlers.duty_common import NOT_COMMAND, ctx_of, download, first_of_album
+from scheduler import hazards as hz
+from scheduler import zero_report as zr
+from scheduler.hazards import buttons
+from storage import hazards as store
+from storage.messages import OutMessage
+from storage.models import Person
+
+router = Router(name="hazards")
+
+_ASSIGN = ("指派", "assign")
+_MEASURE = ("措施", "measure")
+_REOPEN = ("重开", "reopen")
+MAX_PHOTOS_SHOWN = 10
+
+
+class RaiseHazard(StatesGroup):
+    what = State()
+    place = State()
+    category = State()
+    severity = State()
+    photos = State()
+
+
+class FixHazard(StatesGroup):
+    photos = State()
+    note = State()
+
+
+class RejectFix(StatesGroup):
+    reason = State()
+    deadline = State()
+
+
+def _markup(rows: buttons.Rows) -> InlineKeyboardMarkup | None:
+    return keyboard(OutMessage("", buttons=rows))
+
+
+async def _data(state: FSMContext) -> dict[str, object]:
+    return dict(await state.get_data())
+
+
+async def _hazard_id(state: FSMContext) -> int:
+    return int(str((await state.get_data()).get("hazard_id", 0)))
+
+
+# -- /hazard, /hazards -----------------------------------------------------------------------
+
+
+@router.message(Command("hazards"))
+async def list_hazards(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> SendMessage:
+    if not hz.may_list(actor):
+        return message.answer(
+            t(lang, "common.unknown_user" if actor is None else "common.not_allowed")
+        )
+    async with app.sessions() as session:
+        text = await hz.listing(
+            session, ctx_of(app), lang, app.today(), (command.args or "")[:40], app.settings.hazards
+        )
+    return message.answer(text)
+
+
+@router.message(Command("hazard"))
+async def hazard_command(
+    message: Message,
+    command: CommandObject,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
+) -> SendMessage | None:
+    if actor is None:
+        return message.answer(t(lang, "common.unknown_user"))
+    words = (command.args or "").strip()
+    if not words:
+        return await _start_raising(message, app, actor, lang, state)
+    number, _, rest = words.partition(" ")
+    number = number.lstrip("#")
+    if not number.isdigit() or len(number) > 12:
+        return message.answer(t(lang, "hazard.usage"))
+    hazard_id, rest = int(number), rest.strip()
+    if not rest:
+        return await _show(message, app, actor, hazard_id, lang)
+    verb, _, tail = rest.partition(" ")
+    tail = tail.strip()
+    if verb.lower() in _ASSIGN:
+        return await _assign(message, app, actor, hazard_id, tail, lang)
+    if verb.lower() in _MEASURE or verb.lower() in _REOPEN:
+        if not tail:
+            return message.answer(t(lang, "hazard.needs_text", id=hazard_id, verb=verb))
+        if len(tail) > store.MAX_NOTE:
+            return message.answer(t(lang, "hazard.text_too_long", limit=store.MAX_NOTE))
+        step = hz.record_measure if verb.lower() in _MEASURE else hz.reopen
+        async with app.sessions.begin() as session:
+            if step is hz.reopen:
+                result = await hz.reopen(
+                    session, ctx_of(app), hazard_id, actor, tail, app.now(), app.settings.hazards
+                )
+            else:
+                result = await hz.record_measure(
+                    session, ctx_of(app), hazard_id, actor, tail, app.now()
+                )
+        app.wake_sender()
+        done = "hazard.reopened" if step is hz.reopen else "hazard.measure_saved"
+        return message.answer(_reply(result, lang, done))
+    return message.answer(t(lang, "hazard.usage"))
+
+
+async def _start_raising(
+    message: Message, app: App, actor: Person, lang: str, state: FSMContext
+) -> SendMessage:
+    if message.chat.type != "private":
+        return message.answer(t(lang, "hazard.private_only"))
+    async with app.sessions.begin() as session:
+        started = await hz.start(session, ctx_of(app), actor, app.now(), tg_chat_id=message.chat.id)
+        if started.outcome is hz.Outcome.DONE:
+            await move_to(session, state, RaiseHazard.what, {"hazard_id": started.hazard_id})
+    if started.outcome is not hz.Outcome.DONE:
+        return message.answer(t(lang, "common.not_allowed"))
+    return message.answer(t(lang, "hazard.ask_what"))
+
+
+async def _show(
+    message: Message, app: App, actor: Person, hazard_id: int, lang: str
+) -> SendMessage | None:
+    if not hz.may_list(actor):
+        return message.answer(t(lang, "common.not_allowed"))
+    async with app.sessions() as session:
+        found = await hz.history(
+            session, ctx_of(app), hazard_id, lang, app.today(), app.settings.hazards
+        )
+    if found is None:
+        return message.answer(t(lang, "hazard.unknown", id=hazard_id))
+    await message.answer(found.text)
+    for caption, path in found.photos[:MAX_PHOTOS_SHOWN]:
+        await message.answer_photo(FSInputFile(path), caption=caption)
+    return None
+
+
+async def _assign(
+    message: Message, app: App, actor: Person, hazard_id: int, words: str, lang: str
+) -> SendMessage:
+    name, _, when = words.partition(" ")
+    if not name or not when.strip():
+        return message.answer(t(lang, "hazard.assign_usage", id=hazard_id))
+    deadline = hz.parse_deadline(when, app.now(), app.tz)
+    if isinstance(deadline, ParseFailure):
+        return message.answer(_bad_deadline(deadline, lang))
+    async with app.sessions.begin() as session:
+        result = await hz.assign(
+            session, ctx_of(app), hazard_id, actor, name, deadline, app.now(), app.settings.hazards
+        )
+    app.wake_sender()
+    return message.answer(_reply(result, lang, "hazard.assigned"))
+
+
+def _bad_deadline(failure: ParseFailure, lang: str) -> str:
+    return f"{describe(failure, lang)}\n\n{t(lang, 'hazard.deadline_examples')}\n{examples(lang)}"
+
+
+def _reply(result: hz.Result, lang: str, done_key: str) -> str:
+    """The answer to a step: what it did, or why nothing changed."""
+    params = {
+        "id": result.hazard_id,
+        "name": result.name,
+        "deadline": result.deadline.isoformat() if result.deadline else "",
+        "status": hz.status_label(result.status, lang) if result.status else "",
+    }
+    match result.outcome:
+        case hz.Outcome.DONE:
+            return t(lang, done_key, **params)
+        case hz.Outcome.NOT_FOUND:
+            return t(lang, "hazard.unknown", **params)
+        case hz.Outcome.NOT_ALLOWED:
+            return t(lang, "hazard.not_allowed", **params)
+        case hz.Outcome.STALE:
+            return t(lang, "hazard.stale", **params)
+        case hz.Outcome.PAST_DEADLINE:
+            return (
+                t(lang, "hazard.deadline_past", **params)
+                + "\n"
+                + t(lang, "hazard.deadline_examples")
+            )
+        case hz.Outcome.FAR_DEADLINE:
+            return t(lang, "hazard.deadline_far", **params)
+        case hz.Outcome.NO_OWNER:
+            return t(lang, "hazard.no_owner", **params)
+        case hz.Outcome.NEED_PHOTO:
+            return t(lang, "hazard.need_after_photo", **params)
+
+
+# -- raising: what, where, category, severity, photos ------------------------------------------
+
+
+async def _save(
+    app: App, actor: Person | None, state: FSMContext, step: State, **fields: str
+) -> bool:
+    """One answer saved in the draft and the conversation moved on, in one transaction."""
+    if actor is None:
+        return False
+    async with app.sessions.begin() as session:
+        if await hz.save(session, ctx_of(app), await _hazard_id(state), actor, **fields) is None:
+            return False
+        await move_to(session, state, step)
+    return True
+
+
+async def _gone(message: Message, state: FSMContext, lang: str) -> SendMessage:
+    await state.clear()
+    return message.answer(t(lang, "hazard.draft_gone"))
+
+
+@router.message(RaiseHazard.what, F.text, NOT_COMMAND)
+async def got_what(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> SendMessage:
+    problem = zr.text_problem(message.text, store.MAX_WHAT)
+    if problem is not None:
+        return message.answer(t(lang, problem, limit=store.MAX_WHAT))
+    if not await _save(app, actor, state, RaiseHazard.place, what=(message.text or "").strip()):
+        return await _gone(message, state, lang)
+    return message.answer(t(lang, "hazard.ask_place"))
+
+
+@router.message(RaiseHazard.place, F.text, NOT_COMMAND)
+async def got_place(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> SendMessage:
+    problem = zr.place_problem(message.text)
+    if problem is not None:
+        return message.answer(t(lang, problem, limit=store.MAX_PLACE))
+    if not await _save(app, actor, state, RaiseHazard.category, place=(message.text or "").strip()):
+        return await _gone(message, state, lang)
+    rows = buttons.category_rows(await _hazard_id(state), lang, app.settings.hazards)
+    return message.answer(t(lang, "hazard.ask_category"), reply_markup=_markup(rows))
+
+
+@router.message(RaiseHazard.category, F.text, NOT_COMMAND)
+async def typed_category(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> SendMessage:
+    typed = (message.text or "").strip().lower()
+    policy = app.settings.hazards
+    found = next((c.id for c in policy.categories if typed in (c.id, c.zh, c.en.lower())), None)
+    hazard_id = await _hazard_id(state)
+    if found is None:
+        rows = buttons.category_rows(hazard_id, lang, policy)
+        return message.answer(t(lang, "hazard.need_category"), reply_markup=_markup(rows))
+    if not await _save(app, actor, state, RaiseHazard.severity, category=found):
+        return await _gone(message, state, lang)
+    return message.answer(
+        t(lang, "hazard.ask_severity"), reply_markup=_markup(buttons.severity_rows(hazard_id, lang))
+    )
+
+
+@router.message(RaiseHazard.severity, F.text, NOT_COMMAND)
+async def typed_severity(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> SendMessage:
+    severity = zr.parse_severity(message.text)
+    hazard_id = await _hazard_id(state)
+    if severity is None:
+        rows = buttons.severity_rows(hazard_id, lang)
+        return message.answer(t(lang, "zero.need_severity"), reply_markup=_markup(rows))
+    if not await _save(app, actor, state, RaiseHazard.photos, severity=severity):
+        return await _gone(message, state, lang)
+    return message.answer(
+        t(lang, "hazard.ask_photos"),
+        reply_markup=_markup(buttons.photos_done_rows(hazard_id, lang)),
+    )
+
+
+@router.message(RaiseHazard.photos, F.photo)
+async def got_photo(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> SendMessage | None:
+    photo = await download(message, bot, app, lang)
+    if actor is None or photo is None:
+        return None
+    hazard_id = await _hazard_id(state)
+    async with app.sessions.begin() as session:
+        kept = await hz.add_photo(session, ctx_of(app), hazard_id, actor, photo, app.now())
+    if not kept:
+        return await _gone(message, state, lang)
+    if not first_of_album(message.media_group_id):
+        return None
+    rows = buttons.photos_done_rows(hazard_id, lang)
+    return message.answer(t(lang, "hazard.photo_saved"), reply_markup=_markup(rows))
+
+
+@router.message(FixHazard.photos, F.photo)
+async def got_fix_photo(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> SendMessage | None:
+    photo = await download(message, bot, app, lang)
+    if actor is None or photo is None:
+        return None
+    data = await _data(state)
+    hazard_id, round_ = int(str(data.get("hazard_id", 0))), int(str(data.get("round", 0)))
+    async with app.sessions.begin() as session:
+        result = await hz.add_fix_photo(session, ctx_of(app), hazard_id, actor, photo, app.now())
+    if result.outcome is not hz.Outcome.DONE:
+        await state.clear()
+        return message.answer(_reply(result, lang, "hazard.photo_saved"))
+    if not first_of_album(message.media_group_id):
+        return None
+    rows = buttons.fix_done_rows(hazard_id, round_, lang)
+    return message.answer(t(lang, "hazard.fix_photo_saved"), reply_markup=_markup(rows))
+
+
+@router.message(FixHazard.note, F.text, NOT_COMMAND)
+async def got_fix_note(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> SendMessage:
+    note = (message.text or "").strip()
+    if len(note) > store.MAX_NOTE:
+        return message.answer(t(lang, "hazard.text_too_long", limit=store.MAX_NOTE))
+    if actor is None:
+        return message.answer(t(lang, "common.unknown_user"))
+    hazard_id = await _hazard_id(state)
+    async with app.sessions.begin() as session:
+        result = await hz.finish_fix(
+            session, ctx_of(app), hazard_id, actor, note, app.now(), app.settings.hazards
+        )
+        if result.outcome is not hz.Outcome.NEED_PHOTO:
+            await move_to(session, state, None, {})
+    app.wake_sender()
+    return message.answer(_reply(result, lang, "hazard.fixed"))
+
+
+@router.message(RejectFix.reason, F.text, NOT_COMMAND)
+async def got_reject_reason(
+    message: Message, app: App, lang: str, state: FSMContext
+) -> SendMessage:
+    reason = (message.text or "").strip()
+    if len(reason) > store.MAX_NOTE:
+        return message.answer(t(lang, "hazard.text_too_long", limit=store.MAX_NOTE))
+    async with app.sessions.begin() as session:
+        await move_to(session, state, RejectFix.deadline, {**await _data(state), "reason": reason})
+    return message.answer(
+        t(lang, "hazard.ask_new_deadline") + "\n" + t(lang, "hazard.deadline_examples")
+    )
+
+
+@router.message(RejectFix.deadline, F.text, NOT_COMMAND)
+async def got_reject_deadline(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> SendMessage:
+    deadline = hz.parse_deadline(message.text or "", app.now(), app.tz)
+    if isinstance(deadline, ParseFailure):
+        return message.answer(_bad_deadline(deadline, lang))
+    if actor is None:
+        return message.answer(t(lang, "common.unknown_user"))
+    data = await _data(state)
+    hazard_id, round_ = int(str(data.get("hazard_id", 0))), int(str(data.get("round", 0)))
+    async with app.sessions.begin() as session:
+        result = await hz.reject(
+            session,
+            ctx_of(app),
+            hazard_id,
+            round_,
+            actor,
+            str(data.get("reason", "")),
+            deadline,
+            app.now(),
+            app.settings.hazards,
+        )
+        if result.outcome not in (hz.Outcome.PAST_DEADLINE, hz.Outcome.FAR_DEADLINE):
+            await move_to(session, state, None, {})
+    app.wake_sender()
+    return message.answer(_reply(result, lang, "hazard.rejected"))
+
+
+# Whatever else arrives during a step gets that step's hint; nothing changes.
+_HINTS = {
+    RaiseHazard.what.state: "hazard.ask_what",
+    RaiseHazard.place.state: "hazard.ask_place",
+    RaiseHazard.category.state: "hazard.need_category",
+    RaiseHazard.severity.state: "zero.need_severity",
+    RaiseHazard.photos.state: "hazard.ask_photos",
+    FixHazard.photos.state: "hazard.ask_fix_photos",
+    FixHazard.note.state: "hazard.ask_fix_note",
+    RejectFix.reason.state: "hazard.ask_reject_reason",
+    RejectFix.deadline.state: "hazard.ask_new_deadline",
+}
+
+
+@router.message(RaiseHazard.what, NOT_COMMAND)
+@router.message(RaiseHazard.place, NOT_COMMAND)
+@router.message(RaiseHazard.category, NOT_COMMAND)
+@router.message(RaiseHazard.severity, NOT_COMMAND)
+@router.message(RaiseHazard.photos, NOT_COMMAND)
+@router.message(FixHazard.photos, NOT_COMMAND)
+@router.message(FixHazard.note, NOT_COMMAND)
+@router.message(RejectFix.reason, NOT_COMMAND)
+@router.message(RejectFix.deadline, NOT_COMMAND)
+async def wrong_kind_of_answer(message: Message, lang: str, state: FSMContext) -> SendMessage:
+    return message.answer(t(lang, _HINTS.get(await state.get_state() or "", "hazard.ask_what")))
+
+
+# -- the buttons -------------------------------------------------------------------------------
+
+
+@router.callback_query(F.data.startswith(f"{buttons.PREFIX}:"))
+async def pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> AnswerCallbackQuery:
+    press = buttons.Press.parse(query.data)
+    if press is None:
+        return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
+    if actor is None:
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
+    message = query.message if isinstance(query.message, Message) else None
+    match press.action:
+        case hz.Action.CATEGORY | hz.Action.SEVERITY | hz.Action.PHOTOS_DONE:
+            return await _raising_button(query, message, press, app, actor, lang, state)
+        case hz.Action.FIX:
+            return await _fix_pressed(query, press, app, actor, lang, state)
+        case hz.Action.FIX_DONE:
+            return await _fix_photos_done(query, press, app, actor, lang, state)
+        case hz.Action.REJECT:
+            return await _reject_pressed(query, press, app, actor, lang, state)
+    ctx, now, policy = ctx_of(app), app.now(), app.settings.hazards
+    async with app.sessions.begin() as session:
+        if press.action is hz.Action.LIST:
+            result = await hz.sign_list(
+                session, ctx, press.hazard_id, press.round, actor, now, policy
+            )
+            done_key = "hazard.list_signed"
+        elif press.action is hz.Action.ACCEPT:
+            result = await hz.accept(session, ctx, press.hazard_id, press.round, actor, now, policy)
+            done_key = "hazard.accepted"
+        else:
+            result = await hz.sign(session, ctx, press.hazard_id, press.round, actor, now)
+            done_key = "hazard.signed"
+    text = _reply(result, lang, done_key)
+    if result.outcome is not hz.Outcome.DONE:
+        return query.answer(text, show_alert=True)
+    app.wake_sender()
+    if message is not None:  # the buttons go; the message says what was done, by whom, when
+        stamp = t(
+            lang,
+            "hazard.stamp",
+            who=actor.display_name,
+            time=app.now().astimezone(app.tz).strftime("%m-%d %H:%M"),
+        )
+        await message.edit_text(f"{message.text or ''}\n\n{text} {stamp}", reply_markup=None)
+    return query.answer()
+
+
+async def _off_step(
+    query: CallbackQuery, state: FSMContext, step: State, hazard_id: int, lang: str
+) -> AnswerCallbackQuery | None:
+    if await _hazard_id(state) != hazard_id:
+        return query.answer(t(lang, "hazard.draft_gone"), show_alert=True)
+    if await state.get_state() != step.state:
+        return query.answer(t(lang, "hazard.step_passed"), show_alert=True)
+    return None
+
+
+async def _raising_button(
+    query: CallbackQuery,
+    message: Message | None,
+    press: buttons.Press,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+) -> AnswerCallbackQuery:
+    step = {
+        hz.Action.CATEGORY: RaiseHazard.category,
+        hz.Action.SEVERITY: RaiseHazard.severity,
+        hz.Action.PHOTOS_DONE: RaiseHazard.photos,
+    }[press.action]
+    refusal = await _off_step(query, state, step, press.hazard_id, lang)
+    if refusal is not None:
+        return refusal
+    policy = app.settings.hazards
+    if press.action is hz.Action.CATEGORY:
+        if press.arg not in {c.id for c in policy.categories}:
+            return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
+        saved = await _save(app, actor, state, RaiseHazard.severity, category=press.arg)
+        reply = (t(lang, "hazard.ask_severity"), buttons.severity_rows(press.hazard_id, lang))
+    elif press.action is hz.Action.SEVERITY:
+        if press.arg not in zr.SEVERITY_LABELS:
+            return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
+        saved = await _save(app, actor, state, RaiseHazard.photos, severity=press.arg)
+        reply = (t(lang, "hazard.ask_photos"), buttons.photos_done_rows(press.hazard_id, lang))
+    else:
+        async with app.sessions.begin() as session:
+            result = await hz.submit(
+                session, ctx_of(app), press.hazard_id, actor, app.now(), policy
+            )
+            saved = result.outcome is hz.Outcome.DONE
+            if saved:
+                await move_to(session, state, None, {})
+        if saved:
+            app.wake_sender()
+            key = "hazard.submitted_urgent" if result.urgent else "hazard.submitted"
+            reply = (t(lang, key, id=result.hazard_id), ())
+    if message is not None:
+        if not saved:
+            await (await _gone(message, state, lang))
+        else:  # the question becomes the next one
+            await message.edit_text(reply[0], reply_markup=_markup(reply[1]))
+    return query.answer()
+
+
+async def _fix_pressed(
+    query: CallbackQuery,
+    press: buttons.Press,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+) -> AnswerCallbackQuery:
+    async with app.sessions.begin() as session:
+        result = await hz.start_fix(
+            session, ctx_of(app), press.hazard_id, press.round, actor, app.now()
+        )
+        if result.outcome is hz.Outcome.DONE:
+            data = {"hazard_id": press.hazard_id, "round": press.round}
+            await move_to(session, state, FixHazard.photos, data)
+    if result.outcome is not hz.Outcome.DONE:
+        return query.answer(_reply(result, lang, ""), show_alert=True)
+    if isinstance(query.message, Message):
+        rows = buttons.fix_done_rows(press.hazard_id, press.round, lang)
+        await query.message.answer(
+            t(lang, "hazard.ask_fix_photos", id=press.hazard_id), reply_markup=_markup(rows)
+        )
+    return query.answer()
+
+
+async def _fix_photos_done(
+    query: CallbackQuery,
+    press: buttons.Press,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+) -> AnswerCallbackQuery:
+    refusal = await _off_step(query, state, FixHazard.photos, press.hazard_id, lang)
+    if refusal is not None:
+        return refusal
+    async with app.sessions.begin() as session:
+        result = await hz.fix_photos_done(
+            session, ctx_of(app), press.hazard_id, actor, app.settings.hazards
+        )
+        if result.outcome is hz.Outcome.DONE:
+            await move_to(session, state, FixHazard.note)
+    if result.outcome is not hz.Outcome.DONE:
+        return query.answer(_reply(result, lang, ""), show_alert=True)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(t(lang, "hazard.ask_fix_note"), reply_markup=None)
+    return query.answer()
+
+
+async def _reject_pressed(
+    query: CallbackQuery,
+    press: buttons.Press,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+) -> AnswerCallbackQuery:
+    async with app.sessions.begin() as session:
+        result = await hz.may_verify(session, ctx_of(app), press.hazard_id, press.round, actor)
+        if result.outcome is hz.Outcome.DONE:
+            data = {"hazard_id": press.hazard_id, "round": press.round}
+            await move_to(session, state, RejectFix.reason, data)
+    if result.outcome is not hz.Outcome.DONE:
+        return query.answer(_reply(result, lang, ""), show_alert=True)
+    if isinstance(query.message, Message):
+        await query.message.answer(t(lang, "hazard.ask_reject_reason", id=press.hazard_id))
+    return query.answer()

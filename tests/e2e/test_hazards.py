@@ -1,0 +1,315 @@
+"""A hazard's whole life through the emulator, with real photos: a teacher raises it, the
+safety officer assigns it with a deadline typed as people type, the principal signs the list,
+the owner is reminded, the duty leader is told when it is overdue, the owner fixes it with an
+after-photo, the officer rejects once, it is fixed again, verified, signed off and reopened.
+Restarts in the middle lose nothing and send nothing twice; stale and forged buttons and bad
+input change nothing."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from bot.demo_scenes.photos import scene_photo
+from bot.settings import Settings
+from scheduler.clock import FakeClock
+from storage.hazards import Hazard, HazardEvent
+from storage.models import AuditLog, Outbox
+from tests.conftest import local, settings_for
+from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
+
+BEFORE = scene_photo("extinguisher pressure low")
+AFTER_1 = scene_photo("extinguisher gauge still red")
+AFTER_2 = scene_photo("new extinguisher installed")
+
+
+@pytest.fixture
+def hazard_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+    """The shipped school with the daily routines off, so the chats hold the hazards'."""
+    return settings_for(
+        shipped_settings,
+        database_url,
+        tmp_path,
+        education__enabled=False,
+        zero_report__enabled=False,
+        duty__enabled=False,
+    )
+
+
+async def last(school: SimulatedSchool, person: SimPerson) -> dict[str, Any]:
+    return (await school.received(person.chat_id))[-1]
+
+
+async def with_text(school: SimulatedSchool, person: SimPerson, needle: str) -> list[str]:
+    return [m for m in texts(await school.received(person.chat_id)) if needle in m]
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+async def button_message(school: SimulatedSchool, person: SimPerson, label: str) -> dict[str, Any]:
+    for message in reversed(await school.received(person.chat_id)):
+        if any(label in text for text, _ in buttons(message)):
+            return message
+    raise LookupError(f"{person.name} has no message with a {label!r} button")
+
+
+async def press(
+    school: SimulatedSchool, person: SimPerson, message: dict[str, Any], label: str
+) -> str:
+    """Press the button whose text contains ``label``; returns the pop-up answer."""
+    data = next(d for text, d in buttons(message) if label in text)
+    return await press_data(school, person, message, data)
+
+
+async def press_data(
+    school: SimulatedSchool, person: SimPerson, message: dict[str, Any] | None, data: str
+) -> str:
+    """Press ``data`` on the message, or (None) on the person's own last message: as a
+    forwarded or forged button would."""
+    if message is None:
+        message = await last(school, person)
+    query = school.world.press_button(
+        person.user_id, person.chat_id, message["message_id"], data, check_button=False
+    )
+    await school.settle()
+    return str((school.world.callbacks[query["id"]].answer or {}).get("text") or "")
+
+
+def photo_bytes(school: SimulatedSchool, message: dict[str, Any]) -> bytes:
+    return bytes(school.world.files.get(message["photo"][-1]["file_id"]).data)
+
+
+async def raise_hazard(
+    school: SimulatedSchool,
+    finder: SimPerson,
+    what: str,
+    category: str,
+    severity: str,
+    photo: bytes | None,
+) -> str:
+    await school.say(finder, "/hazard")
+    await school.say(finder, what)
+    await school.say(finder, "教学楼三楼东侧")
+    await press(school, finder, await last(school, finder), category)
+    await press(school, finder, await last(school, finder), severity)
+    if photo is not None:
+        await school.photo(finder, photo)
+    await press(school, finder, await button_message(school, finder, "提交隐患"), "提交隐患")
+    return str((await last(school, finder))["text"])
+
+
+async def hazard_row(school: SimulatedSchool, hazard_id: int) -> Hazard:
+    async with school.app.sessions() as session:
+        found = await session.get(Hazard, hazard_id)
+    assert found is not None
+    return found
+
+
+async def test_a_hazard_goes_from_a_photo_to_the_principals_sign_off_and_back(
+    hazard_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(hazard_school, clock) as school:
+        principal = await school.admin("校长")
+        officer = await school.join("safety_officer", None, "王主任")
+        leader = await school.join("duty_leader", None, "赵主任")
+        owner = await school.join("teacher", None, "李老师")
+        finder = await school.join("teacher", None, "张老师")
+
+        # -- found and registered, with its photo -----------------------------------------------
+        await school.at("2026-11-25 09:00")
+        answer = await raise_hazard(
+            school, finder, "三楼灭火器压力不足", "校园消防", "较重", BEFORE
+        )
+        assert answer == "✅ 已登记隐患 #1，已通知安全员指派整改。"
+        card = (await with_text(school, officer, "【隐患 #1】"))[0]
+        assert "三楼灭火器压力不足" in card and "类别：校园消防　程度：较重" in card
+        assert "/hazard 1 指派 姓名 期限" in card
+        photo = await last(school, officer)
+        assert photo_bytes(school, photo) == BEFORE
+        assert Image.open(io.BytesIO(photo_bytes(school, photo))).size == (320, 240)
+        assert await with_text(school, principal, "【隐患 #1】")  # an admin is told too
+        assert await with_text(school, leader, "【隐患 #1】") == []  # not urgent
+
+        # -- assignment: bad deadlines are refused with examples, then 3天内 ----------------------
+        await school.say(officer, "/hazard 1 指派 李老师 昨天")
+        assert "已经过去了" in (await last(school, officer))["text"]
+        await school.say(officer, "/hazard 1 指派 李老师 改天吧")
+        assert "下周五、3天内" in (await last(school, officer))["text"]
+        await school.say(officer, "/hazard 1 指派 孙老师 明天")
+        assert "没有找到名叫「孙老师」" in (await last(school, officer))["text"]
+        await school.say(finder, "/hazard 1 指派 张老师 明天")  # a teacher may not assign
+        assert "不能由您操作" in (await last(school, finder))["text"]
+        assert (await hazard_row(school, 1)).status == "reported"
+        await school.say(officer, "/hazard 1 指派 李老师 3天内")
+        assert (await last(school, officer))["text"] == (
+            "✅ 隐患 #1 已指派 李老师，期限 2026-11-28，已请校长确认责任清单。"
+        )
+        assert await with_text(school, owner, "【隐患 #1】") == []  # not before the list is signed
+
+        # -- the principal's one-button list: only the principal -----------------------------------
+        listed = await button_message(school, principal, "确认责任清单")
+        assert "王主任 指派 李老师 负责整改，期限 2026-11-28" in listed["text"]
+        data = next(d for _, d in buttons(listed) if d.startswith("hz:list:"))
+        assert "不能由您操作" in await press_data(school, officer, None, data)
+        await school.at("2026-11-25 09:30")
+        assert await press(school, principal, listed, "确认责任清单") == ""
+        assert "（校长 11-25 09:30）" in (await last(school, principal))["text"]
+        assert "不适用" in await press_data(school, principal, listed, data)  # pressed twice
+        told = await with_text(school, owner, "您是隐患 #1 的整改责任人")
+        assert len(told) == 1 and "2026-11-28 前整改完毕" in told[0]
+        assert photo_bytes(school, await last(school, owner)) == BEFORE
+        row = await hazard_row(school, 1)
+        assert (row.status, row.listed_at) == ("open", local("2026-11-25 09:30"))
+
+        # -- a restart, the reminder the day before, the duty leader's escalation after ----------
+        await school.restart()
+        await school.at("2026-11-26 08:00")
+        assert await with_text(school, owner, "⏰ 提醒") == []
+        await school.at("2026-11-27 08:00")
+        await school.restart()
+        await school.at("2026-11-27 09:00")
+        assert len(await with_text(school, owner, "⏰ 提醒：隐患 #1 的整改期限是 2026-11-28")) == 1
+        await school.at("2026-11-28 20:00")
+        assert await with_text(school, leader, "逾期未整改") == []
+        await school.at("2026-11-29 08:00")
+        await school.restart()
+        await school.at("2026-11-29 10:00")
+        overdue = await with_text(school, leader, "逾期未整改")
+        assert len(overdue) == 1 and "责任人 李老师，期限 2026-11-28，已逾期 1 天" in overdue[0]
+
+        # -- the fix: only the owner; a photo is required; the note ------------------------------
+        fix = await button_message(school, owner, "整改完成")
+        fix_data = next(d for _, d in buttons(fix) if d.startswith("hz:fix:"))
+        assert "不能由您操作" in await press_data(school, finder, None, fix_data)
+        await press(school, owner, fix, "整改完成")
+        ask = await last(school, owner)
+        assert "请发送整改后的照片" in ask["text"]
+        assert "至少一张" in await press(school, owner, ask, "照片已发完")
+        await school.photo(owner, AFTER_1)
+        await press(school, owner, await last(school, owner), "照片已发完")
+        await school.restart()  # in the middle of the owner's conversation
+        await school.say(owner, "已给灭火器充压")
+        assert (await last(school, owner))[
+            "text"
+        ] == "✅ 隐患 #1 已报整改完成，等待安全员复查验收。"
+
+        # -- verification: rejected once with a reason and a new deadline -------------------------
+        verify = await button_message(school, officer, "驳回")
+        assert "李老师 已整改：已给灭火器充压" in verify["text"]
+        assert photo_bytes(school, await last(school, officer)) == AFTER_1
+        await press(school, officer, verify, "驳回")
+        await school.say(officer, "压力表指针仍在红区")
+        await school.say(officer, "上周一")
+        assert "已经过去了" in (await last(school, officer))["text"]
+        await school.say(officer, "下周五")
+        assert (await last(school, officer))["text"] == (
+            "↩️ 已驳回，隐患 #1 退回 李老师 重新整改，期限 2026-12-04。"
+        )
+        back = await with_text(school, owner, "未通过复查：压力表指针仍在红区")
+        assert len(back) == 1 and "2026-12-04 前重新整改" in back[0]
+        # The first round's buttons are stale now: nothing changes.
+        assert "不适用" in await press(school, officer, verify, "验收通过")
+        assert "不适用" in await press(school, owner, fix, "整改完成")
+
+        # -- fixed again, verified, signed off ----------------------------------------------------
+        await school.at("2026-11-30 10:00")
+        await press(school, owner, await button_message(school, owner, "整改完成"), "整改完成")
+        await school.photo(owner, AFTER_2)
+        await press(school, owner, await last(school, owner), "照片已发完")
+        await school.say(owner, "已更换新灭火器")
+        verify = await button_message(school, officer, "验收通过")
+        assert "已更换新灭火器" in verify["text"]
+        await press(school, officer, verify, "验收通过")
+        assert await with_text(school, owner, "复查验收通过") != []
+        sign = await button_message(school, principal, "审核签字")
+        data = next(d for _, d in buttons(sign) if d.startswith("hz:sign:"))
+        assert "不能由您操作" in await press_data(school, officer, None, data)
+        await press(school, principal, sign, "审核签字")
+        assert (await hazard_row(school, 1)).status == "closed"
+        assert await with_text(school, finder, "隐患 #1 已由 校长 审核签字，销号") != []
+        assert "不适用" in await press_data(school, principal, sign, data)
+        forged = await press_data(school, principal, sign, "hz:sign:1:99x")
+        assert "不适用" in forged or "失效" in forged
+
+        # -- reopened with a reason: reported again, nothing lost -----------------------------------
+        await school.say(officer, "/hazard 1 重开 复查发现又漏气")
+        assert (await last(school, officer))["text"].startswith("🔁 隐患 #1 已重新打开")
+        assert (await hazard_row(school, 1)).status == "reported"
+
+        await school.say(principal, "/hazard 1")
+        received = await school.received(principal.chat_id)
+        history = next(m["text"] for m in reversed(received) if "经过：" in (m.get("text") or ""))
+        for step in (
+            "张老师：发现并登记",
+            "王主任：指派 李老师，期限 2026-11-28",
+            "校长：校长确认责任清单",
+            "系统：提醒责任人",
+            "系统：逾期，已报带班领导",
+            "李老师：整改完成：已给灭火器充压",
+            "王主任：复查驳回：压力表指针仍在红区，新期限 2026-12-04",
+            "李老师：整改完成：已更换新灭火器",
+            "王主任：复查验收通过",
+            "校长：校长审核签字，销号",
+            "王主任：重新打开：复查发现又漏气",
+        ):
+            assert step in history, step
+        shown = [photo_bytes(school, m) for m in received[-3:]]
+        assert shown == [BEFORE, AFTER_1, AFTER_2]
+
+        async with school.app.sessions() as session:
+            actions = list(
+                await session.scalars(
+                    select(AuditLog.action)
+                    .where(AuditLog.action.startswith("hazard."))
+                    .order_by(AuditLog.id)
+                )
+            )
+            keys = list(
+                await session.scalars(select(Outbox.key).where(Outbox.key.startswith("hz:")))
+            )
+            events = list(await session.scalars(select(HazardEvent.kind).order_by(HazardEvent.id)))
+        assert actions == [
+            "hazard.raised",
+            "hazard.assigned",
+            "hazard.listed",
+            "hazard.fixed",
+            "hazard.rejected",
+            "hazard.fixed",
+            "hazard.verified",
+            "hazard.signed",
+            "hazard.reopened",
+        ]
+        assert events.count("reminded") == 1 and events.count("escalated") == 1
+        assert len(keys) == len(set(keys))
+
+
+async def test_an_urgent_hazard_alerts_the_duty_leader_and_admins_and_asks_for_a_measure(
+    hazard_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(hazard_school, clock) as school:
+        principal = await school.admin("校长")
+        leader = await school.join("duty_leader", None, "赵主任")
+        finder = await school.join("staff", "canteen", "食堂张师傅")
+        await school.at("2026-11-25 11:00")
+        answer = await raise_hazard(school, finder, "燃气管道接口有异味", "燃气", "一般", None)
+        assert answer.startswith("🚨 已登记紧急隐患 #1")
+        for person in (leader, principal):
+            alert = await with_text(school, person, "【隐患 #1】燃气管道接口有异味")
+            assert len(alert) == 1 and "/hazard 1 措施" in alert[0]
+        await school.say(leader, "/hazard 1 措施 已关闭燃气总阀并设警戒线")
+        assert (await last(school, leader))["text"] == "✅ 已记录隐患 #1 的临时管控措施。"
+        await school.say(finder, "/hazard 1 措施 我来关")  # staff may not record it
+        assert "不能由您操作" in (await last(school, finder))["text"]
+        await school.say(leader, "/hazards")
+        assert "#1 [待指派] 燃气管道接口有异味" in (await last(school, leader))["text"]
+        async with school.app.sessions() as session:
+            row = await session.get(Hazard, 1)
+        assert row is not None and row.measure == "已关闭燃气总阀并设警戒线"
