@@ -312,7 +312,7 @@ def role_label(role: str, unit_name: str, lang: str) -> str:
 def help_text(person: Person, lang: str) -> str:
     roles = people.role_names(person)
     sections = [t(lang, "help.everyone")]
-    if roles & {"teacher", "head_teacher", "staff", "guard"}:
+    if roles & {"teacher", "head_teacher", "staff", "guard", "safety_officer"}:
         sections.append(t(lang, "help.staff"))
     if "head_teacher" in roles:
         sections.append(t(lang, "help.head_teacher"))

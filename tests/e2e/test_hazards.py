@@ -184,6 +184,10 @@ async def test_a_hazard_goes_from_a_photo_to_the_principals_sign_off_and_back(
         await school.at("2026-11-29 10:00")
         overdue = await with_text(school, leader, "逾期未整改")
         assert len(overdue) == 1 and "责任人 李老师，期限 2026-11-28，已逾期 1 天" in overdue[0]
+        await school.say(principal, "/today")
+        today = (await last(school, principal))["text"]
+        assert "⚠️ 隐患：未销号 1 条，今日新发现 0，今日到期 0，逾期 1" in today
+        assert "#1 [整改中] 三楼灭火器压力不足 @ 教学楼三楼东侧 — 责任人 李老师" in today
 
         # -- the fix: only the owner; a photo is required; the note ------------------------------
         fix = await button_message(school, owner, "整改完成")
