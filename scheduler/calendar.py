@@ -130,6 +130,14 @@ class SchoolCalendar:
     def is_known_year(self, year: int) -> bool:
         return is_known_year(year)
 
+    # -- what the date parser needs (bot.dates.school.SchoolDays) ----------------------
+
+    def term_spans(self) -> list[tuple[date, date, str]]:
+        return list(self._terms)
+
+    def holiday_name(self, day: date) -> str | None:
+        return self.day_info(day).national_holiday
+
     # -- around a day --------------------------------------------------------------------
 
     def next_school_day(self, day: date) -> date | None:

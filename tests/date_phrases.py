@@ -1,36 +1,55 @@
-"""Dates as people type them, with what they must mean at NOW.
+"""Dates as people type them, with what they must mean at NOW and the school
+calendar of config.toml (terms 2025-09-01..2026-01-23, 2026-03-02..07-03,
+2026-09-01..2027-01-22; 2026-04-24 off for the sports day).
 
 Shared by tests/test_dates.py and bench/dates.py, so the benchmark measures
-exactly what the tests pin down.
+exactly what the tests pin down. Each phrase belongs to a family: "general"
+(the first table), or one of issue 20's six (see FAMILIES).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.dates import DateRange, Moment, ParseFailure, Reason, parse_moment, parse_range
+from bot.dates import (
+    DateRange,
+    Moment,
+    ParseFailure,
+    Reason,
+    parse_day,
+    parse_moment,
+    parse_range,
+)
+from bot.settings import load_settings
+from scheduler.calendar import SchoolCalendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 4, 10, 0, tzinfo=TZ)  # a Wednesday; its ISO week is 3月2日-3月8日
+CALENDAR = SchoolCalendar(load_settings(Path(__file__).resolve().parents[1] / "config.toml"))
 
 Kind = Literal["moment", "day", "range"]
 Expected = datetime | date | DateRange | Reason
 
+# issue 20's families, in its order
+FAMILIES = ("calendar", "edges", "inherit", "named_day_times", "part_of_day", "never_wrong")
+
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
-    """`kind` picks the parser: moment/day -> parse_moment, range -> parse_range.
+    """`kind` picks the parser: moment -> parse_moment, day -> parse_day, range -> parse_range.
 
-    `expected` is an aware datetime for "moment", a date for "day" (a date-only
-    Moment), a DateRange for "range", or the Reason the parser must fail with.
+    `expected` is an aware datetime for "moment" (a date there: a date-only Moment),
+    a date for "day", a DateRange for "range", or the Reason the parser must fail with.
     """
 
     text: str
     kind: Kind
     expected: Expected
+    family: str = "general"
 
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
@@ -270,20 +289,188 @@ PHRASES: list[Phrase] = [
 ]
 
 
-def expected_result(phrase: Phrase) -> Moment | DateRange | Reason:
+def _family(name: str, phrases: list[Phrase]) -> list[Phrase]:
+    return [Phrase(p.text, p.kind, p.expected, name) for p in phrases]
+
+
+PHRASES += _family(
+    "calendar",
+    [
+        Phrase("本学期", "range", span(d(3, 2), d(7, 3))),
+        Phrase("这学期", "range", span(d(3, 2), d(7, 3))),
+        Phrase("上学期", "range", span(d(9, 1, 2025), d(1, 23))),
+        Phrase("下学期", "range", span(d(9, 1), d(1, 22, 2027))),
+        Phrase("this term", "range", span(d(3, 2), d(7, 3))),
+        Phrase("开学第一周", "range", span(d(3, 2), d(3, 8))),
+        Phrase("第5周", "range", span(d(3, 30), d(4, 5))),
+        Phrase("第十八周", "range", span(d(6, 29), d(7, 3))),  # cut at the term's last day
+        Phrase("下学期第2周", "range", span(d(9, 7), d(9, 13))),
+        Phrase("寒假", "range", span(d(1, 24), d(3, 1))),
+        Phrase("今年暑假", "range", span(d(7, 4), d(8, 31))),
+        Phrase("国庆假期", "range", span(d(10, 1), d(10, 7))),
+        Phrase("五一期间", "range", span(d(5, 1), d(5, 5))),
+        Phrase("清明节", "range", span(d(4, 4), d(4, 6))),
+        Phrase("国庆后第一天", "range", one(10, 8)),
+        Phrase("第19周", "range", Reason.INVALID),
+        Phrase("开学第三天", "day", d(3, 4)),
+        Phrase("开学第一天", "day", d(3, 2)),
+        Phrase("国庆后第一天", "day", d(10, 8)),
+        Phrase("五一前最后一个上学日", "day", d(4, 30)),
+        Phrase("端午前最后一个上学日", "day", d(6, 18)),
+        Phrase("清明后第一个上学日", "day", d(4, 7)),
+        Phrase("下个上学日", "day", d(3, 5)),
+        Phrase("上个上学日", "day", d(3, 3)),
+        Phrase("next school day", "day", d(3, 5)),
+        Phrase("第五周周三", "day", d(4, 1)),
+        Phrase("寒假最后一天", "day", d(3, 1)),
+        Phrase("国庆节第一天", "day", d(10, 1)),
+        Phrase("本学期", "day", Reason.AMBIGUOUS),
+        Phrase("下一个上学日", "moment", d(3, 5)),
+        Phrase("五一前最后一个上学日下午5点", "moment", at(4, 30, 17)),
+        Phrase("国庆后第一天上午8点", "moment", at(10, 8, 8)),
+    ],
+)
+
+PHRASES += _family(
+    "edges",
+    [
+        Phrase("月初", "range", span(d(3, 1), d(3, 10))),
+        Phrase("月中", "range", span(d(3, 11), d(3, 20))),
+        Phrase("月底", "range", span(d(3, 21), d(3, 31))),
+        Phrase("下个月初", "range", span(d(4, 1), d(4, 10))),
+        Phrase("上月末", "range", span(d(2, 21), d(2, 28))),
+        Phrase("3月下旬", "range", span(d(3, 21), d(3, 31))),
+        Phrase("周末", "range", span(d(3, 7), d(3, 8))),
+        Phrase("这周末", "range", span(d(3, 7), d(3, 8))),
+        Phrase("下周末", "range", span(d(3, 14), d(3, 15))),
+        Phrase("this weekend", "range", span(d(3, 7), d(3, 8))),
+        Phrase("下下周", "range", span(d(3, 16), d(3, 22))),
+        Phrase("下下个月", "range", span(d(5, 1), d(5, 31))),
+        Phrase("上半年", "range", span(d(1, 1), d(6, 30))),
+        Phrase("下半年", "range", span(d(7, 1), d(12, 31))),
+        Phrase("第一季度", "range", span(d(1, 1), d(3, 31))),
+        Phrase("Q3", "range", span(d(7, 1), d(9, 30))),
+        Phrase("去年12月", "range", span(d(12, 1, 2025), d(12, 31, 2025))),
+        Phrase("明年3月", "range", span(d(3, 1, 2027), d(3, 31, 2027))),
+        Phrase("月底", "day", d(3, 31)),
+        Phrase("本月底", "day", d(3, 31)),
+        Phrase("下个月初", "day", d(4, 1)),
+        Phrase("上月末", "day", d(2, 28)),
+        Phrase("下下周三", "day", d(3, 18)),
+        Phrase("去年12月25日", "day", d(12, 25, 2025)),
+        Phrase("下周末", "day", Reason.AMBIGUOUS),
+        Phrase("月底前", "moment", d(3, 31)),
+        Phrase("下下周五下午4点", "moment", at(3, 20, 16)),
+        Phrase("月底下午5点", "moment", at(3, 31, 17)),
+    ],
+)
+
+PHRASES += _family(
+    "inherit",
+    [
+        Phrase("下周二到周四", "range", span(d(3, 10), d(3, 12))),
+        Phrase("3月2日到6日", "range", span(d(3, 2), d(3, 6))),
+        Phrase("3.1-3.15", "range", FIRST_HALF_OF_MARCH),
+        Phrase("3.1-15", "range", FIRST_HALF_OF_MARCH),
+        Phrase("3/1-3/15", "range", FIRST_HALF_OF_MARCH),
+        Phrase("本周一至周三", "range", span(d(3, 2), d(3, 4))),
+        Phrase("上周三到周五", "range", span(d(2, 25), d(2, 27))),
+        Phrase("下周一到五", "range", span(d(3, 9), d(3, 13))),
+        Phrase("12号到20号", "range", span(d(3, 12), d(3, 20))),
+        Phrase("下个月3号到10号", "range", span(d(4, 3), d(4, 10))),
+        Phrase("明天上午9点到11点", "range", one(3, 5)),
+        Phrase("周五9点到11点", "range", one(3, 6)),
+        Phrase("2025年11月3日到12月5日", "range", span(d(11, 3, 2025), d(12, 5, 2025))),
+        Phrase("下周四到周二", "range", Reason.REVERSED),
+        Phrase("周五到周一", "range", Reason.REVERSED),
+        Phrase("下周二到周四", "day", Reason.AMBIGUOUS),
+        Phrase("3.1-3.15", "moment", Reason.AMBIGUOUS),
+    ],
+)
+
+PHRASES += _family(
+    "named_day_times",
+    [
+        Phrase("周五晚七点", "moment", at(3, 6, 19)),
+        Phrase("下周一早八点", "moment", at(3, 9, 8)),
+        Phrase("礼拜天晚上8点半", "moment", at(3, 8, 20, 30)),
+        Phrase("明早七点一刻", "moment", at(3, 5, 7, 15)),
+        Phrase("星期四下午三点半", "moment", at(3, 5, 15, 30)),
+        Phrase("周六上午10点", "moment", at(3, 7, 10)),
+        Phrase("后天晚上九点", "moment", at(3, 6, 21)),
+        Phrase("下周三中午12点半", "moment", at(3, 11, 12, 30)),
+        Phrase("周二凌晨5点", "moment", at(3, 10, 5)),
+        Phrase("下下周五傍晚6点", "moment", at(3, 20, 18)),
+        Phrase("周五晚7点前", "moment", at(3, 6, 19)),
+        Phrase("昨晚10点", "moment", at(3, 3, 22)),
+        Phrase("礼拜五早上七点四十", "moment", at(3, 6, 7, 40)),
+        Phrase("周五晚七点", "day", d(3, 6)),
+        Phrase("下周一早八点", "range", one(3, 9)),
+    ],
+)
+
+PHRASES += _family(
+    "part_of_day",
+    [
+        Phrase("周三下午", "day", d(3, 4)),
+        Phrase("昨天晚上", "day", d(3, 3)),
+        Phrase("明天上午", "day", d(3, 5)),
+        Phrase("下周一早上", "day", d(3, 9)),
+        Phrase("周五晚上", "day", d(3, 6)),
+        Phrase("今晚", "day", d(3, 4)),
+        Phrase("明早", "day", d(3, 5)),
+        Phrase("明天3点", "day", d(3, 5)),
+        Phrase("周三下午", "range", one(3, 4)),
+        Phrase("昨晚", "range", one(3, 3)),
+        Phrase("下周二上午", "range", one(3, 10)),
+        Phrase("礼拜天中午", "moment", at(3, 8, 12)),
+        Phrase("周三下午", "moment", Reason.AMBIGUOUS),
+        Phrase("昨天晚上", "moment", Reason.AMBIGUOUS),
+        Phrase("下周一早上", "moment", Reason.AMBIGUOUS),
+        Phrase("周五晚", "moment", Reason.AMBIGUOUS),
+    ],
+)
+
+PHRASES += _family(
+    "never_wrong",
+    [
+        Phrase("３月５日", "day", d(3, 5)),
+        Phrase("３．１５", "day", d(3, 15)),
+        Phrase("3 月 5 日", "day", d(3, 5)),
+        Phrase("3 . 15", "day", d(3, 15)),
+        Phrase("下周 二", "day", d(3, 10)),
+        Phrase("周五 晚上 7 点", "moment", at(3, 6, 19)),
+        Phrase("３月５日到３月８日", "range", span(d(3, 5), d(3, 8))),
+        Phrase("１２号到２０号", "range", span(d(3, 12), d(3, 20))),
+        Phrase("3月15日到3月1日", "range", Reason.REVERSED),
+        Phrase("12月28日到1月3日", "range", Reason.YEAR_UNCLEAR),
+        Phrase("11月到2月", "range", Reason.YEAR_UNCLEAR),
+        Phrase("周五左右", "day", Reason.UNPARSEABLE),
+        Phrase("明天或后天", "day", Reason.UNPARSEABLE),
+        Phrase("3.1-15", "moment", Reason.AMBIGUOUS),
+    ],
+)
+
+
+def expected_result(phrase: Phrase) -> Moment | date | DateRange | Reason:
     """What `parse_result` must return for `phrase`."""
     expected = phrase.expected
     if isinstance(expected, Reason | DateRange):
         return expected
     if isinstance(expected, datetime):
         return Moment(expected, has_time=True)
+    if phrase.kind == "day":
+        return expected
     return Moment(datetime.combine(expected, time(), tzinfo=TZ), has_time=False)
 
 
-def parse_result(phrase: Phrase) -> Moment | DateRange | Reason:
+def parse_result(phrase: Phrase) -> Moment | date | DateRange | Reason:
     """Our parser's answer, with a failure reduced to its Reason."""
+    result: Moment | date | DateRange | ParseFailure
     if phrase.kind == "range":
-        result: Moment | DateRange | ParseFailure = parse_range(phrase.text, NOW, tz=TZ)
+        result = parse_range(phrase.text, NOW, tz=TZ, calendar=CALENDAR)
+    elif phrase.kind == "day":
+        result = parse_day(phrase.text, NOW, tz=TZ, calendar=CALENDAR)
     else:
-        result = parse_moment(phrase.text, NOW, tz=TZ)
+        result = parse_moment(phrase.text, NOW, tz=TZ, calendar=CALENDAR)
     return result.reason if isinstance(result, ParseFailure) else result

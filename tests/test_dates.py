@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -16,8 +16,18 @@ from bot.dates import (
     parse_moment,
     parse_range,
 )
+from scheduler.calendar import SchoolCalendar
 
-from .date_phrases import NOW, PHRASES, TZ, Phrase, expected_result, parse_result
+from .date_phrases import (
+    CALENDAR,
+    FAMILIES,
+    NOW,
+    PHRASES,
+    TZ,
+    Phrase,
+    expected_result,
+    parse_result,
+)
 
 
 def _id(phrase: Phrase) -> str:
@@ -33,6 +43,15 @@ def test_table_is_big_enough_and_covers_every_kind() -> None:
     assert len(PHRASES) >= 80
     assert {p.kind for p in PHRASES} == {"moment", "day", "range"}
     assert {p.expected for p in PHRASES if isinstance(p.expected, Reason)} == set(Reason)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_each_family_of_school_phrases_has_ten_phrases_on_all_three_entry_points(
+    family: str,
+) -> None:
+    phrases = [p for p in PHRASES if p.family == family]
+    assert len(phrases) >= 10
+    assert {p.kind for p in phrases} == {"moment", "day", "range"}
 
 
 @pytest.mark.parametrize("phrase", [p for p in PHRASES if p.kind != "range"], ids=_id)
@@ -164,3 +183,70 @@ def test_describe_has_a_line_for_every_reason(reason: Reason) -> None:
     failure = ParseFailure(reason, "x")
     assert describe(failure, "zh")
     assert describe(failure, "en")
+
+
+# -- the school calendar (issue 20) --------------------------------------------------------
+
+IN_WINTER_VACATION = datetime(2026, 2, 10, 9, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    "text", ["本学期", "开学第三天", "寒假", "国庆后第一天", "下个上学日", "第5周"]
+)
+def test_calendar_phrases_without_a_calendar_are_refused_not_guessed(text: str) -> None:
+    result = parse_range(text, NOW, tz=TZ)
+    assert isinstance(result, ParseFailure)
+    assert result.reason is Reason.UNPARSEABLE
+
+
+def test_in_the_winter_vacation_this_term_is_asked_and_the_others_are_the_neighbours() -> None:
+    def span(text: str) -> object:
+        return parse_range(text, IN_WINTER_VACATION, tz=TZ, calendar=CALENDAR)
+
+    assert isinstance(span("本学期"), ParseFailure)
+    assert span("上学期") == DateRange(date(2025, 9, 1), date(2026, 1, 23))
+    assert span("下学期") == DateRange(date(2026, 3, 2), date(2026, 7, 3))
+    assert span("开学第一周") == DateRange(date(2026, 3, 2), date(2026, 3, 8))
+    assert parse_day("下个上学日", IN_WINTER_VACATION, tz=TZ, calendar=CALENDAR) == date(2026, 3, 2)
+
+
+def test_the_next_school_day_before_a_make_up_saturday_is_that_saturday() -> None:
+    friday = datetime(2026, 10, 9, 16, tzinfo=TZ)  # 10月10日 is worked for the National Day
+    assert parse_day("下个上学日", friday, tz=TZ, calendar=CALENDAR) == date(2026, 10, 10)
+
+
+def test_an_admins_day_off_is_skipped_by_the_next_school_day() -> None:
+    closed = SchoolCalendar(CALENDAR.settings, {date(2026, 3, 5): (False, "停电")})
+    assert parse_day("下个上学日", NOW, tz=TZ, calendar=closed) == date(2026, 3, 6)
+
+
+def test_a_deadline_given_as_a_part_of_the_day_asks_with_the_times_it_may_mean() -> None:
+    result = parse_moment("周三下午", NOW, tz=TZ, calendar=CALENDAR)
+    assert isinstance(result, ParseFailure)
+    assert result.candidates == (
+        datetime(2026, 3, 4, 14, tzinfo=TZ),
+        datetime(2026, 3, 4, 17, tzinfo=TZ),
+    )
+    assert "2026年3月4日（周三） 14:00 或 2026年3月4日（周三） 17:00" in describe(result, "zh")
+
+
+def test_the_schools_own_time_for_a_part_of_the_day_is_offered_too() -> None:
+    own = {"下午": time(16, 30)}
+    result = parse_moment("明天下午", NOW, tz=TZ, calendar=CALENDAR, part_times=own)
+    assert isinstance(result, ParseFailure)
+    assert datetime(2026, 3, 5, 16, 30, tzinfo=TZ) in result.candidates
+
+
+def test_a_reversed_range_is_refused_with_examples() -> None:
+    result = parse_range("下周四到周二", NOW, tz=TZ, calendar=CALENDAR)
+    assert isinstance(result, ParseFailure)
+    assert result.reason is Reason.REVERSED
+    assert "例如：3月2日到6日" in describe(result, "zh")
+    assert "e.g. march 2 to 6" in describe(result, "en")
+
+
+def test_a_range_across_new_year_asks_for_the_year_and_names_the_likely_reading() -> None:
+    result = parse_range("12月28日到1月3日", NOW, tz=TZ, calendar=CALENDAR)
+    assert isinstance(result, ParseFailure)
+    assert result.candidates == (date(2026, 12, 28), date(2027, 1, 3))
+    assert "2026年12月28日到2027年1月3日" in describe(result, "zh")

@@ -45,14 +45,31 @@ Rules for incomplete or ambiguous phrases ("today" is `now`'s date in `tz`):
   7 days ending today, today included. `A 到 B` accepts 到 至 ~ — – "to"
   "until" and hyphens; a bare day number on the right (3月1日到15日) is in the
   start's month; either side may itself be a span (3月到5月).
-- Input is trimmed, NFKC-normalised (full-width ０-９ and ： become ASCII) and
-  capped at 100 characters (TOO_LONG).
+- Input is trimmed, NFKC-normalised (full-width ０-９ and ： become ASCII), spaces
+  next to Chinese or inside numbers dropped (3 月 5 日, 3 . 15), and capped at
+  100 characters (TOO_LONG).
+- 3.15 (a dot, no year) is month.day, as Chinese writes it; 3/4 stays AMBIGUOUS.
+- The school calendar (``calendar=``, a ``SchoolDays``) answers 本学期, 开学第三天,
+  第5周(周三), 寒假, 国庆假期, 国庆后第一天, 五一前最后一个上学日, 下个上学日 (rules in
+  ``_school``); without one these phrases are UNPARSEABLE, never guessed.
+- Edges: 月初/月中/月底 as spans are the 旬 (1-10, 11-20, 21-end); as one day the 1st,
+  the 15th, the last day. 周末 is Saturday-Sunday of that ISO week (one day: ask).
+  上半年, 第一季度/Q3, 下下周, 去年12月 are what they say.
+- A range's right side takes what the left fixed: its week (下周二到周四), month
+  (3月2日到6日), year (2025年11月3日到12月5日), day (明天9点到11点), numeric order
+  (3/1-3/15). A reversed range is REVERSED; one that would cross New Year without a
+  year (12月28日到1月3日) is YEAR_UNCLEAR with the likely reading.
+- Part of the day alone (周三下午) or an hour without it (明天3点): parse_day and
+  parse_range give the day; parse_moment is AMBIGUOUS with the times as candidates.
+- dateparser never sees a phrase with a Chinese character outside date words
+  (周五左右), nor a range: it would drop the rest silently.
 """
 
 from ._parse import parse_day, parse_moment, parse_range
 from ._text import MAX_LENGTH
 from .help import describe, examples
 from .result import DateRange, DayResult, Moment, ParseFailure, ParseResult, RangeResult, Reason
+from .school import SchoolDays
 
 __all__ = [
     "MAX_LENGTH",
@@ -63,6 +80,7 @@ __all__ = [
     "ParseResult",
     "RangeResult",
     "Reason",
+    "SchoolDays",
     "describe",
     "examples",
     "parse_day",

@@ -19,12 +19,30 @@ class ClockTime:
     next_day: bool = False  # 晚上12点 is the midnight that ends the named day
 
 
-ClockOutcome: TypeAlias = ClockTime | ParseFailure | None
+@dataclass(frozen=True, slots=True)
+class Vague:
+    """A time that stays inside its day but is not one moment: 下午 (14:00? 17:00?), 3点
+    (03:00? 15:00?). A command that wants a day takes the day; one that wants a moment asks."""
 
-_PERIODS = "凌晨|早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间"
-_MORNING = {"凌晨", "早上", "早晨", "清晨", "上午"}
+    period: str | None  # 下午, or None for an hour without its part of the day
+    readings: tuple[ClockTime, ...]
+
+
+ClockOutcome: TypeAlias = ClockTime | Vague | ParseFailure | None
+
+# longest first: 早上 before 早 (周五晚七点, 下周一早八点)
+_PERIODS = "凌晨|早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|晚间|早|晚"
+_MORNING = {"凌晨", "早上", "早晨", "清晨", "上午", "早"}
 _AFTERNOON = {"下午", "傍晚"}
-_EVENING = {"晚上", "夜里", "夜间"}
+_EVENING = {"晚上", "夜里", "夜间", "晚间", "晚"}
+# What a part of the day alone may mean, offered when a moment is wanted: 下午 → 14:00? 17:00?
+PERIOD_READINGS = {
+    "凌晨": ((1, 0), (5, 0)), "早上": ((7, 0), (8, 0)), "早晨": ((7, 0), (8, 0)),
+    "清晨": ((6, 0), (7, 0)), "早": ((7, 0), (8, 0)), "上午": ((9, 0), (11, 0)),
+    "下午": ((14, 0), (17, 0)), "傍晚": ((17, 0), (18, 0)), "晚上": ((19, 0), (20, 0)),
+    "晚": ((19, 0), (20, 0)), "夜里": ((21, 0), (22, 0)), "夜间": ((21, 0), (22, 0)),
+    "晚间": ((19, 0), (20, 0)),
+}  # fmt: skip
 
 _ZH_HOUR_RE = re.compile(
     rf"(?P<period>{_PERIODS})?(?P<h>{NUM})[点时]钟?"
@@ -51,7 +69,8 @@ def parse_clock(text: str, ctx: Context, *, bare_hour: bool = False) -> ClockOut
     if match := _PERIOD_ONLY_RE.fullmatch(text):
         if match["period"] == "中午":
             return ClockTime(12, 0)
-        return ctx.fail(Reason.AMBIGUOUS, "part of the day without an hour")
+        period = match["period"]
+        return Vague(period, tuple(ClockTime(h, m) for h, m in PERIOD_READINGS[period]))
     if match := _AMPM_RE.fullmatch(text):
         return _am_pm(int(match["h"]), int(match["m"] or 0), match["ampm"], ctx)
     if _NOON_RE.fullmatch(text):
@@ -86,7 +105,8 @@ def _checked(
     if period is None:
         if dial or hour == 0 or hour > 12:
             return ClockTime(hour, minute)
-        return ctx.fail(Reason.AMBIGUOUS, "hour 1-12 without 上午/下午 or am/pm")
+        # 3点: 03:00 and 15:00 are both real readings
+        return Vague(None, (ClockTime(hour % 12, minute), ClockTime(hour % 12 + 12, minute)))
     return _in_period(ctx, period, hour, minute)
 
 

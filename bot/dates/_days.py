@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import calendar
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import TypeAlias
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
+from datetime import date, timedelta
 
+from ._context import (
+    YEAR_WORD,
+    ZH_REL,
+    Context,
+    DayOutcome,
+    add_months,
+    make_date,
+    rel_offset,
+    week_start,
+    year_of,
+)
+from ._periods import edge_day
+from ._school import school_day
 from ._text import (
     EN_MONTH,
     EN_NUM,
@@ -21,53 +30,9 @@ from ._text import (
     to_int,
     zh_weekday,
 )
-from .result import ParseFailure, Reason
+from .result import Reason
 
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    now: datetime  # aware, already converted to `tz`
-    tz: ZoneInfo  # the school's zone; every result is expressed in it
-    text: str  # the user's trimmed input, echoed back in failures
-
-    @property
-    def today(self) -> date:
-        return self.now.date()
-
-    def fail(self, reason: Reason, detail: str, candidates: Iterable[date] = ()) -> ParseFailure:
-        return ParseFailure(reason, self.text, detail, tuple(sorted(candidates)))
-
-
-# None means "not a phrase this grammar knows", so the caller tries the next one;
-# a ParseFailure means "ours, and wrong", which must stop the search.
-DayOutcome: TypeAlias = date | ParseFailure | None
-
-
-def week_start(day: date, weeks: int = 0) -> date:
-    """Monday of the ISO week containing `day`, shifted by `weeks`."""
-    return day - timedelta(days=day.isoweekday() - 1) + timedelta(weeks=weeks)
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day `months` later, clamped to the month's end (1月31日 + 1 month = 2月28日)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
-
-
-def make_date(ctx: Context, year: int, month: int, day: int) -> date | ParseFailure:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return ctx.fail(Reason.INVALID, f"no such day {year}-{month}-{day}")
-
-
-def _year(token: str | None, ctx: Context) -> int:
-    if token is None:
-        return ctx.today.year  # rule: a date without a year is in the current year
-    year = to_int(token)
-    return year + 2000 if year < 100 else year
+__all__ = ["Context", "DayOutcome", "parse_day_phrase", "parse_end_day", "week_start"]
 
 
 def _coming(start: date, weekday: int) -> date:
@@ -99,8 +64,7 @@ def _named(text: str, ctx: Context) -> DayOutcome:
     return None if offset is None else ctx.today + timedelta(days=offset)
 
 
-_ZH_WEEKDAY_RE = re.compile(rf"(?P<rel>这个?|本|上个?|下个?)?(?:周|星期|礼拜)(?P<wd>{ZH_WEEKDAY})")
-_ZH_WEEK_OFFSETS = {"这": 0, "这个": 0, "本": 0, "上": -1, "上个": -1, "下": 1, "下个": 1}
+_ZH_WEEKDAY_RE = re.compile(rf"(?P<rel>{ZH_REL})?(?:周|星期|礼拜)(?P<wd>{ZH_WEEKDAY})")
 
 
 def _zh_weekday(text: str, ctx: Context) -> DayOutcome:
@@ -110,7 +74,7 @@ def _zh_weekday(text: str, ctx: Context) -> DayOutcome:
     weekday = zh_weekday(match["wd"])
     if match["rel"] is None:
         return _coming(ctx.today, weekday)
-    return _in_week(ctx.today, _ZH_WEEK_OFFSETS[match["rel"]], weekday)
+    return _in_week(ctx.today, rel_offset(match["rel"]), weekday)
 
 
 _EN_WEEKDAY_RE = re.compile(
@@ -150,27 +114,18 @@ def _next_or_last(ctx: Context, weekday: int, direction: int) -> DayOutcome:
 
 
 _ISO_RE = re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})")
-_ZH_DATE_RE = re.compile(rf"(?:(?P<y>{NUM})年)?(?P<m>{NUM})月(?P<d>{NUM})[日号]?")
+_ZH_DATE_RE = re.compile(rf"(?:(?P<y>{NUM}年|{YEAR_WORD}))?(?P<m>{NUM})月份?(?P<d>{NUM})[日号]?")
 
 
 def _year_month_day(text: str, ctx: Context) -> DayOutcome:
     match = _ISO_RE.fullmatch(text) or _ZH_DATE_RE.fullmatch(text)
     if not match:
         return None
-    return make_date(ctx, _year(match["y"], ctx), to_int(match["m"]), to_int(match["d"]))
+    return make_date(ctx, year_of(match["y"], ctx), to_int(match["m"]), to_int(match["d"]))
 
 
-_ZH_DAY_OF_MONTH_RE = re.compile(rf"(?P<mon>本月|这个?月|上个?月|下个?月)?(?P<d>{NUM})[日号]")
+_ZH_DAY_OF_MONTH_RE = re.compile(rf"(?:(?P<mon>{ZH_REL})月)?(?P<d>{NUM})[日号]")
 _EN_ORDINAL_RE = re.compile(r"(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)")
-_MONTH_OFFSETS = {
-    "本月": 0,
-    "这月": 0,
-    "这个月": 0,
-    "上月": -1,
-    "上个月": -1,
-    "下月": 1,
-    "下个月": 1,
-}
 
 
 def _day_of_month(text: str, ctx: Context) -> DayOutcome:
@@ -180,7 +135,7 @@ def _day_of_month(text: str, ctx: Context) -> DayOutcome:
         return None
     month = ctx.today.replace(day=1)
     if match.re is _ZH_DAY_OF_MONTH_RE and match["mon"]:
-        month = add_months(month, _MONTH_OFFSETS[match["mon"]])
+        month = add_months(month, rel_offset(match["mon"]))
     return make_date(ctx, month.year, month.month, to_int(match["d"]))
 
 
@@ -196,7 +151,7 @@ def _en_month_day(text: str, ctx: Context) -> DayOutcome:
     match = _EN_MONTH_DAY_RE.fullmatch(text) or _EN_DAY_MONTH_RE.fullmatch(text)
     if not match:
         return None
-    return make_date(ctx, _year(match["y"], ctx), en_month(match["mon"]), int(match["d"]))
+    return make_date(ctx, year_of(match["y"], ctx), en_month(match["mon"]), int(match["d"]))
 
 
 _NUMERIC_RE = re.compile(r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?:(?P=sep)(?P<y>\d{4}))?")
@@ -204,11 +159,14 @@ _NUMERIC_RE = re.compile(r"(?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?:(?P=sep)
 
 def _numeric(text: str, ctx: Context) -> DayOutcome:
     """3/4, 3-4, 4/3/2026: month/day to some, day/month to others, so we accept it
-    only when one reading is impossible (3/25) or both give the same day (3/3)."""
+    only when one reading is impossible (3/25) or both give the same day (3/3).
+    3.15 with a dot and no year is month.day, as Chinese writes it."""
     match = _NUMERIC_RE.fullmatch(text)
     if not match:
         return None
-    year, a, b = _year(match["y"], ctx), int(match["a"]), int(match["b"])
+    year, a, b = year_of(match["y"], ctx), int(match["a"]), int(match["b"])
+    if match["sep"] == "." and match["y"] is None:
+        return make_date(ctx, year, a, b)  # 3.15, 10.1: Chinese writes month.day
     readings = {
         reading
         for reading in (make_date(ctx, year, a, b), make_date(ctx, year, b, a))
@@ -260,6 +218,8 @@ _GRAMMARS: tuple[Callable[[str, Context], DayOutcome], ...] = (
     _en_month_day,
     _numeric,
     _offset,
+    edge_day,
+    school_day,
 )
 
 

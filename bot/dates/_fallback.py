@@ -21,6 +21,13 @@ _TIME_MARKER = re.compile(
 # dateparser turns these into 09:00 / 20:00 etc.; for a deadline that is a guess.
 _VAGUE_PART_OF_DAY = re.compile(r"\b(?:morning|afternoon|evening|tonight|night)\b")
 
+# Chinese characters a date or time is written with; dateparser skips words it does not know
+# (周五左右 → Friday), so a phrase with any other character is not given to it at all.
+_DATE_CHARACTERS = frozenset(
+    "年月日号天周星期礼拜点时分秒半刻钟头小整上中下午晚早凌晨傍夜间今明昨前后大这本个"
+    "零〇一二两三四五六七八九十百现在"
+)
+
 # Unix timestamps are not something a teacher types; "1700000000" should fail.
 _PARSERS = ["relative-time", "custom-formats", "absolute-time"]
 
@@ -28,6 +35,8 @@ _PARSERS = ["relative-time", "custom-formats", "absolute-time"]
 def fallback_moment(text: str, ctx: Context) -> Moment | ParseFailure | None:
     if text.isdigit():
         return None  # dateparser reads "5" as May and "15" as the 15th
+    if any(has_cjk(char) and char not in _DATE_CHARACTERS for char in text):
+        return None
     if _VAGUE_PART_OF_DAY.search(text) and not re.search(r"\d", text):
         return ctx.fail(Reason.AMBIGUOUS, "part of the day without an hour")
     data = _parser(text, ctx).get_date_data(text)

@@ -61,6 +61,7 @@ EN_MONTH = _alternation(_EN_MONTHS)
 EN_NUM = rf"(?:\d{{1,4}}|{_alternation(_EN_NUMBERS)})"
 
 _CJK_GAP = re.compile(r"\s*([\u3000-\u303f\u4e00-\u9fff])\s*")
+_NUMBER_GAP = re.compile(r"(\d)\s*([./:])\s*(?=\d)")  # 3 . 15, 15 : 30
 
 
 def normalize(text: str) -> str:
@@ -72,6 +73,7 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).strip().lower()
     text = " ".join(text.split())
     text = _CJK_GAP.sub(r"\1", text)
+    text = _NUMBER_GAP.sub(r"\1\2", text)
     text = text.rstrip("。.!！")
     for short, long in _CONTRACTIONS.items():
         text = text.replace(short, long)

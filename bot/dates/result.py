@@ -21,6 +21,7 @@ class Reason(StrEnum):
     AMBIGUOUS = "ambiguous"  # several readings; `candidates` lists the dates when known
     INVALID = "invalid"  # the shape is a date/time but the value does not exist (2月30日, 25点)
     REVERSED = "reversed"  # a range whose end is before its start
+    YEAR_UNCLEAR = "year_unclear"  # no year and crossing New Year: `candidates` = (start, end)
     UNPARSEABLE = "unparseable"
 
 
@@ -29,7 +30,9 @@ class ParseFailure:
     reason: Reason
     text: str  # what the user typed, trimmed, for echoing back
     detail: str = ""  # English, for logs and tests, never shown to users
-    candidates: tuple[date, ...] = ()  # readings of an ambiguous phrase, earliest first
+    # readings of an ambiguous phrase, earliest first: dates, or datetimes when a moment was
+    # wanted and only the time is unclear (周三下午 → 14:00 or 17:00)
+    candidates: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
