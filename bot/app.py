@@ -119,7 +119,8 @@ def make_dispatcher(app: App, fsm_storage: BaseStorage | None = None) -> Dispatc
     from bot.actors import Actors
     from bot.fsm_storage import make_fsm_storage
     from bot.inline_filters import run_filters_inline
-    from bot.middlewares import ActorMiddleware, KeepFailedUpdates
+    from bot.middlewares import ActorMiddleware
+    from bot.updates_once import make_once_dispatcher
     from handlers import routers
 
     # One process owns an SQLite database, so it may keep what it read in memory.
@@ -129,8 +130,8 @@ def make_dispatcher(app: App, fsm_storage: BaseStorage | None = None) -> Dispatc
         app.sessions, app.clock, single_process=single_process
     )
     actors = Actors(app.sessions, app.engine, app.school_id, cache=single_process)
-    dispatcher = Dispatcher(storage=storage, app=app)
-    dispatcher.update.outer_middleware(KeepFailedUpdates(app))
+    # Each update stored before it is handled, and handled once (bot/updates_once.py).
+    dispatcher = make_once_dispatcher(app, storage)
     dispatcher.update.outer_middleware(ActorMiddleware(app, actors))
     for router in routers():
         dispatcher.include_router(router)

@@ -15,6 +15,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -575,10 +576,13 @@ def _follow(app: App, ctx: Context, notice_id: int) -> None:
 
 
 @router.callback_query(F.data.regexp(r"^n:\d+:ok$"))
-async def read_pressed(query: CallbackQuery, app: App, actor: Person | None, lang: str) -> None:
+async def read_pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str
+) -> AnswerCallbackQuery:
+    """Returns its answer: by webhook it is the response, and a press replayed after its
+    query expired ("query is too old") must not fail the update."""
     if actor is None:
-        await query.answer(t(lang, "common.unknown_user"), show_alert=True)
-        return
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     notice_id = int((query.data or "").split(":")[1])
     message = query.message if isinstance(query.message, Message) else None
     async with app.sessions.begin() as session:
@@ -594,11 +598,6 @@ async def read_pressed(query: CallbackQuery, app: App, actor: Person | None, lan
     match result.outcome:
         case service.Press.RECORDED | service.Press.ALREADY:
             assert result.confirmed_at is not None
-            shown = result.confirmed_at.astimezone(app.tz).strftime("%m-%d %H:%M")
-            if result.outcome is service.Press.RECORDED:
-                await query.answer(t(lang, "notice.press.recorded"))
-            else:
-                await query.answer(t(lang, "notice.press.already", time=shown), show_alert=True)
             if message is not None:
                 buttons = service.confirmed_buttons(notice_id, lang, result.confirmed_at, app.tz)
                 # A second press finds the button already changed: "not modified" is fine.
@@ -606,10 +605,14 @@ async def read_pressed(query: CallbackQuery, app: App, actor: Person | None, lan
                     await message.edit_reply_markup(
                         reply_markup=keyboard(OutMessage("", buttons=buttons))
                     )
+            if result.outcome is service.Press.RECORDED:
+                return query.answer(t(lang, "notice.press.recorded"))
+            shown = result.confirmed_at.astimezone(app.tz).strftime("%m-%d %H:%M")
+            return query.answer(t(lang, "notice.press.already", time=shown), show_alert=True)
         case service.Press.NOT_RECIPIENT:
-            await query.answer(t(lang, "notice.press.not_recipient"), show_alert=True)
+            return query.answer(t(lang, "notice.press.not_recipient"), show_alert=True)
         case _:
-            await query.answer(t(lang, "notice.press.unknown"), show_alert=True)
+            return query.answer(t(lang, "notice.press.unknown"), show_alert=True)
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -282,7 +282,9 @@ class CalendarOverride(Base):
 
 
 class Inbound(Base):
-    """Every update received, kept until handled: nothing a user sent is ever lost."""
+    """Every update received, stored before it is handled (bot/updates_once.py): a second
+    delivery of the same ``update_id`` changes nothing, and one that never finished (the
+    process died) is handled at the next start. ``error`` says why a handled one failed."""
 
     __tablename__ = "inbound"
     __table_args__ = (UniqueConstraint("bot_id", "update_id"),)
@@ -295,3 +297,4 @@ class Inbound(Base):
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[dt.datetime]
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(String(200))

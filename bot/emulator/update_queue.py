@@ -34,6 +34,12 @@ class UpdateQueue:
         self.wake()
         return update
 
+    def again(self, update: dict[str, Any]) -> None:
+        """Queue an update a second time, with its own id: Telegram delivers one again when
+        the bot's answer to its webhook was late or lost."""
+        self._items[update["update_id"]] = dict(update)
+        self.wake()
+
     def wake(self) -> None:
         """Release every waiter, e.g. because a newer getUpdates call replaces them."""
         waiters, self._waiters = self._waiters, []

@@ -351,11 +351,13 @@ async def test_a_crash_keeps_the_update_and_says_so(
         monkeypatch.setattr("scheduler.zero_report.record_zero", broken)
         alert = await press(school, teacher, prompt, ":zero")
         async with school.app.sessions() as session:
-            kept = (await session.scalars(select(Inbound))).all()
+            kept = (await session.scalars(select(Inbound).where(Inbound.error.is_not(None)))).all()
         stats = school.world.stats
     assert alert == "抱歉，处理时出错了，消息已保存，管理员会查看。"
     assert [row.payload["callback_query"]["data"] for row in kept] == [button(prompt, ":zero")]
-    assert kept[0].tg_user_id == teacher.user_id and not kept[0].handled
+    # Kept with its error, and handled: the next start does not run it (and crash) again.
+    assert kept[0].tg_user_id == teacher.user_id and kept[0].handled
+    assert kept[0].error == "RuntimeError: the database went away"
     # Answered, not failed: Telegram would otherwise deliver it again, and crash again.
     assert (stats.webhook_failures, stats.webhook_dropped) == (0, 0)
 
