@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aiogram.types import CallbackQuery, Message
 
 from bot.i18n import t
@@ -12,6 +14,11 @@ from storage.text import clean_text
 ADMIN = ("admin",)
 LEADERS = ("admin", "duty_leader")
 MAX_TEXT = 4000
+# An id in a button's data or after a command: at most 9 digits, so a forged one is simply
+# not found instead of overflowing a database integer (PostgreSQL's is 32-bit).
+ID = r"[0-9]{1,9}"
+_ID_TYPED = re.compile(rf"#?({ID})")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 async def refuse_unless(
@@ -40,3 +47,9 @@ def display_name(first: str | None, last: str | None, username: str | None) -> s
     """A Telegram name as the bot keeps it (control characters dropped: see storage.text)."""
     name = clean_text(" ".join(part for part in (first, last) if part)).strip()
     return name or (username or "?")
+
+
+def parse_id(text: str) -> int | None:
+    """A number typed after a command (12, #12, １２); None for anything else (², 10 digits)."""
+    found = _ID_TYPED.fullmatch(text.strip().translate(_FULL_WIDTH_DIGITS))
+    return int(found.group(1)) if found else None

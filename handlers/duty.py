@@ -15,7 +15,7 @@ from bot.app import App
 from bot.dates import ParseFailure, describe, parse_day
 from bot.i18n import t
 from handlers import duty_handover, duty_patrol
-from handlers.common import ADMIN, LEADERS, refuse_unless
+from handlers.common import ADMIN, ID, LEADERS, refuse_unless
 from handlers.duty_common import STAFF, ctx_of
 from scheduler import duty_roster as roster
 from scheduler import duty_swap as swaps
@@ -201,7 +201,7 @@ async def swap_command(
     await message.answer(reply)
 
 
-@router.callback_query(F.data.regexp(r"^sw:\d+:[yn]$"))
+@router.callback_query(F.data.regexp(rf"^sw:{ID}:[yn]$"))
 async def swap_answer(query: CallbackQuery, app: App, actor: Person | None, lang: str) -> None:
     _, number, choice = (query.data or "").split(":")
     if actor is None:

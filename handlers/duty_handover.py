@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.app import App
 from bot.i18n import t
 from bot.telegram_transport import keyboard
-from handlers.common import refuse_unless
+from handlers.common import ID, refuse_unless
 from handlers.duty_common import (
     NOT_COMMAND,
     STAFF,
@@ -48,7 +48,7 @@ async def handover_command(message: Message, app: App, actor: Person | None, lan
     await message.answer(text)
 
 
-@router.callback_query(F.data.regexp(r"^dh:\d+:(c\d+|n|s|ok)$"))
+@router.callback_query(F.data.regexp(rf"^dh:{ID}:(c[0-9]{{1,3}}|n|s|ok)$"))
 async def handover_button(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:

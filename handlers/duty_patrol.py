@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.app import App
 from bot.i18n import t
 from bot.telegram_transport import keyboard
-from handlers.common import refuse_unless
+from handlers.common import ID, refuse_unless
 from handlers.duty_common import (
     NOT_COMMAND,
     STAFF,
@@ -125,7 +125,7 @@ def _hhmm(app: App) -> str:
     return app.now().astimezone(app.tz).strftime("%H:%M")
 
 
-@router.callback_query(F.data.regexp(r"^pt:\d+:done$"))
+@router.callback_query(F.data.regexp(rf"^pt:{ID}:done$"))
 async def patrol_done(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:

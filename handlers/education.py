@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.i18n import t
+from handlers.common import ID
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import tasks
 from scheduler.education import KIND_KEYS
@@ -17,7 +18,7 @@ from storage.models import Chat, Outbox, Person, Task, Unit
 router = Router(name="education")
 
 
-@router.callback_query(F.data.regexp(r"^t:\d+:done$"))
+@router.callback_query(F.data.regexp(rf"^t:{ID}:done$"))
 async def confirm(query: CallbackQuery, app: App, actor: Person | None, lang: str) -> None:
     task_id = int((query.data or "").split(":")[1])
     if actor is None:

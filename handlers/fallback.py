@@ -49,4 +49,5 @@ async def anything_else(message: Message, app: App, actor: Person | None, lang: 
 
 @router.callback_query()
 async def stale_button(query: CallbackQuery, lang: str) -> None:
-    await query.answer(t(lang, "edu.expired"), show_alert=True)
+    """An old button nobody handles any more, or forged data (an id too long to be ours)."""
+    await query.answer(t(lang, "common.stale_button"), show_alert=True)

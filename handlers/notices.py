@@ -28,7 +28,7 @@ from bot.app import App
 from bot.dates import describe, examples
 from bot.i18n import t
 from bot.telegram_transport import TelegramTransport, keyboard
-from handlers.common import refuse_unless
+from handlers.common import ID, parse_id, refuse_unless
 from handlers.media import MediaTooLarge, download_file, download_photo
 from scheduler import notices as service
 from scheduler.routine import Context
@@ -79,9 +79,10 @@ async def notice_command(
     lang: str,
     state: FSMContext,
 ) -> None:
-    args = (command.args or "").strip().lstrip("#")
-    if args.isdigit():
-        await show_report(message, app, actor, lang, int(args[:9]))
+    args = (command.args or "").strip()
+    notice_id = parse_id(args)
+    if notice_id is not None:
+        await show_report(message, app, actor, lang, notice_id)
         return
     if args:
         await message.answer(t(lang, "notice.usage"))
@@ -223,7 +224,7 @@ async def skip_typed(
     await _ask_audience(message, app, actor, lang, state)
 
 
-@router.callback_query(F.data.regexp(r"^nd:\d+:skip$"))
+@router.callback_query(F.data.regexp(rf"^nd:{ID}:skip$"))
 async def skip_pressed(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
@@ -310,7 +311,7 @@ async def audience_typed(
     await _choose_audience(message, app, actor, lang, state, parsed.audience)
 
 
-@router.callback_query(F.data.regexp(r"^nd:\d+:aud:(school|staff)$"))
+@router.callback_query(F.data.regexp(rf"^nd:{ID}:aud:(school|staff)$"))
 async def audience_pressed(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
@@ -409,7 +410,7 @@ async def deadline_expected(message: Message, lang: str) -> None:
 # --- step 5: the class groups too? -----------------------------------------------------------
 
 
-@router.callback_query(F.data.regexp(r"^nd:\d+:grp:[01]$"))
+@router.callback_query(F.data.regexp(rf"^nd:{ID}:grp:[01]$"))
 async def groups_pressed(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
@@ -486,7 +487,7 @@ async def _between_messages(app: App) -> None:
     await asyncio.sleep(app.settings.telegram.per_chat_interval_s)
 
 
-@router.callback_query(F.data.regexp(r"^nd:\d+:send$"))
+@router.callback_query(F.data.regexp(rf"^nd:{ID}:send$"))
 async def send_pressed(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
@@ -529,7 +530,7 @@ async def send_pressed(
             await query.answer(t(lang, "notice.incomplete"), show_alert=True)
 
 
-@router.callback_query(F.data.regexp(r"^nd:\d+:cancel$"))
+@router.callback_query(F.data.regexp(rf"^nd:{ID}:cancel$"))
 async def cancel_pressed(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
@@ -575,7 +576,7 @@ def _follow(app: App, ctx: Context, notice_id: int) -> None:
 # --- the parents' 已阅知晓 button -------------------------------------------------------------
 
 
-@router.callback_query(F.data.regexp(r"^n:\d+:ok$"))
+@router.callback_query(F.data.regexp(rf"^n:{ID}:ok$"))
 async def read_pressed(
     query: CallbackQuery, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery:

@@ -26,7 +26,7 @@ from bot.app import App
 from bot.dates import ParseFailure, describe, examples, parse_day
 from bot.fsm_storage import move_to
 from bot.i18n import t
-from handlers.common import LEADERS, refuse_unless
+from handlers.common import ID, LEADERS, parse_id, refuse_unless
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import zero_report as zr
 from scheduler.routine import Context
@@ -103,7 +103,7 @@ def _refusal_text(answer: zr.Answer | zr.Started, lang: str) -> str:
 # -- the prompt's buttons ---------------------------------------------------------------------
 
 
-@router.callback_query(F.data.regexp(r"^z:\d+:zero$"))
+@router.callback_query(F.data.regexp(rf"^z:{ID}:zero$"))
 async def answer_zero(
     query: CallbackQuery, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery:
@@ -145,7 +145,7 @@ def _already_text(answer: zr.Answer, app: App, lang: str) -> str:
     )
 
 
-@router.callback_query(F.data.regexp(r"^zu?:\d+:inc$"))
+@router.callback_query(F.data.regexp(rf"^zu?:{ID}:inc$"))
 async def answer_incident(
     query: CallbackQuery, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> AnswerCallbackQuery:
@@ -218,7 +218,7 @@ async def typed_severity(
     return await _gone(message, state, lang)
 
 
-@router.callback_query(F.data.regexp(r"^zs:\d+:(general|serious|urgent)$"))
+@router.callback_query(F.data.regexp(rf"^zs:{ID}:(general|serious|urgent)$"))
 async def pressed_severity(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> AnswerCallbackQuery:
@@ -280,7 +280,7 @@ def _first_of_album(media_group_id: str | None) -> bool:
     return True
 
 
-@router.callback_query(F.data.regexp(r"^zp:\d+:done$"))
+@router.callback_query(F.data.regexp(rf"^zp:{ID}:done$"))
 async def photos_done(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> AnswerCallbackQuery:
@@ -304,7 +304,7 @@ async def photos_done(
     return query.answer()
 
 
-@router.callback_query(F.data.regexp(r"^zc:\d+:(send|drop)$"))
+@router.callback_query(F.data.regexp(rf"^zc:{ID}:(send|drop)$"))
 async def confirm(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> AnswerCallbackQuery:
@@ -487,10 +487,10 @@ async def incident(
         return
     assert actor is not None
     parts = (command.args or "").strip().split(maxsplit=1)
-    if not parts or not parts[0].lstrip("#").isdigit() or len(parts[0]) > 12:
+    incident_id = parse_id(parts[0]) if parts else None
+    if incident_id is None:
         await message.answer(t(lang, "zero.incident_usage"))
         return
-    incident_id = int(parts[0].lstrip("#"))
     if len(parts) == 1:
         await _show_incident(message, app, incident_id, lang)
         return

@@ -7,8 +7,9 @@ from __future__ import annotations
 import io
 
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from bot.i18n import t
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage.models import Person, Submission
@@ -16,6 +17,7 @@ from storage.notices import Notice
 from tests.e2e.harness import running_school, texts
 from tests.e2e.test_export import documents
 from tests.e2e.test_notices import button
+from tests.e2e.test_zero_report import forged_press
 
 
 async def test_control_characters_in_a_name_and_texts_are_dropped_as_they_come_in(
@@ -59,3 +61,72 @@ async def test_control_characters_in_a_name_and_texts_are_dropped_as_they_come_i
         if isinstance(value, str)
     }
     assert "明天放假，请家长注意。" in strings, texts(sent)
+
+
+FAMILIES = [
+    "z:{n}:zero",
+    "z:{n}:inc",
+    "zu:{n}:inc",
+    "zs:{n}:urgent",
+    "zp:{n}:done",
+    "zc:{n}:send",
+    "t:{n}:done",
+    "sw:{n}:y",
+    "pt:{n}:done",
+    "dh:{n}:ok",
+    "dh:{n}:c1",
+    "dh:1:c{n}",
+    "nd:{n}:skip",
+    "nd:{n}:aud:school",
+    "nd:{n}:grp:1",
+    "nd:{n}:send",
+    "nd:{n}:cancel",
+    "n:{n}:ok",
+]
+
+
+async def test_forged_buttons_with_ids_too_large_for_the_database_get_a_polite_answer(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        welcome = (await school.received(admin.chat_id))[-1]
+        answers = {}
+        # 58 digits overflow any integer column; 10 digits overflow PostgreSQL's 32-bit one.
+        for digits in ("9" * 58, "4294967296"):
+            for family in FAMILIES:
+                data = family.format(n=digits)[:64]  # Telegram's limit for a button's data
+                answers[data] = await forged_press(school, admin, welcome, data)
+        async with school.app.sessions() as session:
+            kept = await session.scalar(select(func.count(Submission.id)))
+
+    stale = t("zh", "common.stale_button")
+    assert {data: stale for data in answers} == answers
+    assert kept == 0
+
+
+async def test_superscript_digits_and_huge_numbers_after_a_command_get_its_usage(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        leader = await school.join("leader", None, "赵主任")
+        stranger = school.user("陌生人")
+        replies = {}
+        for person, text in (
+            (stranger, "/notice ²"),
+            (admin, "/notice ²"),
+            (admin, "/notice 99999999999"),
+            (leader, "/incident ²"),
+            (leader, "/incident 99999999999"),
+            (leader, "/incident ² done 已处理"),
+        ):
+            await school.say(person, text)
+            replies[(person.name, text)] = texts(await school.received(person.chat_id))[-1]
+
+    assert replies[("陌生人", "/notice ²")] == t("zh", "notice.usage")
+    assert replies[("校长", "/notice ²")] == t("zh", "notice.usage")
+    assert replies[("校长", "/notice 99999999999")] == t("zh", "notice.usage")
+    for text in ("/incident ²", "/incident 99999999999", "/incident ² done 已处理"):
+        assert replies[("赵主任", text)] == t("zh", "zero.incident_usage")
+
