@@ -11,7 +11,7 @@ from bot.i18n import t
 from handlers.common import ID
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import tasks
-from scheduler.education import KIND_KEYS
+from scheduler.education import KIND_KEYS, EducationRoutine
 from storage import people, submissions
 from storage.models import Chat, Outbox, Person, Task, Unit
 
@@ -28,6 +28,8 @@ async def confirm(query: CallbackQuery, app: App, actor: Person | None, lang: st
         task = await session.get(Task, task_id)
         if task is None or task.school_id != app.school_id:
             refusal = "edu.expired"
+        elif task.routine != EducationRoutine.name:
+            refusal = "common.stale_button"  # another routine's task: only its buttons answer
         elif not may_answer_for(actor, task):
             refusal = "edu.not_yours"
         else:

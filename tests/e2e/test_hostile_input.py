@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.i18n import t
 from bot.settings import Settings
 from scheduler.clock import FakeClock
-from storage.models import Person, Submission
+from storage.models import Person, Submission, Task, Unit
 from storage.notices import Notice
 from tests.e2e.harness import running_school, texts
 from tests.e2e.test_export import documents
@@ -130,3 +130,27 @@ async def test_superscript_digits_and_huge_numbers_after_a_command_get_its_usage
     for text in ("/incident ²", "/incident 99999999999", "/incident ² done 已处理"):
         assert replies[("赵主任", text)] == t("zh", "zero.incident_usage")
 
+
+async def test_the_1530_button_with_a_daily_report_task_id_completes_nothing(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        await school.admin()
+        teacher = await school.join("teacher", "3-1", "班主任1")
+        welcome = (await school.received(teacher.chat_id))[-1]
+        await school.at("2026-11-25 14:35")
+        async with school.app.sessions() as session:
+            report = await session.scalar(
+                select(Task)
+                .join(Unit, Unit.id == Task.unit_id)
+                .where(Task.routine == "zero_report", Unit.slug == "3-1")
+            )
+        assert report is not None and report.done_by is None
+        answer = await forged_press(school, teacher, welcome, f"t:{report.id}:done")
+        async with school.app.sessions() as session:
+            after = await session.get(Task, report.id)
+            kept = await session.scalar(select(func.count(Submission.id)))
+
+    assert answer == t("zh", "common.stale_button")
+    assert after is not None and after.status == report.status and after.done_by is None
+    assert kept == 0
