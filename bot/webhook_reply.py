@@ -10,25 +10,44 @@ A message sent that way leaves the moment Telegram reads the response, so it can
 for its chat's slot under the flood limits (bot/request_limits.py): it goes in the response
 only when the slot is free now, and otherwise as a call of its own, which waits for it.
 Polling has no response: aiogram makes a returned method a call, paced the same way.
+
+A request with the right secret but a body that is no update (not JSON, a JSON array, an
+object Telegram would never send) is answered 400 with one log line, not 500 and a traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.methods import TelegramMethod
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
-from aiohttp import JsonPayload, Payload
+from aiohttp import JsonPayload, Payload, web
 
 from bot.request_limits import PaceChats, paced_chat
+
+log = logging.getLogger(__name__)
+MAX_LOGGED = 200  # characters of the reason a body was refused
 
 
 class JsonReplyHandler(SimpleRequestHandler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._later: set[asyncio.Task[None]] = set()
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            raw = await request.json(loads=bot.session.json_loads)
+            update = Update.model_validate(raw, context={"bot": bot})
+        except ValueError as exc:  # bad JSON, bad UTF-8, pydantic's ValidationError
+            reason = " ".join(str(exc).split())[:MAX_LOGGED]
+            log.warning("webhook: refused a body that is no update (400): %s", reason)
+            return web.Response(status=400, text="Bad Request: the body is not an update")
+        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
     def _build_response_writer(self, bot: Bot, result: TelegramMethod[Any] | None) -> Payload:
         if result is not None and not _may_leave_now(bot, result):

@@ -5,12 +5,16 @@ a clear answer and changes nothing it should not."""
 from __future__ import annotations
 
 import io
+import logging
 
+import aiohttp
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bot.i18n import t
 from bot.settings import Settings
+from bot.simulation import WEBHOOK_SECRET
 from scheduler.clock import FakeClock
 from storage.models import Person, Submission, Task, Unit
 from storage.notices import Notice
@@ -154,3 +158,34 @@ async def test_the_1530_button_with_a_daily_report_task_id_completes_nothing(
     assert answer == t("zh", "common.stale_button")
     assert after is not None and after.status == report.status and after.done_by is None
     assert kept == 0
+
+
+async def test_a_webhook_call_with_the_right_secret_and_a_bad_body_gets_400_and_one_line(
+    small_school: Settings, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    bodies = [b"{not json", b"[1, 2]", b'{"message": {"text": "hi"}}', b"\xff\xfe\x00"]
+    async with running_school(small_school, clock, webhook=True) as school:
+        admin = await school.admin()
+        webhook = school.world.bot().webhook
+        assert webhook is not None
+        statuses = []
+        caplog.clear()
+        async with aiohttp.ClientSession() as http:
+            for body in bodies:
+                async with http.post(
+                    webhook.url,
+                    data=body,
+                    headers={
+                        "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
+                        "Content-Type": "application/json",
+                    },
+                ) as response:
+                    statuses.append(response.status)
+        logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        await school.say(admin, "/help")  # the bot goes on answering
+        helped = texts(await school.received(admin.chat_id))[-1]
+
+    assert statuses == [400] * len(bodies)
+    assert len(logged) == len(bodies), [r.getMessage() for r in logged]
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in logged)
+    assert helped.startswith("可用的命令")
