@@ -1,4 +1,5 @@
-"""Renders platform-neutral outbox messages as Telegram Bot API calls."""
+"""Renders platform-neutral outbox messages as Telegram Bot API calls, and tells apart a call
+Telegram refused (retry it) from one it may have carried out without answering (uncertain)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,13 @@ from aiogram.exceptions import (
 )
 from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.telegram_session import watch_request
 from scheduler.sender import Delivery, Result
 from storage.messages import OutMessage
+
+# Well under the outbox's claim lease (60 s), and under aiogram's 60 s: a hung answer holds
+# its own chat this long at most; Telegram's answers take well under a second.
+REQUEST_TIMEOUT_S = 20.0
 
 
 def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
@@ -35,35 +41,31 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
 
 
 class TelegramTransport:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, request_timeout_s: float = REQUEST_TIMEOUT_S) -> None:
         self.bot = bot
+        self.request_timeout_s = request_timeout_s
 
     async def deliver(self, chat_id: int, message: OutMessage) -> Delivery:
-        try:
-            sent = await self._call(chat_id, message)
-        except TelegramRetryAfter as exc:
-            return Delivery(Result.RETRY_AFTER, retry_after=float(exc.retry_after))
-        except TelegramForbiddenError as exc:
-            return Delivery(Result.BLOCKED, error=exc.message)
-        except TelegramBadRequest as exc:
-            if "message is not modified" in exc.message:
-                return Delivery(Result.SENT, message_id=message.edit_message_id)
-            if "chat not found" in exc.message:
-                return Delivery(Result.BLOCKED, error=exc.message)
-            return Delivery(Result.REJECTED, error=exc.message)
-        except TelegramNotFound as exc:
-            return Delivery(Result.REJECTED, error=exc.message)
-        except (
-            TimeoutError,
-            TelegramServerError,
-            TelegramNetworkError,
-            aiohttp.ClientError,
-        ) as exc:
-            return Delivery(Result.TRANSIENT, error=f"{type(exc).__name__}: {exc}"[:300])
+        with watch_request() as progress:
+            try:
+                sent = await self._call(chat_id, message)
+            except (TimeoutError, TelegramNetworkError, aiohttp.ClientError) as exc:
+                # No answer. Written: Telegram may have delivered it (its ambiguous timeout).
+                result = Result.UNCERTAIN if progress.written else Result.TRANSIENT
+                return Delivery(result, error=f"{type(exc).__name__}: {exc}"[:300])
+            except (
+                TelegramRetryAfter,
+                TelegramForbiddenError,
+                TelegramBadRequest,
+                TelegramNotFound,
+                TelegramServerError,
+            ) as exc:
+                return _refused(exc, message)
         message_id = sent.message_id if isinstance(sent, Message) else message.edit_message_id
         return Delivery(Result.SENT, message_id=message_id)
 
     async def _call(self, chat_id: int, message: OutMessage) -> Message | bool:
+        timeout = self.request_timeout_s
         markup = keyboard(message)
         if message.edit_message_id is not None:
             return await self.bot.edit_message_text(
@@ -71,17 +73,49 @@ class TelegramTransport:
                 chat_id=chat_id,
                 message_id=message.edit_message_id,
                 reply_markup=markup,
+                request_timeout=timeout,  # type: ignore[arg-type]
             )
         if message.kind == "photo":
             photo = message.file_id or FSInputFile(message.media_path)
             return await self.bot.send_photo(
-                chat_id, photo, caption=message.text[:1024] or None, reply_markup=markup
+                chat_id,
+                photo,
+                caption=message.text[:1024] or None,
+                reply_markup=markup,
+                request_timeout=timeout,  # type: ignore[arg-type]
             )
         if message.kind == "document":
             document = message.file_id or FSInputFile(
                 message.media_path, filename=message.filename or None
             )
             return await self.bot.send_document(
-                chat_id, document, caption=message.text[:1024] or None, reply_markup=markup
+                chat_id,
+                document,
+                caption=message.text[:1024] or None,
+                reply_markup=markup,
+                request_timeout=timeout,  # type: ignore[arg-type]
             )
-        return await self.bot.send_message(chat_id, message.text, reply_markup=markup)
+        return await self.bot.send_message(
+            chat_id,
+            message.text,
+            reply_markup=markup,
+            request_timeout=timeout,  # type: ignore[arg-type]
+        )
+
+
+def _refused(exc: Exception, message: OutMessage) -> Delivery:
+    """Telegram answered with an error: nothing was delivered."""
+    match exc:
+        case TelegramRetryAfter():
+            return Delivery(Result.RETRY_AFTER, retry_after=float(exc.retry_after))
+        case TelegramForbiddenError():
+            return Delivery(Result.BLOCKED, error=exc.message)
+        case TelegramBadRequest() if "message is not modified" in exc.message:
+            return Delivery(Result.SENT, message_id=message.edit_message_id)
+        case TelegramBadRequest() if "chat not found" in exc.message:
+            return Delivery(Result.BLOCKED, error=exc.message)
+        case TelegramBadRequest() | TelegramNotFound():
+            return Delivery(Result.REJECTED, error=exc.message)
+        case TelegramServerError():  # 5xx: refused, nothing done
+            return Delivery(Result.TRANSIENT, error=f"{type(exc).__name__}: {exc}"[:300])
+    raise exc

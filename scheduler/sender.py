@@ -1,9 +1,12 @@
-"""Drains the outbox under Telegram's flood limits, one message in flight at a time.
+"""Drains the outbox under Telegram's flood limits, a few messages in flight at a time.
 
-One in flight is what makes "a crash duplicates at most one message" true: a row is marked
-sent in the database before the next one leaves. At ~5 ms per localhost round trip and a
-pace of ~29 messages/s there is time to spare; a real deployment's latency to Telegram
-(~50–150 ms) would need a small pool, at the price of that many possible duplicates.
+Several in flight, one per chat: a slow or hung answer (Telegram's worst case is a minute)
+holds its own chat only, and a real deployment's 50–150 ms round trips still reach the
+flood limit. Each send's outcome is honest (``Result``): refused before it was sent →
+retried with capped backoff until the message's own expiry; sent and unanswered →
+``uncertain``, which each routine handles as ``storage.outbox.resend_once`` says (parents'
+notices are held and counted, never resent blindly). A crash may still repeat the sends in
+flight at that moment (at most ``in_flight``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
 from storage import outbox
@@ -29,7 +33,9 @@ from storage.models import Outbox
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_BACKOFF_S = 60  # an outage's end is noticed within a minute
+NO_EXPIRY_LIFETIME = dt.timedelta(hours=24)  # how long a row without an expiry is retried
+IN_FLIGHT = 4  # ~29 msg/s at up to ~130 ms a round trip
 
 
 class Result(StrEnum):
@@ -37,7 +43,8 @@ class Result(StrEnum):
     RETRY_AFTER = "retry_after"  # 429: wait, then try the same message again
     BLOCKED = "blocked"  # 403: the person blocked the bot or left the group
     REJECTED = "rejected"  # 400: the message itself is wrong; retrying will not help
-    TRANSIENT = "transient"  # 5xx or network: retry with backoff
+    TRANSIENT = "transient"  # refused before it was sent (connect error, 5xx): retry
+    UNCERTAIN = "uncertain"  # sent, no answer (read timeout, reset): it may have arrived
 
 
 @dataclass(frozen=True)
@@ -65,30 +72,39 @@ OnBlocked = Callable[[Outbox], Awaitable[None]]
 
 
 class SendWindow:
-    """At most ``limit`` sends in any ``seconds``, each counted from when its answer came back.
+    """At most ``limit`` sends in any ``seconds``, each counted from when its answer came back,
+    and a send in flight counts from when it left.
 
-    Telegram counts a message when the request arrives, never later than its answer, so
-    latency jitter cannot put more than ``limit`` in one of Telegram's seconds. Unlike evenly
-    spaced sends (a leaky bucket of capacity 1, which lost a timer tick on every message and
-    never made up a stall such as a claim or a slow commit: 27.7–28.6 msg/s for 1,000 parents
-    on a busy machine, bench/broadcast.py), a stall is caught up within the window: 28.8–29.0.
+    Telegram counts a message when the request arrives, between its start and its answer, so
+    latency jitter cannot put more than ``limit`` in one of Telegram's seconds: every send
+    that arrives in a second either was answered within the second before the last one of
+    them left, or was still in flight then. Unlike evenly spaced sends (a leaky bucket of
+    capacity 1, which lost a timer tick on every message and never made up a stall such as a
+    claim or a slow commit: 27.7–28.6 msg/s for 1,000 parents on a busy machine,
+    bench/broadcast.py), a stall is caught up within the window: 28.8–29.0.
     """
 
     def __init__(self, limit: int, seconds: float = 1.0) -> None:
         self.limit = limit
         self.seconds = seconds
         self._answered: deque[float] = deque()
+        self._in_flight = 0
 
     async def acquire(self) -> None:
         while True:
             now = time.monotonic()
             while self._answered and self._answered[0] <= now - self.seconds:
                 self._answered.popleft()
-            if len(self._answered) < self.limit:
+            if len(self._answered) + self._in_flight < self.limit:
+                self._in_flight += 1
                 return
+            if not self._answered:  # all in flight: an answer frees a place
+                await asyncio.sleep(0.005)
+                continue
             await asyncio.sleep(self._answered[0] + self.seconds - now)
 
     def record(self) -> None:
+        self._in_flight -= 1
         self._answered.append(time.monotonic())
 
 
@@ -101,6 +117,7 @@ class OutboxSender:
         limits: Limits = Limits(),
         on_blocked: OnBlocked | None = None,
         poll_interval_s: float = 0.25,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
         self.sessions = sessions
         self.transport = transport
@@ -108,15 +125,19 @@ class OutboxSender:
         self.limits = limits
         self.on_blocked = on_blocked
         self.poll_interval_s = poll_interval_s
+        self.in_flight = max(in_flight, 1)
         # 29.5 → 29 a second: the one left over is for handlers' direct replies, which Telegram
         # counts too but this window does not see.
         self._pace = SendWindow(max(int(limits.messages_per_second), 1))
         self._chat_ready: dict[int, float] = {}
+        self._busy: set[int] = set()  # chats with a send in flight
         self._group_sends: defaultdict[int, deque[float]] = defaultdict(deque)
         self._buffer: list[Outbox] = []
+        self._sending: dict[asyncio.Task[None], Outbox] = {}
         self._wake = asyncio.Event()
         self._stopping = False
         self._paused_until = 0.0
+        self._renewed_at = time.monotonic()
         self.sent = 0
 
     def wake(self) -> None:
@@ -138,60 +159,110 @@ class OutboxSender:
             return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
 
     async def run(self) -> None:
-        while not self._stopping:
-            try:
-                progressed = await self.step()
-            except Exception:  # a sender that dies silently would lose every later message
-                log.exception("outbox sender step failed; retrying")
-                progressed = False
-            if not progressed and not self._stopping:
-                self._wake.clear()
-                wait = min(self._next_ready_in(), self.poll_interval_s)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
+        try:
+            while not self._stopping:
+                try:
+                    progressed = await self.step()
+                    await self._renew_claims()
+                except Exception:  # a sender that dies silently would lose every later message
+                    log.exception("outbox sender step failed; retrying")
+                    progressed = False
+                if not progressed and not self._stopping:
+                    self._wake.clear()
+                    wait = min(self._next_ready_in(), self.poll_interval_s)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
+            await self._finish_in_flight()
+        except asyncio.CancelledError:
+            for task in self._sending:
+                task.cancel()
+            raise
 
     async def drain(self, timeout_s: float = 30.0) -> int:
         """Send everything ready now (tests, the demo and the CLI use this)."""
         deadline = time.monotonic() + timeout_s
         before = self.sent
         while time.monotonic() < deadline:
-            if not await self.step():
-                if not self._buffer:
-                    break
+            if await self.step():
+                continue
+            if self._sending:
+                await asyncio.wait(
+                    list(self._sending),
+                    timeout=max(deadline - time.monotonic(), 0.0),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            elif self._buffer:
                 await asyncio.sleep(max(min(self._next_ready_in(), 0.2), 0.005))
+            else:
+                break
         return self.sent - before
 
     async def step(self) -> bool:
-        """Send at most one message; False when nothing was ready."""
+        """Start the sends that are ready now; False when none was."""
         if len(self._buffer) < 20:
             await self._claim_more()
-        row = self._pick_ready()
-        if row is None:
-            return False
-        self._buffer.remove(row)
-        await self._send(row)
-        return True
+        started = False
+        while len(self._sending) < self.in_flight:
+            row = self._pick_ready()
+            if row is None:
+                break
+            self._buffer.remove(row)
+            self._busy.add(row.tg_chat_id)
+            task = asyncio.create_task(self._send(row), name=f"outbox-{row.id}")
+            self._sending[task] = row
+            task.add_done_callback(self._sent)
+            started = True
+        return started
+
+    def _sent(self, task: asyncio.Task[None]) -> None:
+        row = self._sending.pop(task)
+        self._busy.discard(row.tg_chat_id)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox row %s: %r", row.id, task.exception())
+        self._wake.set()
+
+    async def _finish_in_flight(self) -> None:
+        if self._sending:
+            await asyncio.wait(list(self._sending))
 
     async def _claim_more(self) -> None:
+        known = {r.id for r in self._buffer} | {r.id for r in self._sending.values()}
         async with self.sessions.begin() as session:
             claimed = await outbox.claim(session, self.clock.now(), 100 - len(self._buffer))
-        known = {r.id for r in self._buffer}
         self._buffer.extend(r for r in claimed if r.id not in known)
         self._buffer.sort(key=lambda r: (r.priority, r.send_after, r.id))
+
+    async def _renew_claims(self) -> None:
+        """Rows waiting in the buffer (a group's 20 a minute, a 429) or in flight keep their
+        claim, so no other process takes them while this one is alive."""
+        if time.monotonic() - self._renewed_at < outbox.CLAIM_TIMEOUT.total_seconds() / 4:
+            return
+        self._renewed_at = time.monotonic()
+        ids = [r.id for r in self._buffer] + [r.id for r in self._sending.values()]
+        async with self.sessions.begin() as session:
+            await outbox.renew(session, ids, self.clock.now())
 
     def _pick_ready(self) -> Outbox | None:
         now = time.monotonic()
         if now < self._paused_until:
             return None
-        return next((r for r in self._buffer if self._ready_at(r.tg_chat_id) <= now), None)
+        return next(
+            (
+                r
+                for r in self._buffer
+                if r.tg_chat_id not in self._busy and self._ready_at(r.tg_chat_id) <= now
+            ),
+            None,
+        )
 
     def _next_ready_in(self) -> float:
-        if not self._buffer:
+        waiting = [r for r in self._buffer if r.tg_chat_id not in self._busy]
+        if not waiting:
             return self.poll_interval_s
         now = time.monotonic()
         if now < self._paused_until:
             return self._paused_until - now
-        return max(min(self._ready_at(r.tg_chat_id) for r in self._buffer) - now, 0.0)
+        return max(min(self._ready_at(r.tg_chat_id) for r in waiting) - now, 0.0)
 
     def _ready_at(self, chat_id: int) -> float:
         ready = self._chat_ready.get(chat_id, 0.0)
@@ -212,29 +283,38 @@ class OutboxSender:
 
     async def _send(self, row: Outbox) -> None:
         message = OutMessage.from_payload(row.payload)
-        if message.edit_message_id is None:
+        paced = message.edit_message_id is None
+        if paced:
             await self._pace.acquire()
+            if time.monotonic() < self._paused_until:  # a 429 came while this one waited
+                self._pace.record()
+                self._buffer.append(row)
+                return
         try:
             delivery = await self.transport.deliver(row.tg_chat_id, message)
         except Exception as exc:  # a connector bug must not stop the queue
             log.exception("transport failed for outbox row %s", row.id)
-            delivery = Delivery(Result.TRANSIENT, error=type(exc).__name__)
-        if message.edit_message_id is None:
-            self._pace.record()
-            self._note_sent(row.tg_chat_id)
-        await self._settle(row, delivery)
+            delivery = Delivery(Result.UNCERTAIN, error=type(exc).__name__)
+        finally:
+            if paced:
+                self._pace.record()
+                self._note_sent(row.tg_chat_id)
+        await self._settle(row, message, delivery)
 
-    async def _settle(self, row: Outbox, delivery: Delivery) -> None:
+    async def _settle(self, row: Outbox, message: OutMessage, delivery: Delivery) -> None:
         if delivery.result is Result.RETRY_AFTER:
             # Telegram asks to wait: hold everything; the row stays claimed in our buffer.
             wait = max(delivery.retry_after, 1.0)
             log.warning("429 from the Bot API: waiting %.0f s", wait)
-            self._paused_until = time.monotonic() + wait
+            self._paused_until = max(self._paused_until, time.monotonic() + wait)
             self._buffer.append(row)
             return
+        result = delivery.result
+        if result is Result.UNCERTAIN and message.edit_message_id is not None:
+            result = Result.TRANSIENT  # an edit is idempotent: doing it again changes nothing
         now = self.clock.now()
         async with self.sessions.begin() as session:
-            match delivery.result:
+            match result:
                 case Result.SENT:
                     self.sent += 1
                     await outbox.settle(
@@ -245,18 +325,35 @@ class OutboxSender:
                 case Result.REJECTED:
                     log.error("outbox row %s rejected: %s", row.id, delivery.error)
                     await outbox.settle(session, row.id, "failed", now, error=delivery.error)
+                case Result.UNCERTAIN if outbox.resend_once(row.key, message):
+                    log.warning("outbox row %s unanswered; resending it once, marked", row.id)
+                    await outbox.settle(
+                        session,
+                        row.id,
+                        "pending",
+                        now,
+                        error=f"uncertain: {delivery.error}",
+                        retry_at=now,
+                        message=outbox.marked_resent(message),
+                    )
+                case Result.UNCERTAIN:
+                    log.warning("outbox row %s unanswered: held as uncertain", row.id)
+                    await outbox.settle(session, row.id, "uncertain", now, error=delivery.error)
                 case Result.TRANSIENT:
-                    if row.attempts >= MAX_ATTEMPTS:
-                        await outbox.settle(session, row.id, "failed", now, error=delivery.error)
-                    else:
-                        backoff = dt.timedelta(seconds=min(2**row.attempts, 300))
-                        await outbox.settle(
-                            session,
-                            row.id,
-                            "pending",
-                            now,
-                            error=delivery.error,
-                            retry_at=now + backoff,
-                        )
+                    await self._retry_later(session, row, now, delivery.error)
         if delivery.result is Result.BLOCKED and self.on_blocked is not None:
             await self.on_blocked(row)
+
+    async def _retry_later(
+        self, session: AsyncSession, row: Outbox, now: dt.datetime, error: str
+    ) -> None:
+        """Again after a capped backoff, until the message's own expiry (a prompt's day, a
+        notice's deadline); then it is expired, and the admins hear of it."""
+        expires = row.expires_at or row.created_at + NO_EXPIRY_LIFETIME
+        retry_at = min(
+            now + dt.timedelta(seconds=min(2 ** min(row.attempts, 8), MAX_BACKOFF_S)), expires
+        )
+        if retry_at <= now:
+            await outbox.settle(session, row.id, "expired", now, error=error)
+        else:
+            await outbox.settle(session, row.id, "pending", now, error=error, retry_at=retry_at)

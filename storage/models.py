@@ -200,6 +200,7 @@ class Outbox(Base):
     __table_args__ = (
         UniqueConstraint("school_id", "key"),
         Index("ix_outbox_ready", "status", "send_after"),
+        Index("ix_outbox_settled", "status", "settled_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -209,7 +210,8 @@ class Outbox(Base):
     tg_chat_id: Mapped[int] = mapped_column(BigInteger)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     payload: Mapped[dict[str, Any]]
-    # pending → sending → sent | unreachable | failed | expired | cancelled
+    # pending → sending → sent | uncertain | unreachable | failed | expired | cancelled
+    # (uncertain: the request reached Telegram and no answer came back; it may have arrived)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     priority: Mapped[int] = mapped_column(Integer, default=5)  # lower first: alerts before bulk
     send_after: Mapped[dt.datetime]
@@ -220,6 +222,7 @@ class Outbox(Base):
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+    settled_at: Mapped[dt.datetime | None]  # when it reached a final state
 
 
 class Submission(Base):

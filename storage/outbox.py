@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_rows_ignore
 from storage.messages import OutMessage
 from storage.models import Outbox
 
-# A row claimed this long ago whose sender died is tried again: at most one duplicate.
+# A row claimed this long ago whose sender died is tried again: at most one duplicate. A
+# live sender renews its claims well before (OutboxSender), so a slow send never loses one.
 CLAIM_TIMEOUT = dt.timedelta(seconds=60)
+
+# Final states: the sender never touches these rows again (an admin may resend uncertain).
+SETTLED = ("sent", "uncertain", "unreachable", "failed", "expired", "cancelled")
+
+# Telegram has no idempotency key: a send that reached it and got no answer may or may not
+# have arrived. What each routine does with one, by its key: the generic task prompts,
+# reminders and alerts to staff (scheduler/tasks.py) go once more with RESENT_MARK, since a
+# missed prompt costs a school more than a repeated one; everything else, parents' notices
+# above all, is held as 'uncertain' and counted, never resent blindly.
+RESEND_ONCE_PREFIXES = ("prompt:", "remind:", "alert:")
+RESENT_MARK = "🔁 "
+
+
+def resend_once(key: str, message: OutMessage) -> bool:
+    """May this unanswered send go once more? (Never twice: the mark says it went again.)"""
+    return key.startswith(RESEND_ONCE_PREFIXES) and not message.text.startswith(RESENT_MARK)
+
+
+def marked_resent(message: OutMessage) -> OutMessage:
+    return dataclasses.replace(message, text=RESENT_MARK + message.text)
+
 
 PRIORITY_ALERT = 1
 PRIORITY_PROMPT = 5
@@ -118,6 +141,7 @@ async def claim(session: AsyncSession, now: dt.datetime, limit: int) -> list[Out
     for row in rows:
         if row.expires_at is not None and row.expires_at <= now:
             row.status = "expired"
+            row.settled_at = now
         else:
             row.status = "sending"
             row.claimed_at = now
@@ -134,13 +158,31 @@ async def settle(
     message_id: int | None = None,
     error: str = "",
     retry_at: dt.datetime | None = None,
+    message: OutMessage | None = None,
 ) -> None:
+    """The row's outcome: a final status, or ``retry_at`` (pending again, ``message`` replacing
+    its payload when given)."""
     values: dict[str, object] = {"status": status, "last_error": error[:300]}
     if status == "sent":
         values |= {"sent_at": now, "sent_message_id": message_id}
     if retry_at is not None:
         values |= {"status": "pending", "send_after": retry_at, "claimed_at": None}
+    else:
+        values["settled_at"] = now
+    if message is not None:
+        values["payload"] = message.to_payload()
     await session.execute(update(Outbox).where(Outbox.id == outbox_id).values(**values))
+
+
+async def renew(session: AsyncSession, row_ids: Sequence[int], now: dt.datetime) -> None:
+    """Keep the claims of rows still waiting or in flight in this process."""
+    if row_ids:
+        await session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(row_ids), Outbox.status == "sending")
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def pending_count(session: AsyncSession, school_id: int, key_prefix: str) -> int:
@@ -152,3 +194,41 @@ async def pending_count(session: AsyncSession, school_id: int, key_prefix: str) 
         )
     )
     return len(rows.all())
+
+
+async def settled_between(
+    session: AsyncSession,
+    school_id: int,
+    status: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    *,
+    tried_only: bool = False,
+) -> list[Outbox]:
+    """Rows that reached ``status`` in [since, until); ``tried_only``: at least one attempt
+    (an expired row that was never tried was made too late to matter, at a catch-up)."""
+    query = select(Outbox).where(
+        Outbox.school_id == school_id,
+        Outbox.status == status,
+        Outbox.settled_at >= since,
+        Outbox.settled_at < until,
+    )
+    if tried_only:
+        query = query.where(Outbox.attempts > 0)
+    return list((await session.scalars(query.order_by(Outbox.id))).all())
+
+
+async def count_settled(
+    session: AsyncSession, school_id: int, since: dt.datetime, until: dt.datetime
+) -> dict[str, int]:
+    """Rows per final status reached in [since, until)."""
+    query = (
+        select(Outbox.status, func.count())
+        .where(
+            Outbox.school_id == school_id,
+            Outbox.settled_at >= since,
+            Outbox.settled_at < until,
+        )
+        .group_by(Outbox.status)
+    )
+    return {status: n for status, n in (await session.execute(query)).all()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 
@@ -146,3 +147,90 @@ async def test_after_a_crash_claimed_rows_are_sent_by_the_next_process(app: App)
     assert await sender.recover() == 3
     await sender.drain()
     assert sorted(c[0] for c in transport.calls) == [1, 2, 3]
+
+
+# No per-chat wait: these tests resend to one chat at once.
+FAST = Limits(messages_per_second=200, per_chat_interval_s=0.0)
+
+
+async def _enqueue_keys(app: App, keys: dict[str, int], expires: dt.datetime | None = None) -> None:
+    now = app.now()
+    envelopes = [
+        outbox.Envelope(key, chat, OutMessage(f"text {key}"), now, expires_at=expires)
+        for key, chat in keys.items()
+    ]
+    async with app.sessions.begin() as session:
+        await outbox.enqueue(session, app.school_id, envelopes, now)
+
+
+async def test_a_parent_notice_that_got_no_answer_is_held_as_uncertain_not_sent_again(
+    app: App,
+) -> None:
+    transport = ScriptedTransport({21: [Delivery(Result.UNCERTAIN, error="timeout")]})
+    sender = OutboxSender(app.sessions, transport, app.clock, FAST)
+    await _enqueue_keys(app, {"notice:1:21": 21, "notice:1:22": 22})
+    await sender.drain()
+    app.clock.advance(dt.timedelta(hours=1))  # type: ignore[attr-defined]
+    await sender.drain()
+    assert [c[0] for c in transport.calls].count(21) == 1
+    assert await _statuses(app) == {"notice:1:21": "uncertain", "notice:1:22": "sent"}
+
+
+async def test_a_staff_prompt_that_got_no_answer_goes_once_more_with_a_visible_mark(
+    app: App,
+) -> None:
+    unanswered = Delivery(Result.UNCERTAIN, error="reset")
+    transport = ScriptedTransport({31: [unanswered, unanswered], 32: [unanswered]})
+    sender = OutboxSender(app.sessions, transport, app.clock, FAST)
+    await _enqueue_keys(app, {"prompt:zero:a:31": 31, "prompt:zero:b:32": 32})
+    await sender.drain()
+    texts = {chat: [text for c, text, _ in transport.calls if c == chat] for chat in (31, 32)}
+    assert texts[31] == ["text prompt:zero:a:31", "🔁 text prompt:zero:a:31"]
+    assert texts[32] == ["text prompt:zero:b:32", "🔁 text prompt:zero:b:32"]
+    assert await _statuses(app) == {"prompt:zero:a:31": "uncertain", "prompt:zero:b:32": "sent"}
+
+
+async def test_one_hung_send_does_not_hold_up_the_other_chats(app: App) -> None:
+    release = asyncio.Event()
+
+    class HangsOnChat1(ScriptedTransport):
+        async def deliver(self, chat_id: int, message: OutMessage) -> Delivery:
+            if chat_id == 1:
+                await release.wait()
+            return await super().deliver(chat_id, message)
+
+    transport = HangsOnChat1()
+    sender = OutboxSender(app.sessions, transport, app.clock, FAST)
+    await _enqueue(app, [1, 2, 3, 4, 5])
+    running = asyncio.create_task(sender.run())
+    try:
+        for _ in range(200):
+            if len(transport.calls) >= 4:
+                break
+            await asyncio.sleep(0.01)
+        assert sorted(c[0] for c in transport.calls) == [2, 3, 4, 5]
+    finally:
+        release.set()
+        sender.stop()
+        await asyncio.wait_for(running, 5)
+    assert set((await _statuses(app)).values()) == {"sent"}
+
+
+async def test_an_outage_is_retried_past_eight_attempts_until_the_message_expires(
+    app: App,
+) -> None:
+    down = [Delivery(Result.TRANSIENT, error="502")] * 30
+    transport = ScriptedTransport({41: list(down), 42: list(down)})
+    sender = OutboxSender(app.sessions, transport, app.clock, FAST)
+    expires = app.now() + dt.timedelta(minutes=10)
+    await _enqueue_keys(app, {"prompt:a:41": 41}, expires)
+    await _enqueue_keys(app, {"prompt:b:42": 42}, app.now() + dt.timedelta(hours=2))
+    for _ in range(15):  # 15 minutes of 502s
+        await sender.drain()
+        app.clock.advance(dt.timedelta(minutes=1))  # type: ignore[attr-defined]
+        await sender.drain()
+    assert [c[0] for c in transport.calls].count(42) > 8
+    transport.script.clear()  # the outage ends
+    app.clock.advance(dt.timedelta(minutes=1))  # type: ignore[attr-defined]
+    await sender.drain()
+    assert await _statuses(app) == {"prompt:a:41": "expired", "prompt:b:42": "sent"}

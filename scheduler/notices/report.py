@@ -28,6 +28,8 @@ class ClassStatus:
     confirmed: int = 0
     missing: list[str] = field(default_factory=list)  # reached, not confirmed
     unreachable: list[str] = field(default_factory=list)  # never started the bot, or blocked it
+    # sent, no answer from Telegram: it may or may not have arrived (held, never resent blindly)
+    uncertain: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> int:
@@ -51,6 +53,10 @@ class NoticeReport:
     @property
     def confirmed(self) -> int:
         return sum(c.confirmed for c in self.classes)
+
+    @property
+    def uncertain(self) -> int:
+        return sum(len(c.uncertain) for c in self.classes)
 
 
 async def build_report(session: AsyncSession, ctx: Context, notice: Notice) -> NoticeReport:
@@ -81,6 +87,8 @@ async def build_report(session: AsyncSession, ctx: Context, notice: Notice) -> N
             row.confirmed += 1
         elif status.unreachable:
             row.unreachable.append(status.name)
+        elif status.delivery == "uncertain":
+            row.uncertain.append(status.name)
         else:
             row.missing.append(status.name)
     return NoticeReport(notice, list(by_unit.values()))
@@ -102,6 +110,8 @@ def format_report(report: NoticeReport, lang: str, tz: dt.tzinfo) -> list[str]:
         total=report.total,
         rate=round(100 * report.confirmed / report.total) if report.total else 0,
     )
+    if report.uncertain:
+        head += "\n" + t(lang, "notice.report.uncertain_count", count=report.uncertain)
     blocks = [head]
     for row in report.classes:
         lines = [
@@ -118,6 +128,8 @@ def format_report(report: NoticeReport, lang: str, tz: dt.tzinfo) -> list[str]:
             lines.append(t(lang, "notice.report.missing", names="、".join(row.missing)))
         if row.unreachable:
             lines.append(t(lang, "notice.report.unreachable", names="、".join(row.unreachable)))
+        if row.uncertain:
+            lines.append(t(lang, "notice.report.uncertain", names="、".join(row.uncertain)))
         blocks.append("\n".join(lines))
     if len(blocks) == 1:
         blocks.append(t(lang, "notice.report.empty"))
