@@ -27,7 +27,15 @@ from bot.settings import Settings
 from scheduler.calendar import SchoolCalendar
 from scheduler.routine import Context, Routine
 
-ROUTINE_MODULES = ("education", "zero_report", "duty", "notices", "hazards", "calendar_watch")
+ROUTINE_MODULES = (
+    "education",
+    "zero_report",
+    "duty",
+    "notices",
+    "hazards",
+    "calendar_watch",
+    "delivery",
+)
 
 
 @dataclass(frozen=True)
