@@ -165,6 +165,7 @@ class Records:
     audit: tuple[AuditRecord, ...] = field(default=())
     patrols: tuple[PatrolRecord, ...] = field(default=())
     roster: tuple[RosterRecord, ...] = field(default=())
+    hazards: tuple[Any, ...] = field(default=())  # HazardRecord (storage/exports/hazards.py)
 
     def within(self, start: dt.date, end: dt.date) -> Records:
         """The same records cut to a shorter range (for files split by month)."""
@@ -185,6 +186,7 @@ class Records:
             notices=cut(self.notices),
             patrols=cut(self.patrols),
             roster=cut(self.roster),
+            hazards=cut(self.hazards),
             audit=tuple(r for r in self.audit if keep(r.at.date())),
         )
 
@@ -196,6 +198,8 @@ class Records:
 
 
 async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt.date) -> Records:
+    from storage.exports.hazards import hazard_records  # it reads this module's helpers
+
     school = await session.get(School, school_id)
     if school is None:
         raise ValueError(f"no school {school_id}")
@@ -215,6 +219,7 @@ async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt
         audit=tuple(await _audit(session, school_id, start, end, tz, names)),
         patrols=await _patrols(session, school_id, start, end, tz, names),
         roster=await _roster(session, school_id, start, end, names),
+        hazards=await hazard_records(session, school_id, start, end, tz, names),
     )
 
 

@@ -53,6 +53,50 @@ TASK_COLUMNS = (
 )
 
 
+HAZARD_COLUMNS = (
+    "col.incident_id",
+    "col.hazard_area",
+    "col.hazard_item",
+    "col.place",
+    "col.text",
+    "col.hazard_found_by",
+    "col.hazard_found_at",
+    "col.severity",
+    "col.hazard_owner",
+    "col.deadline",
+    "col.hazard_fixed_at",
+    "col.hazard_verified_by",
+    "col.hazard_signed_by",
+    "col.hazard_days",
+    "col.status",
+    "col.hazard_rejected",
+    "col.hazard_reopened",
+)
+
+
+def hazard_row(h: Any, lang: str) -> list[Any]:
+    """One row of the hazard register (隐患台账): a ``HazardRecord``."""
+    return [
+        h.id,
+        status_name(lang, h.category, "hazard_area"),
+        h.item,
+        h.place,
+        h.what,
+        h.found_by,
+        h.found_at,
+        status_name(lang, h.severity, "severity"),
+        h.owner,
+        h.deadline,
+        h.fixed_at,
+        h.verified_by,
+        h.signed_by,
+        h.days_to_fix,
+        status_name(lang, h.status, "hazard"),
+        h.rejected,
+        h.reopened,
+    ]
+
+
 def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer) -> Path:
     names = Names.of(kind_name)
     records = clean_strings(records)
@@ -209,6 +253,13 @@ def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer
             for n in records.notices
         ),
         rate_columns=(10,),
+    )
+    _sheet(
+        book,
+        lang,
+        word(lang, "sheet.hazards"),
+        HAZARD_COLUMNS,
+        (hazard_row(h, lang) for h in records.hazards),
     )
     _sheet(
         book,

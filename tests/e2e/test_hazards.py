@@ -7,17 +7,20 @@ input change nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
 from bot.demo_scenes.photos import scene_photo
 from bot.settings import Settings
 from scheduler.clock import FakeClock
+from storage.exports import export_records
 from storage.hazards import Hazard, HazardEvent
 from storage.models import AuditLog, Outbox
 from tests.conftest import local, settings_for
@@ -114,7 +117,7 @@ async def hazard_row(school: SimulatedSchool, hazard_id: int) -> Hazard:
 
 
 async def test_a_hazard_goes_from_a_photo_to_the_principals_sign_off_and_back(
-    hazard_school: Settings, clock: FakeClock
+    hazard_school: Settings, clock: FakeClock, tmp_path: Path
 ) -> None:
     async with running_school(hazard_school, clock) as school:
         principal = await school.admin("校长")
@@ -293,6 +296,30 @@ async def test_a_hazard_goes_from_a_photo_to_the_principals_sign_off_and_back(
         ]
         assert events.count("reminded") == 1 and events.count("escalated") == 1
         assert len(keys) == len(set(keys))
+
+        # -- the register (隐患台账) in the record book's workbook shows each step --------------
+        paths = await export_records(
+            school.app.sessions,
+            school.app.school_id,
+            dt.date(2026, 11, 1),
+            dt.date(2026, 11, 30),
+            tmp_path / "book",
+        )
+        book = load_workbook(next(p for p in paths if p.suffix == ".xlsx"))
+        rows = list(book["隐患台账"].iter_rows(values_only=True))
+        assert rows[0][:3] == ("编号", "类别", "检查项目")
+        register = dict(zip(rows[0], rows[1], strict=True))
+        assert register["地点"] == "教学楼三楼东侧" and register["发现人"] == "张老师"
+        # Reopened: the owner stays, the verification and sign-off are to be done again.
+        assert (register["整改责任人"], register["复查人"], register["审核签字"]) == (
+            "李老师",
+            None,
+            None,
+        )
+        assert (register["程度"], register["状态"]) == ("较重", "待指派")  # reopened
+        assert (register["驳回次数"], register["重开次数"], register["整改天数"]) == (1, 1, 5)
+        audit = [r[2] for r in book["操作日志"].iter_rows(values_only=True)]
+        assert "复查驳回" in audit and "校长审核签字" in audit and "重开隐患" in audit
 
 
 async def test_an_urgent_hazard_alerts_the_duty_leader_and_admins_and_asks_for_a_measure(
