@@ -118,6 +118,7 @@ class OutboxSender:
         on_blocked: OnBlocked | None = None,
         poll_interval_s: float = 0.25,
         in_flight: int = IN_FLIGHT,
+        max_backoff_s: float = MAX_BACKOFF_S,
     ) -> None:
         self.sessions = sessions
         self.transport = transport
@@ -126,6 +127,7 @@ class OutboxSender:
         self.on_blocked = on_blocked
         self.poll_interval_s = poll_interval_s
         self.in_flight = max(in_flight, 1)
+        self.max_backoff_s = max_backoff_s
         # 29.5 → 29 a second: the one left over is for handlers' direct replies, which Telegram
         # counts too but this window does not see.
         self._pace = SendWindow(max(int(limits.messages_per_second), 1))
@@ -351,7 +353,7 @@ class OutboxSender:
         notice's deadline); then it is expired, and the admins hear of it."""
         expires = row.expires_at or row.created_at + NO_EXPIRY_LIFETIME
         retry_at = min(
-            now + dt.timedelta(seconds=min(2 ** min(row.attempts, 8), MAX_BACKOFF_S)), expires
+            now + dt.timedelta(seconds=min(2 ** min(row.attempts, 8), self.max_backoff_s)), expires
         )
         if retry_at <= now:
             await outbox.settle(session, row.id, "expired", now, error=error)
