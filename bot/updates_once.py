@@ -64,7 +64,6 @@ class Inbox:
             if now >= self._prune_after:
                 self._prune_after = now + PRUNE_EVERY
                 await updates.prune(session, now)
-        self.stored.update(new)
         return new
 
     async def finish(self, bot_id: int, update_id: int, error: str | None = None) -> None:
@@ -167,6 +166,7 @@ class OnceDispatcher(Dispatcher):
             try:
                 batch = await bot(get_updates, **kwargs)
                 new = set(await self.inbox.store(bot.id, batch)) if batch else set()
+                self.inbox.stored.update(new)
             except Exception as exc:  # noqa: BLE001 - Telegram or the database away: retry
                 log.error("fetching or storing updates failed - %s: %s", type(exc).__name__, exc)
                 await backoff.asleep()
