@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from bot.app import App
 from bot.dates import DateRange, ParseFailure, describe, examples, parse_day, parse_range
 from bot.i18n import t
-from handlers.common import ADMIN, LEADERS, refuse_unless
+from handlers.common import ADMIN, LEADERS, refuse_unless, school_calendar
 from scheduler.overview import day_overview
 from scheduler.planning import format_plan_text, plan_range
 from storage import audit
@@ -31,14 +31,14 @@ async def today(
     if not await refuse_unless(message, actor, lang, *LEADERS):
         return
     day = app.today()
+    calendar = await school_calendar(app)
     if command.args:
-        parsed = parse_day(command.args, app.now(), tz=app.settings.school.tz)
+        parsed = parse_day(command.args, app.now(), tz=app.settings.school.tz, calendar=calendar)
         if isinstance(parsed, ParseFailure):
             await message.answer(describe(parsed, lang) + "\n\n" + t(lang, "usage.today"))
             return
         day = parsed
     assert app.ticker is not None
-    calendar = await app.ticker.calendar()
     async with app.sessions() as session:
         text = await day_overview(
             session, app.ticker.ctx, app.settings, calendar, day, app.today(), lang
@@ -53,8 +53,9 @@ async def plan(
     if not await refuse_unless(message, actor, lang, *LEADERS):
         return
     text = (command.args or "").strip()
+    calendar = await school_calendar(app)
     if text:
-        parsed = parse_range(text, app.now(), tz=app.settings.school.tz)
+        parsed = parse_range(text, app.now(), tz=app.settings.school.tz, calendar=calendar)
         if isinstance(parsed, ParseFailure):
             await message.answer(describe(parsed, lang) + "\n\n" + t(lang, "usage.plan"))
             return
@@ -65,8 +66,6 @@ async def plan(
     if (span.end - span.start).days >= MAX_PLAN_DAYS:
         await message.answer(t(lang, "usage.plan"))
         return
-    assert app.ticker is not None
-    calendar = await app.ticker.calendar()
     events = plan_range(app.settings, calendar, span.start, span.end)
     body = format_plan_text(events, calendar, span.start, span.end, "en" if lang == "en" else "zh")
     for chunk in _chunks(body, 4000):
@@ -88,7 +87,8 @@ async def calendar_command(
     if action not in ("off", "on", "clear") or len(parts) < 2:
         await message.answer(t(lang, "usage.calendar"))
         return
-    day = parse_day(parts[1], app.now(), tz=app.settings.school.tz)
+    calendar = await school_calendar(app)
+    day = parse_day(parts[1], app.now(), tz=app.settings.school.tz, calendar=calendar)
     if isinstance(day, ParseFailure):
         await message.answer(describe(day, lang) + "\n\n" + examples(lang))
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from aiogram.types import CallbackQuery, Message
 
@@ -10,6 +11,10 @@ from bot.i18n import t
 from storage.models import Person
 from storage.people import has_role
 from storage.text import clean_text
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from scheduler.calendar import SchoolCalendar
 
 ADMIN = ("admin",)
 LEADERS = ("admin", "duty_leader")
@@ -19,6 +24,13 @@ MAX_TEXT = 4000
 ID = r"[0-9]{1,9}"
 _ID_TYPED = re.compile(rf"#?({ID})")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+async def school_calendar(app: App) -> SchoolCalendar:
+    """The school's calendar (admins' /calendar days included): every command that reads a
+    date passes it, so 本学期, 开学第三天 and 下个上学日 mean this school's."""
+    assert app.ticker is not None
+    return await app.ticker.calendar()
 
 
 async def refuse_unless(

@@ -15,7 +15,7 @@ from bot.app import App
 from bot.dates import ParseFailure, describe, parse_day
 from bot.i18n import t
 from handlers import duty_handover, duty_patrol
-from handlers.common import ADMIN, ID, LEADERS, refuse_unless
+from handlers.common import ADMIN, ID, LEADERS, refuse_unless, school_calendar
 from handlers.duty_common import STAFF, ctx_of
 from scheduler import duty_roster as roster
 from scheduler import duty_swap as swaps
@@ -57,7 +57,8 @@ async def duty_command(
             return
         days = [today + dt.timedelta(days=n) for n in range(7)]
     else:
-        day = parse_day(args, app.now(), tz=app.settings.school.tz)
+        calendar = await school_calendar(app)
+        day = parse_day(args, app.now(), tz=app.settings.school.tz, calendar=calendar)
         if isinstance(day, ParseFailure):
             await message.answer(describe(day, lang) + "\n\n" + t(lang, "duty.usage"))
             return

@@ -19,7 +19,7 @@ from bot.app import App
 from bot.dates import ParseFailure, describe, examples, parse_range
 from bot.i18n import t
 from bot.settings import DutySettings
-from handlers.common import ADMIN, refuse_unless
+from handlers.common import ADMIN, refuse_unless, school_calendar
 from scheduler.duty_roster import post_label
 from scheduler.planning import default_labels
 from storage import audit
@@ -72,7 +72,8 @@ async def export(
     if not text:
         await message.answer(t(lang, "export.usage") + "\n\n" + examples(lang))
         return
-    span = parse_range(text, app.now(), tz=app.settings.school.tz)
+    calendar = await school_calendar(app)
+    span = parse_range(text, app.now(), tz=app.settings.school.tz, calendar=calendar)
     if isinstance(span, ParseFailure):
         await message.answer(describe(span, lang) + "\n\n" + examples(lang))
         return

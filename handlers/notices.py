@@ -28,7 +28,7 @@ from bot.app import App
 from bot.dates import describe, examples
 from bot.i18n import t
 from bot.telegram_transport import TelegramTransport, keyboard
-from handlers.common import ID, parse_id, refuse_unless
+from handlers.common import ID, parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_file, download_photo
 from scheduler import notices as service
 from scheduler.routine import Context
@@ -372,7 +372,9 @@ async def deadline_typed(
 ) -> None:
     assert actor is not None and message.text is not None
     settings = app.settings.notices
-    deadline = service.deadline_from_text(message.text, app.now(), app.settings.school.tz, settings)
+    deadline = service.deadline_from_text(
+        message.text, app.now(), app.settings.school.tz, settings, await school_calendar(app)
+    )
     if isinstance(deadline, service.DeadlineProblem):
         if deadline.failure is not None:
             await message.answer(describe(deadline.failure, lang) + "\n\n" + examples(lang))

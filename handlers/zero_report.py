@@ -26,7 +26,7 @@ from bot.app import App
 from bot.dates import ParseFailure, describe, examples, parse_day
 from bot.fsm_storage import move_to
 from bot.i18n import t
-from handlers.common import ID, LEADERS, parse_id, refuse_unless
+from handlers.common import ID, LEADERS, parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import zero_report as zr
 from scheduler.routine import Context
@@ -561,7 +561,8 @@ async def zero_grid(
     words = (command.args or "").strip()
     day = app.today()
     if words:
-        parsed = parse_day(words, app.now(), tz=app.settings.school.tz)
+        calendar = await school_calendar(app)
+        parsed = parse_day(words, app.now(), tz=app.settings.school.tz, calendar=calendar)
         if isinstance(parsed, ParseFailure):
             await message.answer(describe(parsed, lang) + "\n\n" + examples(lang))
             return

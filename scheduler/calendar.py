@@ -28,9 +28,12 @@ from typing import Literal
 
 import chinese_calendar
 from chinese_calendar.constants import Holiday
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
 from bot.settings import Settings
+from storage.models import CalendarOverride
 
 Lang = Literal["zh", "en"]
 
@@ -237,6 +240,16 @@ class SchoolCalendar:
             if start <= day <= end:
                 return name
         return None
+
+
+async def load_calendar(
+    session: AsyncSession, school_id: int, settings: Settings
+) -> SchoolCalendar:
+    """The school's calendar with the admins' /calendar days, as of now."""
+    rows = await session.scalars(
+        select(CalendarOverride).where(CalendarOverride.school_id == school_id)
+    )
+    return SchoolCalendar(settings, {r.day: (r.is_school_day, r.reason) for r in rows})
 
 
 def missing_national_calendar_warning(today: date, lang: str) -> str | None:

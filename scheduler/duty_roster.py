@@ -21,9 +21,10 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dates import ParseFailure, describe, parse_day
+from bot.dates import ParseFailure, SchoolDays, describe, parse_day
 from bot.i18n import t
 from bot.settings import DutyPostSettings, Settings
+from scheduler.calendar import load_calendar
 from scheduler.rules import duty as rules
 from storage import audit
 from storage import duty as store
@@ -160,9 +161,10 @@ async def check_roster(
         result.problems.append(Problem(0, "duty.roster.too_many", {"limit": MAX_ROWS}))
         return result
     people = _PeopleIndex(session, school_id, settings)
+    calendar = await load_calendar(session, school_id, settings)
     for number, cells in rows[1:]:
         cell = {key: cells[index] if index < len(cells) else None for key, index in columns.items()}
-        await _check_row(result, number, cell, settings, now, people)
+        await _check_row(result, number, cell, settings, now, people, calendar)
     # Rows with their own problems are not among the assignments, so a duplicate is only
     # ever reported against a row that is otherwise fine.
     result.problems.extend(_duplicates(result.assignments, settings))
@@ -189,9 +191,10 @@ async def _check_row(
     settings: Settings,
     now: dt.datetime,
     people: _PeopleIndex,
+    calendar: SchoolDays,
 ) -> None:
     problems: list[Problem] = []
-    read = read_day(cell["day"], now, settings)
+    read = read_day(cell["day"], now, settings, calendar)
     day = read if isinstance(read, dt.date) else None
     if isinstance(read, Problem):
         problems.append(_at_row(read, number))
@@ -236,9 +239,11 @@ def _duplicates(assignments: list[Assignment], settings: Settings) -> list[Probl
     return problems
 
 
-def read_day(value: Any, now: dt.datetime, settings: Settings) -> dt.date | Problem:
-    """A roster date: a date cell, or a date people typed (2026-03-05, 3月5日, 下周一);
-    not before today and at most a year ahead."""
+def read_day(
+    value: Any, now: dt.datetime, settings: Settings, calendar: SchoolDays | None = None
+) -> dt.date | Problem:
+    """A roster date: a date cell, or a date people typed (2026-03-05, 3月5日, 下周一,
+    下个上学日); not before today and at most a year ahead."""
     tz = settings.school.tz
     today = now.astimezone(tz).date()
     if isinstance(value, dt.datetime):
@@ -249,7 +254,7 @@ def read_day(value: Any, now: dt.datetime, settings: Settings) -> dt.date | Prob
         text = _text(value)
         if not text:
             return Problem(0, "duty.roster.no_date")
-        parsed = parse_day(text, now, tz=tz)
+        parsed = parse_day(text, now, tz=tz, calendar=calendar)
         if isinstance(parsed, ParseFailure):
             return Problem(0, "duty.roster.bad_date", {"text": text[:30]}, parsed)
         day = parsed
@@ -414,7 +419,7 @@ async def set_post(
 ) -> PostChange | Problem:
     """``/duty <date> <post> <name>``: a one-person post gets this person; a multi-person post
     (护学岗) gains them; "-" clears the post."""
-    day = read_day(day_text, now, settings)
+    day = read_day(day_text, now, settings, await load_calendar(session, school_id, settings))
     if isinstance(day, Problem):
         return day
     post = find_post(settings, post_text)

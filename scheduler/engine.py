@@ -11,16 +11,14 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from bot.settings import Settings
 from scheduler import recipients, registry, tasks
-from scheduler.calendar import SchoolCalendar
+from scheduler.calendar import SchoolCalendar, load_calendar
 from scheduler.clock import Clock
 from scheduler.planning import plan_day
 from scheduler.routine import Context, Routine
 from storage.db import SessionFactory
-from storage.models import CalendarOverride, School
+from storage.models import School
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +59,7 @@ class Engine:
 
     async def calendar(self) -> SchoolCalendar:
         async with self.sessions() as session:
-            rows = await session.scalars(
-                select(CalendarOverride).where(CalendarOverride.school_id == self.school_id)
-            )
-            overrides = {r.day: (r.is_school_day, r.reason) for r in rows}
-        return SchoolCalendar(self.settings, overrides)
+            return await load_calendar(session, self.school_id, self.settings)
 
     async def tick(self) -> TickReport:
         now = self.clock.now()

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.dates import ParseFailure, parse_moment
+from bot.dates import ParseFailure, SchoolDays, parse_moment
 from bot.settings import NoticeSettings
 
 # --- the deadline ----------------------------------------------------------------------------
@@ -19,10 +19,15 @@ class DeadlineProblem:
 
 
 def deadline_from_text(
-    text: str, now: dt.datetime, tz: ZoneInfo, settings: NoticeSettings
+    text: str,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    settings: NoticeSettings,
+    calendar: SchoolDays | None = None,
 ) -> dt.datetime | DeadlineProblem:
-    """A deadline typed by a person (明天下午5点, 周五, friday 6pm), in the future and not too far."""
-    moment = parse_moment(text, now, tz=tz)
+    """A deadline typed by a person (明天下午5点, 周五, friday 6pm, 下个上学日), in the future and
+    not too far. 周五下午 is asked back with the times it may mean."""
+    moment = parse_moment(text, now, tz=tz, calendar=calendar)
     if isinstance(moment, ParseFailure):
         return DeadlineProblem("notice.deadline.unparsed", moment)
     at = moment.at

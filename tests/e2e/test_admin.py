@@ -186,3 +186,25 @@ async def test_today_shows_the_plan_before_the_days_tasks_are_made_and_for_tomor
     assert tomorrow.startswith("📋 2026-11-26 概况") and "1530安全教育：计划 4 项" in tomorrow
     assert "每日1分钟 ×4" in tomorrow and "班级日报告 ×4" in tomorrow
     assert "2026-11-28" in saturday and "1530安全教育：当天没有安排" in saturday
+
+
+async def test_date_commands_read_the_school_calendar_with_the_admins_own_days(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:  # Wednesday 2026-11-25, week 13
+        admin = await school.admin()
+        await school.say(admin, "/calendar off 下个上学日 停电")
+        closed = school.sent_texts(admin.chat_id)[-1]
+        await school.say(admin, "/today 下个上学日")
+        next_school_day = school.sent_texts(admin.chat_id)[-1]
+        await school.say(admin, "/today 周四下午")
+        thursday = school.sent_texts(admin.chat_id)[-1]
+        await school.say(admin, "/plan 第13周")
+        week_13 = school.sent_texts(admin.chat_id)[-1]
+        await school.say(admin, "/plan 下周四到周二")
+        reversed_range = school.sent_texts(admin.chat_id)[-1]
+    assert "2026-11-26" in closed
+    assert next_school_day.startswith("📋 2026-11-27 概况")  # the 26th is now a day off
+    assert thursday.startswith("📋 2026-11-26 概况")  # a part of the day: the day, no question
+    assert "2026-11-23" in week_13 and "2026-11-29" in week_13
+    assert "结束日期早于开始日期" in reversed_range and "例如" in reversed_range
