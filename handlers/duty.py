@@ -134,6 +134,9 @@ async def roster_file(
         return
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
+    # Read before the transaction, in a worker thread: a big sheet holds neither the database
+    # nor the other chats.
+    table = await roster.read_file(buffer.getvalue(), document.file_name or "")
     async with app.sessions.begin() as session:
         result = await roster.import_roster(
             session,
@@ -141,7 +144,7 @@ async def roster_file(
             app.settings,
             app.now(),
             actor,
-            buffer.getvalue(),
+            table,
             document.file_name or "",
         )
         shown = result.days[:14]

@@ -9,10 +9,14 @@ replaces the roster of the dates it covers and no others.
 
 from __future__ import annotations
 
+import asyncio
+import codecs
 import csv
 import datetime as dt
 import io
 import re
+import time
+import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +37,13 @@ from storage.models import Person
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ROWS = 2000
+# A hostile .xlsx is small and unpacks huge (a deflate bomb) or declares a huge sheet
+# (A1:XFD12000): the parts' unpacked sizes are checked before opening it, the sheet is read
+# as far as these bounds only, and in a worker thread, so other chats go on meanwhile.
+MAX_UNPACKED_BYTES = 10 * 1024 * 1024
+MAX_COLUMNS = 20  # the three columns, wherever they are among the first 20
+MAX_SHEET_ROWS = MAX_ROWS + 500  # blank lines included
+MAX_READ_SECONDS = 10.0
 MAX_DAYS_AHEAD = 366
 COLUMNS = {
     "day": ("日期", "date", "day"),
@@ -97,7 +108,18 @@ class RosterImport:
 # --- reading a file ----------------------------------------------------------------------
 
 
-def read_table(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
+Table = list[tuple[int, list[Any]]]
+
+
+async def read_file(data: bytes, filename: str) -> Table | RosterImport:
+    """The file's rows, read in a worker thread; or the import refused with the reason."""
+    try:
+        return await asyncio.to_thread(read_table, data, filename)
+    except RosterFileError as exc:
+        return RosterImport(problems=[exc.problem])
+
+
+def read_table(data: bytes, filename: str) -> Table:
     """The file's rows as (row number, cells); raises RosterFileError if it cannot be read."""
     if len(data) > MAX_FILE_BYTES:
         raise RosterFileError(Problem(0, "duty.roster.too_big", {"kb": MAX_FILE_BYTES // 1024}))
@@ -109,28 +131,72 @@ def read_table(data: bytes, filename: str) -> list[tuple[int, list[Any]]]:
     raise RosterFileError(Problem(0, "duty.roster.bad_type"))
 
 
-def _read_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
+def _read_xlsx(data: bytes) -> Table:
+    _check_unpacked_size(data)
+    deadline = time.monotonic() + MAX_READ_SECONDS
+    rows: Table = []
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = [(n, list(cells)) for n, cells in enumerate(sheet.iter_rows(values_only=True), 1)]
-        book.close()
+        try:
+            sheet = book.worksheets[0]
+            sheet.reset_dimensions()  # type: ignore[union-attr]  # never pad rows to a declared size
+            for n, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
+                if n > MAX_SHEET_ROWS:
+                    raise RosterFileError(Problem(0, "duty.roster.too_many", {"limit": MAX_ROWS}))
+                if time.monotonic() > deadline:
+                    limit = int(MAX_READ_SECONDS)
+                    raise RosterFileError(Problem(0, "duty.roster.too_slow", {"seconds": limit}))
+                rows.append((n, list(cells)))
+        finally:
+            book.close()
+    except RosterFileError:
+        raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged or foreign file
         raise RosterFileError(Problem(0, "duty.roster.unreadable")) from exc
     return rows
 
 
-def _read_csv(data: bytes) -> list[tuple[int, list[Any]]]:
-    # Excel in China saves CSV as GB18030 (GBK); everything else as UTF-8, often with a BOM.
-    for encoding in ("utf-8-sig", "gb18030"):
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a zip whose parts would unpack past the limit, before anything is unpacked
+    (zipfile stops at a part's declared size, so a part cannot lie its way past it)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise RosterFileError(Problem(0, "duty.roster.unreadable")) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        mb = MAX_UNPACKED_BYTES // (1024 * 1024)
+        raise RosterFileError(Problem(0, "duty.roster.too_big_unpacked", {"mb": mb}))
+
+
+def _read_csv(data: bytes) -> Table:
+    text = _decode(data)
+    # newline="": a \r inside a field is the csv module's to read, not an error.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return [(n, list(cells)) for n, cells in enumerate(reader, 1)]
+    except csv.Error as exc:  # a field over csv's limit (128 K characters), a stray quote …
+        raise RosterFileError(Problem(reader.line_num, "duty.roster.bad_csv")) from exc
+
+
+def _decode(data: bytes) -> str:
+    # Excel in China saves CSV as GB18030 (GBK); everything else as UTF-8, often with a BOM;
+    # "Unicode text" is UTF-16, with or without its BOM (then its zero bytes tell the order).
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    elif b"\x00" in data:
+        little = data[1::2].count(0) >= data[0::2].count(0)
+        encodings = ("utf-16-le",) if little else ("utf-16-be",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
-            break
         except UnicodeDecodeError:
             continue
-    else:
-        raise RosterFileError(Problem(0, "duty.roster.unreadable"))
-    return [(n, list(cells)) for n, cells in enumerate(csv.reader(io.StringIO(text)), 1)]
+        if "\x00" not in text:
+            return text
+    raise RosterFileError(Problem(0, "duty.roster.unreadable"))
 
 
 # --- checking ----------------------------------------------------------------------------
@@ -366,14 +432,13 @@ async def import_roster(
     settings: Settings,
     now: dt.datetime,
     by: Person,
-    data: bytes,
+    table: Table | RosterImport,
     filename: str,
 ) -> RosterImport:
-    """Check the file; when it is valid, replace the roster of the dates it covers."""
-    try:
-        table = read_table(data, filename)
-    except RosterFileError as exc:
-        return RosterImport(problems=[exc.problem])
+    """Check a file's rows (``read_file``'s, read before the transaction); when they are
+    valid, replace the roster of the dates they cover."""
+    if isinstance(table, RosterImport):
+        return table  # the file itself could not be read
     result = await check_roster(session, school_id, settings, now, table)
     if not result.ok:
         return result

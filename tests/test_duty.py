@@ -210,9 +210,10 @@ def test_a_bad_duty_config_is_refused_with_the_reason(shipped_settings: Settings
 
 
 async def import_file(app: App, by: Person, data: bytes, name: str) -> roster.RosterImport:
+    table = await roster.read_file(data, name)
     async with app.sessions.begin() as session:
         return await roster.import_roster(
-            session, app.school_id, app.settings, app.now(), by, data, name
+            session, app.school_id, app.settings, app.now(), by, table, name
         )
 
 

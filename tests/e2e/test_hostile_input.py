@@ -22,6 +22,7 @@ from tests.e2e.harness import running_school, texts
 from tests.e2e.test_export import documents
 from tests.e2e.test_notices import button
 from tests.e2e.test_zero_report import forged_press
+from tests.test_duty import xlsx
 
 
 async def test_control_characters_in_a_name_and_texts_are_dropped_as_they_come_in(
@@ -189,3 +190,34 @@ async def test_a_webhook_call_with_the_right_secret_and_a_bad_body_gets_400_and_
     assert len(logged) == len(bodies), [r.getMessage() for r in logged]
     assert all(r.exc_info is None and "\n" not in r.getMessage() for r in logged)
     assert helped.startswith("可用的命令")
+
+
+async def test_a_roster_bomb_is_refused_in_the_senders_language_and_a_utf16_csv_is_imported(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    from storage.duty import RosterEntry
+    from tests.test_roster_files import HEADER, with_sheet_xml
+
+    padding = b" " * (64 * 1024 * 1024)
+    bomb = with_sheet_xml(
+        xlsx([HEADER, ["2026-11-26", "带班领导", "校长"]]),
+        lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + padding),
+    )
+    unicode_text = "日期,岗位,姓名\r\n2026-11-26,带班领导,校长\r\n".encode("utf-16-le")
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin()
+        english = await school.join("admin", None, "Vice Principal", language="en")
+        await school.say(english, "/lang en")
+        await school.send_document(admin, bomb, "值班表.xlsx")
+        refused_zh = texts(await school.received(admin.chat_id))[-1]
+        await school.send_document(english, bomb, "roster.xlsx")
+        refused_en = texts(await school.received(english.chat_id))[-1]
+        async with school.app.sessions() as session:
+            after_bomb = await session.scalar(select(func.count(RosterEntry.id)))
+        await school.send_document(admin, unicode_text, "值班表.csv")
+        imported = texts(await school.received(admin.chat_id))[-1]
+        async with school.app.sessions() as session:
+            after_csv = await session.scalar(select(func.count(RosterEntry.id)))
+
+    assert "解压后太大" in refused_zh and "too large once unpacked" in refused_en
+    assert after_bomb == 0 and after_csv == 1 and "校长" in imported
