@@ -46,7 +46,9 @@ class JsonReplyHandler(SimpleRequestHandler):
             reason = " ".join(str(exc).split())[:MAX_LOGGED]
             log.warning("webhook: refused a body that is no update (400): %s", reason)
             return web.Response(status=400, text="Bad Request: the body is not an update")
-        result = await self.dispatcher.feed_webhook_update(bot, update, **self.data)
+        result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
+            bot, update, **self.data
+        )
         return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
     def _build_response_writer(self, bot: Bot, result: TelegramMethod[Any] | None) -> Payload:
