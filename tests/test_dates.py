@@ -16,6 +16,7 @@ from bot.dates import (
     parse_moment,
     parse_range,
 )
+from bot.i18n import t
 from scheduler.calendar import SchoolCalendar
 
 from .date_phrases import (
@@ -250,3 +251,25 @@ def test_a_range_across_new_year_asks_for_the_year_and_names_the_likely_reading(
     assert isinstance(result, ParseFailure)
     assert result.candidates == (date(2026, 12, 28), date(2027, 1, 3))
     assert "2026年12月28日到2027年1月3日" in describe(result, "zh")
+
+
+@pytest.mark.parametrize(
+    ("key", "phrase", "parse"),
+    [
+        ("usage.today", "下个上学日", parse_day),
+        ("usage.today", "开学第三天", parse_day),
+        ("usage.plan", "第5周", parse_range),
+        ("usage.plan", "下周二到周四", parse_range),
+        ("usage.calendar", "五一前最后一个上学日", parse_day),
+        ("export.usage", "本学期", parse_range),
+        ("export.usage", "寒假", parse_range),
+        ("usage.zero", "上个上学日", parse_day),
+        ("duty.usage", "国庆后第一天", parse_day),
+    ],
+)
+def test_help_of_a_date_command_shows_calendar_phrases_the_parser_reads(
+    key: str, phrase: str, parse: object
+) -> None:
+    assert phrase in t("zh", key)
+    assert callable(parse)
+    assert not isinstance(parse(phrase, NOW, tz=TZ, calendar=CALENDAR), ParseFailure)

@@ -24,7 +24,7 @@ _EXAMPLES = {
         "• march 6, 2026-03-06\n"
         "• tomorrow 3pm, friday 9:30am, 15:30\n"
         "• in 3 days, 2 weeks ago, end of the month, next weekend\n"
-        "• school calendar: next school day, 开学第三天, 国庆后第一天\n"
+        "• school calendar: next school day, previous school day\n"
         "• periods: this week, last month, last 7 days, monday to wednesday next week, "
         "2026-03-01 to 2026-03-15, this term, week 5"
     ),
