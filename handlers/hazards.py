@@ -168,7 +168,7 @@ async def _assign(
     name, _, when = words.partition(" ")
     if not name or not when.strip():
         return message.answer(t(lang, "hazard.assign_usage", id=hazard_id))
-    deadline = hz.parse_deadline(when, app.now(), app.tz)
+    deadline = hz.parse_deadline(when, app.now(), app.settings.school.tz)
     if isinstance(deadline, ParseFailure):
         return message.answer(_bad_deadline(deadline, lang))
     async with app.sessions.begin() as session:
@@ -371,7 +371,7 @@ async def got_reject_reason(
 async def got_reject_deadline(
     message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> SendMessage:
-    deadline = hz.parse_deadline(message.text or "", app.now(), app.tz)
+    deadline = hz.parse_deadline(message.text or "", app.now(), app.settings.school.tz)
     if isinstance(deadline, ParseFailure):
         return message.answer(_bad_deadline(deadline, lang))
     if actor is None:

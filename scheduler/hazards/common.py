@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -79,7 +80,7 @@ def may_list(person: Person | None) -> bool:
 _WITHIN = re.compile(r"^(.+?(?:天|日|周|星期|个月))(?:之内|以内|内)$")
 
 
-def parse_deadline(text: str, now: dt.datetime, tz: dt.tzinfo) -> dt.date | ParseFailure:
+def parse_deadline(text: str, now: dt.datetime, tz: ZoneInfo) -> dt.date | ParseFailure:
     """A deadline typed as people type dates: 下周五, 3天内, 12月5日, 2026-12-05."""
     words = text.strip()
     within = _WITHIN.match(words)

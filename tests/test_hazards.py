@@ -1,0 +1,116 @@
+"""The hazard services on SQLite and PostgreSQL: what the chat test does not walk through."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.settings import Settings
+from scheduler import hazards as hz
+from scheduler.clock import FakeClock
+from scheduler.routine import Context
+from storage.models import Outbox, Person
+from tests.conftest import add_person, local, settings_for
+
+_tg_ids = itertools.count(7_000_001)
+
+
+def ctx_of(app: App) -> Context:
+    return Context(app.school_id, app.settings.school.language, app.tz)
+
+
+async def person(app: App, name: str, role: str) -> Person:
+    return await add_person(app, name, role, None, next(_tg_ids))
+
+
+async def raised_and_listed(app: App, deadline: dt.date) -> tuple[int, Person, Person]:
+    """A hazard raised by a teacher, assigned by the principal to 李老师 and listed."""
+    principal = await person(app, "校长", "admin")
+    owner = await person(app, "李老师", "teacher")
+    async with app.sessions.begin() as session:
+        started = await hz.start(session, ctx_of(app), owner, app.now())
+        await hz.save(
+            session,
+            ctx_of(app),
+            started.hazard_id,
+            owner,
+            what="楼梯扶手松动",
+            place="二楼",
+            category="building",
+            severity="general",
+        )
+        await hz.submit(session, ctx_of(app), started.hazard_id, owner, app.now())
+        assigned = await hz.assign(
+            session, ctx_of(app), started.hazard_id, principal, "李老师", deadline, app.now()
+        )
+        assert assigned.outcome is hz.Outcome.DONE
+        listed = await hz.sign_list(
+            session,
+            ctx_of(app),
+            started.hazard_id,
+            1,
+            principal,
+            app.now(),  # the first round
+        )
+        assert listed.outcome is hz.Outcome.DONE
+    return started.hazard_id, principal, owner
+
+
+async def reminders(app: App) -> list[Outbox]:
+    async with app.sessions() as session:
+        rows = await session.scalars(select(Outbox).where(Outbox.key.startswith("hz:")))
+        return [r for r in rows if "提醒" in str(r.payload.get("text"))]
+
+
+async def test_an_owner_given_a_hazard_due_tomorrow_is_reminded_tomorrow_not_today(
+    app: App, clock: FakeClock
+) -> None:
+    clock.set(local("2026-11-25 09:00"))
+    await raised_and_listed(app, dt.date(2026, 11, 26))
+    clock.set(local("2026-11-25 18:00"))
+    await app.tick()
+    assert await reminders(app) == []
+    clock.set(local("2026-11-26 08:00"))
+    await app.tick()
+    await app.tick()
+    assert len(await reminders(app)) == 1
+
+
+async def test_a_deadline_further_than_the_school_allows_is_refused_and_changes_nothing(
+    app: App, clock: FakeClock
+) -> None:
+    hazard_id, principal, _ = await raised_and_listed(app, dt.date(2026, 11, 27))
+    far = app.today() + dt.timedelta(days=app.settings.hazards.max_deadline_days + 1)
+    async with app.sessions.begin() as session:
+        result = await hz.assign(
+            session, ctx_of(app), hazard_id, principal, "李老师", far, app.now()
+        )
+    assert result.outcome is hz.Outcome.FAR_DEADLINE
+    async with app.sessions() as session:
+        shown = await hz.history(session, ctx_of(app), hazard_id, "zh", app.today())
+    assert shown is not None and "期限 2026-11-27" in shown.text
+
+
+async def test_a_fix_without_a_photo_is_taken_when_the_school_does_not_ask_for_one(
+    shipped_settings: Settings, database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    from bot.app import close_app, open_app
+
+    settings = settings_for(
+        shipped_settings, database_url, tmp_path, hazards__fix_photo_required=False
+    )
+    app = await open_app(settings, clock=clock)
+    try:
+        hazard_id, _, owner = await raised_and_listed(app, dt.date(2026, 11, 27))
+        async with app.sessions.begin() as session:
+            await hz.start_fix(session, ctx_of(app), hazard_id, 1, owner, app.now())
+            result = await hz.finish_fix(
+                session, ctx_of(app), hazard_id, owner, "已紧固", app.now(), settings.hazards
+            )
+        assert result.outcome is hz.Outcome.DONE
+    finally:
+        await close_app(app)
