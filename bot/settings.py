@@ -382,6 +382,92 @@ class HazardSettings(_Strict):
     categories: list[HazardCategorySettings] = Field(default_factory=_default_hazard_categories)
 
 
+class BusRiderSettings(_Strict):
+    """A pupil who rides a bus: the minimum a school needs (class and name, no ID number)."""
+
+    unit: str  # the class's slug
+    name: str = Field(min_length=1, max_length=20)
+
+
+class BusSettingsEntry(_Strict):
+    """One school bus (校车) and its riders; times are the scheduled boarding (the last stop
+    in the morning, the school gate in the afternoon) and arrival of each trip."""
+
+    number: int = Field(ge=1, le=99)
+    plate: str = Field(min_length=1, max_length=20)
+    company: str = Field(default="", max_length=40)
+    driver: str = Field(default="", max_length=20)
+    escort: str = Field(min_length=1, max_length=40)  # 跟车老师: a staff member's name
+    route: str = Field(default="", max_length=200)  # the stops, in order
+    morning_board: dt.time = dt.time(7, 0)
+    morning_arrive: dt.time = dt.time(7, 40)
+    afternoon_board: dt.time = dt.time(16, 40)
+    afternoon_arrive: dt.time = dt.time(17, 30)
+    riders: list[BusRiderSettings] = Field(default=[], max_length=80)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BusSettingsEntry:
+        if not self.morning_board < self.morning_arrive <= self.afternoon_board:
+            raise ValueError(
+                f"bus {self.number}: expected morning_board < morning_arrive <= afternoon_board"
+            )
+        if not self.afternoon_board < self.afternoon_arrive:
+            raise ValueError(f"bus {self.number}: afternoon_arrive must be after afternoon_board")
+        seen = [(r.unit, r.name) for r in self.riders]
+        repeated = sorted({f"{u} {n}" for u, n in seen if seen.count((u, n)) > 1})
+        if repeated:
+            raise ValueError(f"bus {self.number}: riders listed twice: {repeated}")
+        return self
+
+
+class BusSettings(_Strict):
+    """School buses (校车): the escort counts riders at boarding and arrival and checks the
+    empty bus; a missing count or check this many minutes after arrival alerts at once."""
+
+    enabled: bool = True
+    check_minutes: int = Field(default=5, ge=1, le=60)
+    buses: list[BusSettingsEntry] = []
+
+    @model_validator(mode="after")
+    def _unique(self) -> BusSettings:
+        _unique("bus.buses", [str(b.number) for b in self.buses])
+        return self
+
+    def bus(self, number: int) -> BusSettingsEntry | None:
+        return next((b for b in self.buses if b.number == number), None)
+
+
+class DrillSettingsEntry(_Strict):
+    """One emergency drill (应急疏散演练) and its plan (方案)."""
+
+    date: dt.date
+    time: dt.time = dt.time(10, 0)
+    theme: str = Field(default="", max_length=60)  # "" : the month's 1530 theme
+    signal: str = Field(default="", max_length=100)  # 演练信号, e.g. 连续三声长哨
+    routes: list[str] = Field(default=[], max_length=40)  # per class or floor
+    assembly: str = Field(default="", max_length=60)  # 集合地点
+    commander: str = Field(min_length=1, max_length=40)  # 总指挥: a staff member's name
+    marshals: list[str] = Field(default=[], max_length=20)  # 各楼层疏导, "一楼：王老师"
+    counters: list[str] = Field(default=[], max_length=20)  # 清点人数
+
+
+class DrillSettings(_Strict):
+    """Monthly drills: the plan to staff the school day before at ``notice_at``, head
+    teachers reminded at ``remind_at`` on the day, headcounts due ``report_minutes`` after
+    the start."""
+
+    enabled: bool = True
+    notice_at: dt.time = dt.time(15, 0)
+    remind_at: dt.time = dt.time(7, 50)
+    report_minutes: int = Field(default=10, ge=1, le=120)
+    plans: list[DrillSettingsEntry] = []
+
+    @model_validator(mode="after")
+    def _unique(self) -> DrillSettings:
+        _unique("drills.plans", [d.date.isoformat() for d in self.plans])
+        return self
+
+
 class DemoSettings(_Strict):
     date: dt.date = dt.date(2026, 11, 25)
     parents_per_class: int = Field(default=3, ge=0, le=60)
@@ -403,6 +489,8 @@ class Settings(_Strict):
     invites: InviteSettings = InviteSettings()
     notices: NoticeSettings = NoticeSettings()
     hazards: HazardSettings = HazardSettings()
+    bus: BusSettings = BusSettings()
+    drills: DrillSettings = DrillSettings()
     demo: DemoSettings = DemoSettings()
 
     # Set by load_settings: where relative paths are resolved.
@@ -421,6 +509,11 @@ class Settings(_Strict):
         duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
         if duplicates:
             raise ValueError(f"class/department slugs must be unique, repeated: {duplicates}")
+        classes = {c.slug for c in self.classes}
+        for bus in self.bus.buses:
+            unknown = sorted({r.unit for r in bus.riders} - classes)
+            if unknown:
+                raise ValueError(f"bus {bus.number}: riders of unknown classes {unknown}")
         return self
 
     def dismissal(self, grade: int) -> dt.time:

@@ -1,0 +1,138 @@
+"""School buses (校车): the escort's buttons (实到 N/N, 有人未到 → tick who is missing →
+确认, 车厢已检查) and /bus (today's trips, or one bus).
+
+Buttons carry the trip's stage: a press left over from an earlier stage, pressed twice or
+forged changes nothing; only the bus's escort counts its riders.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import CallbackQuery, Message
+
+from bot.app import App
+from bot.i18n import t
+from bot.telegram_transport import keyboard
+from handlers.common import parse_id
+from handlers.duty_common import ctx_of
+from scheduler import bus as bs
+from scheduler.bus import buttons
+from scheduler.bus.common import STAFF
+from storage.messages import OutMessage
+from storage.models import Person
+from storage.people import has_role
+
+router = Router(name="bus")
+
+
+@router.message(Command("bus"))
+async def bus_command(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> SendMessage:
+    if not has_role(actor, *STAFF):
+        return message.answer(
+            t(lang, "common.unknown_user" if actor is None else "common.not_allowed")
+        )
+    words = (command.args or "").strip()
+    policy = app.settings.bus
+    if not words:
+        async with app.sessions() as session:
+            text = await bs.day_listing(session, ctx_of(app), app.today(), lang, policy)
+        return message.answer(text)
+    number = parse_id(words)
+    if number is None:
+        return message.answer(t(lang, "bus.usage"))
+    bus = policy.bus(number)
+    if bus is None:
+        return message.answer(t(lang, "bus.unknown_bus", number=number))
+    return message.answer(
+        t(
+            lang,
+            "bus.info",
+            bus=bs.bus_label(bus, number, lang),
+            company=bus.company or "—",
+            driver=bus.driver or "—",
+            escort=bus.escort,
+            route=bus.route or "—",
+            am_board=bus.morning_board.strftime("%H:%M"),
+            am_arrive=bus.morning_arrive.strftime("%H:%M"),
+            pm_board=bus.afternoon_board.strftime("%H:%M"),
+            pm_arrive=bus.afternoon_arrive.strftime("%H:%M"),
+            riders=len(bus.riders),
+        )
+    )
+
+
+@router.callback_query(F.data.startswith(f"{buttons.PREFIX}:"))
+async def pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str
+) -> AnswerCallbackQuery:
+    press = buttons.Press.parse(query.data)
+    if press is None:
+        return query.answer(t(lang, "bus.not_found"), show_alert=True)
+    if actor is None:
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
+    ctx, now, policy = ctx_of(app), app.now(), app.settings.bus
+    async with app.sessions.begin() as session:
+        match press.action:
+            case bs.Action.ALL:
+                result = await bs.record_all(
+                    session, ctx, press.trip_id, press.stage, actor, now, policy
+                )
+            case bs.Action.MISSING:
+                result = await bs.show_missing(
+                    session, ctx, press.trip_id, press.stage, actor, policy
+                )
+            case bs.Action.TICK:
+                result = await bs.tick(
+                    session, ctx, press.trip_id, press.stage, press.index, actor, policy
+                )
+            case bs.Action.CONFIRM:
+                result = await bs.confirm(
+                    session, ctx, press.trip_id, press.stage, actor, now, policy
+                )
+            case bs.Action.CHECK:
+                result = await bs.check_empty(session, ctx, press.trip_id, actor, now, policy)
+    match result.outcome:
+        case bs.Outcome.DONE:
+            pass
+        case bs.Outcome.NOT_ALLOWED:
+            escort = result.bus.escort if result.bus else "—"
+            return query.answer(t(lang, "bus.not_escort", escort=escort), show_alert=True)
+        case bs.Outcome.STALE:
+            return query.answer(t(lang, "bus.stale"), show_alert=True)
+        case bs.Outcome.NOT_FOUND | bs.Outcome.BAD_COUNT:
+            return query.answer(t(lang, "bus.not_found"), show_alert=True)
+    app.wake_sender()
+    message = query.message if isinstance(query.message, Message) else None
+    if message is not None:
+        text, rows = _after(press, result, lang, app)
+        await message.edit_text(text, reply_markup=keyboard(OutMessage("", buttons=rows)))
+    return query.answer()
+
+
+def _after(press: bs.Press, result: bs.Result, lang: str, app: App) -> tuple[str, buttons.Rows]:
+    """The pressed message once the press is done: the tick list, or what was recorded."""
+    trip, bus = result.trip, result.bus
+    assert trip is not None
+    label, leg = bs.bus_label(bus, trip.bus, lang), bs.leg_label(trip.leg, lang)
+    if press.action in (bs.Action.MISSING, bs.Action.TICK):
+        candidates = bs.candidates(trip, press.stage)
+        text = t(lang, "bus.tick_title", bus=label, leg=leg)
+        return text, buttons.tick_rows(trip, press.stage, candidates, lang)
+    if press.action is bs.Action.CHECK:
+        time = app.now().astimezone(app.tz).strftime("%H:%M")
+        who = bus.escort if bus else "—"
+        return t(lang, "bus.checked", bus=label, leg=leg, who=who, time=time), ()
+    boarding = press.stage is bs.Stage.BOARD
+    present = trip.boarded if boarding else trip.arrived
+    expected = (present or 0) + len(result.missing)
+    key = "bus.recorded_board" if boarding else "bus.recorded_arrive"
+    lines = [t(lang, key, bus=label, leg=leg, expected=expected, present=present)]
+    if result.missing:
+        lines.append(t(lang, "bus.recorded_missing", names="、".join(result.missing)))
+        if not boarding:
+            lines.append(t(lang, "bus.recorded_alerted"))
+    return "\n".join(lines), ()

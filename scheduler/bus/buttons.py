@@ -1,0 +1,87 @@
+"""The bus's buttons: typed callback data (``Press``) and the rows built from it.
+
+A press names its action, the trip and an argument: the stage it was made for (``Stage``),
+and for a tick the rider's index, so a press from an earlier stage changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.i18n import t
+from scheduler.bus.common import Stage
+from storage.bus import BusTrip
+from storage.messages import Button
+
+PREFIX = "bs"
+Rows = tuple[tuple[Button, ...], ...]
+PER_ROW = 3
+
+
+class Action(StrEnum):
+    ALL = "all"  # everyone expected is here (实到 = 应到)
+    MISSING = "miss"  # someone is missing: show the riders to tick
+    TICK = "t"  # tick or untick one rider as missing (arg: stage.index)
+    CONFIRM = "ok"  # the ticked riders are missing: record the count
+    CHECK = "chk"  # 车厢检查: nobody left on board
+
+
+@dataclass(frozen=True)
+class Press:
+    action: Action
+    trip_id: int
+    stage: Stage
+    index: int = -1
+
+    def pack(self) -> str:
+        arg = self.stage.value if self.index < 0 else f"{self.stage.value}.{self.index}"
+        return f"{PREFIX}:{self.action.value}:{self.trip_id}:{arg}"
+
+    @classmethod
+    def parse(cls, data: str | None) -> Press | None:
+        """The press, or None for anything that is not one of ours (forged, truncated)."""
+        parts = (data or "").split(":")
+        if len(parts) != 4 or parts[0] != PREFIX or not parts[2].isdigit() or len(parts[2]) > 9:
+            return None
+        stage_text, _, index_text = parts[3].partition(".")
+        try:
+            action, stage = Action(parts[1]), Stage(stage_text)
+        except ValueError:
+            return None
+        if index_text and (not index_text.isdigit() or len(index_text) > 3):
+            return None
+        return cls(action, int(parts[2]), stage, int(index_text) if index_text else -1)
+
+
+def button(text: str, action: Action, trip_id: int, stage: Stage, index: int = -1) -> Button:
+    return Button(text, Press(action, trip_id, stage, index).pack())
+
+
+def count_rows(trip_id: int, stage: Stage, expected: int, lang: str) -> Rows:
+    """The prompt's two buttons: all here, or tick who is missing."""
+    return (
+        (
+            button(t(lang, "bus.button.all", n=expected), Action.ALL, trip_id, stage),
+            button(t(lang, "bus.button.missing"), Action.MISSING, trip_id, stage),
+        ),
+    )
+
+
+def tick_rows(trip: BusTrip, stage: Stage, candidates: list[str], lang: str) -> Rows:
+    """One button per rider (☑ when ticked as missing), then the confirmation with the count
+    it will record."""
+    ticked = set(trip.ticked)
+    riders = [
+        button(("☑ " if i in ticked else "☐ ") + candidates[i], Action.TICK, trip.id, stage, i)
+        for i in range(len(candidates))
+    ]
+    rows = [tuple(riders[i : i + PER_ROW]) for i in range(0, len(riders), PER_ROW)]
+    present = len(candidates) - len(ticked)
+    confirm = t(lang, "bus.button.confirm", present=present, expected=len(candidates))
+    rows.append((button(confirm, Action.CONFIRM, trip.id, stage),))
+    return tuple(rows)
+
+
+def check_rows(trip_id: int, lang: str) -> Rows:
+    return ((button(t(lang, "bus.button.check"), Action.CHECK, trip_id, Stage.CHECK),),)

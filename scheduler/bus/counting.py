@@ -1,0 +1,302 @@
+"""The escort's counts (应到 / 实到) at boarding and at arrival, and the empty-bus check
+(车厢检查).
+
+Each step checks that the presser is the bus's escort and that the trip is at the stage the
+button was made for; otherwise nothing changes and the outcome says why. A count records
+who was missing: at boarding their head teachers learn it; at arrival a child who boarded
+and did not arrive alerts the duty leader and the admins at once (urgent), and the head
+teacher too. Each step writes an audit row and its outbox messages in the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import t
+from bot.settings import BusSettings, BusSettingsEntry
+from scheduler import recipients
+from scheduler.bus import buttons
+from scheduler.bus.common import (
+    Outcome,
+    Result,
+    Stage,
+    bus_label,
+    is_escort,
+    leg_label,
+    on_board,
+    stage_of,
+)
+from scheduler.hazards.notify import leaders_and_admins, tell
+from scheduler.routine import Context
+from storage import audit, people
+from storage import bus as store
+from storage.bus import BusTrip
+from storage.models import Person
+
+
+async def _load(
+    session: AsyncSession,
+    ctx: Context,
+    trip_id: int,
+    stage: Stage,
+    person: Person,
+    policy: BusSettings,
+) -> tuple[BusTrip, BusSettingsEntry] | Result:
+    trip = await store.trip_by_id(session, ctx.school_id, trip_id)
+    bus = policy.bus(trip.bus) if trip else None
+    if trip is None or bus is None:
+        return Result(Outcome.NOT_FOUND)
+    if not is_escort(person, bus):
+        return Result(Outcome.NOT_ALLOWED, trip, bus)
+    if stage_of(trip) is not stage:
+        return Result(Outcome.STALE, trip, bus)
+    return trip, bus
+
+
+def candidates(trip: BusTrip, stage: Stage) -> list[str]:
+    """The riders a count at ``stage`` expects, in the order its buttons list them."""
+    return list(trip.riders) if stage is Stage.BOARD else on_board(trip)
+
+
+async def record_all(
+    session: AsyncSession,
+    ctx: Context,
+    trip_id: int,
+    stage: Stage,
+    person: Person,
+    now: dt.datetime,
+    policy: BusSettings,
+) -> Result:
+    """实到 = 应到: one tap when everyone is there."""
+    loaded = await _load(session, ctx, trip_id, stage, person, policy)
+    if isinstance(loaded, Result):
+        return loaded
+    return await _record(session, ctx, *loaded, stage, [], person, now)
+
+
+async def show_missing(
+    session: AsyncSession,
+    ctx: Context,
+    trip_id: int,
+    stage: Stage,
+    person: Person,
+    policy: BusSettings,
+) -> Result:
+    """Someone is missing: the riders to tick (what was ticked already stays ticked)."""
+    loaded = await _load(session, ctx, trip_id, stage, person, policy)
+    if isinstance(loaded, Result):
+        return loaded
+    return Result(Outcome.DONE, *loaded)
+
+
+async def tick(
+    session: AsyncSession,
+    ctx: Context,
+    trip_id: int,
+    stage: Stage,
+    index: int,
+    person: Person,
+    policy: BusSettings,
+) -> Result:
+    """Tick (or untick) one rider as missing."""
+    loaded = await _load(session, ctx, trip_id, stage, person, policy)
+    if isinstance(loaded, Result):
+        return loaded
+    trip, bus = loaded
+    if not 0 <= index < len(candidates(trip, stage)):
+        return Result(Outcome.BAD_COUNT, trip, bus)
+    ticked = set(trip.ticked)
+    ticked.symmetric_difference_update({index})
+    trip.ticked = sorted(ticked)  # a new list: the JSON column sees the change
+    return Result(Outcome.DONE, trip, bus)
+
+
+async def confirm(
+    session: AsyncSession,
+    ctx: Context,
+    trip_id: int,
+    stage: Stage,
+    person: Person,
+    now: dt.datetime,
+    policy: BusSettings,
+) -> Result:
+    """The ticked riders are missing: 实到 = 应到 − ticked."""
+    loaded = await _load(session, ctx, trip_id, stage, person, policy)
+    if isinstance(loaded, Result):
+        return loaded
+    trip, bus = loaded
+    expected = candidates(trip, stage)
+    missing = [expected[i] for i in sorted(set(trip.ticked)) if 0 <= i < len(expected)]
+    return await _record(session, ctx, trip, bus, stage, missing, person, now)
+
+
+async def check_empty(
+    session: AsyncSession,
+    ctx: Context,
+    trip_id: int,
+    person: Person,
+    now: dt.datetime,
+    policy: BusSettings,
+) -> Result:
+    """车厢检查: the escort confirms nobody is left on board."""
+    loaded = await _load(session, ctx, trip_id, Stage.CHECK, person, policy)
+    if isinstance(loaded, Result):
+        return loaded
+    trip, bus = loaded
+    trip.checked_at, trip.checked_by = now, person.id
+    audit.record(
+        session, ctx.school_id, person.id, "bus.checked", now, trip_id=trip.id, bus=trip.bus
+    )
+    return Result(Outcome.DONE, trip, bus)
+
+
+async def _record(
+    session: AsyncSession,
+    ctx: Context,
+    trip: BusTrip,
+    bus: BusSettingsEntry,
+    stage: Stage,
+    missing: list[str],
+    person: Person,
+    now: dt.datetime,
+) -> Result:
+    present = len(candidates(trip, stage)) - len(missing)
+    if stage is Stage.BOARD:
+        trip.boarded, trip.board_missing = present, missing
+        trip.boarded_at, trip.boarded_by = now, person.id
+    else:
+        trip.arrived, trip.arrive_missing = present, missing
+        trip.arrived_at, trip.arrived_by = now, person.id
+    trip.ticked = []
+    action = "bus.boarded" if stage is Stage.BOARD else "bus.arrived"
+    audit.record(
+        session,
+        ctx.school_id,
+        person.id,
+        action,
+        now,
+        trip_id=trip.id,
+        bus=trip.bus,
+        leg=trip.leg,
+        present=present,
+        missing=missing,
+    )
+    await session.flush()
+    if missing:
+        await _tell_head_teachers(session, ctx, trip, bus, stage, missing, now)
+    if stage is Stage.ARRIVE:
+        if missing:
+            await _alert_leaders(session, ctx, trip, bus, missing, person, now)
+        await _ask_check(session, ctx, trip, bus, person, now)
+    return Result(Outcome.DONE, trip, bus, tuple(missing))
+
+
+async def _tell_head_teachers(
+    session: AsyncSession,
+    ctx: Context,
+    trip: BusTrip,
+    bus: BusSettingsEntry,
+    stage: Stage,
+    missing: list[str],
+    now: dt.datetime,
+) -> None:
+    """Each class's head teacher learns which of their pupils were missing, at once."""
+    units = {u.name: u for u in await people.units(session, ctx.school_id, "class")}
+    by_class: dict[str, list[str]] = defaultdict(list)
+    for label in missing:
+        class_name, _, name = label.partition(" ")
+        by_class[class_name].append(name)
+    key = "bus.board_missing_told" if stage is Stage.BOARD else "bus.arrive_missing_told"
+    for class_name, names in by_class.items():
+        unit = units.get(class_name)
+        if unit is None:
+            continue
+        found = await people.people_with_role(session, ctx.school_id, "head_teacher", unit.id)
+
+        def text(lang: str, class_name: str = class_name, names: list[str] = names) -> str:
+            return t(
+                lang,
+                key,
+                bus=bus_label(bus, trip.bus, lang),
+                leg=leg_label(trip.leg, lang),
+                unit=class_name,
+                names="、".join(names),
+                escort=bus.escort,
+            )
+
+        await tell(
+            session,
+            ctx,
+            f"bus:{trip.id}:{stage.value}:ht:{unit.id}",
+            await recipients.privately(session, ctx, found),
+            text,
+            now,
+            urgent=True,
+        )
+
+
+async def _alert_leaders(
+    session: AsyncSession,
+    ctx: Context,
+    trip: BusTrip,
+    bus: BusSettingsEntry,
+    missing: list[str],
+    person: Person,
+    now: dt.datetime,
+) -> None:
+    """A child who boarded and did not arrive: the duty leader and the admins at once."""
+
+    def text(lang: str) -> str:
+        return t(
+            lang,
+            "bus.arrive_missing_alert",
+            bus=bus_label(bus, trip.bus, lang),
+            leg=leg_label(trip.leg, lang),
+            boarded=len(on_board(trip)),
+            arrived=trip.arrived,
+            names="、".join(missing),
+            escort=person.display_name,
+        )
+
+    today = now.astimezone(ctx.tz).date()
+    await tell(
+        session,
+        ctx,
+        f"bus:{trip.id}:a:alert",
+        await leaders_and_admins(session, ctx, today),
+        text,
+        now,
+        urgent=True,
+    )
+
+
+async def _ask_check(
+    session: AsyncSession,
+    ctx: Context,
+    trip: BusTrip,
+    bus: BusSettingsEntry,
+    person: Person,
+    now: dt.datetime,
+) -> None:
+    def text(lang: str) -> str:
+        return t(
+            lang,
+            "bus.check_asked",
+            bus=bus_label(bus, trip.bus, lang),
+            leg=leg_label(trip.leg, lang),
+        )
+
+    await tell(
+        session,
+        ctx,
+        f"bus:{trip.id}:c:ask",
+        await recipients.privately(session, ctx, [person]),
+        text,
+        now,
+        buttons=lambda lang: buttons.check_rows(trip.id, lang),
+        urgent=True,
+    )

@@ -1,0 +1,187 @@
+"""A school-bus day through the emulator: the escort counts at boarding (one child did not
+board: the head teacher learns it), at arrival (one child boarded and did not arrive: the
+head teacher, the duty leader and the admins at once), checks the empty bus; the other
+bus's escort never confirms the check, and the duty leader is alerted within 5 minutes.
+Only the escort counts; stale, pressed-twice and forged buttons change nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.settings import Settings
+from scheduler.clock import FakeClock
+from storage.bus import BusTrip
+from storage.models import AuditLog
+from tests.conftest import local, settings_for
+from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
+
+RIDERS_1 = [("3-1", "张小明"), ("3-1", "李小华"), ("3-2", "王小红")]
+RIDERS_2 = [("3-2", "陈小东"), ("4-1", "赵小西")]
+
+
+def bus(number: int, escort: str, riders: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "number": number,
+        "plate": f"苏D·1234{number}",
+        "company": "安达校车公司",
+        "driver": f"司机{number}",
+        "escort": escort,
+        "route": "吕墅村 → 薛家镇 → 学校",
+        "morning_board": "07:00:00",
+        "morning_arrive": "07:40:00",
+        "riders": [{"unit": u, "name": n} for u, n in riders],
+    }
+
+
+@pytest.fixture
+def bus_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+    """Two buses; the daily routines off, so the chats hold the buses' messages."""
+    return settings_for(
+        shipped_settings,
+        database_url,
+        tmp_path,
+        education__enabled=False,
+        zero_report__enabled=False,
+        duty__enabled=False,
+        bus__buses=[bus(1, "周老师", RIDERS_1), bus(2, "吴老师", RIDERS_2)],
+    )
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+async def with_text(school: SimulatedSchool, person: SimPerson, needle: str) -> list[str]:
+    return [m for m in texts(await school.received(person.chat_id)) if needle in m]
+
+
+async def message_with(school: SimulatedSchool, person: SimPerson, label: str) -> dict[str, Any]:
+    for message in reversed(await school.received(person.chat_id)):
+        if any(label in text for text, _ in buttons(message)):
+            return message
+    raise LookupError(f"{person.name} has no message with a {label!r} button")
+
+
+async def press(school: SimulatedSchool, person: SimPerson, label: str) -> str:
+    """Press the button labelled ``label``; returns the pop-up's text."""
+    message = await message_with(school, person, label)
+    data = next(d for text, d in buttons(message) if label in text)
+    return await press_data(school, person, data, message)
+
+
+async def press_data(
+    school: SimulatedSchool, person: SimPerson, data: str, message: dict[str, Any] | None = None
+) -> str:
+    """Press ``data`` on the message, or on the person's own last message: as a replayed or
+    forged button would."""
+    if message is None:
+        message = (await school.received(person.chat_id))[-1]
+    query = school.world.press_button(
+        person.user_id, person.chat_id, message["message_id"], data, check_button=False
+    )
+    await school.settle()
+    return str((school.world.callbacks[query["id"]].answer or {}).get("text") or "")
+
+
+async def data_of(school: SimulatedSchool, person: SimPerson, label: str) -> str:
+    message = await message_with(school, person, label)
+    return next(d for text, d in buttons(message) if label in text)
+
+
+async def trip(school: SimulatedSchool, number: int) -> BusTrip:
+    async with school.app.sessions() as session:
+        found = await session.scalar(select(BusTrip).where(BusTrip.bus == number))
+    assert found is not None
+    return found
+
+
+async def test_a_bus_day_with_a_child_missing_at_arrival_and_an_unchecked_bus(
+    bus_school: Settings, clock: FakeClock
+) -> None:
+    clock.set(local("2026-11-25 06:30"))
+    async with running_school(bus_school, clock) as school:
+        principal = await school.admin("校长")
+        leader = await school.join("duty_leader", None, "赵主任")
+        escort_1 = await school.join("teacher", None, "周老师")
+        escort_2 = await school.join("teacher", None, "吴老师")
+        head_31 = await school.join("head_teacher", "三(1)班", "王老师")
+        head_32 = await school.join("head_teacher", "三(2)班", "孙老师")
+
+        # -- boarding: bus 1 is one short (张小明); bus 2 complete ---------------------------
+        await school.at("2026-11-25 06:59")
+        assert await with_text(school, escort_1, "上车清点") == []
+        await school.at("2026-11-25 07:00")
+        asked = await with_text(school, escort_1, "上车清点")
+        assert (
+            len(asked) == 1 and "校车1号（苏D·12341）早班（到校） 上车清点：应到 3 人" in asked[0]
+        )
+        board_all = await data_of(school, escort_1, "实到 3/3")
+        for other in (head_31, escort_2):  # forged: only bus 1's escort counts bus 1
+            refused = await press_data(school, other, board_all)
+            assert refused == "只有本车的跟车老师（周老师）可以清点和检查车厢，没有更改任何内容。"
+        assert "按钮不再有效" in await press_data(school, escort_1, "bs:all:99999:b")
+        assert "按钮不再有效" in await press_data(school, escort_1, "bs:all:1:z")
+        assert (await trip(school, 1)).boarded is None
+        await press(school, escort_1, "有人未到")
+        await press(school, escort_1, "☐ 三(1)班 张小明")
+        await press(school, escort_1, "☐ 三(1)班 李小华")
+        await press(school, escort_1, "☑ 三(1)班 李小华")  # unticked again
+        await press(school, escort_1, "确认：实到 2/3")
+        done = texts(await school.received(escort_1.chat_id))
+        assert any(
+            "上车清点已记录：应到 3，实到 2" in m and "未到：三(1)班 张小明" in m for m in done
+        )
+        told = await with_text(school, head_31, "张小明 未乘坐校车1号")
+        assert len(told) == 1
+        assert await with_text(school, head_32, "未乘坐") == []
+        assert await with_text(school, leader, "张小明") == []  # not boarding is not an alarm
+        await press(school, escort_2, "实到 2/2")
+        assert (await trip(school, 2)).boarded == 2
+
+        # -- a stale press: boarding is done, its buttons change nothing -------------------------
+        assert "已进入下一步" in await press_data(school, escort_1, board_all)
+        assert (await trip(school, 1)).boarded == 2
+
+        # -- arrival: bus 1 has 2 on board and 1 arrives (李小华 missing): alarm at once ----------
+        await school.at("2026-11-25 07:40")
+        arrival = await with_text(school, escort_1, "到达清点：应到 2 人")
+        assert len(arrival) == 1
+        await press(school, escort_1, "有人未到")
+        await press(school, escort_1, "☐ 三(1)班 李小华")
+        await press(school, escort_1, "确认：实到 1/2")
+        alert = await with_text(school, leader, "到达清点少人")
+        assert len(alert) == 1 and "上车 2 人，实到 1 人。未到：三(1)班 李小华" in alert[0]
+        assert len(await with_text(school, principal, "到达清点少人")) == 1
+        assert len(await with_text(school, head_31, "李小华 在校车1号")) == 1
+        await press(school, escort_1, "车厢已检查")
+        assert (await trip(school, 1)).checked_at == local("2026-11-25 07:40")
+        await press(school, escort_2, "实到 2/2")
+        assert await with_text(school, escort_2, "请检查车厢")
+
+        # -- bus 2's escort never confirms the empty bus: the duty leader within 5 minutes -------
+        await school.at("2026-11-25 07:44")
+        assert await with_text(school, leader, "车厢检查。跟车老师 吴老师") == []
+        await school.at("2026-11-25 07:45")
+        late = await with_text(school, leader, "仍未完成车厢检查")
+        assert len(late) == 1 and "校车2号（苏D·12342）早班（到校） 应于 07:40 到达" in late[0]
+        assert await with_text(school, leader, "校车1号（苏D·12341）早班（到校） 应于") == []
+        await school.at("2026-11-25 07:50")
+        assert len(await with_text(school, leader, "仍未完成车厢检查")) == 1  # once
+
+        # -- /today and /bus say it; everything is in the audit log -------------------------------
+        await school.say(principal, "/today")
+        today = texts(await school.received(principal.chat_id))[-1]
+        assert "🚌 校车：今日 2 个车次，已完成 1，到达时未到 1 人" in today
+        assert "2号 早班（到校）：待车厢检查" in today
+        await school.say(leader, "/bus")
+        listing = texts(await school.received(leader.chat_id))[-1]
+        assert "校车1号（苏D·12341）早班（到校）：应到 3，上车 2，到达 1，车厢检查 07:40" in listing
+        async with school.app.sessions() as session:
+            actions = list(await session.scalars(select(AuditLog.action)))
+        assert actions.count("bus.boarded") == 2 and actions.count("bus.arrived") == 2
+        assert "bus.checked" in actions and "bus.check_late" in actions
