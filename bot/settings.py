@@ -347,6 +347,96 @@ class NoticeSettings(_Strict):
     progress_every_s: float = Field(default=2.0, gt=0, le=60)
 
 
+class InspectionItemSettings(_Strict):
+    zh: str = Field(min_length=1, max_length=40)
+    en: str = Field(default="", max_length=80)
+
+
+class InspectionAreaSettings(_Strict):
+    """An area and its checklist (消防, 校舍, 食堂燃气 …); 有隐患 on an item raises a hazard of
+    ``category`` at ``place`` ("" : the finder is asked where)."""
+
+    id: str
+    zh: str = Field(min_length=1, max_length=12)
+    en: str = Field(default="", max_length=40)
+    category: str = "other"
+    place: str = Field(default="", max_length=100)
+    items: list[InspectionItemSettings] = Field(min_length=1, max_length=12)
+
+    _id = field_validator("id")(_check_slug)
+
+
+InspectionRhythm = Literal["daily", "weekly", "monthly", "term_start", "before_holiday"]
+
+
+class InspectionCheckSettings(_Strict):
+    """Who checks which areas and when: 责任人每日查 (daily), 处室自己组织查 (weekly, monthly),
+    学校领导小组集中查 (term_start, before_holiday). The owner is one of a role, a department
+    (its staff) or a person named as on the roster."""
+
+    id: str
+    zh: str = Field(min_length=1, max_length=30)
+    en: str = Field(default="", max_length=60)
+    areas: list[str] = Field(min_length=1)
+    rhythm: list[InspectionRhythm] = Field(min_length=1)
+    role: Literal[
+        "", "admin", "duty_leader", "safety_officer", "teacher", "head_teacher", "guard"
+    ] = ""
+    department: str = ""
+    person: str = Field(default="", max_length=40)
+    at: dt.time | None = None  # None: [inspections].at
+    remind: dt.time | None = None
+    escalate: dt.time | None = None
+
+    _id = field_validator("id")(_check_slug)
+
+    @model_validator(mode="after")
+    def _one_owner(self) -> InspectionCheckSettings:
+        if sum(bool(o) for o in (self.role, self.department, self.person)) != 1:
+            raise ValueError(
+                f"inspections.checks '{self.id}': give one of role, department, person"
+            )
+        return self
+
+
+class InspectionSettings(_Strict):
+    """Inspections (隐患排查): each due check is a task listing its areas' items; each item is
+    answered 正常 or 有隐患 (which raises a hazard with the item filled in)."""
+
+    enabled: bool = True
+    at: dt.time = dt.time(8, 30)
+    remind: dt.time = dt.time(11, 30)
+    escalate: dt.time = dt.time(15, 0)
+    areas: list[InspectionAreaSettings] = []
+    checks: list[InspectionCheckSettings] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InspectionSettings:
+        _unique("inspections.areas", [a.id for a in self.areas])
+        _unique("inspections.checks", [c.id for c in self.checks])
+        known = {a.id for a in self.areas}
+        for check in self.checks:
+            unknown = [a for a in check.areas if a not in known]
+            if unknown:
+                raise ValueError(f"inspections.checks '{check.id}': unknown areas {unknown}")
+            if len(self.items_of(check)) > 24:
+                raise ValueError(f"inspections.checks '{check.id}': at most 24 items in all")
+            at = check.at or self.at
+            if not at <= (check.remind or self.remind) <= (check.escalate or self.escalate):
+                raise ValueError(
+                    f"inspections.checks '{check.id}': expected at <= remind <= escalate"
+                )
+        return self
+
+    def area(self, area_id: str) -> InspectionAreaSettings | None:
+        return next((a for a in self.areas if a.id == area_id), None)
+
+    def items_of(
+        self, check: InspectionCheckSettings
+    ) -> list[tuple[InspectionAreaSettings, InspectionItemSettings]]:
+        return [(a, i) for a in self.areas if a.id in check.areas for i in a.items]
+
+
 class HazardCategorySettings(_Strict):
     id: str
     zh: str = Field(min_length=1, max_length=20)
@@ -489,6 +579,7 @@ class Settings(_Strict):
     invites: InviteSettings = InviteSettings()
     notices: NoticeSettings = NoticeSettings()
     hazards: HazardSettings = HazardSettings()
+    inspections: InspectionSettings = InspectionSettings()
     bus: BusSettings = BusSettings()
     drills: DrillSettings = DrillSettings()
     demo: DemoSettings = DemoSettings()
@@ -509,12 +600,28 @@ class Settings(_Strict):
         duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
         if duplicates:
             raise ValueError(f"class/department slugs must be unique, repeated: {duplicates}")
+        self._inspections_consistent()
         classes = {c.slug for c in self.classes}
         for bus in self.bus.buses:
             unknown = sorted({r.unit for r in bus.riders} - classes)
             if unknown:
                 raise ValueError(f"bus {bus.number}: riders of unknown classes {unknown}")
         return self
+
+    def _inspections_consistent(self) -> None:
+        departments = {d.slug for d in self.departments}
+        categories = {c.id for c in self.hazards.categories}
+        for area in self.inspections.areas:
+            if area.category not in categories:
+                raise ValueError(
+                    f"inspections.areas '{area.id}': category '{area.category}' is not one of "
+                    f"[hazards] categories {sorted(categories)}"
+                )
+        for check in self.inspections.checks:
+            if check.department and check.department not in departments:
+                raise ValueError(
+                    f"inspections.checks '{check.id}': unknown department '{check.department}'"
+                )
 
     def dismissal(self, grade: int) -> dt.time:
         for g in self.grades:

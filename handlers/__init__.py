@@ -18,6 +18,7 @@ ROUTER_MODULES = (
     "export",
     "notices",
     "hazards",
+    "inspections",
     "bus",
     "duty",
     "education",

@@ -242,9 +242,10 @@ async def got_what(
     problem = zr.text_problem(message.text, store.MAX_WHAT)
     if problem is not None:
         return message.answer(t(lang, problem, limit=store.MAX_WHAT))
-    if not await _save(app, actor, state, RaiseHazard.place, what=(message.text or "").strip()):
+    step = await _save_and_skip(app, actor, state, what=(message.text or "").strip())
+    if step is None:
         return await _gone(message, state, lang)
-    return message.answer(t(lang, "hazard.ask_place"))
+    return await _ask(message, app, step, await _hazard_id(state), lang)
 
 
 @router.message(RaiseHazard.place, F.text, NOT_COMMAND)
@@ -254,10 +255,42 @@ async def got_place(
     problem = zr.place_problem(message.text)
     if problem is not None:
         return message.answer(t(lang, problem, limit=store.MAX_PLACE))
-    if not await _save(app, actor, state, RaiseHazard.category, place=(message.text or "").strip()):
+    step = await _save_and_skip(app, actor, state, place=(message.text or "").strip())
+    if step is None:
         return await _gone(message, state, lang)
-    rows = buttons.category_rows(await _hazard_id(state), lang, app.settings.hazards)
-    return message.answer(t(lang, "hazard.ask_category"), reply_markup=_markup(rows))
+    return await _ask(message, app, step, await _hazard_id(state), lang)
+
+
+async def _save_and_skip(
+    app: App, actor: Person | None, state: FSMContext, **fields: str
+) -> State | None:
+    """The answer saved and the conversation moved to the next question the draft has no
+    answer for yet: an inspection's item comes with its place and category."""
+    if actor is None:
+        return None
+    async with app.sessions.begin() as session:
+        found = await hz.save(session, ctx_of(app), await _hazard_id(state), actor, **fields)
+        if found is None:
+            return None
+        step = (
+            RaiseHazard.place
+            if not found.place
+            else RaiseHazard.category
+            if not found.category
+            else RaiseHazard.severity
+        )
+        await move_to(session, state, step)
+    return step
+
+
+async def _ask(message: Message, app: App, step: State, hazard_id: int, lang: str) -> SendMessage:
+    if step is RaiseHazard.place:
+        return message.answer(t(lang, "hazard.ask_place"))
+    if step is RaiseHazard.category:
+        rows = buttons.category_rows(hazard_id, lang, app.settings.hazards)
+        return message.answer(t(lang, "hazard.ask_category"), reply_markup=_markup(rows))
+    rows = buttons.severity_rows(hazard_id, lang)
+    return message.answer(t(lang, "hazard.ask_severity"), reply_markup=_markup(rows))
 
 
 @router.message(RaiseHazard.category, F.text, NOT_COMMAND)

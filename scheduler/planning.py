@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bot.settings import Settings
 from scheduler.calendar import DayKind, Lang, SchoolCalendar, days_between, describe_day
@@ -33,6 +33,8 @@ class PlannedEvent:
     theme: str = ""
     points: tuple[str, ...] = ()
     minutes: int = 0  # how long the class spends on it (1530: 1/10/5/30)
+    # More of the routine's own, kept in the task's payload (an inspection's items, owner).
+    extra: tuple[tuple[str, Any], ...] = ()
 
 
 Planner = Callable[[Settings, SchoolCalendar, date], list[PlannedEvent]]

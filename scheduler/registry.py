@@ -33,6 +33,7 @@ ROUTINE_MODULES = (
     "duty",
     "notices",
     "hazards",
+    "inspections",
     "bus",
     "calendar_watch",
     "delivery",

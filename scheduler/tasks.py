@@ -54,7 +54,12 @@ async def materialise(
             "escalate_at": e.second_deadline or e.deadline,
             "status": "planned",
             "theme": e.theme[:60],
-            "payload": {"points": list(e.points), "minutes": e.minutes, "target": e.target_name},
+            "payload": {
+                "points": list(e.points),
+                "minutes": e.minutes,
+                "target": e.target_name,
+                **dict(e.extra),
+            },
             "created_at": now,
         }
         for e in events

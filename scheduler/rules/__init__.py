@@ -8,7 +8,7 @@ import importlib
 
 from scheduler.planning import Label, Planner
 
-RULE_MODULES = ("education", "zero_report", "duty")
+RULE_MODULES = ("education", "zero_report", "duty", "inspections")
 
 PLANNERS: list[Planner] = []
 # (routine, kind) → the name admins see in plan listings.

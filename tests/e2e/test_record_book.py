@@ -88,7 +88,8 @@ async def test_a_day_of_every_routine_then_export(
         await school.say(admin, f"/export {day.isoformat()}")
         files = documents(school, (await school.received(admin.chat_id))[before:])
 
-    assert set(tasks) == {"education", "zero_report", "duty"} and len(class_photos) == 6
+    assert set(tasks) == {"education", "zero_report", "duty", "inspection"}
+    assert len(class_photos) == 6
     for _, path in photos:  # the class photos, the incident's, the handover's, the patrol's
         with Image.open(path) as picture:
             assert picture.format == "JPEG" and picture.size == (320, 240)
