@@ -32,6 +32,8 @@ COMMANDS = (
     "zero",
     "duty",
     "patrol",
+    "hazard",
+    "hazards",
     "notice",
     "plan",
     "invite",

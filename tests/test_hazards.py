@@ -114,3 +114,12 @@ async def test_a_fix_without_a_photo_is_taken_when_the_school_does_not_ask_for_o
         assert result.outcome is hz.Outcome.DONE
     finally:
         await close_app(app)
+
+
+def test_the_command_menu_offers_hazard_and_hazards_in_both_languages() -> None:
+    from bot.i18n import t
+    from bot.runner import COMMANDS
+
+    assert {"hazard", "hazards"} <= set(COMMANDS)
+    assert t("zh", "cmd.hazard").startswith("登记隐患")
+    assert t("en", "cmd.hazards").startswith("open hazards")
