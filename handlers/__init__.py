@@ -20,6 +20,7 @@ ROUTER_MODULES = (
     "hazards",
     "inspections",
     "bus",
+    "drills",
     "duty",
     "education",
     "fallback",

@@ -35,6 +35,7 @@ ROUTINE_MODULES = (
     "hazards",
     "inspections",
     "bus",
+    "drills",
     "calendar_watch",
     "delivery",
 )

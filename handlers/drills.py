@@ -1,0 +1,168 @@
+"""Emergency drills (应急疏散演练): /drill (the next plan), a head teacher's headcount
+(/drill 42 41 一人病假, in the class group or in private, /drill 三(2)班 42 41 … for a
+teacher of several classes), the commander's feedback (/drill 问题 …, /drill 措施 …), and the
+commander's 开始演练 / 结束演练 buttons. A forged or stale button changes nothing."""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.i18n import t
+from bot.telegram_transport import keyboard
+from handlers.duty_common import ctx_of
+from scheduler import drills as dr
+from scheduler.drills import buttons
+from scheduler.drills.common import STAFF
+from storage import people
+from storage.messages import OutMessage
+from storage.models import Person, Unit
+from storage.people import has_role
+
+router = Router(name="drills")
+
+_COUNT = re.compile(r"^(?:(\S*班)\s+)?(-?\d{1,4})\s*[/ ]\s*(-?\d{1,4})(?:\s+(.+))?$", re.S)
+_FEEDBACK = {"问题": "problems", "存在问题": "problems", "problems": "problems"}
+_FEEDBACK |= {"措施": "measures", "改进措施": "measures", "measures": "measures"}
+
+
+@router.message(Command("drill"))
+async def drill_command(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> SendMessage:
+    if not has_role(actor, *STAFF):
+        return message.answer(
+            t(lang, "common.unknown_user" if actor is None else "common.not_allowed")
+        )
+    assert actor is not None
+    words = (command.args or "").strip()
+    if not words:
+        async with app.sessions() as session:
+            text = await dr.next_drill(session, ctx_of(app), app.settings, app.today(), lang)
+        return message.answer(text)
+    verb, _, rest = words.partition(" ")
+    if verb.lower() in _FEEDBACK:
+        return message.answer(await _feedback(app, actor, _FEEDBACK[verb.lower()], rest, lang))
+    found = _COUNT.match(words)
+    if found is None:
+        return message.answer(t(lang, "drill.usage"))
+    class_name, expected, present, reason = found.groups()
+    return message.answer(
+        await _count(message, app, actor, class_name, int(expected), int(present), reason, lang)
+    )
+
+
+async def _feedback(app: App, actor: Person, field: str, text: str, lang: str) -> str:
+    if not text.strip():
+        return t(lang, "drill.usage")
+    async with app.sessions.begin() as session:
+        result = await dr.feedback(
+            session, ctx_of(app), actor, field, text, app.now(), app.settings
+        )
+    match result.outcome:
+        case dr.Outcome.DONE if result.closed:
+            return t(lang, "drill.closed")
+        case dr.Outcome.DONE:
+            other = "drill.ask_measures" if field == "problems" else "drill.ask_problems"
+            return t(lang, "drill.feedback_saved") + "\n" + t(lang, other)
+        case dr.Outcome.NOT_ALLOWED:
+            return t(lang, "drill.not_commander")
+        case _:
+            return t(lang, "drill.no_ended_drill")
+
+
+async def _count(
+    message: Message,
+    app: App,
+    actor: Person,
+    class_name: str | None,
+    expected: int,
+    present: int,
+    reason: str | None,
+    lang: str,
+) -> str:
+    async with app.sessions.begin() as session:
+        unit = await _unit(session, app, actor, message, class_name)
+        if unit is None:
+            return t(lang, "drill.which_class")
+        result = await dr.report_count(
+            session,
+            ctx_of(app),
+            actor,
+            unit,
+            expected,
+            present,
+            reason or "",
+            app.now(),
+            app.settings,
+        )
+    app.wake_sender()
+    params = {"unit": result.unit_name, "expected": expected, "present": present}
+    match result.outcome:
+        case dr.Outcome.DONE | dr.Outcome.REPLACED:
+            key = "drill.counted_mismatch" if result.mismatch else "drill.counted"
+            text = t(lang, key, **params)
+            if result.outcome is dr.Outcome.REPLACED:
+                text += "\n" + t(lang, "drill.count_replaced")
+            return text
+        case dr.Outcome.NOT_ALLOWED:
+            return t(lang, "drill.not_your_class", **params)
+        case dr.Outcome.BAD_COUNT:
+            return t(lang, "drill.bad_count", **params)
+        case dr.Outcome.NEED_REASON:
+            return t(lang, "drill.need_reason", **params)
+        case _:
+            return t(lang, "drill.not_started")
+
+
+async def _unit(
+    session: AsyncSession, app: App, actor: Person, message: Message, class_name: str | None
+) -> Unit | None:
+    """The class named, else the class group's, else the head teacher's only class."""
+    if class_name:
+        return await people.find_unit(session, app.school_id, class_name)
+    if message.chat.type != "private":
+        chat = await people.chat_by_tg(session, message.chat.id)
+        if chat is not None and chat.unit_id is not None:
+            return await session.get(Unit, chat.unit_id)
+    mine = sorted({r.unit_id for r in actor.roles if r.role == "head_teacher" and r.unit_id})
+    return await session.get(Unit, mine[0]) if len(mine) == 1 else None
+
+
+@router.callback_query(F.data.startswith(f"{buttons.PREFIX}:"))
+async def pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str
+) -> AnswerCallbackQuery:
+    press = dr.Press.parse(query.data)
+    if press is None:
+        return query.answer(t(lang, "drill.stale_button"), show_alert=True)
+    if actor is None:
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
+    step = dr.start if press.action is dr.Action.START else dr.end
+    async with app.sessions.begin() as session:
+        result = await step(session, ctx_of(app), press.drill_id, actor, app.now(), app.settings)
+    match result.outcome:
+        case dr.Outcome.DONE:
+            pass
+        case dr.Outcome.NOT_ALLOWED:
+            return query.answer(t(lang, "drill.not_commander"), show_alert=True)
+        case _:
+            return query.answer(t(lang, "drill.stale_button"), show_alert=True)
+    app.wake_sender()
+    message = query.message if isinstance(query.message, Message) else None
+    time = app.now().astimezone(app.tz).strftime("%H:%M:%S")
+    if message is not None and press.action is dr.Action.START:
+        rows = dr.end_rows(press.drill_id, lang)
+        await message.edit_text(
+            t(lang, "drill.started", time=time), reply_markup=keyboard(OutMessage("", buttons=rows))
+        )
+    elif message is not None:
+        took = dr.duration(result.seconds, lang)
+        await message.edit_text(t(lang, "drill.ended", time=time, took=took))
+    return query.answer()
