@@ -195,7 +195,7 @@ class OutboxSender:
                 )
             elif self._buffer:
                 await asyncio.sleep(max(min(self._next_ready_in(), 0.2), 0.005))
-            else:
+            elif not await self.step():  # a send may have been settled during that claim
                 break
         return self.sent - before
 
@@ -228,9 +228,10 @@ class OutboxSender:
             await asyncio.wait(list(self._sending))
 
     async def _claim_more(self) -> None:
-        known = {r.id for r in self._buffer} | {r.id for r in self._sending.values()}
         async with self.sessions.begin() as session:
             claimed = await outbox.claim(session, self.clock.now(), 100 - len(self._buffer))
+        # After the claim: a send settled meanwhile may have been claimed again, rightly.
+        known = {r.id for r in self._buffer} | {r.id for r in self._sending.values()}
         self._buffer.extend(r for r in claimed if r.id not in known)
         self._buffer.sort(key=lambda r: (r.priority, r.send_after, r.id))
 
