@@ -421,7 +421,7 @@ async def test_an_empty_period_keeps_every_sheet_and_section(app: App, tmp_path:
         assert sheet.max_row == 2 and sheet["A2"].value == "无记录", sheet.title
     document = Document(str(next(p for p in paths if p.suffix == ".docx")))
     headings = [p.text for p in document.paragraphs if p.style and p.style.name == "Heading 2"]
-    assert headings == [*SECTIONS, "家长通知及确认情况"]
+    assert headings == [*SECTIONS, "家长通知及确认情况", "隐患排查整改"]
     assert [p.text for p in document.paragraphs].count("无记录。") == len(headings)
 
 

@@ -105,3 +105,47 @@ def completion_chart(
 
 def _percent(part: int, total: int) -> float:
     return 100 * part / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One group of bars: a category's hazards raised, fixed and overdue in a month."""
+
+    label: str
+    raised: int
+    fixed: int
+    overdue: int
+
+
+# Raised, fixed, overdue: found (blue), done (green), late (red).
+COUNT_COLOURS = ("#4472c4", "#70ad47", "#c00000")
+
+
+def counts_chart(groups: Sequence[Counts], title: str, legend: tuple[str, str, str]) -> bytes:
+    """Grouped bars of raised vs fixed, and overdue, each with its number on top."""
+    family = cjk_family()
+    font = FontProperties(family=[family, "DejaVu Sans"] if family else ["DejaVu Sans"])
+    small = font.copy()
+    small.set_size(7)
+    figure = Figure(figsize=(max(6.0, 0.9 * len(groups) + 2), 3.6), dpi=150)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    width = 0.27
+    top = max([max(g.raised, g.fixed, g.overdue) for g in groups] + [1])
+    for index, (name, colour) in enumerate(zip(legend, COUNT_COLOURS, strict=True)):
+        heights = [(g.raised, g.fixed, g.overdue)[index] for g in groups]
+        positions = [x + (index - 1) * width for x in range(len(groups))]
+        axes.bar(positions, heights, color=colour, label=name, width=width)
+        for x, height in zip(positions, heights, strict=True):
+            axes.text(x, height + top * 0.02, str(height), ha="center", va="bottom", fontsize=6)
+    axes.set_xticks(list(range(len(groups))))
+    axes.set_xticklabels([g.label for g in groups], fontproperties=font, fontsize=8)
+    axes.set_ylim(0, top * 1.35 + 0.5)  # room for the numbers and the legend
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_title(title, fontproperties=font)
+    axes.legend(loc="upper center", ncol=3, prop=small, frameon=False)
+    axes.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

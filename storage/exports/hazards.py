@@ -4,15 +4,15 @@ still open in it, with every step's who and when, and its before and after photo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import hazards as store
 from storage.exports.records import Photo, _local, _photos, utc_bounds
-from storage.hazards import Hazard, HazardEvent
+from storage.hazards import Hazard
 from storage.models import Attachment
 
 
@@ -38,6 +38,58 @@ class HazardRecord:
     reopened: int
     before: tuple[Photo, ...]
     after: tuple[Photo, ...]  # the last fix's
+    # Every step as (kind, day in the school zone, the deadline it set): what the month's
+    # figures count.
+    events: tuple[tuple[str, dt.date, dt.date | None], ...] = ()
+
+    def steps_within(self, kind: str, start: dt.date, end: dt.date) -> bool:
+        return any(k == kind and start <= day <= end for k, day, _ in self.events)
+
+    def fixed_on_time(self, start: dt.date, end: dt.date) -> bool:
+        """A fix accepted in the range that was made by the deadline then in force (a
+        rejection sets a new one; a reopening clears the hazard's own)."""
+        deadline: dt.date | None = None
+        fixed: dt.date | None = None
+        on_time = False
+        for kind, day, set_to in self.events:
+            if set_to is not None and kind in ("assigned", "rejected"):
+                deadline = set_to
+            elif kind == "fixed":
+                fixed = day
+            elif kind == "verified" and start <= day <= end and fixed and deadline:
+                on_time = on_time or fixed <= deadline  # any round of the range
+        return on_time
+
+
+@dataclass(frozen=True)
+class HazardFigures:
+    """A month's figures (or any range's): raised in it; fixes accepted in it (复查验收), and of
+    those the ones fixed by their deadline; hazards that went overdue in it (the duty leader
+    was told); hazards reopened in it."""
+
+    raised: int
+    fixed: int
+    fixed_on_time: int
+    overdue: int
+    reopened: int
+
+
+def figures(records: Sequence[HazardRecord], start: dt.date, end: dt.date) -> HazardFigures:
+    fixed = [r for r in records if r.steps_within("verified", start, end)]
+    return HazardFigures(
+        raised=sum(start <= r.day <= end for r in records),
+        fixed=len(fixed),
+        fixed_on_time=sum(r.fixed_on_time(start, end) for r in fixed),
+        overdue=sum(r.steps_within("escalated", start, end) for r in records),
+        reopened=sum(r.steps_within("reopened", start, end) for r in records),
+    )
+
+
+def active_within(
+    records: Sequence[HazardRecord], start: dt.date, end: dt.date
+) -> list[HazardRecord]:
+    """The hazards with a step in the range: raised, fixed, verified, signed …"""
+    return [r for r in records if any(start <= day <= end for _, day, _ in r.events)]
 
 
 async def hazard_records(
@@ -58,12 +110,8 @@ async def _record(
 ) -> HazardRecord:
     raised = _local(hazard.raised_at, tz)
     assert raised is not None  # in_period keeps raised hazards only
-    fixes = await session.scalars(
-        select(HazardEvent)
-        .where(HazardEvent.hazard_id == hazard.id, HazardEvent.kind == "fixed")
-        .order_by(HazardEvent.id.desc())
-    )
-    last_fix = fixes.first()
+    events = await store.events_of(session, hazard.id)
+    last_fix = next((e for e in reversed(events) if e.kind == "fixed"), None)
     fixed_at = _local(hazard.fixed_at or (last_fix.at if last_fix else None), tz)
     finder = names.get(hazard.raised_by, "")
     owner = names.get(hazard.owner_id, "") if hazard.owner_id else ""
@@ -90,6 +138,7 @@ async def _record(
         after=_photos(
             await _attachments(session, last_fix.submission_id if last_fix else None), tz, owner
         ),
+        events=tuple((e.kind, e.at.astimezone(tz).date(), e.deadline) for e in events),
     )
 
 

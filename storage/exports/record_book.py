@@ -27,6 +27,7 @@ from docx.shared import Cm, Emu, Pt
 
 from storage.exports.cells import clean_strings
 from storage.exports.chart import Completion, completion_chart
+from storage.exports.hazard_book import hazard_section
 from storage.exports.labels import (
     KindNamer,
     Names,
@@ -61,6 +62,7 @@ def write_record_book(records: Records, path: Path, lang: str, kind_name: KindNa
         month = records.within(first, last)
         document.add_heading(word(lang, "month", year=first.year, month=first.month), level=1)
         _month(document, month, lang, names, per_day)
+        hazard_section(document, records.hazards, first, last, lang, CHART_WIDTH)
     document.save(str(path))
     return path
 
@@ -399,6 +401,7 @@ def photo_bytes(records: Records) -> int:
     paths = {p.path for t in records.tasks for p in t.photos}
     paths |= {p.path for i in records.incidents for p in i.photos}
     paths |= {p.path for patrol in records.patrols for p in patrol.photos}
+    paths |= {p.path for h in records.hazards for p in (*h.before, *h.after)}
     return sum(os.path.getsize(path) for path in paths if os.path.isfile(path))
 
 

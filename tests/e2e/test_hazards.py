@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
@@ -84,6 +85,12 @@ async def press_data(
     )
     await school.settle()
     return str((school.world.callbacks[query["id"]].answer or {}).get("text") or "")
+
+
+def docx_images(document: Any, cell: Any) -> list[bytes]:
+    """The images embedded in a table cell of a .docx, in order."""
+    ids = cell._element.xpath(".//a:blip/@r:embed")
+    return [bytes(document.part.related_parts[i].blob) for i in ids]
 
 
 def photo_bytes(school: SimulatedSchool, message: dict[str, Any]) -> bytes:
@@ -320,6 +327,21 @@ async def test_a_hazard_goes_from_a_photo_to_the_principals_sign_off_and_back(
         assert (register["驳回次数"], register["重开次数"], register["整改天数"]) == (1, 1, 5)
         audit = [r[2] for r in book["操作日志"].iter_rows(values_only=True)]
         assert "复查驳回" in audit and "校长审核签字" in audit and "重开隐患" in audit
+
+        # -- the .docx: the month's figures, the chart, the before and after photos side by side
+        document = Document(str(next(p for p in paths if p.suffix == ".docx")))
+        lines = [p.text for p in document.paragraphs]
+        section = lines[lines.index("隐患排查整改") :]
+        assert section[1] == (
+            "本月发现隐患 1 条，复查验收 1 条（按期整改 1 条），逾期 1 条，重新打开 1 条。"
+        )
+        assert "隐患发现与整改" in section and "整改前后对比" in section
+        assert "#1 校园消防：三楼灭火器压力不足（教学楼三楼东侧）" in section
+        (pair,) = [t for t in document.tables if t.rows[0].cells[0].text == "整改前"]
+        assert [c.text for c in pair.rows[0].cells] == ["整改前", "整改后"]
+        shown = [docx_images(document, cell) for cell in pair.rows[1].cells]
+        assert shown == [[BEFORE], [AFTER_2]]  # the accepted fix's photo, not the rejected one
+        assert "张老师 11-25 09:00" in pair.rows[1].cells[0].text
 
 
 async def test_an_urgent_hazard_alerts_the_duty_leader_and_admins_and_asks_for_a_measure(
