@@ -416,12 +416,14 @@ async def test_an_empty_period_keeps_every_sheet_and_section(app: App, tmp_path:
     paths = await export_records(app.sessions, app.school_id, sunday, sunday, tmp_path / "out")
 
     book = load_workbook(next(p for p in paths if p.suffix == ".xlsx"))
-    assert book.sheetnames == [*SECTIONS, "家长通知", "隐患台账", "操作日志"]
+    sheets = ["家长通知", "隐患台账", "演练记录", "校车记录", "操作日志"]
+    assert book.sheetnames == [*SECTIONS, *sheets]
     for sheet in book.worksheets:
         assert sheet.max_row == 2 and sheet["A2"].value == "无记录", sheet.title
     document = Document(str(next(p for p in paths if p.suffix == ".docx")))
     headings = [p.text for p in document.paragraphs if p.style and p.style.name == "Heading 2"]
-    assert headings == [*SECTIONS, "家长通知及确认情况", "隐患排查整改"]
+    sections = ["家长通知及确认情况", "应急疏散演练", "校车接送记录", "隐患排查整改"]
+    assert headings == [*SECTIONS, *sections]
     assert [p.text for p in document.paragraphs].count("无记录。") == len(headings)
 
 

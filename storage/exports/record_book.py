@@ -38,7 +38,7 @@ from storage.exports.labels import (
     word,
 )
 from storage.exports.records import Photo, Records, TaskRecord, months
-from storage.exports.workbook import unit_or_post
+from storage.exports.workbook import BUS_COLUMNS, DRILL_COLUMNS, bus_rows, drill_rows, unit_or_post
 
 PHOTO_WIDTH = Cm(8)
 TEXT_WIDTH = Cm(16)  # the default template's page inside its margins
@@ -85,6 +85,23 @@ def _month(
         _roster(document, month, lang, names)
     if _section(document, word(lang, "book.notices"), month.notices, lang):
         _notices(document, month, lang)
+    if _section(document, word(lang, "book.drills"), month.drills, lang):
+        _rows(document, lang, DRILL_COLUMNS, drill_rows(month, lang))
+    if _section(document, word(lang, "book.bus"), month.bus_trips, lang):
+        _rows(document, lang, BUS_COLUMNS, bus_rows(month, lang))
+
+
+def _rows(
+    document: DocumentObject, lang: str, columns: Sequence[str], rows: list[list[Any]]
+) -> None:
+    """The workbook's rows as a table: times as HH:MM, nothing as —."""
+
+    def text(value: Any) -> str:
+        if isinstance(value, dt.datetime):
+            return _hhmm(value)
+        return "—" if value is None or value == "" else str(value)
+
+    _table(document, [word(lang, c) for c in columns], [[text(v) for v in r] for r in rows])
 
 
 def _section(document: DocumentObject, title: str, rows: Sequence[object], lang: str) -> bool:

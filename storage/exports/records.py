@@ -166,6 +166,8 @@ class Records:
     patrols: tuple[PatrolRecord, ...] = field(default=())
     roster: tuple[RosterRecord, ...] = field(default=())
     hazards: tuple[Any, ...] = field(default=())  # HazardRecord (storage/exports/hazards.py)
+    drills: tuple[Any, ...] = field(default=())  # DrillRecord (exports/drills_bus.py)
+    bus_trips: tuple[Any, ...] = field(default=())  # BusTripRecord (exports/drills_bus.py)
 
     def within(self, start: dt.date, end: dt.date) -> Records:
         """The same records cut to a shorter range (for files split by month)."""
@@ -187,6 +189,8 @@ class Records:
             patrols=cut(self.patrols),
             roster=cut(self.roster),
             hazards=cut(self.hazards),
+            drills=cut(self.drills),
+            bus_trips=cut(self.bus_trips),
             audit=tuple(r for r in self.audit if keep(r.at.date())),
         )
 
@@ -198,6 +202,7 @@ class Records:
 
 
 async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt.date) -> Records:
+    from storage.exports.drills_bus import bus_records, drill_records
     from storage.exports.hazards import hazard_records  # it reads this module's helpers
 
     school = await session.get(School, school_id)
@@ -220,6 +225,8 @@ async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt
         patrols=await _patrols(session, school_id, start, end, tz, names),
         roster=await _roster(session, school_id, start, end, names),
         hazards=await hazard_records(session, school_id, start, end, tz, names),
+        drills=await drill_records(session, school_id, start, end, tz, names),
+        bus_trips=await bus_records(session, school_id, start, end, tz, names),
     )
 
 

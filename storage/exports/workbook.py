@@ -97,6 +97,84 @@ def hazard_row(h: Any, lang: str) -> list[Any]:
     ]
 
 
+DRILL_COLUMNS = (
+    "col.day",
+    "col.drill_theme",
+    "col.status",
+    "col.drill_start",
+    "col.drill_end",
+    "col.drill_seconds",
+    "col.drill_classes",
+    "col.expected",
+    "col.present",
+    "col.drill_short",
+    "col.problems",
+    "col.measures",
+    "col.feedback_by",
+)
+BUS_COLUMNS = (
+    "col.day",
+    "col.bus",
+    "col.bus_leg",
+    "col.expected",
+    "col.boarded",
+    "col.board_missing",
+    "col.boarded_at",
+    "col.arrived",
+    "col.arrive_missing",
+    "col.arrived_at",
+    "col.escort",
+    "col.checked_by",
+    "col.checked_at",
+    "col.alerted_at",
+)
+
+
+def drill_rows(records: Records, lang: str) -> list[list[Any]]:
+    """One row per drill (``DrillRecord``): the book's table has the same columns."""
+    return [
+        [
+            d.day,
+            d.theme,
+            status_name(lang, d.status, "drill"),
+            d.started_at,
+            d.ended_at,
+            d.seconds,
+            d.classes,
+            d.expected,
+            d.present,
+            "；".join(d.short),
+            d.problems,
+            d.measures,
+            d.feedback_by,
+        ]
+        for d in records.drills
+    ]
+
+
+def bus_rows(records: Records, lang: str) -> list[list[Any]]:
+    """One row per bus trip (``BusTripRecord``)."""
+    return [
+        [
+            b.day,
+            b.bus,
+            status_name(lang, b.leg, "bus_leg"),
+            b.expected,
+            b.boarded,
+            "、".join(b.board_missing),
+            b.boarded_at,
+            b.arrived,
+            "、".join(b.arrive_missing),
+            b.arrived_at,
+            b.escort,
+            b.checked_by,
+            b.checked_at,
+            b.alerted_at,
+        ]
+        for b in records.bus_trips
+    ]
+
+
 def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer) -> Path:
     names = Names.of(kind_name)
     records = clean_strings(records)
@@ -261,6 +339,8 @@ def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer
         HAZARD_COLUMNS,
         (hazard_row(h, lang) for h in records.hazards),
     )
+    _sheet(book, lang, word(lang, "sheet.drills"), DRILL_COLUMNS, drill_rows(records, lang))
+    _sheet(book, lang, word(lang, "sheet.bus"), BUS_COLUMNS, bus_rows(records, lang))
     _sheet(
         book,
         lang,

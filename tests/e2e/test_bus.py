@@ -6,19 +6,24 @@ Only the escort counts; stale, pressed-twice and forged buttons change nothing."
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage.bus import BusTrip
+from storage.exports import export_records
 from storage.models import AuditLog
 from tests.conftest import local, settings_for
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
+DAY = dt.date(2026, 11, 25)
 RIDERS_1 = [("3-1", "张小明"), ("3-1", "李小华"), ("3-2", "王小红")]
 RIDERS_2 = [("3-2", "陈小东"), ("4-1", "赵小西")]
 
@@ -101,7 +106,7 @@ async def trip(school: SimulatedSchool, number: int) -> BusTrip:
 
 
 async def test_a_bus_day_with_a_child_missing_at_arrival_and_an_unchecked_bus(
-    bus_school: Settings, clock: FakeClock
+    bus_school: Settings, clock: FakeClock, tmp_path: Path
 ) -> None:
     clock.set(local("2026-11-25 06:30"))
     async with running_school(bus_school, clock) as school:
@@ -185,3 +190,18 @@ async def test_a_bus_day_with_a_child_missing_at_arrival_and_an_unchecked_bus(
             actions = list(await session.scalars(select(AuditLog.action)))
         assert actions.count("bus.boarded") == 2 and actions.count("bus.arrived") == 2
         assert "bus.checked" in actions and "bus.check_late" in actions
+
+        # -- the record book: the bus sheet (each trip) and the book's section -------------------
+        paths = await export_records(
+            school.app.sessions, school.app.school_id, DAY, DAY, tmp_path / "out"
+        )
+        book = load_workbook(next(p for p in paths if p.suffix == ".xlsx"))
+        rows = list(book["校车记录"].iter_rows(values_only=True))
+        assert rows[0][:6] == ("日期", "车号", "班次", "应到", "上车实到", "上车未到")
+        assert rows[1][1:6] == (1, "早班（到校）", 3, 2, "三(1)班 张小明")
+        assert rows[1][7:9] == (1, "三(1)班 李小华") and rows[1][10:12] == ("周老师", "周老师")
+        assert rows[2][1] == 2 and rows[2][12] is None and rows[2][13] is not None
+        document = Document(str(next(p for p in paths if p.suffix == ".docx")))
+        cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+        assert "校车接送记录" in [p.text for p in document.paragraphs]
+        assert "三(1)班 李小华" in cells and "11-25 07:45" in cells  # the late alert

@@ -5,15 +5,19 @@ silent class (named to the commander), bad counts refused, and the feedback that
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage.drills import Drill, DrillCount
+from storage.exports import export_records
 from tests.conftest import local, settings_for
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
@@ -74,7 +78,7 @@ async def press(school: SimulatedSchool, person: SimPerson, label: str, data: st
 
 
 async def test_a_drill_goes_from_its_plan_to_the_feedback_that_closes_it(
-    drill_school: Settings, clock: FakeClock
+    drill_school: Settings, clock: FakeClock, tmp_path: Path
 ) -> None:
     clock.set(local("2026-11-25 14:00"))
     async with running_school(drill_school, clock) as school:
@@ -162,3 +166,23 @@ async def test_a_drill_goes_from_its_plan_to_the_feedback_that_closes_it(
         assert "🚨 今日应急疏散演练：消防安全" in today
         assert "状态：已归档，疏散用时 4 分 0 秒；已报 23/24 个班" in today
         assert "三(2)班：应到 42，实到 41（一人病假在家）" in today
+
+        # -- the record book: the drill sheet and the book's section ----------------------------
+        day = dt.date(2026, 11, 26)
+        paths = await export_records(
+            school.app.sessions, school.app.school_id, day, day, tmp_path / "out"
+        )
+        book = load_workbook(next(p for p in paths if p.suffix == ".xlsx"))
+        rows = list(book["演练记录"].iter_rows(values_only=True))
+        assert rows[0][:3] == ("日期", "演练主题", "状态") and len(rows) == 2
+        assert rows[1][1:3] == ("消防安全", "已归档") and rows[1][5:9] == (240, 23, 923, 922)
+        assert rows[1][9:] == (
+            "三(2)班 41/42 一人病假在家",
+            "西楼梯口拥挤，二年级下楼慢",
+            "分年级错峰下楼，楼梯口增派一名老师",
+            "刘主任",
+        )
+        document = Document(str(next(p for p in paths if p.suffix == ".docx")))
+        cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+        assert "应急疏散演练" in [p.text for p in document.paragraphs]
+        assert "11-26 10:04" in cells and "分年级错峰下楼，楼梯口增派一名老师" in cells
