@@ -13,9 +13,10 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import App
+from bot.dates import ParseFailure, describe, parse_day
 from bot.i18n import t
 from bot.telegram_transport import keyboard
-from handlers.common import parse_id
+from handlers.common import parse_id, school_calendar
 from handlers.duty_common import ctx_of
 from scheduler import bus as bs
 from scheduler.bus import buttons
@@ -63,6 +64,45 @@ async def bus_command(
             riders=len(bus.riders),
         )
     )
+
+
+@router.message(Command("absent"))
+async def absent_command(
+    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+) -> SendMessage:
+    """/absent [班级] 姓名 [日期]: a rider will not ride that day (today when no date)."""
+    if not has_role(actor, "admin", "head_teacher"):
+        return message.answer(
+            t(lang, "common.unknown_user" if actor is None else "bus.absent_not_allowed")
+        )
+    assert actor is not None
+    words = (command.args or "").split()
+    class_text = words.pop(0) if words and words[0].endswith(("班", "班)")) else ""
+    if not words:
+        return message.answer(t(lang, "bus.absent_usage"))
+    name, when = words[0][:20], " ".join(words[1:]) or "今天"
+    day = parse_day(when, app.now(), tz=app.settings.school.tz, calendar=await school_calendar(app))
+    if isinstance(day, ParseFailure):
+        return message.answer(describe(day, lang) + "\n" + t(lang, "bus.absent_usage"))
+    async with app.sessions.begin() as session:
+        result = await bs.mark_absent(
+            session, ctx_of(app), actor, name, class_text, day, app.now(), app.settings
+        )
+    params = {"name": name, "day": day.isoformat()}
+    match result.outcome:
+        case bs.Outcome.DONE:
+            bus = bs.bus_label(result.bus, result.bus.number if result.bus else 0, lang)
+            return message.answer(
+                t(lang, "bus.absent_done", rider=result.missing[0], bus=bus, **params)
+            )
+        case bs.Outcome.PAST_DAY:
+            return message.answer(t(lang, "bus.absent_past", **params))
+        case bs.Outcome.AMBIGUOUS:
+            return message.answer(t(lang, "bus.absent_which_class", **params))
+        case bs.Outcome.NOT_ALLOWED:
+            return message.answer(t(lang, "bus.absent_not_allowed"))
+        case _:
+            return message.answer(t(lang, "bus.absent_no_rider", **params))
 
 
 @router.callback_query(F.data.startswith(f"{buttons.PREFIX}:"))

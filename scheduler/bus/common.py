@@ -33,6 +33,9 @@ class Outcome(StrEnum):
     NOT_ALLOWED = "not_allowed"  # only the bus's escort counts its riders
     STALE = "stale"  # a button of another stage, or pressed twice
     BAD_COUNT = "bad_count"
+    PAST_DAY = "past_day"  # an absence for a day gone by
+    NO_RIDER = "no_rider"  # nobody of that name (and class) rides a bus
+    AMBIGUOUS = "ambiguous"  # riders of that name in several classes: name the class
 
 
 @dataclass(frozen=True)

@@ -205,3 +205,85 @@ async def test_a_bus_day_with_a_child_missing_at_arrival_and_an_unchecked_bus(
         cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
         assert "校车接送记录" in [p.text for p in document.paragraphs]
         assert "三(1)班 李小华" in cells and "11-25 07:45" in cells  # the late alert
+
+
+def seven_buses() -> list[dict[str, Any]]:
+    """296 riders (a third of the school) on 7 buses, from every class; bus 1 carries
+    三(1)班's 张小明 and 李小华."""
+    classes = [f"{grade}-{n}" for grade in range(1, 7) for n in range(1, 5)]
+    riders = [(classes[i % 24], f"学生{i:03d}") for i in range(294)]
+    riders += [("3-1", "张小明"), ("3-1", "李小华")]
+    sizes = [42] * 6 + [44]
+    buses, start = [], 0
+    for number, size in enumerate(sizes, start=1):
+        chunk = riders[-2:] + riders[: size - 2] if number == 1 else riders[start : start + size]
+        start += size - 2 if number == 1 else size
+        buses.append(bus(number, f"跟车{number}", chunk))
+    assert sum(len(b["riders"]) for b in buses) == 296
+    return buses
+
+
+async def test_seven_buses_and_296_riders_with_an_absence_a_missing_child_and_an_unchecked_bus(
+    shipped_settings: Settings, database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    settings = settings_for(
+        shipped_settings,
+        database_url,
+        tmp_path,
+        education__enabled=False,
+        zero_report__enabled=False,
+        duty__enabled=False,
+        bus__buses=seven_buses(),
+    )
+    clock.set(local("2026-11-24 17:00"))
+    async with running_school(settings, clock) as school:
+        await school.admin("校长")
+        leader = await school.join("duty_leader", None, "赵主任")
+        head_31 = await school.join("head_teacher", "三(1)班", "王老师")
+        head_32 = await school.join("head_teacher", "三(2)班", "孙老师")
+        escorts = [await school.join("teacher", None, f"跟车{n}") for n in range(1, 8)]
+
+        # -- the evening before: 张小明's head teacher marks him absent; nobody else may -------
+        await school.say(head_32, "/absent 张小明 明天")
+        assert "只有该生的班主任" in texts(await school.received(head_32.chat_id))[-1]
+        await school.say(head_31, "/absent 王小虎 明天")
+        assert "没有找到名叫「王小虎」" in texts(await school.received(head_31.chat_id))[-1]
+        await school.say(head_31, "/absent 三(1)班 张小明 昨天")
+        assert "已经过去了" in texts(await school.received(head_31.chat_id))[-1]
+        await school.say(head_31, "/absent 张小明 明天")
+        assert (
+            "张小明 2026-11-25 不乘坐校车1号" in texts(await school.received(head_31.chat_id))[-1]
+        )
+
+        # -- boarding: every escort asked, bus 1 expects one fewer ------------------------------
+        await school.at("2026-11-25 07:00")
+        for number, escort in enumerate(escorts, start=1):
+            asked = await with_text(school, escort, "上车清点")
+            expected = {1: 41, 7: 44}.get(number, 42)
+            assert len(asked) == 1 and f"应到 {expected} 人" in asked[0], number
+            assert ("已请假不乘车：三(1)班 张小明" in asked[0]) == (number == 1)
+            await press(school, escort, f"实到 {expected}/{expected}")
+        assert await with_text(school, head_31, "未乘坐") == []  # absent is not missing
+
+        # -- arrival: 李小华 boarded and did not arrive; bus 7 never checks its bus ---------------
+        await school.at("2026-11-25 07:40")
+        await press(school, escorts[0], "有人未到")
+        await press(school, escorts[0], "☐ 三(1)班 李小华")
+        await press(school, escorts[0], "确认：实到 40/41")
+        for number, escort in enumerate(escorts[1:], start=2):
+            await press(school, escort, "实到 44/44" if number == 7 else "实到 42/42")
+            if number != 7:
+                await press(school, escort, "车厢已检查")
+        await press(school, escorts[0], "车厢已检查")
+        assert len(await with_text(school, head_31, "李小华 在校车1号")) == 1
+        alert = await with_text(school, leader, "到达清点少人")
+        assert len(alert) == 1 and "上车 41 人，实到 40 人。未到：三(1)班 李小华" in alert[0]
+        await school.at("2026-11-25 07:44")
+        assert await with_text(school, leader, "仍未完成") == []
+        await school.at("2026-11-25 07:45")
+        late = await with_text(school, leader, "仍未完成车厢检查")
+        assert len(late) == 1 and "校车7号" in late[0] and "跟车老师 跟车7" in late[0]
+        async with school.app.sessions() as session:
+            trips = list(await session.scalars(select(BusTrip).order_by(BusTrip.bus)))
+        assert [t.arrived for t in trips] == [40, 42, 42, 42, 42, 42, 44]
+        assert sum(len(t.riders) for t in trips) == 295 and trips[0].absent == ["三(1)班 张小明"]
