@@ -185,6 +185,17 @@ async def renew(session: AsyncSession, row_ids: Sequence[int], now: dt.datetime)
         )
 
 
+async def queued(session: AsyncSession, school_id: int, key_prefix: str) -> bool:
+    """Whether anything with this key prefix was ever queued (a once-a-day or once-a-month
+    message: a tick finds it sent already without building it again)."""
+    found = await session.scalar(
+        select(Outbox.id)
+        .where(Outbox.school_id == school_id, Outbox.key.startswith(key_prefix))
+        .limit(1)
+    )
+    return found is not None
+
+
 async def pending_count(session: AsyncSession, school_id: int, key_prefix: str) -> int:
     rows = await session.scalars(
         select(Outbox.id).where(

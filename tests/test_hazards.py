@@ -9,11 +9,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import App
+from bot.demo_scenes.photos import scene_photo
 from bot.settings import Settings
 from scheduler import hazards as hz
 from scheduler.clock import FakeClock
 from scheduler.routine import Context
 from storage.models import Outbox, Person
+from storage.submissions import ReceivedFile
 from tests.conftest import add_person, local, settings_for
 
 _tg_ids = itertools.count(7_000_001)
@@ -123,3 +125,57 @@ def test_the_command_menu_offers_hazard_and_hazards_in_both_languages() -> None:
     assert {"hazard", "hazards"} <= set(COMMANDS)
     assert t("zh", "cmd.hazard").startswith("登记隐患")
     assert t("en", "cmd.hazards").startswith("open hazards")
+
+
+async def photo_file(app: App) -> ReceivedFile:
+    return (app.media.save(scene_photo("railing fixed")), "f-fix", "u-fix", "image/jpeg")
+
+
+async def monthly_figures(app: App) -> list[str]:
+    async with app.sessions() as session:
+        rows = await session.scalars(
+            select(Outbox).where(Outbox.key.startswith("hz:month:")).order_by(Outbox.id)
+        )
+        return [str(r.payload.get("text")) for r in rows]
+
+
+async def test_the_principal_gets_last_months_hazard_figures_on_the_first_school_day(
+    app: App, clock: FakeClock
+) -> None:
+    clock.set(local("2026-11-25 09:00"))
+    hazard_id, principal, owner = await raised_and_listed(app, dt.date(2026, 11, 26))
+    clock.set(local("2026-11-27 08:00"))
+    await app.tick()  # overdue: the duty leader is told
+    clock.set(local("2026-11-27 10:00"))
+    async with app.sessions.begin() as session:
+        await hz.start_fix(session, ctx_of(app), hazard_id, 1, owner, app.now())
+        await hz.add_fix_photo(
+            session, ctx_of(app), hazard_id, owner, await photo_file(app), app.now()
+        )
+        await hz.finish_fix(session, ctx_of(app), hazard_id, owner, "已紧固", app.now())
+        verified = await hz.accept(session, ctx_of(app), hazard_id, 1, principal, app.now())
+    assert verified.outcome is hz.Outcome.DONE, verified
+    clock.set(local("2026-11-30 17:00"))  # the month's last school day: not yet
+    await app.tick()
+    assert await monthly_figures(app) == []
+    clock.set(local("2026-12-01 07:59"))
+    await app.tick()
+    assert await monthly_figures(app) == []
+    clock.set(local("2026-12-01 08:00"))
+    await app.tick()
+    await app.tick()
+    (text,) = await monthly_figures(app)
+    assert text.startswith(
+        "📊 2026年11月隐患排查整改：发现 1 条，复查验收 1 条（其中按期整改 0 条）"
+    )
+    assert "逾期 1 条，重新打开 0 条。目前未销号 1 条" in text  # awaiting the sign-off
+
+
+async def test_after_the_national_day_holiday_the_figures_come_on_the_first_school_day(
+    app: App, clock: FakeClock
+) -> None:
+    await person(app, "校长", "admin")
+    clock.set(local("2026-10-08 08:00"))  # October's first school day
+    await app.tick()
+    (text,) = await monthly_figures(app)
+    assert text.startswith("📊 2026年9月隐患排查整改：发现 0 条")

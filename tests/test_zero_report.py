@@ -142,7 +142,7 @@ async def test_one_answer_completes_the_unit_and_the_others_see_who(
     task = await task_for(app, "canteen")
     clock.set(local("2026-11-25 14:40"))
     async with app.sessions.begin() as session:
-        pressed = next(r for r in await outbox_rows(app, "prompt:") if r.person_id == first.id)
+        pressed = next(r for r in await outbox_rows(app, "prompt:zero:") if r.person_id == first.id)
         answer = await zr.record_zero(
             session,
             ctx_of(app),

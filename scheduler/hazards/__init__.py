@@ -31,6 +31,7 @@ from scheduler.hazards.common import (
     severity_label,
     status_label,
 )
+from scheduler.hazards.monthly import send_monthly_figures
 from scheduler.hazards.raising import add_photo, cancel, draft, save, start, submit
 from scheduler.hazards.steps import (
     accept,
@@ -82,6 +83,7 @@ __all__ = [
     "reject",
     "reopen",
     "save",
+    "send_monthly_figures",
     "severity_label",
     "sign",
     "sign_list",
@@ -92,5 +94,5 @@ __all__ = [
 ]
 
 # What scheduler.registry collects from every routine module (here: this package).
-TICK_JOBS = [chase_hazards]
+TICK_JOBS = [chase_hazards, send_monthly_figures]
 OVERVIEWS = [hazard_overview]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
 from dataclasses import dataclass
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from bot.dates import ParseFailure, parse_day
 from bot.i18n import t

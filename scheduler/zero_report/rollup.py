@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from scheduler.registry import TickContext
 from scheduler.zero_report.day_report import day_report, format_rollup, split_message
 from scheduler.zero_report.incidents import people_told
 from storage import outbox
 from storage.messages import OutMessage
-from storage.models import Outbox
 from storage.outbox import PRIORITY_ALERT, Envelope
 
 
@@ -25,7 +21,7 @@ async def send_rollup(tc: TickContext) -> int:
     if not zero.enabled or tc.now < rollup_at:
         return 0
     prefix = f"zero:rollup:{tc.today.isoformat()}:"
-    if await _queued_already(tc.session, tc.ctx.school_id, prefix):
+    if await outbox.queued(tc.session, tc.ctx.school_id, prefix):
         return 0
     report = await day_report(tc.session, tc.ctx, tc.today)
     if not report.rows and not report.incidents:
@@ -46,11 +42,3 @@ async def send_rollup(tc: TickContext) -> int:
             )
     return await outbox.enqueue(tc.session, tc.ctx.school_id, envelopes, tc.now)
 
-
-async def _queued_already(session: AsyncSession, school_id: int, prefix: str) -> bool:
-    found = await session.scalar(
-        select(Outbox.id)
-        .where(Outbox.school_id == school_id, Outbox.key.startswith(prefix))
-        .limit(1)
-    )
-    return found is not None

@@ -16,6 +16,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findSystemFonts, fontManager
+from matplotlib.ticker import MaxNLocator
 
 # Family names as fontconfig reports them; Debian's fonts-noto-cjk (the Makefile's `fonts`)
 # gives the first ones, WenQuanYi and Droid Sans Fallback are older distributions' choices.
@@ -141,7 +142,7 @@ def counts_chart(groups: Sequence[Counts], title: str, legend: tuple[str, str, s
     axes.set_xticks(list(range(len(groups))))
     axes.set_xticklabels([g.label for g in groups], fontproperties=font, fontsize=8)
     axes.set_ylim(0, top * 1.35 + 0.5)  # room for the numbers and the legend
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # hazards come whole
     axes.set_title(title, fontproperties=font)
     axes.legend(loc="upper center", ncol=3, prop=small, frameon=False)
     axes.grid(axis="y", alpha=0.3)
