@@ -79,11 +79,11 @@ async def absent_command(
     words = (command.args or "").split()
     class_text = words.pop(0) if words and words[0].endswith(("班", "班)")) else ""
     if not words:
-        return message.answer(t(lang, "bus.absent_usage"))
+        return message.answer(t(lang, "absent.usage"))
     name, when = words[0][:20], " ".join(words[1:]) or "今天"
     day = parse_day(when, app.now(), tz=app.settings.school.tz, calendar=await school_calendar(app))
     if isinstance(day, ParseFailure):
-        return message.answer(describe(day, lang) + "\n" + t(lang, "bus.absent_usage"))
+        return message.answer(describe(day, lang) + "\n" + t(lang, "absent.usage"))
     async with app.sessions.begin() as session:
         result = await bs.mark_absent(
             session, ctx_of(app), actor, name, class_text, day, app.now(), app.settings
