@@ -27,7 +27,9 @@ SETTLED = ("sent", "uncertain", "unreachable", "failed", "expired", "cancelled")
 # reminders and alerts to staff (scheduler/tasks.py) go once more with RESENT_MARK, since a
 # missed prompt costs a school more than a repeated one; everything else, parents' notices
 # above all, is held as 'uncertain' and counted, never resent blindly.
-RESEND_ONCE_PREFIXES = ("prompt:", "remind:", "alert:")
+# The bus's counts and alerts (bus:), the drill's (dr:) and the hazards' (hz:) go to staff
+# only, and a missed one (a child not counted off a bus) is the costliest of all.
+RESEND_ONCE_PREFIXES = ("prompt:", "remind:", "alert:", "bus:", "dr:", "hz:")
 RESENT_MARK = "🔁 "
 
 

@@ -190,6 +190,19 @@ async def test_a_staff_prompt_that_got_no_answer_goes_once_more_with_a_visible_m
     assert await _statuses(app) == {"prompt:zero:a:31": "uncertain", "prompt:zero:b:32": "sent"}
 
 
+async def test_a_bus_alert_that_got_no_answer_goes_once_more_as_staff_prompts_do(
+    app: App,
+) -> None:
+    unanswered = Delivery(Result.UNCERTAIN, error="reset")
+    transport = ScriptedTransport({41: [unanswered], 42: [unanswered], 43: [unanswered]})
+    sender = OutboxSender(app.sessions, transport, app.clock, FAST)
+    keys = {"bus:7:a:alert:41": 41, "dr:3:mismatch:9:42:40:42": 42, "hz:12:43": 43}
+    await _enqueue_keys(app, keys)
+    await sender.drain()
+    for key, chat in keys.items():
+        assert [t for c, t, _ in transport.calls if c == chat] == [f"text {key}", f"🔁 text {key}"]
+
+
 async def test_one_hung_send_does_not_hold_up_the_other_chats(app: App) -> None:
     release = asyncio.Event()
 
