@@ -25,6 +25,7 @@ from handlers.duty_common import (
     start_state,
 )
 from scheduler import duty_patrol as patrols
+from scheduler.hazards import buttons as hazard_buttons
 from storage.messages import Button, OutMessage
 from storage.models import Person
 
@@ -145,5 +146,18 @@ async def patrol_done(
         )
     await query.answer()
     if isinstance(query.message, Message):
+        # Something found on the round becomes a hazard with one press (its text and photos).
+        found = (
+            OutMessage(
+                summary,
+                buttons=(
+                    hazard_buttons.raise_from_row(
+                        hazard_buttons.Action.FROM_PATROL, patrol_id, lang
+                    ),
+                ),
+            )
+            if patrol is not None
+            else OutMessage(summary)
+        )
         with contextlib.suppress(TelegramBadRequest):
-            await query.message.edit_text(summary, reply_markup=None)
+            await query.message.edit_text(summary, reply_markup=keyboard(found))

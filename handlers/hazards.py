@@ -272,25 +272,42 @@ async def _save_and_skip(
         found = await hz.save(session, ctx_of(app), await _hazard_id(state), actor, **fields)
         if found is None:
             return None
-        step = (
-            RaiseHazard.place
-            if not found.place
-            else RaiseHazard.category
-            if not found.category
-            else RaiseHazard.severity
-        )
+        step = _next_question(found)
         await move_to(session, state, step)
     return step
 
 
+def _next_question(draft: store.Hazard) -> State:
+    """The first question the draft has no answer for (an inspection's item comes with its
+    place and category; a patrol or an incident with its text, place, severity, photos)."""
+    for step, answered in (
+        (RaiseHazard.what, draft.what),
+        (RaiseHazard.place, draft.place),
+        (RaiseHazard.category, draft.category),
+        (RaiseHazard.severity, draft.severity),
+    ):
+        if not answered:
+            return step
+    return RaiseHazard.photos
+
+
 async def _ask(message: Message, app: App, step: State, hazard_id: int, lang: str) -> SendMessage:
+    text, rows = _question(app, step, hazard_id, lang)
+    return message.answer(text, reply_markup=_markup(rows))
+
+
+def _question(app: App, step: State, hazard_id: int, lang: str) -> tuple[str, buttons.Rows]:
+    if step is RaiseHazard.what:
+        return t(lang, "hazard.ask_what"), ()
     if step is RaiseHazard.place:
-        return message.answer(t(lang, "hazard.ask_place"))
+        return t(lang, "hazard.ask_place"), ()
     if step is RaiseHazard.category:
-        rows = buttons.category_rows(hazard_id, lang, app.settings.hazards)
-        return message.answer(t(lang, "hazard.ask_category"), reply_markup=_markup(rows))
-    rows = buttons.severity_rows(hazard_id, lang)
-    return message.answer(t(lang, "hazard.ask_severity"), reply_markup=_markup(rows))
+        return t(lang, "hazard.ask_category"), buttons.category_rows(
+            hazard_id, lang, app.settings.hazards
+        )
+    if step is RaiseHazard.severity:
+        return t(lang, "hazard.ask_severity"), buttons.severity_rows(hazard_id, lang)
+    return t(lang, "hazard.ask_photos"), buttons.photos_done_rows(hazard_id, lang)
 
 
 @router.message(RaiseHazard.category, F.text, NOT_COMMAND)
@@ -304,11 +321,10 @@ async def typed_category(
     if found is None:
         rows = buttons.category_rows(hazard_id, lang, policy)
         return message.answer(t(lang, "hazard.need_category"), reply_markup=_markup(rows))
-    if not await _save(app, actor, state, RaiseHazard.severity, category=found):
+    step = await _save_and_skip(app, actor, state, category=found)
+    if step is None:
         return await _gone(message, state, lang)
-    return message.answer(
-        t(lang, "hazard.ask_severity"), reply_markup=_markup(buttons.severity_rows(hazard_id, lang))
-    )
+    return await _ask(message, app, step, hazard_id, lang)
 
 
 @router.message(RaiseHazard.severity, F.text, NOT_COMMAND)
@@ -478,6 +494,8 @@ async def pressed(
             return await _fix_photos_done(query, press, app, actor, lang, state)
         case hz.Action.REJECT:
             return await _reject_pressed(query, press, app, actor, lang, state)
+        case hz.Action.FROM_PATROL | hz.Action.FROM_INCIDENT:
+            return await _raise_from(query, message, press, app, actor, lang, state)
     ctx, now, policy = ctx_of(app), app.now(), app.settings.hazards
     async with app.sessions.begin() as session:
         if press.action is hz.Action.LIST:
@@ -537,8 +555,9 @@ async def _raising_button(
     if press.action is hz.Action.CATEGORY:
         if press.arg not in {c.id for c in policy.categories}:
             return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
-        saved = await _save(app, actor, state, RaiseHazard.severity, category=press.arg)
-        reply = (t(lang, "hazard.ask_severity"), buttons.severity_rows(press.hazard_id, lang))
+        following = await _save_and_skip(app, actor, state, category=press.arg)
+        saved = following is not None
+        reply = _question(app, following or RaiseHazard.severity, press.hazard_id, lang)
     elif press.action is hz.Action.SEVERITY:
         if press.arg not in zr.SEVERITY_LABELS:
             return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
@@ -630,4 +649,44 @@ async def _reject_pressed(
         return query.answer(_reply(result, lang, ""), show_alert=True)
     if isinstance(query.message, Message):
         await query.message.answer(t(lang, "hazard.ask_reject_reason", id=press.hazard_id))
+    return query.answer()
+
+
+async def _raise_from(
+    query: CallbackQuery,
+    message: Message | None,
+    press: buttons.Press,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+) -> AnswerCallbackQuery:
+    """发现隐患 under a patrol or an incident: a draft filled in from it, then the questions
+    it did not answer."""
+    if message is None or message.chat.type != "private":
+        return query.answer(t(lang, "hazard.private_only"), show_alert=True)
+    source = "patrol" if press.action is hz.Action.FROM_PATROL else "incident"
+    async with app.sessions.begin() as session:
+        started = await hz.start_from(
+            session,
+            ctx_of(app),
+            actor,
+            app.now(),
+            source,
+            press.hazard_id,
+            tg_chat_id=message.chat.id,
+        )
+        if started.outcome is hz.Outcome.DONE:
+            found = await hz.draft(session, ctx_of(app), started.hazard_id, actor)
+            assert found is not None
+            step = _next_question(found)
+            photos = await store.photo_count(session, found.submission_id)
+            await move_to(session, state, step, {"hazard_id": started.hazard_id})
+    if started.outcome is hz.Outcome.NOT_ALLOWED:
+        return query.answer(t(lang, "common.not_allowed"), show_alert=True)
+    if started.outcome is not hz.Outcome.DONE:
+        return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
+    text, rows = _question(app, step, started.hazard_id, lang)
+    intro = t(lang, "hazard.raise_from_started", id=started.hazard_id, photos=photos)
+    await message.answer(f"{intro}\n{text}", reply_markup=_markup(rows))
     return query.answer()

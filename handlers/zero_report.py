@@ -26,12 +26,14 @@ from bot.app import App
 from bot.dates import ParseFailure, describe, examples, parse_day
 from bot.fsm_storage import move_to
 from bot.i18n import t
+from bot.telegram_transport import keyboard
 from handlers.common import ID, LEADERS, parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import zero_report as zr
+from scheduler.hazards.buttons import Action, raise_from_row
 from scheduler.routine import Context
 from storage import zero_report as incidents
-from storage.messages import Button
+from storage.messages import Button, OutMessage
 from storage.models import Person, Unit
 
 router = Router(name="zero_report")
@@ -333,9 +335,16 @@ async def confirm(
             outcome = t(lang, key, id=incident_id)
         else:
             outcome = t(lang, "zero.draft_cancelled")
-        # The summary keeps what was sent and says what became of it; its buttons go.
+        # The summary keeps what was sent and says what became of it; its buttons go, but
+        # for 发现隐患: what was reported may be a hazard to fix (its text, place, photos).
         text = f"{query.message.text or ''}\n\n{outcome}"
-        await query.message.edit_text(text, reply_markup=None)
+        raise_from = OutMessage(
+            text,
+            buttons=(raise_from_row(Action.FROM_INCIDENT, incident_id, lang),)
+            if ok and choice == "send"
+            else (),
+        )
+        await query.message.edit_text(text, reply_markup=keyboard(raise_from))
     return query.answer()
 
 

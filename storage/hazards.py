@@ -180,6 +180,26 @@ def add_photo(
     session.add(row)
 
 
+async def copy_photos(session: AsyncSession, from_submission: int, to_submission: int) -> int:
+    """A patrol's or an incident's photos become a hazard's "before" photos too (the same
+    files: rows point at them, nothing is copied on disk)."""
+    found = await photos_of(session, from_submission)
+    for a in found:
+        session.add(
+            Attachment(
+                submission_id=to_submission,
+                tg_file_id=a.tg_file_id,
+                tg_file_unique_id=a.tg_file_unique_id,
+                sha256=a.sha256,
+                size=a.size,
+                mime=a.mime,
+                path=a.path,
+                created_at=a.created_at,
+            )
+        )
+    return len(found)
+
+
 async def photos_of(session: AsyncSession, submission_id: int | None) -> list[Attachment]:
     if submission_id is None:
         return []

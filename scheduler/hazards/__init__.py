@@ -32,7 +32,7 @@ from scheduler.hazards.common import (
     status_label,
 )
 from scheduler.hazards.monthly import send_monthly_figures
-from scheduler.hazards.raising import add_photo, cancel, draft, save, start, submit
+from scheduler.hazards.raising import add_photo, cancel, draft, save, start, start_from, submit
 from scheduler.hazards.steps import (
     accept,
     add_fix_photo,
@@ -89,6 +89,7 @@ __all__ = [
     "sign_list",
     "start",
     "start_fix",
+    "start_from",
     "status_label",
     "submit",
 ]

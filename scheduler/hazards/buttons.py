@@ -29,6 +29,10 @@ class Action(StrEnum):
     ACCEPT = "ok"  # the officer accepts the fix (复查验收)
     REJECT = "no"  # the officer rejects it: reason, then new deadline
     SIGN = "sign"  # the principal's final sign-off (审核)
+    # 发现隐患 under one's patrol or daily-report incident: the press's id is the patrol's
+    # (a submission) or the incident's, not a hazard's.
+    FROM_PATROL = "fp"
+    FROM_INCIDENT = "fi"
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,9 @@ def verify_rows(hazard_id: int, round_: int, lang: str) -> Rows:
 
 def sign_rows(hazard_id: int, round_: int, lang: str) -> Rows:
     return ((button(t(lang, "hazard.button.sign"), Action.SIGN, hazard_id, round_),),)
+
+
+def raise_from_row(action: Action, source_id: int, lang: str) -> tuple[Button, ...]:
+    """发现隐患 under a patrol's confirmation or an incident's (``FROM_PATROL`` or
+    ``FROM_INCIDENT``)."""
+    return (button(t(lang, "hazard.button.raise_from"), action, source_id),)

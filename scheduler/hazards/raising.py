@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
 from bot.settings import HazardSettings
+from scheduler import duty_patrol as patrols
 from scheduler.hazards import notify
 from scheduler.hazards.common import DEFAULT_POLICY, STAFF, Outcome, Result, is_urgent, may
 from scheduler.routine import Context
 from storage import audit
 from storage import hazards as store
+from storage import zero_report as incidents
 from storage.models import Person
 from storage.submissions import ReceivedFile
 
@@ -46,6 +48,43 @@ async def start(
         tg_chat_id=tg_chat_id,
     )
     return Result(Outcome.DONE, hazard.id)
+
+
+async def start_from(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    now: dt.datetime,
+    source: str,
+    source_id: int,
+    *,
+    tg_chat_id: int | None = None,
+) -> Result:
+    """发现隐患 under one's own patrol (``source`` "patrol") or daily-report incident
+    ("incident"): a draft with its text, place, severity and photos filled in."""
+    fields: dict[str, str] = {}
+    if source == "patrol":
+        found = await patrols.patrol_of(session, ctx.school_id, source_id, person)
+        if found is None:
+            return Result(Outcome.NOT_FOUND)
+        submission_id, fields["what"] = found.id, found.text
+    else:
+        incident = await incidents.get(session, ctx.school_id, source_id)
+        if incident is None or incident.reported_by != person.id or incident.status == "draft":
+            return Result(Outcome.NOT_FOUND)
+        submission_id = incident.submission_id
+        fields = {"what": incident.text, "place": incident.place, "severity": incident.severity}
+    started = await start(
+        session, ctx, person, now, place=fields.pop("place", ""), tg_chat_id=tg_chat_id
+    )
+    if started.outcome is not Outcome.DONE:
+        return started
+    hazard = await store.own_draft(session, ctx.school_id, started.hazard_id, person.id)
+    assert hazard is not None
+    hazard.what = fields.get("what", "")[: store.MAX_WHAT]
+    hazard.severity = fields.get("severity", "")
+    await store.copy_photos(session, submission_id, hazard.submission_id)
+    return started
 
 
 async def save(

@@ -36,6 +36,7 @@ def duty_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -
         tmp_path,
         education__enabled=False,
         zero_report__enabled=False,
+        inspections__enabled=False,
     )
 
 

@@ -366,3 +366,85 @@ async def test_an_urgent_hazard_alerts_the_duty_leader_and_admins_and_asks_for_a
         async with school.app.sessions() as session:
             row = await session.get(Hazard, 1)
         assert row is not None and row.measure == "已关闭燃气总阀并设警戒线"
+
+
+@pytest.fixture
+def patrol_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+    """Patrols and daily reports on (the 1530 off), so both have their 发现隐患 button."""
+    return settings_for(
+        shipped_settings,
+        database_url,
+        tmp_path,
+        education__enabled=False,
+        inspections__enabled=False,
+    )
+
+
+async def test_a_patrol_or_an_incident_becomes_a_hazard_with_one_press_and_its_photos(
+    patrol_school: Settings, clock: FakeClock
+) -> None:
+    crack = scene_photo("crack in the east fence")
+    smoke = scene_photo("socket scorched")
+    async with running_school(patrol_school, clock) as school:
+        await school.admin("校长")
+        officer = await school.join("safety_officer", None, "王主任")
+        guard = await school.join("guard", None, "保安老刘")
+        teacher = await school.join("head_teacher", "3-1", "王老师")
+
+        # -- the 10:10 patrol: its confirmation has 发现隐患 --------------------------------------
+        await school.at("2026-11-25 10:10")
+        await school.say(guard, "/patrol 东侧围墙裂缝变宽")
+        await school.photo(guard, crack)
+        await press(school, guard, await button_message(school, guard, "完成"), "完成")
+        done = await button_message(school, guard, "发现隐患")
+        assert "东侧围墙裂缝变宽" in done["text"]
+        raise_data = next(d for _, d in buttons(done) if d.startswith("hz:fp:"))
+        assert "失效" in await press_data(school, teacher, None, raise_data)  # not their patrol
+        await press(school, guard, done, "发现隐患")
+        asked = (await last(school, guard))["text"]
+        assert asked.startswith("⚠️ 登记隐患 #1：已带入内容和 1 张照片。")
+        assert "隐患在什么地方" in asked
+        await school.say(guard, "东侧围墙")
+        await press(school, guard, await last(school, guard), "校舍")
+        await press(school, guard, await last(school, guard), "较重")
+        await press(school, guard, await button_message(school, guard, "提交隐患"), "提交隐患")
+        assert (await last(school, guard))["text"] == "✅ 已登记隐患 #1，已通知安全员指派整改。"
+        card = (await with_text(school, officer, "【隐患 #1】东侧围墙裂缝变宽"))[0]
+        assert "东侧围墙" in card and "保安老刘" in card
+        assert photo_bytes(school, await last(school, officer)) == crack
+
+        # -- a daily-report incident: text, place, severity and photo come with it ---------------
+        await school.at("2026-11-25 14:30")
+        summary = await zero_incident(school, teacher, "教室插座冒烟", "三(1)班教室", smoke)
+        await press(school, teacher, summary, "确认提交")
+        sent = await button_message(school, teacher, "发现隐患")
+        assert "已提交" in sent["text"] or "#1" in sent["text"]
+        await press(school, teacher, sent, "发现隐患")
+        asked = (await last(school, teacher))["text"]
+        assert asked.startswith("⚠️ 登记隐患 #2：已带入内容和 1 张照片。")
+        assert "属于哪一类" in asked  # the place and severity came with the incident
+        await press(school, teacher, await last(school, teacher), "用电")
+        await press(school, teacher, await button_message(school, teacher, "提交隐患"), "提交隐患")
+        assert (await last(school, teacher))["text"].startswith("🚨 已登记紧急隐患 #2")
+        row = await hazard_row(school, 2)
+        assert (row.what, row.place, row.category, row.severity) == (
+            "教室插座冒烟",
+            "三(1)班教室",
+            "power",
+            "serious",
+        )
+
+
+async def zero_incident(
+    school: SimulatedSchool, person: SimPerson, text: str, place: str, photo: bytes
+) -> dict[str, Any]:
+    """有情况 under the daily-report prompt, up to the summary to confirm."""
+    prompt = await button_message(school, person, "有情况")
+    await press(school, person, prompt, "有情况")
+    await school.say(person, text)
+    await school.say(person, place)
+    await press(school, person, await last(school, person), "较重")
+    await school.photo(person, photo)
+    await press(school, person, await button_message(school, person, "照片"), "照片")
+    return await button_message(school, person, "确认提交")
+

@@ -31,9 +31,15 @@ _album_ids = itertools.count(1)
 
 @pytest.fixture
 def whole_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
-    """The shipped school (24 classes, 3 departments); the 1530 routine is off so that every
-    message in these chats is the daily report's."""
-    return settings_for(shipped_settings, database_url, tmp_path, education__enabled=False)
+    """The shipped school (24 classes, 3 departments); the 1530 routine and the inspections
+    are off so that every message in these chats is the daily report's."""
+    return settings_for(
+        shipped_settings,
+        database_url,
+        tmp_path,
+        education__enabled=False,
+        inspections__enabled=False,
+    )
 
 
 async def staff_the_school(school: SimulatedSchool) -> dict[str, SimPerson]:
@@ -300,6 +306,7 @@ def two_classes(shipped_settings: Settings, database_url: str, tmp_path: Path) -
         classes=classes,
         departments=[],
         education__enabled=False,
+        inspections__checks=[],  # the shipped checks name the departments
     )
 
 
