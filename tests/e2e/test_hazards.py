@@ -448,3 +448,48 @@ async def zero_incident(
     await press(school, person, await button_message(school, person, "照片"), "照片")
     return await button_message(school, person, "确认提交")
 
+
+async def test_the_demo_day_shows_a_hazard_from_the_1010_patrol_to_the_principals_sign_off(
+    patrol_school: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    from bot.demo_scenes import SCENE_MODULES
+    from bot.demo_scenes.hazards import PHOTO_AFTER_2, PHOTO_BEFORE, scene
+
+    assert "hazards" in SCENE_MODULES
+    demo = settings_for(
+        patrol_school, patrol_school.database_url, tmp_path, inspections__enabled=True
+    )
+    clock.set(local("2026-11-25 07:00"))
+    async with running_school(demo, clock) as school:
+        school.people["校长"] = await school.admin("校长")
+        for name, role, unit in (
+            ("保安乙", "guard", None),
+            ("总务员工", "staff", "general"),
+            ("食堂员工", "staff", "canteen"),
+        ):
+            school.people[name] = await school.join(role, unit, name)
+        logged: list[str] = []
+        lines = await scene(school, logged.append)
+        assert lines[0] == "inspections: 食堂员工 answered the canteen's gas check (3 items 正常)"
+        assert lines[1] == (
+            "hazards: #1 raised from 保安乙's 10:10 patrol with a photo, assigned to 总务员工 "
+            "(3天内), list signed by 校长, fixed with a photo, rejected 1×, fixed again, "
+            "verified and signed off → closed"
+        )
+        row = await hazard_row(school, 1)
+        assert (row.what, row.place, row.category) == (
+            "教学楼三楼东侧：灭火器压力不足",
+            "教学楼三楼东侧",
+            "fire",
+        )
+        paths = await export_records(
+            school.app.sessions,
+            school.app.school_id,
+            dt.date(2026, 11, 25),
+            dt.date(2026, 11, 25),
+            tmp_path / "book",
+        )
+        document = Document(str(next(p for p in paths if p.suffix == ".docx")))
+        (pair,) = [t for t in document.tables if t.rows[0].cells[0].text == "整改前"]
+        shown = [docx_images(document, cell) for cell in pair.rows[1].cells]
+        assert shown == [[PHOTO_BEFORE], [PHOTO_AFTER_2]]
