@@ -21,6 +21,7 @@ from bot.dates import ParseFailure, describe, examples
 from bot.fsm_storage import move_to
 from bot.i18n import t
 from bot.telegram_transport import keyboard
+from handlers.common import parse_id
 from handlers.duty_common import NOT_COMMAND, ctx_of, download, first_of_album
 from scheduler import hazards as hz
 from scheduler import zero_report as zr
@@ -100,10 +101,9 @@ async def hazard_command(
     if not words:
         return await _start_raising(message, app, actor, lang, state)
     number, _, rest = words.partition(" ")
-    number = number.lstrip("#")
-    if not number.isdigit() or len(number) > 12:
+    hazard_id, rest = parse_id(number), rest.strip()
+    if hazard_id is None:
         return message.answer(t(lang, "hazard.usage"))
-    hazard_id, rest = int(number), rest.strip()
     if not rest:
         return await _show(message, app, actor, hazard_id, lang)
     verb, _, tail = rest.partition(" ")

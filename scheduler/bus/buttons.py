@@ -12,7 +12,7 @@ from enum import StrEnum
 from bot.i18n import t
 from scheduler.bus.common import Stage
 from storage.bus import BusTrip
-from storage.messages import Button
+from storage.messages import Button, callback_id
 
 PREFIX = "bs"
 Rows = tuple[tuple[Button, ...], ...]
@@ -42,16 +42,18 @@ class Press:
     def parse(cls, data: str | None) -> Press | None:
         """The press, or None for anything that is not one of ours (forged, truncated)."""
         parts = (data or "").split(":")
-        if len(parts) != 4 or parts[0] != PREFIX or not parts[2].isdigit() or len(parts[2]) > 9:
+        if len(parts) != 4 or parts[0] != PREFIX:
             return None
+        trip_id = callback_id(parts[2])
         stage_text, _, index_text = parts[3].partition(".")
+        index = callback_id(index_text) if index_text else -1
         try:
             action, stage = Action(parts[1]), Stage(stage_text)
         except ValueError:
             return None
-        if index_text and (not index_text.isdigit() or len(index_text) > 3):
+        if trip_id is None or index is None or index > 999:
             return None
-        return cls(action, int(parts[2]), stage, int(index_text) if index_text else -1)
+        return cls(action, trip_id, stage, index)
 
 
 def button(text: str, action: Action, trip_id: int, stage: Stage, index: int = -1) -> Button:

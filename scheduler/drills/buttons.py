@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.i18n import t
-from storage.messages import Button
+from storage.messages import Button, callback_id
 
 PREFIX = "dr"
 Rows = tuple[tuple[Button, ...], ...]
@@ -30,10 +30,9 @@ class Press:
     def parse(cls, data: str | None) -> Press | None:
         """The press, or None for anything that is not one of ours (forged, truncated)."""
         parts = (data or "").split(":")
-        if len(parts) != 3 or parts[0] != PREFIX or not parts[2].isdigit() or len(parts[2]) > 9:
-            return None
+        drill_id = callback_id(parts[2]) if len(parts) == 3 and parts[0] == PREFIX else None
         try:
-            return cls(Action(parts[1]), int(parts[2]))
+            return None if drill_id is None else cls(Action(parts[1]), drill_id)
         except ValueError:
             return None
 

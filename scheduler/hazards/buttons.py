@@ -13,7 +13,7 @@ from enum import StrEnum
 from bot.i18n import t
 from bot.settings import HazardSettings
 from scheduler.zero_report.common import SEVERITY_LABELS
-from storage.messages import Button
+from storage.messages import Button, callback_id
 
 PREFIX = "hz"
 Rows = tuple[tuple[Button, ...], ...]
@@ -46,21 +46,21 @@ class Press:
 
     @property
     def round(self) -> int:
-        return int(self.arg) if self.arg.isdigit() else -1
+        found = callback_id(self.arg)
+        return -1 if found is None else found
 
     @classmethod
     def parse(cls, data: str | None) -> Press | None:
         """The press, or None for anything that is not one of ours (forged, truncated)."""
         parts = (data or "").split(":")
-        if len(parts) != 4 or parts[0] != PREFIX or not parts[2].isdigit():
+        if len(parts) != 4 or parts[0] != PREFIX or len(parts[3]) > 32:
             return None
+        hazard_id = callback_id(parts[2])
         try:
             action = Action(parts[1])
         except ValueError:
             return None
-        if len(parts[2]) > 12 or len(parts[3]) > 32:
-            return None
-        return cls(action, int(parts[2]), parts[3])
+        return None if hazard_id is None else cls(action, hazard_id, parts[3])
 
 
 def button(text: str, action: Action, hazard_id: int, arg: str | int = "") -> Button:
