@@ -49,6 +49,7 @@ bench: venv
 	$(BIN)/python -m bench.dates
 	$(BIN)/python -m bench.broadcast
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.faults
 
 clean:
 	rm -rf $(VENV) demo-out var .pytest_cache .mypy_cache .ruff_cache
