@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.exports.labels import Names, known, listed, word
+from storage.exports.labels import Names, known, listed, status_name, word
 
 
 def action_name(lang: str, action: str) -> str:
@@ -41,6 +41,12 @@ def _value(lang: str, names: Names, key: str, value: Any) -> str:
         return names.post(str(value))
     if key == "language" and known(f"language.{value}"):
         return word(lang, f"language.{value}")
+    if isinstance(value, bool):
+        return word(lang, "yes" if value else "no")
+    if key == "category":  # a hazard's
+        return status_name(lang, str(value), "hazard_area")
+    if key == "severity":
+        return status_name(lang, str(value), "severity")
     return str(value)
 
 

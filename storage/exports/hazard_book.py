@@ -104,6 +104,11 @@ def _hazard(document: DocumentObject, hazard: HazardRecord, lang: str) -> None:
         cell.paragraphs[0].runs[0].font.bold = True
     for cell, photos in zip(table.rows[1].cells, (hazard.before, hazard.after), strict=True):
         _photos_in(cell, photos, lang)
+    if hazard.rejected_fixes:  # kept too: what the officer saw when rejecting it
+        earlier = document.add_table(rows=2, cols=1)
+        earlier.style = "Table Grid"
+        earlier.rows[0].cells[0].text = word(lang, "book.rejected_fixes")
+        _photos_in(earlier.rows[1].cells[0], hazard.rejected_fixes, lang)
 
 
 def _photos_in(cell: _Cell, photos: Sequence[Photo], lang: str) -> None:

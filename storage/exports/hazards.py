@@ -38,6 +38,7 @@ class HazardRecord:
     reopened: int
     before: tuple[Photo, ...]
     after: tuple[Photo, ...]  # the last fix's
+    rejected_fixes: tuple[Photo, ...] = ()  # the photos of the fixes rejected before it
     # Every step as (kind, day in the school zone, the deadline it set): what the month's
     # figures count.
     events: tuple[tuple[str, dt.date, dt.date | None], ...] = ()
@@ -111,7 +112,8 @@ async def _record(
     raised = _local(hazard.raised_at, tz)
     assert raised is not None  # in_period keeps raised hazards only
     events = await store.events_of(session, hazard.id)
-    last_fix = next((e for e in reversed(events) if e.kind == "fixed"), None)
+    fixes = [e for e in events if e.kind == "fixed"]
+    last_fix = fixes[-1] if fixes else None
     fixed_at = _local(hazard.fixed_at or (last_fix.at if last_fix else None), tz)
     finder = names.get(hazard.raised_by, "")
     owner = names.get(hazard.owner_id, "") if hazard.owner_id else ""
@@ -137,6 +139,13 @@ async def _record(
         before=_photos(await _attachments(session, hazard.submission_id), tz, finder),
         after=_photos(
             await _attachments(session, last_fix.submission_id if last_fix else None), tz, owner
+        ),
+        rejected_fixes=tuple(
+            [
+                photo
+                for fix in fixes[:-1]
+                for photo in _photos(await _attachments(session, fix.submission_id), tz, owner)
+            ]
         ),
         events=tuple((e.kind, e.at.astimezone(tz).date(), e.deadline) for e in events),
     )

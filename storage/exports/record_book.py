@@ -418,7 +418,7 @@ def photo_bytes(records: Records) -> int:
     paths = {p.path for t in records.tasks for p in t.photos}
     paths |= {p.path for i in records.incidents for p in i.photos}
     paths |= {p.path for patrol in records.patrols for p in patrol.photos}
-    paths |= {p.path for h in records.hazards for p in (*h.before, *h.after)}
+    paths |= {p.path for h in records.hazards for p in (*h.before, *h.after, *h.rejected_fixes)}
     return sum(os.path.getsize(path) for path in paths if os.path.isfile(path))
 
 

@@ -100,7 +100,8 @@ async def test_a_day_of_every_routine_then_export(
     assert data_rows[word("zh", "sheet.incidents")] == incidents == 1
     assert data_rows[word("zh", "sheet.notices")] == notices == 1
     assert data_rows[word("zh", "sheet.audit")] == audits
-    assert data_rows[word("zh", "sheet.patrols")] == len(patrol_photos) == 1  # the guard's
+    # The guard's, and the 10:10 one that found a hazard.
+    assert data_rows[word("zh", "sheet.patrols")] == len(patrol_photos) == 2
     assert data_rows[word("zh", "sheet.roster")] == rostered
     # Every code named in Chinese: what is left in Latin letters is a file's name.
     latin = {
@@ -125,4 +126,5 @@ async def test_a_day_of_every_routine_then_export(
     assert set(class_photos) | set(patrol_photos) <= embedded
     # Every photo of the day, not only the class photos, is a picture in the record book
     # (a photo Word cannot show becomes a "照片格式无法嵌入" line instead).
-    assert len(photos) == 9 and {sha for sha, _ in photos} <= embedded
+    # The hazard's: the patrol's photo as its "before", both fixes' (one rejected).
+    assert len(photos) == 13 and {sha for sha, _ in photos} <= embedded
