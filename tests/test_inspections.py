@@ -73,3 +73,13 @@ def test_a_check_with_an_unknown_area_owner_or_department_is_refused_at_start(
     raw["inspections"]["checks"] = [{"id": "x", "zh": "检查", "rhythm": ["daily"], **check}]
     with pytest.raises(ConfigError, match=message):
         settings_from_dict(raw, base_dir=Path("."))
+
+
+@pytest.mark.parametrize(
+    "data", ["in:²:1:ok", "in:１２:1:ok", "in:1:1:zz", "in:1234567890:1:ok", "in:1:1"]
+)
+def test_a_forged_checklist_button_is_not_read_as_a_press(data: str) -> None:
+    from scheduler.inspections import Choice, Press
+
+    assert Press.parse(data) is None
+    assert Press.parse("in:12:3:hz") == Press(12, 3, Choice.HAZARD)

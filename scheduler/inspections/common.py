@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.i18n import t
 from scheduler.rules.inspections import ROUTINE
-from storage.messages import Button
+from storage.messages import Button, callback_id
 from storage.models import Task
 
 PREFIX = "in"
@@ -37,13 +37,10 @@ class Press:
         parts = (data or "").split(":")
         if len(parts) != 4 or parts[0] != PREFIX:
             return None
-        task_id, index, choice = parts[1:]
-        if not (task_id.isdigit() and index.isdigit()) or len(task_id) > 9 or len(index) > 2:
+        task_id, index = callback_id(parts[1]), callback_id(parts[2])
+        if task_id is None or index is None or parts[3] not in set(Choice):
             return None
-        try:
-            return cls(int(task_id), int(index), Choice(choice))
-        except ValueError:
-            return None
+        return cls(task_id, index, Choice(parts[3]))
 
 
 @dataclass(frozen=True)
