@@ -18,7 +18,7 @@ import re
 import time
 import zipfile
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +33,11 @@ from scheduler.rules import duty as rules
 from storage import audit
 from storage import duty as store
 from storage.exports.cells import FORMULA_START, cell_value
-from storage.models import Person
+from storage.models import Person, Role
+from storage.text import clean_text
+
+# A gate volunteer named on the roster who is not in the bot (storage role "volunteer").
+VOLUNTEER = "volunteer"
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ROWS = 2000
@@ -226,7 +230,7 @@ async def check_roster(
     if len(rows) - 1 > MAX_ROWS:
         result.problems.append(Problem(0, "duty.roster.too_many", {"limit": MAX_ROWS}))
         return result
-    people = _PeopleIndex(session, school_id, settings)
+    people = _PeopleIndex(session, school_id, settings, now)
     calendar = await load_calendar(session, school_id, settings)
     for number, cells in rows[1:]:
         cell = {key: cells[index] if index < len(cells) else None for key, index in columns.items()}
@@ -283,6 +287,11 @@ async def _check_row(
         result.assignments.extend(Assignment(number, day, post.slug, p) for p in persons)
 
 
+def _same(one: Person, other: Person) -> bool:
+    """Named volunteers have no id until the roster is applied: one name, one object."""
+    return one is other or (one.id is not None and one.id == other.id)
+
+
 def _duplicates(assignments: list[Assignment], settings: Settings) -> list[Problem]:
     """A person twice on one post and day, or more people than the post holds."""
     problems: list[Problem] = []
@@ -292,7 +301,7 @@ def _duplicates(assignments: list[Assignment], settings: Settings) -> list[Probl
         post = rules.post_settings(settings.duty, item.post)
         assert post is not None
         params: dict[str, Any] = {"day": item.day.isoformat(), "post": post.name}
-        twin = next((a for a in earlier if a.person.id == item.person.id), None)
+        twin = next((a for a in earlier if _same(a.person, item.person)), None)
         if twin is not None:
             params |= {"name": item.person.display_name, "first": twin.row}
             problems.append(Problem(item.row, "duty.roster.duplicate_person", params))
@@ -364,15 +373,18 @@ def split_names(text: str) -> list[str]:
 class _PeopleIndex:
     """Names looked up once per file (and kind of post), however many rows repeat them."""
 
-    def __init__(self, session: AsyncSession, school_id: int, settings: Settings) -> None:
+    def __init__(
+        self, session: AsyncSession, school_id: int, settings: Settings, now: dt.datetime
+    ) -> None:
         self.session, self.school_id, self.settings = session, school_id, settings
+        self.now = now
         self.cache: dict[tuple[str, bool], Person | Problem] = {}
 
     async def find(self, name: str, post: DutyPostSettings | None) -> Person | Problem:
         key = (name.lower(), post is not None and post.volunteers)
         if key not in self.cache:
             self.cache[key] = await find_person(
-                self.session, self.school_id, name, post, self.settings
+                self.session, self.school_id, name, post, self.settings, self.now
             )
         return self.cache[key]
 
@@ -383,21 +395,40 @@ async def find_person(
     name: str,
     post: DutyPostSettings | None = None,
     settings: Settings | None = None,
+    now: dt.datetime | None = None,
 ) -> Person | Problem:
     """A person on duty by their name in the bot: staff, or parents too on a post open to
     volunteers (``post.volunteers``); a parent named for another post is told where parents
-    may stand (``settings`` gives those posts)."""
+    may stand (``settings`` gives those posts). On a volunteers' post, a name nobody has in
+    the bot is a named volunteer (a grandparent at the gate without Telegram): a new person,
+    kept only when the roster is applied (``keep_new_volunteers``), never reminded."""
     volunteers = post is not None and post.volunteers
     found = await store.staff_named(session, school_id, name, parents=volunteers)
     parent = not found and not volunteers and settings is not None
     if parent and await store.staff_named(session, school_id, name, parents=True):
         assert settings is not None
         return parent_not_allowed(settings, name)
+    if not found and volunteers and now is not None and clean_text(name).strip()[:100]:
+        return named_volunteer(school_id, clean_text(name).strip()[:100], now)
     if not found:
         return Problem(0, "duty.unknown_person", {"name": name[:30]})
     if len(found) > 1:
         return Problem(0, "duty.ambiguous_person", {"name": name[:30], "count": len(found)})
     return found[0]
+
+
+def named_volunteer(school_id: int, name: str, now: dt.datetime) -> Person:
+    person = Person(school_id=school_id, display_name=name, created_at=now)
+    person.roles = [Role(role=VOLUNTEER, created_at=now)]
+    return person
+
+
+async def keep_new_volunteers(session: AsyncSession, persons: Iterable[Person]) -> None:
+    """The named volunteers of a roster being applied become people of the school."""
+    new = {id(p): p for p in persons if p.id is None}
+    session.add_all(new.values())
+    if new:
+        await session.flush()
 
 
 def parent_not_allowed(settings: Settings, name: str) -> Problem:
@@ -443,6 +474,7 @@ async def import_roster(
     if not result.ok:
         return result
     await store.clear_days(session, school_id, result.days)
+    await keep_new_volunteers(session, (a.person for a in result.assignments))
     store.add_entries(
         session,
         school_id,
@@ -493,7 +525,7 @@ async def set_post(
     clear = len(names) == 1 and names[0].lower() in CLEAR_WORDS
     persons: list[Person] = []
     for name in [] if clear else names:
-        found = await find_person(session, school_id, name, post, settings)
+        found = await find_person(session, school_id, name, post, settings, now)
         if isinstance(found, Problem):
             return found
         persons.append(found)
@@ -509,6 +541,7 @@ async def set_post(
         return Problem(0, "duty.set.full", {"post": post.name, "max": post.max_people})
     if clear or post.max_people == 1:
         await store.clear_post(session, school_id, day, post.slug)
+    await keep_new_volunteers(session, new)
     store.add_entries(
         session, school_id, [(day, post.slug, p.id) for p in new], "command", by.id, now
     )

@@ -342,8 +342,8 @@ async def duty_staff(session: AsyncSession, school_id: int) -> list[Person]:
 
 def _staff_query(school_id: int, parents: bool = False) -> Select[Person]:
     has_role = exists().where(Role.person_id == Person.id)
-    if not parents:
-        has_role = has_role.where(Role.role != "parent")
+    if not parents:  # a named volunteer (not in the bot) stands only where parents may
+        has_role = has_role.where(Role.role.not_in(("parent", "volunteer")))
     return (
         select(Person)
         .where(Person.school_id == school_id, has_role)

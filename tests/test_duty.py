@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import App, close_app, open_app
 from bot.settings import ConfigError, Settings, settings_from_dict
@@ -404,6 +404,35 @@ async def test_parent_volunteers_stand_at_the_gate_and_are_reminded_like_staff(
         told = await inbox(app, volunteer)
         assert "护学岗 07:20–08:00、15:20–16:50" in told[0]
         assert told[1:] == ["⏰ 10 分钟后护学岗：07:20–08:00，请到校门口就位。"]
+
+
+async def test_a_named_volunteer_without_the_bot_stands_at_the_gate_but_not_on_a_staff_post(
+    app: App, staff: dict[str, Person]
+) -> None:
+    admin = staff["校长"]
+    data = xlsx(
+        [["日期", "岗位", "姓名"], [THU, "护学岗", "王奶奶、张老师"], [FRI, "护学岗", "王奶奶"]]
+    )
+    assert (await import_file(app, admin, data, "r.xlsx")).ok
+    assert isinstance(await set_post(app, admin, "2026-11-27", "gate", "李爷爷"), roster.PostChange)
+    assert await roster_of(app, THU) == {("gate", "王奶奶"), ("gate", "张老师")}
+    assert await roster_of(app, FRI) == {("gate", "王奶奶"), ("gate", "李爷爷")}
+    async with app.sessions() as session:  # one person for one name, however many rows
+        named = await session.scalar(
+            select(func.count(Person.id)).where(Person.display_name == "王奶奶")
+        )
+    assert named == 1
+    # Staff posts stay for staff: an unknown name there is refused, as before.
+    refused = await set_post(app, admin, "2026-11-27", "teacher", "王奶奶")
+    assert isinstance(refused, roster.Problem)
+    bad = xlsx([["日期", "岗位", "姓名"], [FRI, "leader", "赵大爷"], [FRI, "gate", "钱阿姨"]])
+    problems = (await import_file(app, admin, bad, "r.xlsx")).problems
+    assert [(p.row, p.key) for p in problems] == [(2, "duty.unknown_person")]
+    async with app.sessions() as session:  # a refused file keeps no new volunteer either
+        kept = await session.scalar(
+            select(func.count(Person.id)).where(Person.display_name == "钱阿姨")
+        )
+    assert kept == 0
 
 
 async def test_the_roster_text_shows_gaps(app: App, staff: dict[str, Person]) -> None:
