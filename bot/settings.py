@@ -112,10 +112,18 @@ class DepartmentSettings(_Strict):
     _slug = field_validator("slug")(_check_slug)
 
 
+class ExamSpan(_Strict):
+    start: dt.date
+    end: dt.date
+
+
 class TermSettings(_Strict):
     name: str
     start: dt.date
     end: dt.date
+    # the exam periods, when the school names them: the date parser reads 期中 / 期末 from them
+    midterm: ExamSpan | None = None
+    final: ExamSpan | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> TermSettings:
@@ -123,7 +131,28 @@ class TermSettings(_Strict):
             raise ValueError(
                 f"term '{self.name}' ends ({self.end}) before it starts ({self.start})"
             )
+        for label, exam in (("midterm", self.midterm), ("final", self.final)):
+            if exam is None:
+                continue
+            if exam.end < exam.start:
+                raise ValueError(
+                    f"term '{self.name}': its {label} ends ({exam.end}) before it starts"
+                    f" ({exam.start})"
+                )
+            if not self.start <= exam.start <= exam.end <= self.end:
+                raise ValueError(
+                    f"term '{self.name}': its {label} ({exam.start} to {exam.end}) is not"
+                    f" inside the term ({self.start} to {self.end})"
+                )
         return self
+
+
+class DatesSettings(_Strict):
+    # The school's own time for a part of the day alone in a deadline (周三下午 → 17:00): offered
+    # with the usual readings when a command asks which time was meant. None: not offered.
+    morning: dt.time | None = None
+    afternoon: dt.time | None = None
+    evening: dt.time | None = None
 
 
 class DayNote(_Strict):
@@ -573,6 +602,7 @@ class Settings(_Strict):
     departments: list[DepartmentSettings] = []
     terms: list[TermSettings]
     calendar: CalendarSettings = CalendarSettings()
+    dates: DatesSettings = DatesSettings()
     education: EducationSettings = EducationSettings()
     zero_report: ZeroReportSettings = ZeroReportSettings()
     duty: DutySettings = DutySettings()

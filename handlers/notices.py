@@ -25,7 +25,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.dates import describe, examples
+from bot.dates import describe, examples, school_part_times
 from bot.i18n import t
 from bot.telegram_transport import TelegramTransport, keyboard
 from handlers.common import ID, parse_id, refuse_unless, school_calendar
@@ -373,7 +373,12 @@ async def deadline_typed(
     assert actor is not None and message.text is not None
     settings = app.settings.notices
     deadline = service.deadline_from_text(
-        message.text, app.now(), app.settings.school.tz, settings, await school_calendar(app)
+        message.text,
+        app.now(),
+        app.settings.school.tz,
+        settings,
+        await school_calendar(app),
+        school_part_times(**app.settings.dates.model_dump()),
     )
     if isinstance(deadline, service.DeadlineProblem):
         if deadline.failure is not None:

@@ -141,6 +141,11 @@ class SchoolCalendar:
     def holiday_name(self, day: date) -> str | None:
         return self.day_info(day).national_holiday
 
+    def exam_span(self, term_start: date, exam: str) -> tuple[date, date] | None:
+        term = next((t for t in self.settings.terms if t.start == term_start), None)
+        span = getattr(term, exam, None) if exam in ("midterm", "final") else None
+        return None if span is None else (span.start, span.end)
+
     # -- around a day --------------------------------------------------------------------
 
     def next_school_day(self, day: date) -> date | None:

@@ -273,3 +273,38 @@ def test_help_of_a_date_command_shows_calendar_phrases_the_parser_reads(
     assert phrase in t("zh", key)
     assert callable(parse)
     assert not isinstance(parse(phrase, NOW, tz=TZ, calendar=CALENDAR), ParseFailure)
+
+
+def _without_exams() -> SchoolCalendar:
+    settings = CALENDAR.settings
+    terms = [term.model_copy(update={"midterm": None, "final": None}) for term in settings.terms]
+    return SchoolCalendar(settings.model_copy(update={"terms": terms}))
+
+
+@pytest.mark.parametrize("text", ["期中", "本学期期末考试", "期末后第一天", "期中前"])
+def test_exam_phrases_are_refused_with_examples_when_config_names_no_exams(text: str) -> None:
+    for result in (
+        parse_day(text, NOW, tz=TZ, calendar=_without_exams()),
+        parse_range(text, NOW, tz=TZ, calendar=_without_exams()),
+    ):
+        assert isinstance(result, ParseFailure)
+        assert result.reason is Reason.INVALID
+        assert "「" + text + "」" in describe(result, "zh") and "校历" in examples("zh")
+
+
+@pytest.mark.parametrize(
+    ("exam", "problem"),
+    [
+        ({"start": date(2026, 7, 1), "end": date(2026, 7, 10)}, "not inside the term"),
+        ({"start": date(2026, 6, 30), "end": date(2026, 6, 29)}, "before it starts"),
+    ],
+)
+def test_an_exam_period_outside_its_term_or_backwards_is_refused_at_startup(
+    exam: dict[str, date], problem: str
+) -> None:
+    from pydantic import ValidationError
+
+    from bot.settings import TermSettings
+
+    with pytest.raises(ValidationError, match=problem):
+        TermSettings(name="第二学期", start=date(2026, 3, 2), end=date(2026, 7, 3), final=exam)

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.app import App
-from bot.settings import NoticeSettings
+from bot.dates import describe, school_part_times
+from bot.settings import NoticeSettings, Settings
 from scheduler import notices as service
 from scheduler.calendar import SchoolCalendar
 from scheduler.registry import TickContext, tick_jobs
@@ -189,6 +190,20 @@ def test_deadline_typed_by_people() -> None:
     assert isinstance(past, service.DeadlineProblem) and past.key == "notice.deadline.past"
     assert isinstance(far, service.DeadlineProblem) and far.key == "notice.deadline.too_far"
     assert isinstance(nonsense, service.DeadlineProblem) and nonsense.failure is not None
+
+
+def test_a_deadline_of_wednesday_afternoon_offers_the_schools_own_afternoon_time(
+    shipped_settings: Settings,
+) -> None:
+    now = local("2026-11-23 08:00")  # a Monday
+    own = school_part_times(**shipped_settings.dates.model_dump())  # config.toml: 下午 = 17:00
+    assert own["下午"] == dt.time(17) and own["晚上"] == dt.time(20)
+    asked = service.deadline_from_text(
+        "周三傍晚", now, SHANGHAI, NoticeSettings(), part_times={"傍晚": dt.time(17, 45)}
+    )
+    assert isinstance(asked, service.DeadlineProblem) and asked.failure is not None
+    assert local("2026-11-25 17:45") in asked.failure.candidates
+    assert "17:45" in describe(asked.failure, "zh")
 
 
 def test_long_text_with_a_photo_goes_as_two_messages_and_the_button_stays_on_the_text() -> None:

@@ -65,6 +65,7 @@ Rules for incomplete or ambiguous phrases ("today" is `now`'s date in `tz`):
   (周五左右), nor a range: it would drop the rest silently.
 """
 
+from ._clock import school_part_times
 from ._parse import parse_day, parse_moment, parse_range
 from ._text import MAX_LENGTH
 from .help import describe, examples
@@ -86,4 +87,5 @@ __all__ = [
     "parse_day",
     "parse_moment",
     "parse_range",
+    "school_part_times",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import TypeAlias
 
 from ._days import Context
@@ -43,6 +43,19 @@ PERIOD_READINGS = {
     "晚": ((19, 0), (20, 0)), "夜里": ((21, 0), (22, 0)), "夜间": ((21, 0), (22, 0)),
     "晚间": ((19, 0), (20, 0)),
 }  # fmt: skip
+
+
+def school_part_times(
+    morning: time | None = None, afternoon: time | None = None, evening: time | None = None
+) -> dict[str, time]:
+    """A school's own times for the parts of the day (下午 = 17:00 for a deadline), keyed by
+    every word for that part, for ``parse_moment(part_times=...)``. 凌晨 is nobody's default."""
+    own: dict[str, time] = {}
+    for words, at in ((_MORNING - {"凌晨"}, morning), (_AFTERNOON, afternoon), (_EVENING, evening)):
+        if at is not None:
+            own.update(dict.fromkeys(words, at))
+    return own
+
 
 _ZH_HOUR_RE = re.compile(
     rf"(?P<period>{_PERIODS})?(?P<h>{NUM})[点时]钟?"

@@ -14,6 +14,11 @@ Rules (the calendar is the one passed in; without one these phrases fail as UNPA
   days off of that name in the current year (or the year said), from chinese_calendar.
 - X前最后一个上学日 / X后第一天 count school days outside X; X第一天 / X最后一天 are X's own.
 - 下个上学日 / 上个上学日 are the first school day after / before today.
+- 期中 / 期末 (考试, 周) are the exam periods config names in [[terms]] (midterm, final) of
+  the term qualified (本学期期末, 上学期期中) or, without one, the current (or coming) term; a
+  span where a span is wanted, its first day where a day is. A term without one: INVALID.
+- X前 alone (期中前, 国庆之前): as a day the last school day before X; as a span today to
+  the day before X (REVERSED once X has begun).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ _HOLIDAYS = {
     "十一": ("National Day", (9, 25), 20),
 }
 _VACATIONS = {"寒假": (2, 10), "暑假": (8, 1)}  # a day surely inside each, by month and day
+_EXAMS = {"期中": "midterm", "期末": "final"}
 _TERM_WORDS = {"本学期": 0, "这学期": 0, "这个学期": 0, "上学期": -1, "上个学期": -1,
                "下学期": 1, "下个学期": 1, "this term": 0, "last term": -1, "next term": 1,
                "this semester": 0, "last semester": -1, "next semester": 1}  # fmt: skip
@@ -51,7 +57,9 @@ _HOLIDAY_WORD = "|".join(sorted(_HOLIDAYS, key=len, reverse=True))
 # the thing named: a holiday, a vacation or a term (国庆节 / 国庆假期 / 十一长假 / 寒假期间)
 _NAMED = (
     rf"{_YEAR}(?:(?P<hol>{_HOLIDAY_WORD})节?(?:假期|长假|小长假|放假|期间)?"
-    r"|(?P<vac>寒假|暑假)(?:期间)?|(?P<term>本学期|这个?学期|上个?学期|下个?学期))"
+    r"|(?P<vac>寒假|暑假)(?:期间)?|(?P<term>本学期|这个?学期|上个?学期|下个?学期)"
+    r"|(?P<eterm>本学期|这个?学期|上个?学期|下个?学期)?(?:的)?"
+    r"(?P<exam>期中|期末)(?:考试|考)?(?:周|期间|阶段)?)"
 )
 _NAMED_RE = re.compile(_NAMED)
 _SCHOOL_DAY = r"(?:个)?(?:上学日|上课日|教学日|工作日|school\s+day)"
@@ -63,6 +71,8 @@ _POSITION_RE = re.compile(
     rf"|(?P<after>[以之]?后)(?:的)?第(?P<fwd>{NUM})(?:{_SCHOOL_DAY}|天)"
     r"|(?P<eve>前一天)|(?P<next>后一天))"
 )
+# X前 alone: as a day the last school day before X, as a span from today to the day before X
+_BEFORE_RE = re.compile(rf"{_NAMED}(?:的)?[以之]?前")
 _NEIGHBOUR_RE = re.compile(
     rf"(?P<dir>[上下])(?P<n>{NUM})?{_SCHOOL_DAY}|(?P<en>next|previous|last)\s+school\s+day"
 )
@@ -75,7 +85,7 @@ _TERM_DAY_RE = re.compile(
     rf"{_TERM_QUALIFIER}(?:的)?(?:开学)?(?:第(?P<n>{NUM})天|(?P<first>那天|当天|日|第一天))"
 )
 _MARKERS = re.compile(
-    r"学|假|周|星期|礼拜|日|天|节|" + _HOLIDAY_WORD + r"|school|term|semester|week"
+    r"学|假|期|周|星期|礼拜|日|天|节|" + _HOLIDAY_WORD + r"|school|term|semester|week"
 )
 
 
@@ -91,6 +101,8 @@ def school_span(text: str, ctx: Context) -> RangeOutcome:
         return _needs(ctx) or _teaching_week(match, ctx)
     if match := _NAMED_RE.fullmatch(text):
         return _needs(ctx) or _named_span(match, ctx)
+    if match := _BEFORE_RE.fullmatch(text):
+        return _needs(ctx) or _until(match, ctx)
     return None
 
 
@@ -180,6 +192,8 @@ def _term_day(match: re.Match[str], ctx: Context) -> DayOutcome:
 
 
 def _named_span(match: re.Match[str], ctx: Context) -> RangeOutcome:
+    if match["exam"]:
+        return None if match["y"] else _exam(match["eterm"], match["exam"], ctx)
     if match["term"]:
         if match["y"]:
             return None
@@ -224,6 +238,44 @@ def _holiday(word: str, year_token: str | None, ctx: Context) -> RangeOutcome:
     while calendar.holiday_name(last + timedelta(days=1)):
         last += timedelta(days=1)
     return DateRange(first, last)
+
+
+def _exam(term_word: str | None, exam: str, ctx: Context) -> DateRange | ParseFailure:
+    """期中 / 期末 of the term named (none: the current term, in a vacation the coming one),
+    as config names it; a term without one is refused, never guessed."""
+    term = _term_of(term_word, ctx)
+    if isinstance(term, ParseFailure):
+        return term
+    span = _calendar(ctx).exam_span(term.start, _EXAMS[exam])
+    if span is None:
+        return ctx.fail(Reason.INVALID, f"config names no {_EXAMS[exam]} for that term")
+    return DateRange(*span)
+
+
+def _exam_day(match: re.Match[str], ctx: Context) -> DayOutcome:
+    """期末考试 where one day is wanted: its first day."""
+    if not match["exam"]:
+        return None  # other spans as one day stay AMBIGUOUS (parse_period's answer)
+    span = _named_span(match, ctx)
+    return span.start if isinstance(span, DateRange) else span
+
+
+def _before_day(match: re.Match[str], ctx: Context) -> DayOutcome:
+    """期中前 / 国庆之前 as one day: the last school day before it."""
+    span = _named_span(match, ctx)
+    if span is None or isinstance(span, ParseFailure):
+        return span
+    return _nth_school_day(span.start, -1, ctx)
+
+
+def _until(match: re.Match[str], ctx: Context) -> RangeOutcome:
+    """期中前 as a span: from today to the day before it; refused once it has begun."""
+    span = _named_span(match, ctx)
+    if span is None or isinstance(span, ParseFailure):
+        return span
+    if span.start <= ctx.today:
+        return ctx.fail(Reason.REVERSED, "it has already begun")
+    return DateRange(ctx.today, span.start - timedelta(days=1))
 
 
 def _position(match: re.Match[str], ctx: Context) -> DayOutcome:
@@ -281,4 +333,6 @@ _DAY_GRAMMARS: tuple[
     (_WEEK_RE, _week_day),
     (_TERM_DAY_RE, _term_day),
     (_POSITION_RE, _position),
+    (_NAMED_RE, _exam_day),
+    (_BEFORE_RE, _before_day),
 )

@@ -24,3 +24,8 @@ class SchoolDays(Protocol):
         """chinese_calendar's English name of the national holiday on ``day``
         ("National Day", "Labour Day"), or None on any other day."""
         ...
+
+    def exam_span(self, term_start: date, exam: str) -> tuple[date, date] | None:
+        """The exam period ``exam`` ("midterm" 期中 or "final" 期末) of the term that starts
+        on ``term_start``, as (first day, last day); None when config does not name it."""
+        ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -24,10 +25,12 @@ def deadline_from_text(
     tz: ZoneInfo,
     settings: NoticeSettings,
     calendar: SchoolDays | None = None,
+    part_times: Mapping[str, dt.time] | None = None,
 ) -> dt.datetime | DeadlineProblem:
     """A deadline typed by a person (明天下午5点, 周五, friday 6pm, 下个上学日), in the future and
-    not too far. 周五下午 is asked back with the times it may mean."""
-    moment = parse_moment(text, now, tz=tz, calendar=calendar)
+    not too far. 周五下午 is asked back with the times it may mean, the school's own among them
+    (`part_times`, from config [dates])."""
+    moment = parse_moment(text, now, tz=tz, calendar=calendar, part_times=part_times)
     if isinstance(moment, ParseFailure):
         return DeadlineProblem("notice.deadline.unparsed", moment)
     at = moment.at
