@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,53 @@ async def raise_hazard(
         await school.photo(finder, photo)
     await press(school, finder, await button_message(school, finder, "提交隐患"), "提交隐患")
     return str((await last(school, finder))["text"])
+
+
+async def fix_with_photo(school: SimulatedSchool, owner: SimPerson, photo: bytes, note: str) -> str:
+    """整改完成 on the owner's latest button, the after-photo, the note; returns the answer."""
+    await press(school, owner, await button_message(school, owner, "整改完成"), "整改完成")
+    await school.photo(owner, photo)
+    await press(school, owner, await last(school, owner), "照片已发完")
+    await school.say(owner, note)
+    return str((await last(school, owner))["text"])
+
+
+async def verify_and_sign_off(
+    school: SimulatedSchool, officer: SimPerson, principal: SimPerson
+) -> None:
+    """验收通过 by the officer, then the principal's 审核签字."""
+    await press(school, officer, await button_message(school, officer, "验收通过"), "验收通过")
+    await press(school, principal, await button_message(school, principal, "审核签字"), "审核签字")
+
+
+@dataclass(frozen=True)
+class Register:
+    """What the record book (via the export service) shows of a school's hazards."""
+
+    rows: list[dict[str, Any]]  # the .xlsx 隐患台账, one dict per hazard
+    audit: list[str]  # the .xlsx 操作日志's action column
+    section: list[str]  # the .docx paragraphs from 隐患排查整改 on
+    pair: list[list[bytes]]  # the first hazard's before and after photos, side by side
+    found: str  # the text under the before photo
+
+
+async def register_of(
+    school: SimulatedSchool, start: dt.date, end: dt.date, folder: Path
+) -> Register:
+    paths = await export_records(school.app.sessions, school.app.school_id, start, end, folder)
+    book = load_workbook(next(p for p in paths if p.suffix == ".xlsx"))
+    rows = list(book["隐患台账"].iter_rows(values_only=True))
+    document = Document(str(next(p for p in paths if p.suffix == ".docx")))
+    lines = [p.text for p in document.paragraphs]
+    pair = next(t for t in document.tables if t.rows[0].cells[0].text == "整改前")
+    assert [c.text for c in pair.rows[0].cells] == ["整改前", "整改后"]
+    return Register(
+        rows=[dict(zip(rows[0], row, strict=True)) for row in rows[1:]],
+        audit=[str(r[2]) for r in book["操作日志"].iter_rows(values_only=True)],
+        section=lines[lines.index("隐患排查整改") :],
+        pair=[docx_images(document, cell) for cell in pair.rows[1].cells],
+        found=pair.rows[1].cells[0].text,
+    )
 
 
 async def hazard_row(school: SimulatedSchool, hazard_id: int) -> Hazard:
@@ -235,10 +283,7 @@ async def test_a_hazard_goes_from_a_photo_to_the_principals_sign_off_and_back(
 
         # -- fixed again, verified, signed off ----------------------------------------------------
         await school.at("2026-11-30 10:00")
-        await press(school, owner, await button_message(school, owner, "整改完成"), "整改完成")
-        await school.photo(owner, AFTER_2)
-        await press(school, owner, await last(school, owner), "照片已发完")
-        await school.say(owner, "已更换新灭火器")
+        await fix_with_photo(school, owner, AFTER_2, "已更换新灭火器")
         verify = await button_message(school, officer, "验收通过")
         assert "已更换新灭火器" in verify["text"]
         await press(school, officer, verify, "验收通过")
@@ -305,17 +350,11 @@ async def test_a_hazard_goes_from_a_photo_to_the_principals_sign_off_and_back(
         assert len(keys) == len(set(keys))
 
         # -- the register (隐患台账) in the record book's workbook shows each step --------------
-        paths = await export_records(
-            school.app.sessions,
-            school.app.school_id,
-            dt.date(2026, 11, 1),
-            dt.date(2026, 11, 30),
-            tmp_path / "book",
+        book = await register_of(
+            school, dt.date(2026, 11, 1), dt.date(2026, 11, 30), tmp_path / "book"
         )
-        book = load_workbook(next(p for p in paths if p.suffix == ".xlsx"))
-        rows = list(book["隐患台账"].iter_rows(values_only=True))
-        assert rows[0][:3] == ("编号", "类别", "检查项目")
-        register = dict(zip(rows[0], rows[1], strict=True))
+        assert list(book.rows[0])[:3] == ["编号", "类别", "检查项目"]
+        (register,) = book.rows
         assert register["地点"] == "教学楼三楼东侧" and register["发现人"] == "张老师"
         # Reopened: the owner stays, the verification and sign-off are to be done again.
         assert (register["整改责任人"], register["复查人"], register["审核签字"]) == (
@@ -325,23 +364,17 @@ async def test_a_hazard_goes_from_a_photo_to_the_principals_sign_off_and_back(
         )
         assert (register["程度"], register["状态"]) == ("较重", "待指派")  # reopened
         assert (register["驳回次数"], register["重开次数"], register["整改天数"]) == (1, 1, 5)
-        audit = [r[2] for r in book["操作日志"].iter_rows(values_only=True)]
-        assert "复查驳回" in audit and "校长审核签字" in audit and "重开隐患" in audit
+        assert {"复查驳回", "校长审核签字", "重开隐患"} <= set(book.audit)
 
         # -- the .docx: the month's figures, the chart, the before and after photos side by side
-        document = Document(str(next(p for p in paths if p.suffix == ".docx")))
-        lines = [p.text for p in document.paragraphs]
-        section = lines[lines.index("隐患排查整改") :]
+        section = book.section
         assert section[1] == (
             "本月发现隐患 1 条，复查验收 1 条（按期整改 1 条），逾期 1 条，重新打开 1 条。"
         )
         assert "隐患发现与整改" in section and "整改前后对比" in section
         assert "#1 校园消防：三楼灭火器压力不足（教学楼三楼东侧）" in section
-        (pair,) = [t for t in document.tables if t.rows[0].cells[0].text == "整改前"]
-        assert [c.text for c in pair.rows[0].cells] == ["整改前", "整改后"]
-        shown = [docx_images(document, cell) for cell in pair.rows[1].cells]
-        assert shown == [[BEFORE], [AFTER_2]]  # the accepted fix's photo, not the rejected one
-        assert "张老师 11-25 09:00" in pair.rows[1].cells[0].text
+        assert book.pair == [[BEFORE], [AFTER_2]]  # the accepted fix's photo, not the rejected one
+        assert "张老师 11-25 09:00" in book.found
 
 
 async def test_an_urgent_hazard_alerts_the_duty_leader_and_admins_and_asks_for_a_measure(
@@ -493,3 +526,134 @@ async def test_the_demo_day_shows_a_hazard_from_the_1010_patrol_to_the_principal
         (pair,) = [t for t in document.tables if t.rows[0].cells[0].text == "整改前"]
         shown = [docx_images(document, cell) for cell in pair.rows[1].cells]
         assert shown == [[PHOTO_BEFORE], [PHOTO_AFTER_2]]
+
+
+async def test_a_hazard_found_in_the_canteens_gas_check_goes_the_whole_chain_across_restarts(
+    hazard_school: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The seed's chain from an inspection item: 有隐患 on the gas check → hazard (item filled
+    in) → assigned → the principal's list → reminder → the duty leader told when overdue → fix
+    → reject → fix → verify → sign-off → reopen, with restarts in between, and the register."""
+    item = "食堂燃气·燃气泄漏报警器正常（每年检测）"
+    async with running_school(hazard_school, clock) as school:
+        principal = await school.admin("校长")
+        officer = await school.join("safety_officer", None, "王主任")
+        leader = await school.join("duty_leader", None, "赵主任")
+        cook = await school.join("staff", "canteen", "食堂张师傅")
+        owner = await school.join("staff", "general", "李师傅")
+
+        # -- the 09:30 gas check: item 1 正常, item 2 有隐患, a restart mid-description ----------
+        await school.at("2026-11-25 09:30")
+        prompt = await button_message(school, cook, "2 有隐患")
+        await press(school, cook, prompt, "1 正常")
+        await press(school, cook, await button_message(school, cook, "2 有隐患"), "2 有隐患")
+        assert (
+            "第 2 项「燃气泄漏报警器正常（每年检测）」有隐患" in (await last(school, cook))["text"]
+        )
+        await school.restart()
+        await school.say(cook, "报警器指示灯不亮")
+        await press(school, cook, await last(school, cook), "较重")
+        await school.photo(cook, BEFORE)
+        await press(school, cook, await button_message(school, cook, "提交隐患"), "提交隐患")
+        assert (await last(school, cook))["text"].startswith("🚨 已登记紧急隐患 #1")
+        await press(school, cook, await button_message(school, cook, "3 正常"), "3 正常")
+        (done,) = await with_text(school, cook, "检查完成")
+        assert "2. 燃气泄漏报警器正常（每年检测） ⚠️ 有隐患 #1" in done
+        card = (await with_text(school, officer, "【隐患 #1】报警器指示灯不亮"))[0]
+        assert f"检查项目：{item}" in card
+        assert photo_bytes(school, await last(school, officer)) == BEFORE
+        assert len(await with_text(school, leader, "【隐患 #1】")) == 1  # gas: urgent, at once
+
+        # -- assigned, the principal's list signed ------------------------------------------------
+        await school.at("2026-11-25 09:45")
+        await school.say(officer, "/hazard 1 指派 李师傅 3天内")
+        assert "期限 2026-11-28" in (await last(school, officer))["text"]
+        await school.at("2026-11-25 09:50")
+        listed = await button_message(school, principal, "确认责任清单")
+        await press(school, principal, listed, "确认责任清单")
+        assert "（校长 11-25 09:50）" in (await last(school, principal))["text"]
+        assert (await hazard_row(school, 1)).status == "open"
+
+        # -- reminder and escalation across restarts, each once -----------------------------------
+        await school.restart()
+        await school.at("2026-11-27 09:00")
+        await school.restart()
+        await school.at("2026-11-27 12:00")
+        assert len(await with_text(school, owner, "⏰ 提醒：隐患 #1 的整改期限是 2026-11-28")) == 1
+        await school.at("2026-11-29 10:00")
+        await school.restart()
+        await school.at("2026-11-29 12:00")
+        overdue = await with_text(school, leader, "逾期未整改")
+        assert len(overdue) == 1 and "责任人 李师傅，期限 2026-11-28，已逾期 1 天" in overdue[0]
+
+        # -- fixed, rejected, a restart, fixed again, verified, signed off ------------------------
+        fixed = await fix_with_photo(school, owner, AFTER_1, "已更换报警器电池")
+        assert fixed == "✅ 隐患 #1 已报整改完成，等待安全员复查验收。"
+        assert photo_bytes(school, await last(school, officer)) == AFTER_1
+        await press(school, officer, await button_message(school, officer, "驳回"), "驳回")
+        await school.say(officer, "报警器仍不报警")
+        await school.say(officer, "下周五")
+        assert "期限 2026-12-04" in (await last(school, officer))["text"]
+        await school.restart()
+        await school.at("2026-11-30 10:00")
+        await fix_with_photo(school, owner, AFTER_2, "已更换新报警器并测试")
+        await verify_and_sign_off(school, officer, principal)
+        assert (await hazard_row(school, 1)).status == "closed"
+        assert await with_text(school, cook, "隐患 #1 已由 校长 审核签字，销号") != []
+
+        # -- the register after the sign-off: every step's who and when --------------------------
+        signed = await register_of(
+            school, dt.date(2026, 11, 1), dt.date(2026, 11, 30), tmp_path / "signed"
+        )
+        (row,) = signed.rows
+        assert (row["检查项目"], row["类别"], row["发现人"], row["程度"]) == (
+            item,
+            "燃气",
+            "食堂张师傅",
+            "较重",
+        )
+        assert (row["整改责任人"], row["复查人"], row["审核签字"], row["状态"]) == (
+            "李师傅",
+            "王主任",
+            "校长",
+            "已销号",
+        )
+        assert (row["驳回次数"], row["重开次数"], row["整改天数"]) == (1, 0, 5)
+        assert {"登记隐患", "指派隐患整改", "校长确认责任清单", "隐患整改完成", "复查驳回"} <= set(
+            signed.audit
+        )
+        assert {"复查验收通过", "校长审核签字"} <= set(signed.audit)
+        assert "#1 燃气：报警器指示灯不亮（食堂操作间）" in signed.section
+        assert signed.pair == [[BEFORE], [AFTER_2]]
+
+        # -- reopened: the register says so, nothing else changes --------------------------------
+        await school.say(officer, "/hazard 1 重开 报警器又不响了")
+        assert (await last(school, officer))["text"].startswith("🔁 隐患 #1 已重新打开")
+        await school.restart()
+        reopened = await register_of(
+            school, dt.date(2026, 11, 1), dt.date(2026, 11, 30), tmp_path / "reopened"
+        )
+        (row,) = reopened.rows
+        assert (row["状态"], row["重开次数"], row["复查人"], row["审核签字"]) == (
+            "待指派",
+            1,
+            None,
+            None,
+        )
+        assert "重开隐患" in reopened.audit
+        assert reopened.section[1] == (
+            "本月发现隐患 1 条，复查验收 1 条（按期整改 1 条），逾期 1 条，重新打开 1 条。"
+        )
+
+        # -- nothing was sent twice ---------------------------------------------------------------
+        for person in (officer, leader, principal):
+            assert len(await with_text(school, person, "请立即采取临时管控措施")) == 1
+        assert len(await with_text(school, owner, "您是隐患 #1 的整改责任人")) == 1
+        assert len(await with_text(school, owner, "⏰ 提醒")) == 1
+        assert len(await with_text(school, leader, "逾期未整改")) == 1
+        async with school.app.sessions() as session:
+            keys = list(await session.scalars(select(Outbox.key)))
+            events = list(await session.scalars(select(HazardEvent.kind).order_by(HazardEvent.id)))
+        assert len(keys) == len(set(keys))
+        assert events.count("reminded") == 1 and events.count("escalated") == 1
+        assert events.count("rejected") == 1 and events.count("reopened") == 1
