@@ -13,11 +13,11 @@ from aiogram import Router
 # handler that one of its updates would have matched (commands, own states, own buttons).
 ROUTER_MODULES = (
     "zero_report",
+    "hazards",  # before onboarding: its /cancel while raising also unchecks an inspection item
     "onboarding",
     "admin",
     "export",
     "notices",
-    "hazards",
     "inspections",
     "bus",
     "drills",

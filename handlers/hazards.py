@@ -10,7 +10,7 @@ at the same step. Buttons carry their round: a stale or forged one changes nothi
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import AnswerCallbackQuery, SendMessage
@@ -24,6 +24,7 @@ from bot.telegram_transport import keyboard
 from handlers.common import parse_id
 from handlers.duty_common import NOT_COMMAND, ctx_of, download, first_of_album
 from scheduler import hazards as hz
+from scheduler import inspections as insp
 from scheduler import zero_report as zr
 from scheduler.hazards import buttons
 from storage import hazards as store
@@ -215,6 +216,32 @@ def _reply(result: hz.Result, lang: str, done_key: str) -> str:
 
 
 # -- raising: what, where, category, severity, photos ------------------------------------------
+
+
+@router.message(Command("cancel"), StateFilter(RaiseHazard))
+async def cancel_raising(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> SendMessage:
+    """/cancel while raising: the draft is cancelled, and an inspection item whose 有隐患 opened
+    it is unchecked again and its buttons sent anew (not left marked 有隐患 #N)."""
+    hazard_id = await _hazard_id(state)
+    ctx = ctx_of(app)
+    async with app.sessions.begin() as session:
+        result = (
+            await insp.abandon(session, ctx, hazard_id, actor, app.now())
+            if actor is not None
+            else insp.Answered(insp.Outcome.NOT_FOUND)
+        )
+        redrawn = (
+            insp.InspectionRoutine().prompt(result.task, result.unit, lang, ctx)
+            if result.task is not None
+            else None
+        )
+        await move_to(session, state, None, {})
+    if redrawn is None:
+        return message.answer(t(lang, "common.cancelled"))
+    await message.answer(t(lang, "common.cancelled"))
+    return message.answer(redrawn.text, reply_markup=keyboard(redrawn))
 
 
 async def _save(

@@ -6,7 +6,7 @@ filled in (``answers``)."""
 
 from __future__ import annotations
 
-from scheduler.inspections.answers import Answered, Outcome, answer, hazards_found
+from scheduler.inspections.answers import Answered, Outcome, abandon, answer, hazards_found
 from scheduler.inspections.common import ROUTINE, Choice, Press, checklist, item_rows
 from scheduler.inspections.routine import InspectionRoutine
 
@@ -18,6 +18,7 @@ __all__ = [
     "InspectionRoutine",
     "Outcome",
     "Press",
+    "abandon",
     "answer",
     "checklist",
     "hazards_found",

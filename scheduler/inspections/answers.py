@@ -118,3 +118,33 @@ async def _may_answer(
 
 def hazards_found(task: Task) -> list[int]:
     return [int(a["hazard"]) for a in answers_of(task).values() if a.get("a") == Choice.HAZARD]
+
+
+async def abandon(
+    session: AsyncSession, ctx: Context, hazard_id: int, person: Person, now: dt.datetime
+) -> Answered:
+    """/cancel while describing the hazard 有隐患 opened: the draft is cancelled and its item
+    unchecked again (the check reopened if that answer had completed it), so a checklist never
+    names a hazard that was not raised. NOT_FOUND when the draft is not the person's (or was
+    not opened from today's check)."""
+    if not await hazards.cancel(session, ctx, hazard_id, person):
+        return Answered(Outcome.NOT_FOUND)
+    today = now.astimezone(ctx.tz).date()
+    checks = await session.scalars(
+        select(Task)
+        .where(Task.school_id == ctx.school_id, Task.routine == ROUTINE, Task.day == today)
+        .order_by(Task.id)
+        .with_for_update()
+    )
+    for task in checks:
+        answers = answers_of(task)
+        key = next((k for k, a in answers.items() if a.get("hazard") == hazard_id), None)
+        if key is None:
+            continue
+        del answers[key]
+        task.payload = {**task.payload, "answers": answers}
+        if task.status in tasks.ANSWERED:  # that answer had completed it
+            task.status, task.done_at, task.done_by = "sent", None, None
+        unit = await session.get(Unit, task.unit_id) if task.unit_id else None
+        return Answered(Outcome.NOTED, task, unit)
+    return Answered(Outcome.NOT_FOUND)

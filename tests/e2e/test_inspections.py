@@ -130,3 +130,36 @@ async def test_an_unfinished_check_is_reminded_and_then_reaches_the_duty_leader(
         await school.at("2026-11-26 08:00")
         assert "已过期" in await press(school, cook, remind, "2 正常")
         assert (await gas_check(school)).status == "missed"
+
+
+async def test_a_hazard_abandoned_with_cancel_leaves_its_item_unchecked_instead_of_marked(
+    inspection_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(inspection_school, clock) as school:
+        await school.admin("校长")
+        officer = await school.join("safety_officer", None, "王主任")
+        cook = await school.join("staff", "canteen", "食堂张师傅")
+        await school.at("2026-11-25 09:30")
+        await press(school, cook, await button_message(school, cook, "1 正常"), "1 正常")
+        await press(school, cook, await button_message(school, cook, "3 正常"), "3 正常")
+        # 有隐患 on the last item completes the check; then the cook thinks better of it.
+        await press(school, cook, await button_message(school, cook, "2 有隐患"), "2 有隐患")
+        assert (await gas_check(school)).status == "done"
+        await school.say(cook, "/cancel")
+        again = await button_message(school, cook, "2 有隐患")
+        assert (
+            "有隐患 #1" not in again["text"]
+            and "2. 燃气泄漏报警器正常（每年检测）\n" in again["text"]
+        )
+        assert [label for label, _ in buttons(again)] == ["2 正常", "2 有隐患"]
+        assert (await gas_check(school)).status == "sent"
+        async with school.app.sessions() as session:
+            hazard = await session.get(Hazard, 1)
+        assert hazard is not None and hazard.status == "cancelled"
+        assert await with_text(school, officer, "【隐患 #1】") == []
+
+        # The item answered again completes the check with no hazard in it.
+        await press(school, cook, again, "2 正常")
+        done = (await with_text(school, cook, "检查完成"))[-1]
+        assert done.endswith("✅ 检查完成：3 项正常，0 项有隐患。") and "有隐患 #" not in done
+        assert (await gas_check(school)).status == "done"
