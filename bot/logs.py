@@ -57,6 +57,12 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> Re
     for handler in root.handlers:
         if _filter not in handler.filters:
             handler.addFilter(_filter)
+    # APScheduler says "Running job … executed successfully" at INFO twice a tick: the tick's
+    # own DEBUG line says it once, and INFO keeps to what the bot queued.
+    quiet = logging.getLevelName(level) if isinstance(level, str) else level
+    logging.getLogger("apscheduler.executors").setLevel(
+        logging.DEBUG if quiet == logging.DEBUG else logging.WARNING
+    )
     return _filter
 
 

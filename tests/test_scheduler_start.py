@@ -85,3 +85,17 @@ async def test_the_log_says_when_the_daily_report_prompts_are_queued_and_who_can
         "queued zero_report department prompt: 3 task(s), 0 chat(s); nobody to tell for 3: "
         "canteen, general, guard",
     ]
+
+
+def test_at_info_the_log_has_no_line_per_tick_and_at_debug_it_has() -> None:
+    from bot.logs import setup_logging
+
+    executors = logging.getLogger("apscheduler.executors.default")
+    try:
+        setup_logging("INFO")
+        assert not executors.isEnabledFor(logging.INFO)
+        setup_logging("DEBUG")
+        assert executors.isEnabledFor(logging.DEBUG)
+    finally:
+        setup_logging("WARNING")
+        logging.getLogger().setLevel(logging.WARNING)
