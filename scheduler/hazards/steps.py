@@ -30,7 +30,7 @@ from scheduler.routine import Context
 from storage import audit
 from storage import duty as people_named
 from storage import hazards as store
-from storage.hazards import Hazard
+from storage.hazards import Hazard, HazardEvent
 from storage.models import Person
 from storage.submissions import ReceivedFile
 
@@ -61,6 +61,35 @@ def _audit(
     audit.record(
         session, ctx.school_id, person.id, f"hazard.{action}", now, hazard_id=hazard.id, **detail
     )
+
+
+async def _step(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    kind: str,
+    hazard: Hazard,
+    now: dt.datetime,
+    *,
+    note: str = "",
+    deadline: dt.date | None = None,
+    submission_id: int | None = None,
+    logged: dict[str, object] | None = None,
+) -> HazardEvent:
+    """One step of the chain: its event in the hazard's history and its line in the audit log."""
+    event = store.add_event(
+        session,
+        hazard,
+        kind,
+        person.id,
+        now,
+        note=note,
+        deadline=deadline,
+        submission_id=submission_id,
+    )
+    await session.flush()  # the event's id keys what the step pushes
+    _audit(session, ctx, person, kind, hazard, now, **(logged or {}))
+    return event
 
 
 # -- assignment and the principal's list -----------------------------------------------------
@@ -97,19 +126,16 @@ async def assign(
     hazard.listed_by = hazard.listed_at = None
     hazard.fix_submission_id = None
     hazard.status, hazard.round = "assigned", hazard.round + 1
-    event = store.add_event(
-        session, hazard, "assigned", person.id, now, note=owner.display_name, deadline=deadline
-    )
-    await session.flush()
-    _audit(
+    event = await _step(
         session,
         ctx,
         person,
         "assigned",
         hazard,
         now,
-        owner_id=owner.id,
-        deadline=deadline.isoformat(),
+        note=owner.display_name,
+        deadline=deadline,
+        logged={"owner_id": owner.id, "deadline": deadline.isoformat()},
     )
     finder = await notify.name_of(session, hazard.raised_by)
 
@@ -157,9 +183,7 @@ async def sign_list(
             Outcome.STALE, hazard.id, hazard.status, await notify.name_of(session, hazard.listed_by)
         )
     hazard.listed_by, hazard.listed_at, hazard.status = person.id, now, "open"
-    event = store.add_event(session, hazard, "listed", person.id, now)
-    await session.flush()
-    _audit(session, ctx, person, "listed", hazard, now)
+    event = await _step(session, ctx, person, "listed", hazard, now)
     await tell_owner(session, ctx, hazard, f"hz:{event.id}", "hazard.owner_told", now, policy)
     owner = await notify.name_of(session, hazard.owner_id)
     return Result(Outcome.DONE, hazard.id, hazard.status, owner, hazard.deadline)
@@ -286,11 +310,17 @@ async def finish_fix(
     hazard = await _hazard(session, ctx, hazard_id)
     assert hazard is not None
     hazard.status, hazard.fixed_at, hazard.fix_note = "fixed", now, note
-    event = store.add_event(
-        session, hazard, "fixed", person.id, now, note=note, submission_id=hazard.fix_submission_id
+    event = await _step(
+        session,
+        ctx,
+        person,
+        "fixed",
+        hazard,
+        now,
+        note=note,
+        submission_id=hazard.fix_submission_id,
+        logged={"note": note},
     )
-    await session.flush()
-    _audit(session, ctx, person, "fixed", hazard, now, note=note)
     photos = [a.path for a in await store.photos_of(session, hazard.fix_submission_id)]
     finder = await notify.name_of(session, hazard.raised_by)
 
@@ -349,9 +379,7 @@ async def accept(
     hazard = await _hazard(session, ctx, hazard_id)
     assert hazard is not None
     hazard.status, hazard.verified_by, hazard.verified_at = "verified", person.id, now
-    event = store.add_event(session, hazard, "verified", person.id, now)
-    await session.flush()
-    _audit(session, ctx, person, "verified", hazard, now)
+    event = await _step(session, ctx, person, "verified", hazard, now)
     finder = await notify.name_of(session, hazard.raised_by)
     owner = await notify.name_of(session, hazard.owner_id)
 
@@ -407,12 +435,16 @@ async def reject(
     hazard.status, hazard.deadline, hazard.round = "open", deadline, hazard.round + 1
     hazard.fix_submission_id, hazard.fixed_at = None, None
     hazard.rejected += 1
-    event = store.add_event(
-        session, hazard, "rejected", person.id, now, note=reason, deadline=deadline
-    )
-    await session.flush()
-    _audit(
-        session, ctx, person, "rejected", hazard, now, reason=reason, deadline=deadline.isoformat()
+    event = await _step(
+        session,
+        ctx,
+        person,
+        "rejected",
+        hazard,
+        now,
+        note=reason,
+        deadline=deadline,
+        logged={"reason": reason, "deadline": deadline.isoformat()},
     )
     await tell_owner(
         session,
@@ -449,9 +481,7 @@ async def sign(
             Outcome.STALE, hazard.id, hazard.status, await notify.name_of(session, hazard.signed_by)
         )
     hazard.status, hazard.signed_by, hazard.signed_at = "closed", person.id, now
-    event = store.add_event(session, hazard, "signed", person.id, now)
-    await session.flush()
-    _audit(session, ctx, person, "signed", hazard, now)
+    event = await _step(session, ctx, person, "signed", hazard, now)
     told = await notify.person(session, ctx, hazard.owner_id)
     told += await notify.person(session, ctx, hazard.raised_by)
     told += await notify.officers(session, ctx)
@@ -490,9 +520,9 @@ async def reopen(
     hazard.deadline = hazard.listed_by = hazard.listed_at = None
     hazard.fix_submission_id = hazard.fixed_at = None
     hazard.verified_by = hazard.verified_at = hazard.signed_by = hazard.signed_at = None
-    event = store.add_event(session, hazard, "reopened", person.id, now, note=reason)
-    await session.flush()
-    _audit(session, ctx, person, "reopened", hazard, now, reason=reason)
+    event = await _step(
+        session, ctx, person, "reopened", hazard, now, note=reason, logged={"reason": reason}
+    )
     finder = await notify.name_of(session, hazard.raised_by)
 
     def text(lang: str) -> str:
