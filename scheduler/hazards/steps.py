@@ -11,6 +11,7 @@ caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,6 +44,14 @@ async def _hazard(session: AsyncSession, ctx: Context, hazard_id: int) -> Hazard
 
 def _stale(hazard: Hazard) -> Result:
     return Result(Outcome.STALE, hazard.id, hazard.status)
+
+
+async def _under_card(
+    session: AsyncSession, hazard: Hazard, policy: HazardSettings, below: Callable[[str], str]
+) -> Callable[[str], str]:
+    """A message's text per language: the hazard's card, then what this step says."""
+    finder = await notify.name_of(session, hazard.raised_by)
+    return lambda lang: f"{notify.card(hazard, lang, policy, finder)}\n\n{below(lang)}"
 
 
 def _today(now: dt.datetime, ctx: Context) -> dt.date:
@@ -137,18 +146,17 @@ async def assign(
         deadline=deadline,
         logged={"owner_id": owner.id, "deadline": deadline.isoformat()},
     )
-    finder = await notify.name_of(session, hazard.raised_by)
 
-    def text(lang: str) -> str:
-        card = notify.card(hazard, lang, policy, finder)
-        line = t(
+    def below(lang: str) -> str:
+        return t(
             lang,
             "hazard.list_asked",
             owner=owner.display_name,
             deadline=deadline.isoformat(),
             who=person.display_name,
         )
-        return f"{card}\n\n{line}"
+
+    text = await _under_card(session, hazard, policy, below)
 
     await notify.tell(
         session,
@@ -201,13 +209,13 @@ async def tell_owner(
     note: str = "",
     photos: bool = True,
 ) -> int:
-    finder = await notify.name_of(session, hazard.raised_by)
     paths = [a.path for a in await store.photos_of(session, hazard.submission_id)] if photos else []
     deadline = hazard.deadline.isoformat() if hazard.deadline else "—"
 
-    def text(lang: str) -> str:
-        card = notify.card(hazard, lang, policy, finder)
-        return f"{card}\n\n{t(lang, text_key, id=hazard.id, deadline=deadline, note=note)}"
+    def below(lang: str) -> str:
+        return t(lang, text_key, id=hazard.id, deadline=deadline, note=note)
+
+    text = await _under_card(session, hazard, policy, below)
 
     return await notify.tell(
         session,
@@ -322,11 +330,11 @@ async def finish_fix(
         logged={"note": note},
     )
     photos = [a.path for a in await store.photos_of(session, hazard.fix_submission_id)]
-    finder = await notify.name_of(session, hazard.raised_by)
 
-    def text(lang: str) -> str:
-        card = notify.card(hazard, lang, policy, finder)
-        return f"{card}\n\n{t(lang, 'hazard.verify_asked', owner=person.display_name, note=note)}"
+    def below(lang: str) -> str:
+        return t(lang, "hazard.verify_asked", owner=person.display_name, note=note)
+
+    text = await _under_card(session, hazard, policy, below)
 
     await notify.tell(
         session,
@@ -380,15 +388,14 @@ async def accept(
     assert hazard is not None
     hazard.status, hazard.verified_by, hazard.verified_at = "verified", person.id, now
     event = await _step(session, ctx, person, "verified", hazard, now)
-    finder = await notify.name_of(session, hazard.raised_by)
     owner = await notify.name_of(session, hazard.owner_id)
 
-    def text(lang: str) -> str:
-        card = notify.card(hazard, lang, policy, finder)
-        line = t(
+    def below(lang: str) -> str:
+        return t(
             lang, "hazard.sign_asked", owner=owner, note=hazard.fix_note, who=person.display_name
         )
-        return f"{card}\n\n{line}"
+
+    text = await _under_card(session, hazard, policy, below)
 
     photos = [a.path for a in await store.photos_of(session, hazard.fix_submission_id)]
     await notify.tell(
@@ -523,12 +530,12 @@ async def reopen(
     event = await _step(
         session, ctx, person, "reopened", hazard, now, note=reason, logged={"reason": reason}
     )
-    finder = await notify.name_of(session, hazard.raised_by)
 
-    def text(lang: str) -> str:
-        card = notify.card(hazard, lang, policy, finder)
+    def below(lang: str) -> str:
         line = t(lang, "hazard.reopened_told", who=person.display_name, reason=reason)
-        return f"{card}\n\n{line}\n{t(lang, 'hazard.assign_hint', id=hazard.id)}"
+        return f"{line}\n{t(lang, 'hazard.assign_hint', id=hazard.id)}"
+
+    text = await _under_card(session, hazard, policy, below)
 
     await notify.tell(
         session,
