@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -99,6 +99,23 @@ def settings_for(
 @pytest.fixture
 def settings(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
     return settings_for(shipped_settings, database_url, tmp_path)
+
+
+DAILY_ROUTINES = ("education", "zero_report", "duty")
+
+
+@pytest.fixture
+def routines_off(
+    shipped_settings: Settings, database_url: str, tmp_path: Path
+) -> Callable[..., Settings]:
+    """Builds the shipped school with the named routines off, so a test's chats hold only the
+    messages it is about; keyword overrides as settings_for takes them."""
+
+    def build(*routines: str, **overrides: object) -> Settings:
+        off: dict[str, object] = {f"{name}__enabled": False for name in routines}
+        return settings_for(shipped_settings, database_url, tmp_path, **off, **overrides)
+
+    return build
 
 
 @pytest.fixture

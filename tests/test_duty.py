@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import itertools
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -30,7 +30,7 @@ from storage import duty as store
 from storage import people
 from storage.media import StoredFile
 from storage.models import AuditLog, Outbox, Person, Task
-from tests.conftest import add_person, local, settings_for
+from tests.conftest import add_person, local
 
 D = dt.date
 WED, THU, FRI = D(2026, 11, 25), D(2026, 11, 26), D(2026, 11, 27)
@@ -38,15 +38,9 @@ _tg_ids = itertools.count(7_000_001)
 
 
 @pytest.fixture
-def duty_settings(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+def duty_settings(routines_off: Callable[..., Settings]) -> Settings:
     """The shipped school with the other routines off, so every message here is duty's."""
-    return settings_for(
-        shipped_settings,
-        database_url,
-        tmp_path,
-        education__enabled=False,
-        zero_report__enabled=False,
-    )
+    return routines_off("education", "zero_report")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ Only the escort counts; stale, pressed-twice and forged buttons change nothing."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from scheduler.clock import FakeClock
 from storage.bus import BusTrip
 from storage.exports import export_records
 from storage.models import AuditLog
-from tests.conftest import local, settings_for
+from tests.conftest import DAILY_ROUTINES, local
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
 DAY = dt.date(2026, 11, 25)
@@ -43,16 +44,10 @@ def bus(number: int, escort: str, riders: list[tuple[str, str]]) -> dict[str, An
 
 
 @pytest.fixture
-def bus_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+def bus_school(routines_off: Callable[..., Settings]) -> Settings:
     """Two buses; the daily routines off, so the chats hold the buses' messages."""
-    return settings_for(
-        shipped_settings,
-        database_url,
-        tmp_path,
-        education__enabled=False,
-        zero_report__enabled=False,
-        duty__enabled=False,
-        bus__buses=[bus(1, "周老师", RIDERS_1), bus(2, "吴老师", RIDERS_2)],
+    return routines_off(
+        *DAILY_ROUTINES, bus__buses=[bus(1, "周老师", RIDERS_1), bus(2, "吴老师", RIDERS_2)]
     )
 
 
@@ -224,17 +219,9 @@ def seven_buses() -> list[dict[str, Any]]:
 
 
 async def test_seven_buses_and_296_riders_with_an_absence_a_missing_child_and_an_unchecked_bus(
-    shipped_settings: Settings, database_url: str, tmp_path: Path, clock: FakeClock
+    routines_off: Callable[..., Settings], clock: FakeClock
 ) -> None:
-    settings = settings_for(
-        shipped_settings,
-        database_url,
-        tmp_path,
-        education__enabled=False,
-        zero_report__enabled=False,
-        duty__enabled=False,
-        bus__buses=seven_buses(),
-    )
+    settings = routines_off(*DAILY_ROUTINES, bus__buses=seven_buses())
     clock.set(local("2026-11-24 17:00"))
     async with running_school(settings, clock) as school:
         await school.admin("校长")

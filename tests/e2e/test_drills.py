@@ -6,6 +6,7 @@ silent class (named to the commander), bad counts refused, and the feedback that
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage.drills import Drill, DrillCount
 from storage.exports import export_records
-from tests.conftest import local, settings_for
+from tests.conftest import DAILY_ROUTINES, local
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
 PLAN = {
@@ -34,19 +35,10 @@ PLAN = {
 
 
 @pytest.fixture
-def drill_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+def drill_school(routines_off: Callable[..., Settings]) -> Settings:
     """The shipped school (24 classes) with one drill; the daily routines off."""
     themes = [{"month": 11, "theme": "消防安全", "points": ["火灾时弯腰捂鼻沿疏散路线撤离"]}]
-    return settings_for(
-        shipped_settings,
-        database_url,
-        tmp_path,
-        education__enabled=False,
-        education__themes=themes,
-        zero_report__enabled=False,
-        duty__enabled=False,
-        drills__plans=[PLAN],
-    )
+    return routines_off(*DAILY_ROUTINES, education__themes=themes, drills__plans=[PLAN])
 
 
 def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage import duty as store
 from storage.models import Submission
-from tests.conftest import local, settings_for
+from tests.conftest import local
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
 WED, THU = dt.date(2026, 11, 25), dt.date(2026, 11, 26)
@@ -28,16 +28,9 @@ PHOTO_PATROL = b"\xff\xd8\xff\xe0" + b"night-patrol" * 300
 
 
 @pytest.fixture
-def duty_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+def duty_school(routines_off: Callable[..., Settings]) -> Settings:
     """The shipped school with the other routines off, so the chats hold duty's messages."""
-    return settings_for(
-        shipped_settings,
-        database_url,
-        tmp_path,
-        education__enabled=False,
-        zero_report__enabled=False,
-        inspections__enabled=False,
-    )
+    return routines_off("education", "zero_report", "inspections")
 
 
 def roster_xlsx(rows: list[list[Any]]) -> bytes:

@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import itertools
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +31,10 @@ _album_ids = itertools.count(1)
 
 
 @pytest.fixture
-def whole_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+def whole_school(routines_off: Callable[..., Settings]) -> Settings:
     """The shipped school (24 classes, 3 departments); the 1530 routine and the inspections
     are off so that every message in these chats is the daily report's."""
-    return settings_for(
-        shipped_settings,
-        database_url,
-        tmp_path,
-        education__enabled=False,
-        inspections__enabled=False,
-    )
+    return routines_off("education", "inspections")
 
 
 async def staff_the_school(school: SimulatedSchool) -> dict[str, SimPerson]:
