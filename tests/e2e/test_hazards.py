@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from scheduler.clock import FakeClock
 from storage.exports import export_records
 from storage.hazards import Hazard, HazardEvent
 from storage.models import AuditLog, Outbox
-from tests.conftest import local, settings_for
+from tests.conftest import DAILY_ROUTINES, local, settings_for
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
 BEFORE = scene_photo("extinguisher pressure low")
@@ -34,16 +35,9 @@ AFTER_2 = scene_photo("new extinguisher installed")
 
 
 @pytest.fixture
-def hazard_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+def hazard_school(routines_off: Callable[..., Settings]) -> Settings:
     """The shipped school with the daily routines off, so the chats hold the hazards'."""
-    return settings_for(
-        shipped_settings,
-        database_url,
-        tmp_path,
-        education__enabled=False,
-        zero_report__enabled=False,
-        duty__enabled=False,
-    )
+    return routines_off(*DAILY_ROUTINES)
 
 
 async def last(school: SimulatedSchool, person: SimPerson) -> dict[str, Any]:
@@ -72,6 +66,11 @@ async def press(
     """Press the button whose text contains ``label``; returns the pop-up answer."""
     data = next(d for text, d in buttons(message) if label in text)
     return await press_data(school, person, message, data)
+
+
+async def press_latest(school: SimulatedSchool, person: SimPerson, label: str) -> str:
+    """Press ``label`` on the person's newest message that has it."""
+    return await press(school, person, await button_message(school, person, label), label)
 
 
 async def press_data(
@@ -113,13 +112,13 @@ async def raise_hazard(
     await press(school, finder, await last(school, finder), severity)
     if photo is not None:
         await school.photo(finder, photo)
-    await press(school, finder, await button_message(school, finder, "提交隐患"), "提交隐患")
+    await press_latest(school, finder, "提交隐患")
     return str((await last(school, finder))["text"])
 
 
 async def fix_with_photo(school: SimulatedSchool, owner: SimPerson, photo: bytes, note: str) -> str:
     """整改完成 on the owner's latest button, the after-photo, the note; returns the answer."""
-    await press(school, owner, await button_message(school, owner, "整改完成"), "整改完成")
+    await press_latest(school, owner, "整改完成")
     await school.photo(owner, photo)
     await press(school, owner, await last(school, owner), "照片已发完")
     await school.say(owner, note)
@@ -130,8 +129,8 @@ async def verify_and_sign_off(
     school: SimulatedSchool, officer: SimPerson, principal: SimPerson
 ) -> None:
     """验收通过 by the officer, then the principal's 审核签字."""
-    await press(school, officer, await button_message(school, officer, "验收通过"), "验收通过")
-    await press(school, principal, await button_message(school, principal, "审核签字"), "审核签字")
+    await press_latest(school, officer, "验收通过")
+    await press_latest(school, principal, "审核签字")
 
 
 @dataclass(frozen=True)
@@ -402,15 +401,9 @@ async def test_an_urgent_hazard_alerts_the_duty_leader_and_admins_and_asks_for_a
 
 
 @pytest.fixture
-def patrol_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+def patrol_school(routines_off: Callable[..., Settings]) -> Settings:
     """Patrols and daily reports on (the 1530 off), so both have their 发现隐患 button."""
-    return settings_for(
-        shipped_settings,
-        database_url,
-        tmp_path,
-        education__enabled=False,
-        inspections__enabled=False,
-    )
+    return routines_off("education", "inspections")
 
 
 async def test_a_patrol_or_an_incident_becomes_a_hazard_with_one_press_and_its_photos(
@@ -428,7 +421,7 @@ async def test_a_patrol_or_an_incident_becomes_a_hazard_with_one_press_and_its_p
         await school.at("2026-11-25 10:10")
         await school.say(guard, "/patrol 东侧围墙裂缝变宽")
         await school.photo(guard, crack)
-        await press(school, guard, await button_message(school, guard, "完成"), "完成")
+        await press_latest(school, guard, "完成")
         done = await button_message(school, guard, "发现隐患")
         assert "东侧围墙裂缝变宽" in done["text"]
         raise_data = next(d for _, d in buttons(done) if d.startswith("hz:fp:"))
@@ -440,7 +433,7 @@ async def test_a_patrol_or_an_incident_becomes_a_hazard_with_one_press_and_its_p
         await school.say(guard, "东侧围墙")
         await press(school, guard, await last(school, guard), "校舍")
         await press(school, guard, await last(school, guard), "较重")
-        await press(school, guard, await button_message(school, guard, "提交隐患"), "提交隐患")
+        await press_latest(school, guard, "提交隐患")
         assert (await last(school, guard))["text"] == "✅ 已登记隐患 #1，已通知安全员指派整改。"
         card = (await with_text(school, officer, "【隐患 #1】东侧围墙裂缝变宽"))[0]
         assert "东侧围墙" in card and "保安老刘" in card
@@ -457,7 +450,7 @@ async def test_a_patrol_or_an_incident_becomes_a_hazard_with_one_press_and_its_p
         assert asked.startswith("⚠️ 登记隐患 #2：已带入内容和 1 张照片。")
         assert "属于哪一类" in asked  # the place and severity came with the incident
         await press(school, teacher, await last(school, teacher), "用电")
-        await press(school, teacher, await button_message(school, teacher, "提交隐患"), "提交隐患")
+        await press_latest(school, teacher, "提交隐患")
         assert (await last(school, teacher))["text"].startswith("🚨 已登记紧急隐患 #2")
         row = await hazard_row(school, 2)
         assert (row.what, row.place, row.category, row.severity) == (
@@ -478,7 +471,7 @@ async def zero_incident(
     await school.say(person, place)
     await press(school, person, await last(school, person), "较重")
     await school.photo(person, photo)
-    await press(school, person, await button_message(school, person, "照片"), "照片")
+    await press_latest(school, person, "照片")
     return await button_message(school, person, "确认提交")
 
 
@@ -546,7 +539,7 @@ async def test_a_hazard_found_in_the_canteens_gas_check_goes_the_whole_chain_acr
         await school.at("2026-11-25 09:30")
         prompt = await button_message(school, cook, "2 有隐患")
         await press(school, cook, prompt, "1 正常")
-        await press(school, cook, await button_message(school, cook, "2 有隐患"), "2 有隐患")
+        await press_latest(school, cook, "2 有隐患")
         assert (
             "第 2 项「燃气泄漏报警器正常（每年检测）」有隐患" in (await last(school, cook))["text"]
         )
@@ -554,9 +547,9 @@ async def test_a_hazard_found_in_the_canteens_gas_check_goes_the_whole_chain_acr
         await school.say(cook, "报警器指示灯不亮")
         await press(school, cook, await last(school, cook), "较重")
         await school.photo(cook, BEFORE)
-        await press(school, cook, await button_message(school, cook, "提交隐患"), "提交隐患")
+        await press_latest(school, cook, "提交隐患")
         assert (await last(school, cook))["text"].startswith("🚨 已登记紧急隐患 #1")
-        await press(school, cook, await button_message(school, cook, "3 正常"), "3 正常")
+        await press_latest(school, cook, "3 正常")
         (done,) = await with_text(school, cook, "检查完成")
         assert "2. 燃气泄漏报警器正常（每年检测） ⚠️ 有隐患 #1" in done
         card = (await with_text(school, officer, "【隐患 #1】报警器指示灯不亮"))[0]
@@ -590,7 +583,7 @@ async def test_a_hazard_found_in_the_canteens_gas_check_goes_the_whole_chain_acr
         fixed = await fix_with_photo(school, owner, AFTER_1, "已更换报警器电池")
         assert fixed == "✅ 隐患 #1 已报整改完成，等待安全员复查验收。"
         assert photo_bytes(school, await last(school, officer)) == AFTER_1
-        await press(school, officer, await button_message(school, officer, "驳回"), "驳回")
+        await press_latest(school, officer, "驳回")
         await school.say(officer, "报警器仍不报警")
         await school.say(officer, "下周五")
         assert "期限 2026-12-04" in (await last(school, officer))["text"]

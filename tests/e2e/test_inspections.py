@@ -5,7 +5,7 @@ and reaches the duty leader; buttons of someone else, pressed twice or forged ch
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -14,22 +14,23 @@ from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage.hazards import Hazard
 from storage.models import Task
-from tests.conftest import settings_for
+from tests.conftest import DAILY_ROUTINES
 from tests.e2e.harness import SimulatedSchool, running_school
-from tests.e2e.test_hazards import button_message, buttons, last, press, press_data, with_text
+from tests.e2e.test_hazards import (
+    button_message,
+    buttons,
+    last,
+    press,
+    press_data,
+    press_latest,
+    with_text,
+)
 
 
 @pytest.fixture
-def inspection_school(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
+def inspection_school(routines_off: Callable[..., Settings]) -> Settings:
     """The shipped school (its checks as config.toml has them), the daily routines off."""
-    return settings_for(
-        shipped_settings,
-        database_url,
-        tmp_path,
-        education__enabled=False,
-        zero_report__enabled=False,
-        duty__enabled=False,
-    )
+    return routines_off(*DAILY_ROUTINES)
 
 
 async def gas_check(school: SimulatedSchool) -> Task:
@@ -86,7 +87,7 @@ async def test_the_canteen_checks_its_gas_item_by_item_and_a_hazard_comes_with_t
         severity = await last(school, cook)
         assert "程度" in severity["text"] or "严重" in severity["text"]
         await press(school, cook, severity, "一般")
-        await press(school, cook, await button_message(school, cook, "提交隐患"), "提交隐患")
+        await press_latest(school, cook, "提交隐患")
         assert (await last(school, cook))["text"].startswith("🚨 已登记紧急隐患 #1")  # gas
         card = (await with_text(school, officer, "【隐患 #1】报警器指示灯不亮"))[0]
         assert "检查项目：食堂燃气·燃气泄漏报警器正常（每年检测）" in card
@@ -97,7 +98,7 @@ async def test_the_canteen_checks_its_gas_item_by_item_and_a_hazard_comes_with_t
         assert (hazard.category, hazard.place, hazard.status) == ("gas", "食堂操作间", "reported")
 
         # The last item completes the check; its record names the hazard.
-        await press(school, cook, await button_message(school, cook, "3 正常"), "3 正常")
+        await press_latest(school, cook, "3 正常")
         (done,) = await with_text(school, cook, "检查完成")
         assert "2. 燃气泄漏报警器正常（每年检测） ⚠️ 有隐患 #1" in done
         assert done.endswith("✅ 检查完成：2 项正常，1 项有隐患。")
@@ -116,7 +117,7 @@ async def test_an_unfinished_check_is_reminded_and_then_reaches_the_duty_leader(
         leader = await school.join("duty_leader", None, "赵主任")
         cook = await school.join("staff", "canteen", "食堂张师傅")
         await school.at("2026-11-25 09:30")
-        await press(school, cook, await button_message(school, cook, "1 正常"), "1 正常")
+        await press_latest(school, cook, "1 正常")
         await school.at("2026-11-25 10:30")
         reminder = await with_text(school, cook, "⏰ 提醒：食堂燃气每日检查 还有 2 项未检查")
         assert len(reminder) == 1
@@ -140,10 +141,10 @@ async def test_a_hazard_abandoned_with_cancel_leaves_its_item_unchecked_instead_
         officer = await school.join("safety_officer", None, "王主任")
         cook = await school.join("staff", "canteen", "食堂张师傅")
         await school.at("2026-11-25 09:30")
-        await press(school, cook, await button_message(school, cook, "1 正常"), "1 正常")
-        await press(school, cook, await button_message(school, cook, "3 正常"), "3 正常")
+        await press_latest(school, cook, "1 正常")
+        await press_latest(school, cook, "3 正常")
         # 有隐患 on the last item completes the check; then the cook thinks better of it.
-        await press(school, cook, await button_message(school, cook, "2 有隐患"), "2 有隐患")
+        await press_latest(school, cook, "2 有隐患")
         assert (await gas_check(school)).status == "done"
         await school.say(cook, "/cancel")
         again = await button_message(school, cook, "2 有隐患")
