@@ -21,7 +21,7 @@ from bot.dates import ParseFailure, describe, examples
 from bot.fsm_storage import move_to
 from bot.i18n import t
 from bot.telegram_transport import keyboard
-from handlers.common import parse_id
+from handlers.common import parse_id, school_calendar
 from handlers.duty_common import NOT_COMMAND, ctx_of, download, first_of_album
 from scheduler import hazards as hz
 from scheduler import inspections as insp
@@ -169,7 +169,9 @@ async def _assign(
     name, _, when = words.partition(" ")
     if not name or not when.strip():
         return message.answer(t(lang, "hazard.assign_usage", id=hazard_id))
-    deadline = hz.parse_deadline(when, app.now(), app.settings.school.tz)
+    deadline = hz.parse_deadline(
+        when, app.now(), app.settings.school.tz, await school_calendar(app)
+    )
     if isinstance(deadline, ParseFailure):
         return message.answer(_bad_deadline(deadline, lang))
     async with app.sessions.begin() as session:
@@ -447,7 +449,9 @@ async def got_reject_reason(
 async def got_reject_deadline(
     message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> SendMessage:
-    deadline = hz.parse_deadline(message.text or "", app.now(), app.settings.school.tz)
+    deadline = hz.parse_deadline(
+        message.text or "", app.now(), app.settings.school.tz, await school_calendar(app)
+    )
     if isinstance(deadline, ParseFailure):
         return message.answer(_bad_deadline(deadline, lang))
     if actor is None:

@@ -179,3 +179,16 @@ async def test_after_the_national_day_holiday_the_figures_come_on_the_first_scho
     await app.tick()
     (text,) = await monthly_figures(app)
     assert text.startswith("📊 2026年9月隐患排查整改：发现 0 条")
+
+
+def test_a_deadline_may_be_named_by_the_school_calendar(shipped_settings: Settings) -> None:
+    from scheduler.calendar import SchoolCalendar
+
+    calendar = SchoolCalendar(shipped_settings)
+    friday = local("2026-11-27 10:00")
+    tz = shipped_settings.school.tz
+    # The next school day after a Friday is Monday; 3天内 still reads as three days on.
+    assert hz.parse_deadline("下个上学日", friday, tz, calendar) == dt.date(2026, 11, 30)
+    assert hz.parse_deadline("3天内", friday, tz, calendar) == dt.date(2026, 11, 30)
+    # The last school day before the final exams config.toml names for this term.
+    assert hz.parse_deadline("期末前", friday, tz, calendar) == dt.date(2027, 1, 8)

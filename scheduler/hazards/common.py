@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.dates import ParseFailure, parse_day
+from bot.dates import ParseFailure, SchoolDays, parse_day
 from bot.i18n import t
 from bot.settings import HazardSettings
 from scheduler.zero_report.common import SEVERITY_LABELS
@@ -80,13 +80,16 @@ def may_list(person: Person | None) -> bool:
 _WITHIN = re.compile(r"^(.+?(?:天|日|周|星期|个月))(?:之内|以内|内)$")
 
 
-def parse_deadline(text: str, now: dt.datetime, tz: ZoneInfo) -> dt.date | ParseFailure:
-    """A deadline typed as people type dates: 下周五, 3天内, 12月5日, 2026-12-05."""
+def parse_deadline(
+    text: str, now: dt.datetime, tz: ZoneInfo, calendar: SchoolDays | None = None
+) -> dt.date | ParseFailure:
+    """A deadline typed as people type dates: 下周五, 3天内, 12月5日, 2026-12-05, and with the
+    school's calendar 下个上学日, 期末前, 寒假前最后一个上学日."""
     words = text.strip()
     within = _WITHIN.match(words)
     if within:
         words = within.group(1) + "后"
-    day = parse_day(words, now, tz=tz)
+    day = parse_day(words, now, tz=tz, calendar=calendar)
     if isinstance(day, ParseFailure) and words != text.strip():
         return ParseFailure(day.reason, text.strip(), day.detail, day.candidates)
     return day
