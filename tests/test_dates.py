@@ -189,6 +189,22 @@ def test_describe_has_a_line_for_every_reason(reason: Reason) -> None:
 # -- the school calendar (issue 20) --------------------------------------------------------
 
 IN_WINTER_VACATION = datetime(2026, 2, 10, 9, tzinfo=TZ)
+LATE_NOVEMBER = datetime(2026, 11, 27, 10, tzinfo=TZ)
+
+
+def test_a_holiday_long_past_means_the_coming_one_or_is_refused_never_last_years() -> None:
+    # Said in late November, 国庆 is the one just past; 元旦 and 春节 are the coming ones,
+    # which the national calendar may not know yet: then the phrase is refused, not answered
+    # with the 元旦 eleven months ago.
+    assert parse_day("国庆后第一天", LATE_NOVEMBER, tz=TZ, calendar=CALENDAR) == date(2026, 10, 8)
+    for text in ("元旦前最后一个上学日", "春节"):
+        result = parse_range(text, LATE_NOVEMBER, tz=TZ, calendar=CALENDAR)
+        if isinstance(result, ParseFailure):
+            assert result.reason is Reason.INVALID and "2027" in (result.detail or "")
+        else:
+            assert result.start > LATE_NOVEMBER.date()
+    # Said in March, 五一 is this year's, still ahead.
+    assert parse_day("五一前最后一个上学日", NOW, tz=TZ, calendar=CALENDAR) == date(2026, 4, 30)
 
 
 @pytest.mark.parametrize(

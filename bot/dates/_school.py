@@ -216,10 +216,22 @@ def _vacation(word: str, year_token: str | None, ctx: Context) -> RangeOutcome:
     return ctx.fail(Reason.INVALID, f"the school calendar has no {word} of {year}")
 
 
+# A holiday said without a year is this year's, unless it ended this long ago: then the
+# coming one (元旦 said in November is the next New Year, 国庆后 said in November the last).
+_RECENT_DAYS = 60
+
+
 def _holiday(word: str, year_token: str | None, ctx: Context) -> RangeOutcome:
+    year = year_of(year_token, ctx)
+    found = _holiday_of(word, year, ctx)
+    past = isinstance(found, DateRange) and (ctx.today - found.end).days > _RECENT_DAYS
+    return _holiday_of(word, year + 1, ctx) if year_token is None and past else found
+
+
+def _holiday_of(word: str, year: int, ctx: Context) -> RangeOutcome:
     name, (month, day), days = _HOLIDAYS[word]
     calendar = _calendar(ctx)
-    start = date(year_of(year_token, ctx), month, day)
+    start = date(year, month, day)
     if word == "元旦":
         start -= timedelta(days=3)  # its block may begin on 30 or 31 December
     first = next(
@@ -231,7 +243,7 @@ def _holiday(word: str, year_token: str | None, ctx: Context) -> RangeOutcome:
         None,
     )
     if first is None:
-        return ctx.fail(Reason.INVALID, f"the national calendar does not know {word} {start.year}")
+        return ctx.fail(Reason.INVALID, f"the national calendar does not know {word} {year}")
     last = first
     while calendar.holiday_name(first - timedelta(days=1)):
         first -= timedelta(days=1)
