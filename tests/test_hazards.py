@@ -118,11 +118,14 @@ async def test_a_fix_without_a_photo_is_taken_when_the_school_does_not_ask_for_o
         await close_app(app)
 
 
-def test_the_command_menu_offers_hazard_and_hazards_in_both_languages() -> None:
+def test_the_command_menu_offers_the_hazard_bus_and_drill_commands_in_both_languages() -> None:
     from bot.i18n import t
     from bot.runner import COMMANDS
 
-    assert {"hazard", "hazards"} <= set(COMMANDS)
+    assert {"hazard", "hazards", "bus", "drill", "absent"} <= set(COMMANDS)
+    assert t("zh", "cmd.bus").startswith("今天的校车") and t("en", "cmd.drill").startswith(
+        "the next"
+    )
     assert t("zh", "cmd.hazard").startswith("登记隐患")
     assert t("en", "cmd.hazards").startswith("open hazards")
 
