@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -19,3 +22,25 @@ def write_config(tmp_path: Path, database_url: str, webhook_port: int | None = N
     path = tmp_path / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+async def start_bot(
+    config: Path, api_base: str, run: int, token: str
+) -> asyncio.subprocess.Process:
+    """`safety-bot run` as a process of its own, polling, its output in ``bot-<run>.log``."""
+    logs = config.parent / f"bot-{run}.log"
+    with logs.open("wb") as sink:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--config",
+            str(config),
+            "--api-base",
+            api_base,
+            stdout=sink,
+            stderr=sink,
+            env={**os.environ, "BOT_TOKEN": token},
+            cwd=config.parent,
+        )

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,32 +22,13 @@ from bot.emulator.server import EmulatorServer
 from bot.settings import Settings
 from storage.models import Outbox
 from tests.conftest import SPEC_PATH, settings_for
-from tests.e2e.configs import write_config
+from tests.e2e.configs import start_bot, write_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "777002:CRASH-test-token-abcdefghijklmnopqrstuv"
 PARENTS = 500
 MARKER = TEXT.splitlines()[0]
-
-
-async def start_bot(config: Path, api_base: str, run: int) -> asyncio.subprocess.Process:
-    logs = config.parent / f"bot-{run}.log"
-    with logs.open("wb") as sink:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            "--config",
-            str(config),
-            "--api-base",
-            api_base,
-            stdout=sink,
-            stderr=sink,
-            env={**os.environ, "BOT_TOKEN": TOKEN},
-            cwd=config.parent,
-        )
 
 
 def notices_per_chat(emu: EmulatorServer, chats: list[int]) -> list[int]:
@@ -86,13 +65,13 @@ async def test_kill_9_mid_broadcast_and_restart(
         assert queued.reachable == PARENTS
         chats = seeded.parent_chat_ids
 
-        first = await start_bot(config, emu.url, 1)
+        first = await start_bot(config, emu.url, 1, TOKEN)
         await wait_until(lambda: sum(n > 0 for n in notices_per_chat(emu, chats)) >= 150, 60)
         first.send_signal(signal.SIGKILL)
         await first.wait()
         at_kill = sum(n > 0 for n in notices_per_chat(emu, chats))
 
-        second = await start_bot(config, emu.url, 2)
+        second = await start_bot(config, emu.url, 2, TOKEN)
         try:
             await wait_until(lambda: all(n > 0 for n in notices_per_chat(emu, chats)), 90)
         finally:

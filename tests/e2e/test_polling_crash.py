@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,32 +27,13 @@ from bot.settings import Settings
 from storage.models import Inbound
 from storage.notices import NoticeRecipient
 from tests.conftest import SPEC_PATH, settings_for
-from tests.e2e.configs import write_config
+from tests.e2e.configs import start_bot, write_config
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TOKEN = "777003:POLLING-crash-token-abcdefghijklmnopqr"
 PARENTS = 300
 MARKER = TEXT.splitlines()[0]
-
-
-async def start_bot(config: Path, api_base: str, run: int) -> asyncio.subprocess.Process:
-    logs = config.parent / f"bot-{run}.log"
-    with logs.open("wb") as sink:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            "--config",
-            str(config),
-            "--api-base",
-            api_base,
-            stdout=sink,
-            stderr=sink,
-            env={**os.environ, "BOT_TOKEN": TOKEN},
-            cwd=config.parent,
-        )
 
 
 async def wait_until(check: Callable[[], object], timeout_s: float, what: str) -> None:
@@ -116,7 +95,7 @@ async def test_a_bot_killed_right_after_fetching_a_batch_of_presses_loses_none(
                     for c in chats
                 ]
 
-            first = await start_bot(config, emu.url, 1)
+            first = await start_bot(config, emu.url, 1, TOKEN)
             await wait_until(lambda: all(notices()), 60, "the notice to reach every parent")
             queue = world.bot().updates
             for chat, message_id in zip(chats, notices(), strict=True):
@@ -138,7 +117,7 @@ async def test_a_bot_killed_right_after_fetching_a_batch_of_presses_loses_none(
             queue.confirm = confirm  # type: ignore[method-assign]
             at_kill = await confirmed(app)
 
-            second = await start_bot(config, emu.url, 2)
+            second = await start_bot(config, emu.url, 2, TOKEN)
             try:
                 for _ in range(600):
                     if (await confirmed(app), await unfinished(app)) == (PARENTS, 0):
