@@ -121,7 +121,9 @@ async def run_fault(
     (folder / name).mkdir(exist_ok=True)
     async with EmulatorServer(spec_path=BUNDLED_SPEC, token=TOKEN, flood=timing.flood) as emu:
         app = await open_app(settings)
-        bot = make_bot(TOKEN, emu.url)
+        # Without the emulator's flood limits, the session's own 30-a-second pacing would be
+        # the only stall measured (a 1 s gap after every 30th parent), not the fault's.
+        bot = make_bot(TOKEN, emu.url, pace=timing.flood)
         try:
             seeded = await seed_parents(app, emu.world, parents)
             sender = app.sender = OutboxSender(

@@ -260,7 +260,9 @@ class OutboxSender:
 
     def _next_ready_in(self) -> float:
         waiting = [r for r in self._buffer if r.tg_chat_id not in self._busy]
-        if not waiting:
+        # All places taken: a finished send wakes the loop; polling meanwhile only claimed
+        # again and again (every 10 ms while Telegram was slow to answer).
+        if not waiting or len(self._sending) >= self.in_flight:
             return self.poll_interval_s
         now = time.monotonic()
         if now < self._paused_until:
