@@ -10,10 +10,12 @@ PG ?= 1
 
 venv: $(BIN)/safety-bot
 
-$(BIN)/safety-bot: pyproject.toml
+# constraints.txt pins the versions measured and tested (the private internals relied on:
+# tests/test_library_internals.py).
+$(BIN)/safety-bot: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
 	touch $@
 
 # A CJK font for the record book's charts (Debian's fonts-noto-cjk); skipped when present.
