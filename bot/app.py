@@ -72,7 +72,9 @@ async def open_app(
     settings: Settings, secrets: Secrets | None = None, clock: Clock | None = None
 ) -> App:
     """Connect to the database, apply migrations, sync the school and its units from config."""
-    engine = db.make_engine(database_url(settings, secrets))
+    engine = db.make_engine(
+        database_url(settings, secrets), fast_sqlite=settings.storage.fast_sqlite
+    )
     await db.upgrade(engine)
     sessions = db.make_session_factory(engine)
     media = MediaStore(

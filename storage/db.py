@@ -17,19 +17,33 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.sql import Insert
 
-from storage import sqlite_driver
 from storage.models import Base
-from storage.sqlite_session import SQLiteSession
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
-def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def make_engine(url: str, *, echo: bool = False, fast_sqlite: bool = True) -> AsyncEngine:
+    """``fast_sqlite=False`` (config.toml ``[storage] fast_sqlite = false``): SQLite through
+    stock aiosqlite and SQLAlchemy's own ``AsyncSession``, still one connection, for when an
+    upgrade broke the private internals the fast path relies on
+    (tests/test_library_internals.py); about half the ingest rate (bench/ingest.py)."""
+    if url.startswith("sqlite") and not fast_sqlite:
+        _ensure_sqlite_dir(url)
+        engine = create_async_engine(
+            url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
     if url.startswith("sqlite"):
+        # Imported here: with fast_sqlite off, an upgrade that removed a private name they
+        # import cannot stop the bot from starting.
+        from storage import sqlite_driver
+
         _ensure_sqlite_dir(url)
         # One connection, its calls on the loop's thread (storage/sqlite_driver.py). Several
         # pooled connections made transactions fight for SQLite's write lock, and its busy
@@ -51,7 +65,9 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def make_session_factory(engine: AsyncEngine) -> SessionFactory:
-    if engine.dialect.name == "sqlite":
+    if getattr(engine.pool, "inline", False):  # sqlite_driver.OneConnectionPool
+        from storage.sqlite_session import SQLiteSession
+
         return async_sessionmaker(engine, expire_on_commit=False, class_=SQLiteSession)
     return async_sessionmaker(engine, expire_on_commit=False)
 

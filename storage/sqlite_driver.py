@@ -156,6 +156,7 @@ class OneConnectionPool(AsyncAdaptedQueuePool):
     for itself until the pool's timeout: it gets ``NestedSession`` at once instead.
     """
 
+    inline = True  # storage.db.make_session_factory gives its engine a SQLiteSession
     _holder: asyncio.Task[Any] | None = None
     _idle: ConnectionPoolEntry | None = None
 

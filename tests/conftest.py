@@ -97,8 +97,28 @@ def settings_for(
 
 
 @pytest.fixture
-def settings(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Settings:
-    return settings_for(shipped_settings, database_url, tmp_path)
+def fast_sqlite(request: pytest.FixtureRequest, database_url: str) -> bool:
+    """SQLite's fast path (storage/sqlite_driver.py), but for the tests marked
+    ``stock_sqlite_too``: they run once more on the stock aiosqlite and AsyncSession path
+    that ``[storage] fast_sqlite = false`` falls back to (PostgreSQL has only one path)."""
+    fast: bool = getattr(request, "param", True)
+    if not fast and not database_url.startswith("sqlite"):
+        pytest.skip("the stock path is SQLite's; PostgreSQL always runs AsyncSession")
+    return fast
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("stock_sqlite_too") and (
+        "fast_sqlite" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("fast_sqlite", [True, False], ids=["fast", "stock"], indirect=True)
+
+
+@pytest.fixture
+def settings(
+    shipped_settings: Settings, database_url: str, fast_sqlite: bool, tmp_path: Path
+) -> Settings:
+    return settings_for(shipped_settings, database_url, tmp_path, storage__fast_sqlite=fast_sqlite)
 
 
 DAILY_ROUTINES = ("education", "zero_report", "duty")
@@ -106,13 +126,14 @@ DAILY_ROUTINES = ("education", "zero_report", "duty")
 
 @pytest.fixture
 def routines_off(
-    shipped_settings: Settings, database_url: str, tmp_path: Path
+    shipped_settings: Settings, database_url: str, fast_sqlite: bool, tmp_path: Path
 ) -> Callable[..., Settings]:
     """Builds the shipped school with the named routines off, so a test's chats hold only the
     messages it is about; keyword overrides as settings_for takes them."""
 
     def build(*routines: str, **overrides: object) -> Settings:
         off: dict[str, object] = {f"{name}__enabled": False for name in routines}
+        overrides.setdefault("storage__fast_sqlite", fast_sqlite)
         return settings_for(shipped_settings, database_url, tmp_path, **off, **overrides)
 
     return build

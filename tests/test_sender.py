@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import time
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import App
@@ -46,6 +47,7 @@ async def _statuses(app: App) -> dict[str, str]:
         return dict((await session.execute(select(Outbox.key, Outbox.status))).all())
 
 
+@pytest.mark.stock_sqlite_too
 async def test_every_message_leaves_once_in_priority_and_pace(app: App) -> None:
     transport = ScriptedTransport()
     sender = OutboxSender(app.sessions, transport, app.clock, Limits(messages_per_second=200))
@@ -137,6 +139,7 @@ async def test_a_rejected_message_fails_without_retrying(app: App) -> None:
     assert len(transport.calls) == 1 and (await _statuses(app))["m:4:0"] == "failed"
 
 
+@pytest.mark.stock_sqlite_too
 async def test_after_a_crash_claimed_rows_are_sent_by_the_next_process(app: App) -> None:
     await _enqueue(app, [1, 2, 3])
     async with app.sessions.begin() as session:

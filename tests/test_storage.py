@@ -26,6 +26,7 @@ async def test_migrations_apply_twice_and_units_come_from_config(app: App) -> No
     assert classes[0].name == "一(1)班" and classes[0].grade == 1
 
 
+@pytest.mark.stock_sqlite_too
 async def test_outbox_enqueue_is_idempotent_and_claim_orders_by_priority(app: App) -> None:
     now = local("2026-11-25 09:00")
     bulk = outbox.Envelope("bulk:1", 111, OutMessage("hello"), now, priority=outbox.PRIORITY_BULK)
@@ -115,6 +116,7 @@ async def test_private_chats_by_role_name_each_reachable_holder_once(app: App) -
     assert nobody == []
 
 
+@pytest.mark.stock_sqlite_too
 async def test_the_sender_of_an_update_comes_with_every_role_and_as_already_stored(
     app: App,
 ) -> None:
@@ -185,6 +187,7 @@ async def test_one_sqlite_connection_taken_in_turn_and_never_twice_by_one_task(
         await engine.dispose()
 
 
+@pytest.mark.stock_sqlite_too
 async def test_a_failed_transaction_keeps_nothing_and_the_next_one_starts_at_once(
     app: App,
 ) -> None:
@@ -220,3 +223,29 @@ async def test_sqlite_opens_its_connection_again_after_an_error_invalidated_it(
             assert await session.scalar(text("select 2")) == 2
     finally:
         await engine.dispose()
+
+
+@pytest.mark.stock_sqlite_too
+async def test_fast_sqlite_off_gives_the_stock_aiosqlite_and_async_session(
+    app: App, fast_sqlite: bool
+) -> None:
+    """``[storage] fast_sqlite = false`` is the way back should an upgrade break the fast
+    path's private internals (tests/test_library_internals.py): SQLAlchemy's own
+    AsyncSession over stock aiosqlite (its worker thread), still one connection."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.sqlite_session import SQLiteSession
+
+    session_class = app.sessions.class_
+    if app.engine.dialect.name != "sqlite":
+        assert session_class is AsyncSession
+    elif fast_sqlite:
+        assert session_class is SQLiteSession
+        assert type(app.engine.pool).__name__ == "OneConnectionPool"
+    else:
+        assert session_class is AsyncSession
+        assert type(app.engine.pool).__name__ == "AsyncAdaptedQueuePool"
+        assert app.engine.pool.size() == 1
+        assert app.engine.dialect.dbapi.__class__.__name__ == "AsyncAdapt_aiosqlite_dbapi"
+    async with app.sessions.begin() as session:
+        assert await session.scalar(select(func.count(Outbox.id))) == 0

@@ -132,6 +132,7 @@ async def test_the_prompt_reaches_the_responsible_people_privately_with_two_butt
     assert len(await outbox_rows(app, "prompt:zero:")) == 2  # a second tick sends nothing new
 
 
+@pytest.mark.stock_sqlite_too
 async def test_one_answer_completes_the_unit_and_the_others_see_who(
     app: App, clock: FakeClock
 ) -> None:
@@ -584,6 +585,7 @@ async def test_a_note_left_out_at_done_is_added_later_and_the_reporter_hears_bot
 # -- chasing and the roll-up ------------------------------------------------------------------
 
 
+@pytest.mark.stock_sqlite_too
 async def test_the_escalation_ladder_and_the_roll_up(app: App, clock: FakeClock) -> None:
     teachers = {
         slug: await make_person(app, f"班主任{slug}", "head_teacher", slug)
@@ -728,6 +730,7 @@ class _Context:
 
 
 @pytest.mark.parametrize("cache", [True, False])
+@pytest.mark.stock_sqlite_too
 async def test_a_step_moves_with_its_transaction(app: App, clock: FakeClock, cache: bool) -> None:
     key = StorageKey(bot_id=1, chat_id=3, user_id=3)
     storage = DatabaseStorage(app.sessions, clock, cache=cache)

@@ -159,6 +159,7 @@ async def wait_for(
     raise TimeoutError(f"{needle!r} never reached chat {chat_id}")
 
 
+@pytest.mark.stock_sqlite_too
 @pytest.mark.parametrize("webhook", [False, True], ids=["polling", "webhook"])
 async def test_a_school_day_of_daily_reports(
     whole_school: Settings, clock: FakeClock, webhook: bool
