@@ -1,21 +1,21 @@
 """The routines' planners, one module each: ``scheduler/rules/<routine>.py`` defines
-``PLANNERS: list[Planner]`` and ``KIND_LABELS``; this package collects them in RULE_MODULES
-order, so adding a routine never edits another routine's code."""
+``PLANNERS: list[Planner]`` (duty plans its own tasks: no planner) and ``KIND_LABELS``; this
+package lists them here, in order, so adding a routine never edits another routine's code."""
 
 from __future__ import annotations
 
-import importlib
+from scheduler.planned import Label, Planner
+from scheduler.rules import duty, education, inspections, zero_report
 
-from scheduler.planning import Label, Planner
-
-RULE_MODULES = ("education", "zero_report", "duty", "inspections")
-
-PLANNERS: list[Planner] = []
+PLANNERS: list[Planner] = [
+    *education.PLANNERS,
+    *zero_report.PLANNERS,
+    *inspections.PLANNERS,
+]
 # (routine, kind) → the name admins see in plan listings.
-KIND_LABELS: dict[tuple[str, str], Label] = {}
-
-# Imported by name: the rules import PlannedEvent from scheduler.planning, which imports this.
-for _name in RULE_MODULES:
-    _module = importlib.import_module(f"scheduler.rules.{_name}")
-    PLANNERS.extend(getattr(_module, "PLANNERS", []))
-    KIND_LABELS.update(getattr(_module, "KIND_LABELS", {}))
+KIND_LABELS: dict[tuple[str, str], Label] = {
+    **education.KIND_LABELS,
+    **zero_report.KIND_LABELS,
+    **duty.KIND_LABELS,
+    **inspections.KIND_LABELS,
+}

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.settings import DutyPostSettings, DutySettings, Settings
 from scheduler.calendar import SchoolCalendar
-from scheduler.planning import Label
+from scheduler.planned import Label
 from storage.duty import LEADER_POST
 
 DAY = timedelta(days=1)

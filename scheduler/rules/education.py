@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from bot.settings import ClassSettings, Settings
 from scheduler.calendar import DayInfo, DayKind, SchoolCalendar
-from scheduler.planning import Label, PlannedEvent, event_order
+from scheduler.planned import Label, PlannedEvent, event_order
 from scheduler.themes import Theme, day_theme, week_theme
 
 ROUTINE = "education"

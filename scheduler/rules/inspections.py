@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from bot.settings import InspectionCheckSettings, Settings
 from scheduler.calendar import SchoolCalendar, days_between
-from scheduler.planning import Label, PlannedEvent, event_order
+from scheduler.planned import Label, PlannedEvent, event_order
 from scheduler.rules.education import is_holiday_break
 
 ROUTINE = "inspection"

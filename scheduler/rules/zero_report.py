@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from bot.settings import Settings
 from scheduler.calendar import SchoolCalendar
-from scheduler.planning import Label, PlannedEvent, event_order
+from scheduler.planned import Label, PlannedEvent, event_order
 
 ROUTINE = "zero_report"
 CLASS, DEPARTMENT = "class", "department"
