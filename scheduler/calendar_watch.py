@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.i18n import LANGUAGES
 from scheduler import recipients
-from scheduler.registry import TickContext
+from scheduler.routine import TickContext
 from storage import outbox
 from storage.messages import OutMessage
 from storage.outbox import PRIORITY_ALERT, Envelope

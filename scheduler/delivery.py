@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
 from scheduler import recipients
-from scheduler.registry import TickContext
-from scheduler.routine import Context, Recipient
+from scheduler.routine import Context, Recipient, TickContext
 from storage import outbox
 from storage.messages import OutMessage
 from storage.models import Outbox, Person, Role, Unit

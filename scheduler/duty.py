@@ -21,8 +21,7 @@ from bot.settings import DutyPostSettings, Settings
 from scheduler import duty_notify as notify
 from scheduler.duty_handover import open_handover
 from scheduler.duty_roster import WEEKDAYS, post_label, span_text
-from scheduler.registry import TickContext
-from scheduler.routine import Context
+from scheduler.routine import Context, TickContext
 from scheduler.rules import duty as rules
 from storage import duty as store
 from storage.messages import OutMessage

@@ -16,7 +16,7 @@ from scheduler import recipients, registry, tasks
 from scheduler.calendar import SchoolCalendar, load_calendar
 from scheduler.clock import Clock
 from scheduler.planning import plan_day
-from scheduler.routine import Context, Routine
+from scheduler.routine import Context, Routine, TickContext
 from storage.db import SessionFactory
 from storage.models import School
 
@@ -73,7 +73,7 @@ class Engine:
             report.paused = bool(school and school.paused)
             events = plan_day(self.settings, calendar, today)
             report.planned = await tasks.materialise(session, self.school_id, events, now)
-            jobs_ctx = registry.TickContext(
+            jobs_ctx = TickContext(
                 session, self.ctx, self.settings, calendar, today, now, day_end
             )
             for name, job in self.settle_jobs:  # before prompts: answered tasks are not asked

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.settings import Settings
+from scheduler.calendar import SchoolCalendar
 from storage.messages import OutMessage
 from storage.models import Task, Unit
 
@@ -41,3 +43,22 @@ class Routine(Protocol):
     def alert(
         self, day: dt.date, missing: Sequence[tuple[Task, Unit | None]], lang: str, ctx: Context
     ) -> OutMessage: ...
+
+
+@dataclass(frozen=True)
+class TickContext:
+    """What a tick or settle job (``TICK_JOBS``, ``SETTLE_JOBS`` of a routine module) gets."""
+
+    session: AsyncSession
+    ctx: Context
+    settings: Settings
+    calendar: SchoolCalendar
+    today: dt.date
+    now: dt.datetime
+    day_end: dt.datetime
+
+
+TickJob = Callable[[TickContext], Awaitable[int]]
+
+# A section of /today (``OVERVIEWS``): (session, ctx, day, lang) -> its text, or None.
+Overview = Callable[[AsyncSession, Context, dt.date, str], Awaitable[str | None]]

@@ -15,7 +15,7 @@ from scheduler import recipients
 from scheduler.bus import buttons
 from scheduler.bus.common import Stage, bus_label, leg_label, on_board, riders_of, stage_of, times
 from scheduler.hazards.notify import leaders_and_admins, tell
-from scheduler.registry import TickContext
+from scheduler.routine import TickContext
 from storage import audit
 from storage import bus as store
 from storage.bus import LEGS, BusTrip

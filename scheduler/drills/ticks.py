@@ -12,7 +12,7 @@ from bot.i18n import t
 from scheduler.drills import buttons, notify
 from scheduler.drills.common import plan_on, plan_text, theme_of
 from scheduler.hazards.notify import tell
-from scheduler.registry import TickContext
+from scheduler.routine import TickContext
 from storage import drills as store
 from storage import people
 

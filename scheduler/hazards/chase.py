@@ -11,7 +11,7 @@ from bot.i18n import t
 from scheduler import recipients
 from scheduler.hazards import notify
 from scheduler.hazards.steps import tell_owner
-from scheduler.registry import TickContext
+from scheduler.routine import TickContext
 from storage import hazards as store
 from storage.hazards import Hazard
 

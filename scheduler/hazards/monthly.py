@@ -11,7 +11,7 @@ import datetime as dt
 from bot.i18n import t
 from scheduler.calendar import days_between
 from scheduler.hazards import notify
-from scheduler.registry import TickContext
+from scheduler.routine import TickContext
 from storage import hazards as store
 from storage import outbox
 from storage.exports.hazards import figures, hazard_records

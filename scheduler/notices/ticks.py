@@ -12,8 +12,7 @@ from scheduler.notices.broadcast import refresh_progress
 from scheduler.notices.common import confirm_callback, local_time
 from scheduler.notices.report import NoticeReport, build_report, format_report
 from scheduler.recipients import privately
-from scheduler.registry import TickContext
-from scheduler.routine import Context
+from scheduler.routine import Context, TickContext
 from storage import notices as store
 from storage import outbox, people
 from storage.messages import Button, OutMessage

@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import t
 from bot.settings import ZeroReportSettings
 from scheduler import recipients, tasks
-from scheduler.registry import TickContext
-from scheduler.routine import Context, Recipient
+from scheduler.routine import Context, Recipient, TickContext
 from scheduler.zero_report.answers import (
     Outcome,
     may_report_for,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from scheduler.registry import TickContext
+from scheduler.routine import TickContext
 from scheduler.zero_report.day_report import day_report, format_rollup, split_message
 from scheduler.zero_report.incidents import people_told
 from storage import outbox
