@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
 from bot.settings import Settings
+from scheduler import registry
 from scheduler.calendar import Lang, SchoolCalendar, describe_day
 from scheduler.planning import PlannedEvent, plan_day, plan_summary
 from scheduler.routine import Context
@@ -36,8 +37,6 @@ async def day_overview(
     lang: str,
 ) -> str:
     """The /today text for ``day``: today's, an earlier day's or one to come."""
-    from scheduler import registry
-
     events = plan_day(settings, calendar, day)
     label = describe_day(calendar.day_info(day), _plan_lang(lang))
     title = "today.title" if day == today else "today.title_day"
