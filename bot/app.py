@@ -20,7 +20,7 @@ from bot.telegram_session import BotSession
 from scheduler.clock import Clock, SystemClock
 from scheduler.engine import Engine
 from scheduler.sender import Limits, OutboxSender
-from storage import db, people
+from storage import db, people, sqlite_lock
 from storage.media import MediaStore
 from storage.models import Outbox
 
@@ -58,8 +58,16 @@ class App:
             self.sender.wake()
 
     async def tick(self) -> None:
-        if self.ticker is not None:
+        if self.ticker is None:
+            return
+        try:
             await self.ticker.tick()
+        except Exception as exc:
+            if not sqlite_lock.is_locked(exc):
+                raise
+            # Another process holds SQLite's lock: the next tick does this one's work
+            # (each is idempotent); storage/sqlite_lock.py logs the lock, once.
+            sqlite_lock.watch_of(self.sessions).met()
 
 
 def database_url(settings: Settings, secrets: Secrets | None) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
-from storage import outbox
+from storage import outbox, sqlite_lock
 from storage.db import SessionFactory
 from storage.messages import OutMessage
 from storage.models import Outbox
@@ -166,8 +166,11 @@ class OutboxSender:
                 try:
                     progressed = await self.step()
                     await self._renew_claims()
-                except Exception:  # a sender that dies silently would lose every later message
-                    log.exception("outbox sender step failed; retrying")
+                except Exception as exc:  # a sender that dies silently would lose every later message
+                    if sqlite_lock.is_locked(exc):  # another process holds SQLite: wait, quietly
+                        await sqlite_lock.wait_free(self.sessions)
+                    else:
+                        log.exception("outbox sender step failed; retrying")
                     progressed = False
                 if not progressed and not self._stopping:
                     self._wake.clear()
@@ -304,7 +307,19 @@ class OutboxSender:
             if paced:
                 self._pace.record()
                 self._note_sent(row.tg_chat_id)
-        await self._settle(row, message, delivery)
+        await self._written(self._settle, row, message, delivery)
+
+    async def _written(self, write: Callable[..., Awaitable[None]], *args: object) -> None:
+        """A send's outcome is kept until it is written: while another process holds SQLite's
+        lock, it waits for it to go (the row stays claimed in this process meanwhile)."""
+        while True:
+            try:
+                await write(*args)
+                return
+            except Exception as exc:
+                if not sqlite_lock.is_locked(exc):
+                    raise
+                await sqlite_lock.wait_free(self.sessions)
 
     async def _settle(self, row: Outbox, message: OutMessage, delivery: Delivery) -> None:
         if delivery.result is Result.RETRY_AFTER:
@@ -321,7 +336,6 @@ class OutboxSender:
         async with self.sessions.begin() as session:
             match result:
                 case Result.SENT:
-                    self.sent += 1
                     await outbox.settle(
                         session, row.id, "sent", now, message_id=delivery.message_id
                     )
@@ -346,8 +360,10 @@ class OutboxSender:
                     await outbox.settle(session, row.id, "uncertain", now, error=delivery.error)
                 case Result.TRANSIENT:
                     await self._retry_later(session, row, now, delivery.error)
+        if result is Result.SENT:  # once written (a write that met a lock is done again)
+            self.sent += 1
         if delivery.result is Result.BLOCKED and self.on_blocked is not None:
-            await self.on_blocked(row)
+            await self._written(self.on_blocked, row)
 
     async def _retry_later(
         self, session: AsyncSession, row: Outbox, now: dt.datetime, error: str

@@ -45,16 +45,20 @@ def make_engine(url: str, *, echo: bool = False, fast_sqlite: bool = True) -> As
         from storage import sqlite_driver
 
         _ensure_sqlite_dir(url)
+        database = make_url(url).database or ":memory:"
         # One connection, its calls on the loop's thread (storage/sqlite_driver.py). Several
         # pooled connections made transactions fight for SQLite's write lock, and its busy
         # handler sleeps (up to 100 ms a turn) while it waits: 30 replies/s with a p99 of 3 s
         # in bench/ingest.py. One connection queues transactions in order instead; each is
-        # short and never waits on the network.
+        # short and never waits on the network. It never waits for a lock another process
+        # holds either (busy timeout 0): on the loop's thread that wait froze the whole bot;
+        # a write that meets one fails at once, changing nothing, and waits off the loop
+        # (storage/sqlite_lock.py).
         engine = create_async_engine(
             url,
             echo=echo,
             module=sqlite_driver.InlineDBAPI(),
-            async_creator=sqlite_driver.connector(make_url(url).database or ":memory:", 30.0),
+            async_creator=sqlite_driver.connector(database, 0.0),
             poolclass=sqlite_driver.OneConnectionPool,
             pool_size=1,
             max_overflow=0,
@@ -84,7 +88,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=0")  # never wait on the loop's thread
     cursor.close()
 
 
