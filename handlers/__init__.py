@@ -1,37 +1,49 @@
-"""aiogram routers, one module per audience or routine; ``routers()`` gives them in order."""
+"""aiogram routers, one module per audience or routine, listed in ROUTERS in dispatch order
+(as aiogram's examples/multi_file_bot does); ``routers()`` gives them to a dispatcher."""
 
 from __future__ import annotations
 
-import importlib
-
 from aiogram import Router
+
+from handlers import (
+    admin,
+    bus,
+    drills,
+    duty,
+    education,
+    export,
+    fallback,
+    hazards,
+    inspections,
+    notices,
+    onboarding,
+    zero_report,
+)
 
 # Order matters: conversations (FSM states) and specific buttons before the generic photo
 # handler of education, and the fallback last. The daily report comes first because most
 # updates of a school day are its answers, and an update is checked against every handler
 # of the routers before the one that takes it; none of the routers it now precedes has a
 # handler that one of its updates would have matched (commands, own states, own buttons).
-ROUTER_MODULES = (
-    "zero_report",
-    "hazards",  # before onboarding: its /cancel while raising also unchecks an inspection item
-    "onboarding",
-    "admin",
-    "export",
-    "notices",
-    "inspections",
-    "bus",
-    "drills",
-    "duty",
-    "education",
-    "fallback",
+ROUTERS: tuple[Router, ...] = (
+    zero_report.router,
+    hazards.router,  # before onboarding: its /cancel while raising also unchecks an inspection item
+    onboarding.router,
+    admin.router,
+    export.router,
+    notices.router,
+    inspections.router,
+    bus.router,
+    drills.router,
+    duty.router,
+    education.router,
+    fallback.router,
 )
 
 
 def routers() -> list[Router]:
-    found = []
-    for name in ROUTER_MODULES:
-        router: Router = importlib.import_module(f"handlers.{name}").router
-        # Module-level routers can be attached once; tests build several dispatchers.
+    for router in ROUTERS:
+        # Module-level routers can be attached once; tests build several dispatchers
+        # (aiogram's private Router._parent_router: tests/test_library_internals.py).
         router._parent_router = None
-        found.append(router)
-    return found
+    return list(ROUTERS)
