@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +85,17 @@ async def open_app(
         database_url(settings, secrets), fast_sqlite=settings.storage.fast_sqlite
     )
     await db.upgrade(engine)
-    sessions = db.make_session_factory(engine)
+    return await open_school(settings, engine, db.make_session_factory(engine), clock)
+
+
+async def open_school(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: db.SessionFactory,
+    clock: Clock | None = None,
+) -> App:
+    """One school's App on a database already upgraded: a district's schools share the
+    engine and the session factory (bot/district.py), each with its own settings and id."""
     media = MediaStore(
         settings.resolve(settings.storage.media_dir),
         int(settings.storage.max_photo_mb * 1024 * 1024),
@@ -125,7 +136,12 @@ def make_bot(token: str, api_base: str = "", *, pace: bool = True) -> Bot:
     return Bot(token, session=session, default=DefaultBotProperties())
 
 
-def make_dispatcher(app: App, fsm_storage: BaseStorage | None = None) -> Dispatcher:
+def make_dispatcher(
+    app: App, fsm_storage: BaseStorage | None = None, schools: Sequence[App] = ()
+) -> Dispatcher:
+    """The dispatcher of ``app``'s bot; with ``schools`` (a district: one App per school,
+    ``app`` the first), one dispatcher for all their bots: each update is handled with the
+    App of the bot it came to (``bot.district.SchoolOfBot``)."""
     from bot.actors import Actors
     from bot.fsm_storage import make_fsm_storage
     from bot.inline_filters import run_filters_inline
@@ -139,9 +155,18 @@ def make_dispatcher(app: App, fsm_storage: BaseStorage | None = None) -> Dispatc
     storage = fsm_storage or make_fsm_storage(
         app.sessions, app.clock, single_process=single_process
     )
-    actors = Actors(app.sessions, app.engine, app.school_id, cache=single_process)
+    actors = {
+        school.school_id: Actors(
+            school.sessions, school.engine, school.school_id, cache=single_process
+        )
+        for school in (schools or [app])
+    }
     # Each update stored before it is handled, and handled once (bot/updates_once.py).
     dispatcher = make_once_dispatcher(app, storage)
+    if schools:
+        from bot.district import SchoolOfBot
+
+        dispatcher.update.outer_middleware(SchoolOfBot(schools))
     dispatcher.update.outer_middleware(ActorMiddleware(app, actors))
     for router in routers():
         dispatcher.include_router(router)

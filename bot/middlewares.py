@@ -22,21 +22,25 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class ActorMiddleware(BaseMiddleware):
     """Looks the sender up once per update; handlers get ``actor`` (or None) and ``lang``."""
 
-    def __init__(self, app: App, actors: Actors) -> None:
+    def __init__(self, app: App, actors: Actors | dict[int, Actors]) -> None:
         self.app = app
-        self.actors = actors
+        # One Actors per school: a district's dispatcher serves several (data["app"]).
+        self.actors = actors if isinstance(actors, dict) else {app.school_id: actors}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        app: App = data.get("app", self.app)
         user = data.get("event_from_user")
-        actor = await self.actors.person(user.id) if user is not None else None
+        actors = self.actors[app.school_id]
+        actor = await actors.person(user.id) if user is not None else None
         data["actor"] = actor
-        data["lang"] = self._language(actor, data.get("event_chat"))
+        data["lang"] = self._language(app, actor, data.get("event_chat"))
         return await handler(event, data)
 
-    def _language(self, actor: Person | None, chat: Chat | None) -> str:
+    @staticmethod
+    def _language(app: App, actor: Person | None, chat: Chat | None) -> str:
         """A group (a class group: parents and teachers together) reads the school's language;
         in private, a person reads the language they chose with /lang, else the school's (the
         language of a phone is no choice: a Chinese school's parent may have an English one)."""
         if chat is not None and chat.type != "private":
-            return self.app.settings.school.language
-        return (actor.language if actor else None) or self.app.settings.school.language
+            return app.settings.school.language
+        return (actor.language if actor else None) or app.settings.school.language

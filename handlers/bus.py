@@ -7,7 +7,10 @@ forged changes nothing; only the bus's escort counts its riders.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+import datetime as dt
+import io
+
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
@@ -19,25 +22,68 @@ from bot.telegram_transport import keyboard
 from handlers.common import parse_id, school_calendar
 from handlers.duty_common import ctx_of
 from scheduler import bus as bs
-from scheduler.bus import buttons
+from scheduler import duty_roster as roster
+from scheduler.bus import buttons, riders
 from scheduler.bus.common import STAFF
 from storage.messages import OutMessage
 from storage.models import Person
 from storage.people import has_role
 
 router = Router(name="bus")
+MAX_PROBLEM_LINES = 20
+
+
+@router.message(Command("bus"), F.document)
+async def rider_file(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str
+) -> SendMessage:
+    """/bus import as a file's caption: the riders (.xlsx or .csv), checked whole."""
+    if not has_role(actor, "admin"):
+        return message.answer(
+            t(lang, "common.unknown_user" if actor is None else "bus.import.admins_only")
+        )
+    assert actor is not None and message.document is not None
+    document = message.document
+    filename = document.file_name or ""
+    if (document.file_size or 0) > roster.MAX_FILE_BYTES:
+        return message.answer(t(lang, "duty.roster.too_big", kb=roster.MAX_FILE_BYTES // 1024))
+    buffer = io.BytesIO()
+    await bot.download(document, destination=buffer)
+    # Read before the transaction, in a worker thread, as the duty roster is.
+    table = await riders.read_file(buffer.getvalue(), filename)
+    async with app.sessions.begin() as session:
+        result = await riders.import_riders(
+            session, app.school_id, app.settings, app.now(), actor, table, filename
+        )
+    if not result.ok:
+        lines = [roster.problem_text(p, lang) for p in result.problems[:MAX_PROBLEM_LINES]]
+        if len(result.problems) > MAX_PROBLEM_LINES:
+            more = len(result.problems) - MAX_PROBLEM_LINES
+            lines.append(t(lang, "duty.roster.more", count=more))
+        head = t(lang, "bus.import.rejected", count=len(result.problems))
+        return message.answer("\n".join([head, *lines]))
+    buses = "、".join(
+        t(lang, "bus.import.per_bus", bus=bus, count=count) for bus, count in riders.summary(result)
+    )
+    return message.answer(t(lang, "bus.import.done", riders=len(result.rows), buses=buses))
 
 
 @router.message(Command("bus"))
 async def bus_command(
     message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
 ) -> SendMessage:
+    if has_role(actor, "parent") and not has_role(actor, *STAFF):
+        assert actor is not None
+        return await _parent_bus(message, app, actor, lang)
     if not has_role(actor, *STAFF):
         return message.answer(
             t(lang, "common.unknown_user" if actor is None else "common.not_allowed")
         )
     words = (command.args or "").strip()
-    policy = app.settings.bus
+    if words.lower() in ("import", "导入"):
+        return message.answer(t(lang, "bus.import.how"))
+    async with app.sessions() as session:
+        policy = await riders.effective(session, app.school_id, app.settings.bus)
     if not words:
         async with app.sessions() as session:
             text = await bs.day_listing(session, ctx_of(app), app.today(), lang, policy)
@@ -70,39 +116,130 @@ async def bus_command(
 async def absent_command(
     message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
 ) -> SendMessage:
-    """/absent [班级] 姓名 [日期]: a rider will not ride that day (today when no date)."""
-    if not has_role(actor, "admin", "head_teacher"):
+    """/absent [班级] 姓名 [日期]: a rider will not ride that day (today when no date); a
+    parent whose child the bot knows writes the date alone (/absent 明天)."""
+    if not has_role(actor, "admin", "head_teacher", "parent"):
         return message.answer(
             t(lang, "common.unknown_user" if actor is None else "bus.absent_not_allowed")
         )
     assert actor is not None
-    words = (command.args or "").split()
+    args = (command.args or "").strip()
+    calendar = await school_calendar(app)
+    tz = app.settings.school.tz
+    usage = (
+        "absent.usage_parent" if not has_role(actor, "admin", "head_teacher") else "absent.usage"
+    )
+    words = args.split()
     class_text = words.pop(0) if words and words[0].endswith(("班", "班)")) else ""
-    if not words:
-        return message.answer(t(lang, "absent.usage"))
-    name, when = words[0][:20], " ".join(words[1:]) or "今天"
-    day = parse_day(when, app.now(), tz=app.settings.school.tz, calendar=await school_calendar(app))
-    if isinstance(day, ParseFailure):
-        return message.answer(describe(day, lang) + "\n" + t(lang, "absent.usage"))
+    whole = (
+        parse_day(args, app.now(), tz=tz, calendar=calendar) if args and not class_text else None
+    )
+    if isinstance(whole, dt.date):  # a date alone: the parent's own child
+        name, day = "", whole
+    elif not words:
+        return message.answer(t(lang, usage))
+    else:
+        name, when = words[0][:20], " ".join(words[1:]) or "今天"
+        parsed = parse_day(when, app.now(), tz=tz, calendar=calendar)
+        if isinstance(parsed, ParseFailure):
+            return message.answer(describe(parsed, lang) + "\n" + t(lang, usage))
+        day = parsed
     async with app.sessions.begin() as session:
         result = await bs.mark_absent(
-            session, ctx_of(app), actor, name, class_text, day, app.now(), app.settings
+            session,
+            ctx_of(app),
+            actor,
+            name,
+            class_text,
+            day,
+            app.now(),
+            app.settings,
+            school_day=calendar.is_school_day(day),
         )
+    app.wake_sender()
+    return message.answer(_absence_reply(result, name, day, lang))
+
+
+def _absence_reply(result: bs.Result, name: str, day: dt.date, lang: str) -> str:
     params = {"name": name, "day": day.isoformat()}
     match result.outcome:
         case bs.Outcome.DONE:
             bus = bs.bus_label(result.bus, result.bus.number if result.bus else 0, lang)
-            return message.answer(
-                t(lang, "bus.absent_done", rider=result.missing[0], bus=bus, **params)
-            )
+            return t(lang, "bus.absent_done", rider=result.missing[0], bus=bus, **params)
         case bs.Outcome.PAST_DAY:
-            return message.answer(t(lang, "bus.absent_past", **params))
+            return t(lang, "bus.absent_past", **params)
+        case bs.Outcome.NO_BUS_DAY:
+            return t(lang, "bus.absent_no_bus_day", **params)
+        case bs.Outcome.NO_CHILD:
+            return t(lang, "bus.absent_no_child")
+        case bs.Outcome.AMBIGUOUS if result.missing:
+            return t(lang, "bus.absent_which_child", names="、".join(result.missing))
         case bs.Outcome.AMBIGUOUS:
-            return message.answer(t(lang, "bus.absent_which_class", **params))
+            return t(lang, "bus.absent_which_class", **params)
         case bs.Outcome.NOT_ALLOWED:
-            return message.answer(t(lang, "bus.absent_not_allowed"))
+            return t(lang, "bus.absent_not_allowed")
         case _:
-            return message.answer(t(lang, "bus.absent_no_rider", **params))
+            return t(lang, "bus.absent_no_rider", **params)
+
+
+async def _parent_bus(message: Message, app: App, actor: Person, lang: str) -> SendMessage:
+    """A parent's /bus: their child's bus and stop, with 「今天/明天不坐校车」 buttons."""
+    calendar = await school_calendar(app)
+    today = app.today()
+    async with app.sessions() as session:
+        mine = await bs.own_riders(session, ctx_of(app), actor)
+        policy = await riders.effective(session, app.school_id, app.settings.bus)
+    if not mine:
+        return message.answer(t(lang, "bus.parent_unknown_child"))
+    days = [(t(lang, "bus.when.today"), today)] if calendar.is_school_day(today) else []
+    following = calendar.next_school_day(today)
+    if following is not None:
+        tomorrow = following == today + dt.timedelta(days=1)
+        when = t(lang, "bus.when.next") if tomorrow else following.strftime("%m-%d ")
+        days.append((when, following))
+    lines = []
+    for rider in mine:
+        bus = policy.bus(rider.bus)
+        lines.append(
+            t(
+                lang,
+                "bus.parent_child",
+                name=rider.name,
+                bus=bs.bus_label(bus, rider.bus, lang),
+                stop=rider.stop or "—",
+                board=bus.morning_board.strftime("%H:%M") if bus else "—",
+            )
+        )
+    rows = buttons.absence_rows([(r.id, r.name) for r in mine], days, lang)
+    return message.answer("\n".join(lines), reply_markup=keyboard(OutMessage("", buttons=rows)))
+
+
+@router.callback_query(F.data.startswith(f"{buttons.ABSENCE_PREFIX}:"))
+async def absence_pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str
+) -> AnswerCallbackQuery:
+    press = buttons.AbsencePress.parse(query.data)
+    if press is None or actor is None:
+        return query.answer(t(lang, "bus.not_found"), show_alert=True)
+    calendar = await school_calendar(app)
+    async with app.sessions.begin() as session:
+        result = await bs.mark_own_child(
+            session,
+            ctx_of(app),
+            actor,
+            press.rider_id,
+            press.day,
+            app.now(),
+            app.settings,
+            school_day=calendar.is_school_day(press.day),
+        )
+    if result.outcome is not bs.Outcome.DONE:
+        return query.answer(_absence_reply(result, "", press.day, lang), show_alert=True)
+    app.wake_sender()
+    message = query.message if isinstance(query.message, Message) else None
+    if message is not None:
+        await message.answer(_absence_reply(result, "", press.day, lang))
+    return query.answer()
 
 
 @router.callback_query(F.data.startswith(f"{buttons.PREFIX}:"))

@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import re
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
+from bot.dates import ParseFailure, describe, parse_moment
 from bot.i18n import t
 from bot.telegram_transport import keyboard
+from handlers.common import school_calendar
 from handlers.duty_common import ctx_of
+from handlers.media import MediaTooLarge, download_photo
 from scheduler import drills as dr
-from scheduler.drills import buttons
+from scheduler.drills import buttons, moves, notes
 from scheduler.drills.common import STAFF
 from storage import people
 from storage.messages import OutMessage
@@ -30,6 +33,44 @@ router = Router(name="drills")
 _COUNT = re.compile(r"^(?:(\S*班)\s+)?(-?\d{1,4})\s*[/ ]\s*(-?\d{1,4})(?:\s+(.+))?$", re.S)
 _FEEDBACK = {"问题": "problems", "存在问题": "problems", "problems": "problems"}
 _FEEDBACK |= {"措施": "measures", "改进措施": "measures", "measures": "measures"}
+_FEEDBACK |= {"建议": "measures", "suggestion": "measures"}
+_MOVE = re.compile(r"^#?(\d{1,9})\s*(?:改到|改期到|改期|移到|move\s+to|to)\s*(.+)$", re.I | re.S)
+_NOTE_KIND = {"problems": "problem", "measures": "suggestion"}
+
+
+@router.message(Command("drill"), F.photo)
+async def drill_photo(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str
+) -> SendMessage:
+    """A photo with the caption /drill: kept with the latest drill (marshals, commander)."""
+    if not has_role(actor, *STAFF):
+        return message.answer(
+            t(lang, "common.unknown_user" if actor is None else "common.not_allowed")
+        )
+    assert actor is not None
+    try:
+        photo = await download_photo(bot, app, message)
+    except MediaTooLarge:
+        return message.answer(t(lang, "drill.photo_too_big"))
+    assert photo is not None
+    stored, *_ = photo
+    async with app.sessions.begin() as session:
+        result = await notes.add_note(
+            session, ctx_of(app), actor, "photo", "", app.now(), app.settings, stored
+        )
+    return message.answer(_note_reply(result, "photo", lang))
+
+
+def _note_reply(result: dr.Result, kind: str, lang: str) -> str:
+    match result.outcome:
+        case dr.Outcome.DONE:
+            return t(lang, f"drill.note_saved.{kind}", day=result.unit_name)
+        case dr.Outcome.NOT_ALLOWED:
+            return t(lang, "drill.not_marshal")
+        case dr.Outcome.BAD_COUNT:
+            return t(lang, "drill.too_many_photos")
+        case _:
+            return t(lang, "drill.no_held_drill")
 
 
 @router.message(Command("drill"))
@@ -43,9 +84,12 @@ async def drill_command(
     assert actor is not None
     words = (command.args or "").strip()
     if not words:
-        async with app.sessions() as session:
+        async with app.sessions.begin() as session:  # the next drill gets its number
             text = await dr.next_drill(session, ctx_of(app), app.settings, app.today(), lang)
         return message.answer(text)
+    moving = _MOVE.match(words)
+    if moving is not None:
+        return message.answer(await _move(app, actor, int(moving[1]), moving[2], lang))
     verb, _, rest = words.partition(" ")
     if verb.lower() in _FEEDBACK:
         return message.answer(await _feedback(app, actor, _FEEDBACK[verb.lower()], rest, lang))
@@ -71,10 +115,53 @@ async def _feedback(app: App, actor: Person, field: str, text: str, lang: str) -
         case dr.Outcome.DONE:
             other = "drill.ask_measures" if field == "problems" else "drill.ask_problems"
             return t(lang, "drill.feedback_saved") + "\n" + t(lang, other)
-        case dr.Outcome.NOT_ALLOWED:
-            return t(lang, "drill.not_commander")
+        case dr.Outcome.NOT_ALLOWED:  # a floor marshal's 问题 / 建议, kept with the drill
+            async with app.sessions.begin() as session:
+                note = await notes.add_note(
+                    session, ctx_of(app), actor, _NOTE_KIND[field], text, app.now(), app.settings
+                )
+            if note.outcome is dr.Outcome.NOT_ALLOWED:
+                return t(lang, "drill.not_commander")
+            return _note_reply(note, _NOTE_KIND[field], lang)
         case _:
             return t(lang, "drill.no_ended_drill")
+
+
+async def _move(app: App, actor: Person, drill_id: int, when: str, lang: str) -> str:
+    """/drill 12 改到 下周三 10:00: the school calendar reads the day."""
+    calendar = await school_calendar(app)
+    parsed = parse_moment(when, app.now(), tz=app.settings.school.tz, calendar=calendar)
+    if isinstance(parsed, ParseFailure):
+        return describe(parsed, lang) + "\n" + t(lang, "drill.move_usage")
+    if not parsed.has_time:
+        return t(lang, "drill.move_needs_time") + "\n" + t(lang, "drill.move_usage")
+    async with app.sessions.begin() as session:
+        result = await moves.move(
+            session,
+            ctx_of(app),
+            drill_id,
+            actor,
+            parsed.at,
+            app.now(),
+            app.settings,
+            school_day=calendar.is_school_day(parsed.at.astimezone(app.tz).date()),
+        )
+    app.wake_sender()
+    match result.outcome:
+        case dr.Outcome.DONE:
+            return t(lang, "drill.moved", id=drill_id, new=result.unit_name, told=result.seconds)
+        case dr.Outcome.NOT_ALLOWED:
+            return t(lang, "drill.move_admins_only")
+        case dr.Outcome.STALE:
+            return t(lang, "drill.move_started", id=drill_id)
+        case dr.Outcome.PAST:
+            return t(lang, "drill.move_past")
+        case dr.Outcome.NOT_SCHOOL_DAY:
+            return t(lang, "drill.move_not_school_day")
+        case dr.Outcome.CLASH:
+            return t(lang, "drill.move_clash")
+        case _:
+            return t(lang, "drill.move_unknown", id=drill_id)
 
 
 async def _count(

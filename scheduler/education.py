@@ -44,6 +44,9 @@ class EducationRoutine:
             points=points or "•",
             deadline=_hhmm(task.deadline_at, ctx),
         )
+        drill = task.payload.get("drill")  # set by the drills' settle job on a drill day
+        if drill:
+            text += "\n" + t(lang, "edu.drill_today", theme=drill["theme"], time=drill["time"])
         return OutMessage(
             text, buttons=single_button(t(lang, "edu.button.done"), done_callback(task.id))
         )

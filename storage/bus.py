@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    delete,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,6 +73,69 @@ class BusAbsence(Base):
     name: Mapped[str] = mapped_column(String(20))
     marked_by: Mapped[int] = mapped_column(ForeignKey("person.id"))
     marked_at: Mapped[dt.datetime]
+
+
+class BusRider(Base):
+    """A pupil who rides a bus, imported from a file (/bus import): the minimum a school
+    needs (class, name, bus, stop; a guardian's phone if the school gives one; no ID
+    number). A parent who marks the child absent once is remembered as the guardian, so the
+    next time a date alone (/absent 明天) or a button is enough."""
+
+    __tablename__ = "bus_rider"
+    __table_args__ = (UniqueConstraint("school_id", "unit", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    bus: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(32))  # the class's slug
+    name: Mapped[str] = mapped_column(String(20))
+    stop: Mapped[str] = mapped_column(String(40), default="")
+    guardian_phone: Mapped[str] = mapped_column(String(20), default="")
+    guardian_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    imported_at: Mapped[dt.datetime]
+
+
+async def riders(session: AsyncSession, school_id: int) -> list[BusRider]:
+    rows = await session.scalars(
+        select(BusRider).where(BusRider.school_id == school_id).order_by(BusRider.id)
+    )
+    return list(rows.all())
+
+
+async def riders_of_guardian(
+    session: AsyncSession, school_id: int, person_id: int
+) -> list[BusRider]:
+    rows = await session.scalars(
+        select(BusRider)
+        .where(BusRider.school_id == school_id, BusRider.guardian_id == person_id)
+        .order_by(BusRider.id)
+    )
+    return list(rows.all())
+
+
+async def rider_by_id(session: AsyncSession, school_id: int, rider_id: int) -> BusRider | None:
+    return await session.scalar(
+        select(BusRider).where(BusRider.school_id == school_id, BusRider.id == rider_id)
+    )
+
+
+async def replace_riders(
+    session: AsyncSession, school_id: int, rows: list[dict[str, Any]], now: dt.datetime
+) -> None:
+    """The imported list replaces the last one whole; a guardian already linked to a pupil of
+    the same class and name stays linked."""
+    old = {(r.unit, r.name): r.guardian_id for r in await riders(session, school_id)}
+    await session.execute(delete(BusRider).where(BusRider.school_id == school_id))
+    session.add_all(
+        BusRider(
+            school_id=school_id,
+            guardian_id=old.get((row["unit"], row["name"])),
+            imported_at=now,
+            **row,
+        )
+        for row in rows
+    )
+    await session.flush()
 
 
 async def ensure_trip(

@@ -38,6 +38,10 @@ class Drill(Base):
     measures: Mapped[str] = mapped_column(Text, default="")  # 改进措施
     feedback_by: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     feedback_at: Mapped[dt.datetime | None]
+    # The plan of config.toml this drill is (its date there); ``day`` differs once it is moved.
+    plan_day: Mapped[dt.date | None] = mapped_column(Date)
+    at: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" once moved; None: the plan's
+    moves: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def evacuation_seconds(self) -> int | None:
@@ -65,7 +69,7 @@ class DrillCount(Base):
 async def ensure(session: AsyncSession, school_id: int, day: dt.date, theme: str) -> Drill:
     """The drill of ``day``, made once however often it is asked for."""
     row = {"school_id": school_id, "day": day, "theme": theme, "status": "planned"}
-    row |= {"problems": "", "measures": ""}
+    row |= {"problems": "", "measures": "", "plan_day": day, "moves": 0}
     await insert_rows_ignore(session, Drill, [row])
     found = await on_day(session, school_id, day, for_update=True)
     assert found is not None
@@ -112,3 +116,37 @@ async def count_of(session: AsyncSession, drill_id: int, unit_id: int) -> DrillC
     return await session.scalar(
         select(DrillCount).where(DrillCount.drill_id == drill_id, DrillCount.unit_id == unit_id)
     )
+
+
+class DrillNote(Base):
+    """What a floor marshal (or the commander) sent after the drill: a problem (问题), a
+    suggestion (建议), or a photo (its file kept under its sha256)."""
+
+    __tablename__ = "drill_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drill_id: Mapped[int] = mapped_column(ForeignKey("drill.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # problem | suggestion | photo
+    text: Mapped[str] = mapped_column(Text, default="")
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    path: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[dt.datetime]
+
+
+NOTE_KINDS = ("problem", "suggestion", "photo")
+MAX_PHOTOS = 12
+
+
+async def all_drills(session: AsyncSession, school_id: int) -> list[Drill]:
+    rows = await session.scalars(
+        select(Drill).where(Drill.school_id == school_id).order_by(Drill.day)
+    )
+    return list(rows.all())
+
+
+async def notes_of(session: AsyncSession, drill_id: int) -> list[DrillNote]:
+    rows = await session.scalars(
+        select(DrillNote).where(DrillNote.drill_id == drill_id).order_by(DrillNote.id)
+    )
+    return list(rows.all())

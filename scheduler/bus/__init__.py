@@ -12,7 +12,7 @@ Telegram (``counting``); the tick makes the trips and sends the prompts and the 
 
 from __future__ import annotations
 
-from scheduler.bus.absences import mark_absent
+from scheduler.bus.absences import mark_absent, mark_own_child, own_riders
 from scheduler.bus.buttons import Action, Press
 from scheduler.bus.common import Outcome, Result, Stage, bus_label, leg_label, stage_of
 from scheduler.bus.counting import candidates, check_empty, confirm, record_all, show_missing, tick
@@ -35,6 +35,8 @@ __all__ = [
     "day_listing",
     "leg_label",
     "mark_absent",
+    "mark_own_child",
+    "own_riders",
     "record_all",
     "run_buses",
     "show_missing",

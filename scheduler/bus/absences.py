@@ -1,6 +1,11 @@
-"""A rider marked absent for a day (/absent 张小明 明天): that day's counts expect one fewer.
-Only the head teacher of the rider's class (or an admin) marks it; a trip of that day not
-yet counted at boarding drops the rider at once."""
+"""A rider marked absent for a day (/absent 张小明 明天, or a parent's /absent 明天 and the
+「明天不坐校车」 button): that day's counts expect one fewer.
+
+The head teacher of the rider's class, an admin, or a parent of that class marks it; a
+parent who names an imported rider becomes that rider's guardian, and from then on only
+they (of the parents) mark the child, with a date alone or a button. A trip of that day not
+yet counted at boarding drops the rider at once and its escort is told (the list they
+count from changed); the head teacher is told when someone else marked it."""
 
 from __future__ import annotations
 
@@ -8,12 +13,18 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
-from scheduler.bus.common import Outcome, Result, Stage, rider_label, stage_of
+from bot.i18n import t
+from bot.settings import BusRiderSettings, BusSettingsEntry, Settings
+from scheduler import recipients
+from scheduler.bus.common import Outcome, Result, Stage, bus_label, leg_label, rider_label, stage_of
+from scheduler.bus.riders import effective
+from scheduler.hazards.notify import tell
 from scheduler.routine import Context
 from storage import audit, people
 from storage import bus as store
-from storage.models import Person
+from storage.bus import BusRider
+from storage.duty import staff_named
+from storage.models import Person, Unit
 from storage.people import has_role
 
 
@@ -26,16 +37,29 @@ async def mark_absent(
     day: dt.date,
     now: dt.datetime,
     settings: Settings,
+    *,
+    school_day: bool = True,
 ) -> Result:
+    """``name`` empty: the parent's own child (the one rider they are the guardian of)."""
     today = now.astimezone(ctx.tz).date()
     if day < today:
         return Result(Outcome.PAST_DAY)
+    if not school_day:
+        return Result(Outcome.NO_BUS_DAY)
+    policy = await effective(session, ctx.school_id, settings.bus)
+    if not name.strip():
+        mine = await store.riders_of_guardian(session, ctx.school_id, person.id)
+        if not mine:
+            return Result(Outcome.NO_CHILD)
+        if len(mine) > 1:
+            return Result(Outcome.AMBIGUOUS, missing=tuple(r.name for r in mine))
+        name, class_text = mine[0].name, mine[0].unit
     unit = await people.find_unit(session, ctx.school_id, class_text) if class_text else None
     if class_text and unit is None:
         return Result(Outcome.NO_RIDER)
     found = [
         (bus, rider)
-        for bus in settings.bus.buses
+        for bus in policy.buses
         for rider in bus.riders
         if rider.name == name.strip() and (unit is None or rider.unit == unit.slug)
     ]
@@ -46,17 +70,96 @@ async def mark_absent(
     bus, rider = found[0]
     units = {u.slug: u for u in await people.units(session, ctx.school_id, "class")}
     rider_unit = units.get(rider.unit)
-    heads = {r.unit_id for r in person.roles if r.role == "head_teacher"}
-    if not has_role(person, "admin") and (rider_unit is None or rider_unit.id not in heads):
+    row = await _imported(session, ctx, rider)
+    if not _may_mark(person, rider_unit, row):
         return Result(Outcome.NOT_ALLOWED, bus=bus)
-    await store.mark_absent(session, ctx.school_id, day, rider.unit, rider.name, person.id, now)
+    if row is not None and row.guardian_id is None and _is_parent_of(person, rider_unit):
+        row.guardian_id = person.id  # the parent who names the child is its guardian
+    return await _mark(session, ctx, person, bus, rider, rider_unit, day, now)
+
+
+async def mark_own_child(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    rider_id: int,
+    day: dt.date,
+    now: dt.datetime,
+    settings: Settings,
+    *,
+    school_day: bool = True,
+) -> Result:
+    """The parent's 「明天不坐校车」 button: only the rider's guardian presses it."""
+    row = await store.rider_by_id(session, ctx.school_id, rider_id)
+    if row is None or row.guardian_id != person.id:
+        return Result(Outcome.NOT_ALLOWED)
+    if day < now.astimezone(ctx.tz).date():
+        return Result(Outcome.PAST_DAY)
+    if not school_day:
+        return Result(Outcome.NO_BUS_DAY)
+    policy = await effective(session, ctx.school_id, settings.bus)
+    bus = policy.bus(row.bus)
+    if bus is None:
+        return Result(Outcome.NO_RIDER)
+    rider_unit = await people.find_unit(session, ctx.school_id, row.unit)
+    rider = BusRiderSettings(unit=row.unit, name=row.name)
+    return await _mark(session, ctx, person, bus, rider, rider_unit, day, now)
+
+
+async def own_riders(session: AsyncSession, ctx: Context, person: Person) -> list[BusRider]:
+    return await store.riders_of_guardian(session, ctx.school_id, person.id)
+
+
+async def _imported(
+    session: AsyncSession, ctx: Context, rider: BusRiderSettings
+) -> BusRider | None:
+    for row in await store.riders(session, ctx.school_id):
+        if row.unit == rider.unit and row.name == rider.name:
+            return row
+    return None
+
+
+def _is_parent_of(person: Person, unit: Unit | None) -> bool:
+    return unit is not None and any(
+        r.role == "parent" and r.unit_id == unit.id for r in person.roles
+    )
+
+
+def _may_mark(person: Person, unit: Unit | None, row: BusRider | None) -> bool:
+    if has_role(person, "admin"):
+        return True
+    if unit is not None and any(
+        r.role == "head_teacher" and r.unit_id == unit.id for r in person.roles
+    ):
+        return True
+    # A parent of the class, unless another parent is already the child's guardian.
+    return _is_parent_of(person, unit) and (row is None or row.guardian_id in (None, person.id))
+
+
+async def _mark(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    bus: BusSettingsEntry,
+    rider: BusRiderSettings,
+    rider_unit: Unit | None,
+    day: dt.date,
+    now: dt.datetime,
+) -> Result:
+    new = await store.mark_absent(
+        session, ctx.school_id, day, rider.unit, rider.name, person.id, now
+    )
     label = rider_label(rider_unit.name if rider_unit else rider.unit, rider.name)
+    if not new:
+        return Result(Outcome.DONE, bus=bus, missing=(label,))
+    changed = []
     for leg in store.LEGS:
         trip = await store.trip(session, ctx.school_id, day, bus.number, leg, for_update=True)
         if trip is not None and stage_of(trip) is Stage.BOARD and label in trip.riders:
             trip.riders = [r for r in trip.riders if r != label]
             trip.absent = [*trip.absent, label]
             trip.ticked = []  # the indexes moved
+            changed.append(trip)
     audit.record(
         session,
         ctx.school_id,
@@ -67,4 +170,69 @@ async def mark_absent(
         rider=label,
         day=day.isoformat(),
     )
+    who = person.display_name
+    by_parent = has_role(person, "parent") and not has_role(person, "admin", "head_teacher")
+    for trip in changed:  # the escort counts from a list that just changed: say so
+        await _tell_escort(session, ctx, bus, trip, label, who, now)
+    if rider_unit is not None and not _heads(person, rider_unit):
+        await _tell_head_teacher(session, ctx, bus, rider_unit, label, day, who, by_parent, now)
     return Result(Outcome.DONE, bus=bus, missing=(label,))
+
+
+def _heads(person: Person, unit: Unit) -> bool:
+    return any(r.role == "head_teacher" and r.unit_id == unit.id for r in person.roles)
+
+
+async def _tell_escort(
+    session: AsyncSession,
+    ctx: Context,
+    bus: BusSettingsEntry,
+    trip: store.BusTrip,
+    label: str,
+    who: str,
+    now: dt.datetime,
+) -> None:
+    escorts = await recipients.privately(
+        session, ctx, await staff_named(session, ctx.school_id, bus.escort)
+    )
+
+    def text(lang: str) -> str:
+        return t(
+            lang,
+            "bus.absent_escort",
+            bus=bus_label(bus, trip.bus, lang),
+            leg=leg_label(trip.leg, lang),
+            rider=label,
+            who=who,
+            expected=len(trip.riders),
+        )
+
+    await tell(session, ctx, f"bus:{trip.id}:abs:{label}", escorts, text, now, urgent=True)
+
+
+async def _tell_head_teacher(
+    session: AsyncSession,
+    ctx: Context,
+    bus: BusSettingsEntry,
+    unit: Unit,
+    label: str,
+    day: dt.date,
+    who: str,
+    by_parent: bool,
+    now: dt.datetime,
+) -> None:
+    found = await people.people_with_role(session, ctx.school_id, "head_teacher", unit.id)
+
+    def text(lang: str) -> str:
+        key = "bus.absent_head_teacher_parent" if by_parent else "bus.absent_head_teacher"
+        return t(
+            lang,
+            key,
+            rider=label,
+            day=day.isoformat(),
+            bus=bus_label(bus, bus.number, lang),
+            who=who,
+        )
+
+    key = f"bus:abs:{day.isoformat()}:{unit.slug}:{label}:ht"
+    await tell(session, ctx, key, await recipients.privately(session, ctx, found), text, now)

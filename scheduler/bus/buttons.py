@@ -6,6 +6,8 @@ and for a tick the rider's index, so a press from an earlier stage changes nothi
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -87,3 +89,44 @@ def tick_rows(trip: BusTrip, stage: Stage, candidates: list[str], lang: str) -> 
 
 def check_rows(trip_id: int, lang: str) -> Rows:
     return ((button(t(lang, "bus.button.check"), Action.CHECK, trip_id, Stage.CHECK),),)
+
+
+ABSENCE_PREFIX = "ba"
+
+
+@dataclass(frozen=True)
+class AbsencePress:
+    """A parent's 「今天/明天不坐校车」: the rider and the day (YYYYMMDD)."""
+
+    rider_id: int
+    day: dt.date
+
+    def pack(self) -> str:
+        return f"{ABSENCE_PREFIX}:{self.rider_id}:{self.day:%Y%m%d}"
+
+    @classmethod
+    def parse(cls, data: str | None) -> AbsencePress | None:
+        parts = (data or "").split(":")
+        if len(parts) != 3 or parts[0] != ABSENCE_PREFIX or not re.fullmatch(r"\d{8}", parts[2]):
+            return None
+        rider_id = callback_id(parts[1])
+        try:
+            day = dt.datetime.strptime(parts[2], "%Y%m%d").date()
+        except ValueError:
+            return None
+        return None if rider_id is None else cls(rider_id, day)
+
+
+def absence_rows(riders: list[tuple[int, str]], days: list[tuple[str, dt.date]], lang: str) -> Rows:
+    """One row per child: a button per day (its words given: 今天, 明天, 11-30), 「张小明
+    明天不坐校车」."""
+    return tuple(
+        tuple(
+            Button(
+                t(lang, "bus.button.absent", name=name, when=when),
+                AbsencePress(rider_id, day).pack(),
+            )
+            for when, day in days
+        )
+        for rider_id, name in riders
+    )

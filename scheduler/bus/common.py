@@ -36,6 +36,8 @@ class Outcome(StrEnum):
     PAST_DAY = "past_day"  # an absence for a day gone by
     NO_RIDER = "no_rider"  # nobody of that name (and class) rides a bus
     AMBIGUOUS = "ambiguous"  # riders of that name in several classes: name the class
+    NO_BUS_DAY = "no_bus_day"  # an absence for a day the buses do not run
+    NO_CHILD = "no_child"  # a parent's /absent 明天 before the bot knows their child
 
 
 @dataclass(frozen=True)

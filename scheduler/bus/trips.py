@@ -14,6 +14,7 @@ from bot.settings import BusSettingsEntry
 from scheduler import recipients
 from scheduler.bus import buttons
 from scheduler.bus.common import Stage, bus_label, leg_label, on_board, riders_of, stage_of, times
+from scheduler.bus.riders import effective
 from scheduler.hazards.notify import leaders_and_admins, tell
 from scheduler.routine import TickContext
 from storage import audit
@@ -28,6 +29,11 @@ async def run_buses(tick: TickContext) -> int:
     if not policy.enabled or not policy.buses or not tick.calendar.is_school_day(tick.today):
         return 0
     local = tick.now.astimezone(tick.ctx.tz).replace(tzinfo=None)
+    first_board = min(b.morning_board for b in policy.buses)
+    if local < dt.datetime.combine(tick.today, first_board):
+        return 0
+    # The riders imported from a file (/bus import) in place of config.toml's.
+    policy = await effective(tick.session, tick.ctx.school_id, policy)
     class_names = {c.slug: c.name for c in tick.settings.classes}
     absent: set[str] | None = None
     sent = 0

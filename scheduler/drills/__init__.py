@@ -17,11 +17,12 @@ from __future__ import annotations
 from scheduler.drills.buttons import Action, Press, end_rows
 from scheduler.drills.common import Outcome, Result, duration, is_commander, next_plan, plan_on
 from scheduler.drills.steps import end, feedback, report_count, start
-from scheduler.drills.ticks import run_drills
+from scheduler.drills.ticks import name_drill_in_prompts, run_drills
 from scheduler.drills.views import drill_overview, next_drill, progress
 
 __all__ = [
     "OVERVIEWS",
+    "SETTLE_JOBS",
     "TICK_JOBS",
     "Action",
     "Outcome",
@@ -44,4 +45,5 @@ __all__ = [
 
 # What scheduler.registry collects from every routine module (here: this package).
 TICK_JOBS = [run_drills]
+SETTLE_JOBS = [name_drill_in_prompts]  # before the prompts: the 1530 prompt names the drill
 OVERVIEWS = [drill_overview]

@@ -10,6 +10,7 @@ from enum import StrEnum
 from bot.i18n import t
 from bot.settings import DrillSettingsEntry, Settings
 from scheduler.themes import configured_theme
+from storage.drills import Drill
 from storage.models import Person
 from storage.people import has_role
 
@@ -26,6 +27,9 @@ class Outcome(StrEnum):
     BAD_COUNT = "bad_count"  # 实到 above 应到, a negative or absurd number
     NEED_REASON = "need_reason"  # 实到 below 应到 without a reason
     NO_CLASS = "no_class"  # the head teacher's class cannot be told apart
+    PAST = "past"  # a move to a time gone by
+    NOT_SCHOOL_DAY = "not_school_day"  # a move to a day without school
+    CLASH = "clash"  # a move to a day that has its own drill
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,17 @@ class Result:
 
 def plan_on(settings: Settings, day: dt.date) -> DrillSettingsEntry | None:
     return next((p for p in settings.drills.plans if p.date == day), None)
+
+
+def plan_of(settings: Settings, drill: Drill) -> DrillSettingsEntry | None:
+    """The config.toml plan a drill came from (its roles), moved or not."""
+    return plan_on(settings, drill.plan_day or drill.day)
+
+
+def key_of(drill: Drill) -> str:
+    """The outbox keys' stem: a moved drill's plan, reminder and start button go out again
+    for the new time."""
+    return f"dr:{drill.id}" if not drill.moves else f"dr:{drill.id}.{drill.moves}"
 
 
 def next_plan(settings: Settings, today: dt.date) -> DrillSettingsEntry | None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import t
 from bot.settings import Settings
 from scheduler.drills import notify
-from scheduler.drills.common import Outcome, Result, duration, is_commander, plan_on
+from scheduler.drills.common import Outcome, Result, duration, is_commander, plan_of
 from scheduler.hazards.notify import tell
 from scheduler.routine import Context
 from storage import audit
@@ -43,7 +43,7 @@ async def start(
     drill = await store.by_id(session, ctx.school_id, drill_id)
     if drill is None or drill.day != _today(now, ctx):
         return Result(Outcome.NOT_FOUND, drill_id)
-    plan = plan_on(settings, drill.day)
+    plan = plan_of(settings, drill)
     if not is_commander(person, plan):
         return Result(Outcome.NOT_ALLOWED, drill_id)
     if drill.status != "planned":
@@ -72,7 +72,7 @@ async def end(
     drill = await store.by_id(session, ctx.school_id, drill_id)
     if drill is None:
         return Result(Outcome.NOT_FOUND, drill_id)
-    if not is_commander(person, plan_on(settings, drill.day)):
+    if not is_commander(person, plan_of(settings, drill)):
         return Result(Outcome.NOT_ALLOWED, drill_id)
     if drill.status != "started":
         return Result(Outcome.STALE, drill_id)
@@ -95,7 +95,7 @@ async def end(
             expected=sum(c.expected for c in counts),
         )
 
-    found = await notify.commander(session, ctx, plan_on(settings, drill.day))
+    found = await notify.commander(session, ctx, plan_of(settings, drill))
     await tell(session, ctx, f"dr:{drill.id}:feedback", found, text, now)
     return Result(Outcome.DONE, drill.id, seconds=seconds)
 
@@ -156,7 +156,7 @@ async def report_count(
                 who=person.display_name,
             )
 
-        found = await notify.commander(session, ctx, plan_on(settings, drill.day))
+        found = await notify.commander(session, ctx, plan_of(settings, drill))
         key = f"dr:{drill.id}:mismatch:{row.id}:{expected}:{present}"
         await tell(session, ctx, key, found, text, now, urgent=True)
     return Result(outcome, drill.id, unit.name, mismatch=mismatch)
@@ -183,7 +183,7 @@ async def feedback(
     if not ended:
         return Result(Outcome.NOT_FOUND)
     drill = ended[-1]
-    if not is_commander(person, plan_on(settings, drill.day)):
+    if not is_commander(person, plan_of(settings, drill)):
         return Result(Outcome.NOT_ALLOWED, drill.id)
     setattr(drill, field, text.strip()[: store.MAX_TEXT])
     drill.feedback_by, drill.feedback_at = person.id, now

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.i18n import t
-from scheduler.drills import buttons, notify
-from scheduler.drills.common import plan_on, plan_text, theme_of
+from bot.settings import DrillSettingsEntry
+from scheduler.drills import buttons, notify, plans
+from scheduler.drills.common import key_of, plan_text, theme_of
 from scheduler.hazards.notify import tell
 from scheduler.routine import TickContext
 from storage import drills as store
 from storage import people
+from storage.models import Task
 
 
 async def run_drills(tick: TickContext) -> int:
@@ -24,10 +29,10 @@ async def run_drills(tick: TickContext) -> int:
     local = tick.now.astimezone(tick.ctx.tz).replace(tzinfo=None)
     sent = 0
     following = tick.calendar.next_school_day(tick.today)
-    plan = plan_on(tick.settings, following) if following else None
+    plan = await _plan(tick, following) if following else None
     if plan is not None and local.time() >= policy.notice_at:
         sent += await _tell_staff(tick, plan.date)
-    today = plan_on(tick.settings, tick.today)
+    today = await _plan(tick, tick.today)
     if today is None:
         return sent
     if local.time() >= policy.remind_at:
@@ -38,27 +43,32 @@ async def run_drills(tick: TickContext) -> int:
     return sent
 
 
+async def _plan(tick: TickContext, day: dt.date) -> DrillSettingsEntry | None:
+    """The drill planned on ``day``, a moved one on its new day and time."""
+    return await plans.plan_for(tick.session, tick.ctx.school_id, tick.settings, day)
+
+
 async def _drill(tick: TickContext, day: dt.date) -> store.Drill:
-    plan = plan_on(tick.settings, day)
+    plan = await _plan(tick, day)
     assert plan is not None
     return await store.ensure(tick.session, tick.ctx.school_id, day, theme_of(tick.settings, plan))
 
 
 async def _tell_staff(tick: TickContext, day: dt.date) -> int:
     drill = await _drill(tick, day)
-    plan = plan_on(tick.settings, day)
+    plan = await _plan(tick, day)
     assert plan is not None
 
     def text(lang: str) -> str:
         return t(lang, "drill.plan_notice") + "\n" + plan_text(tick.settings, plan, lang)
 
     found = await notify.staff(tick.session, tick.ctx)
-    return await tell(tick.session, tick.ctx, f"dr:{drill.id}:plan", found, text, tick.now)
+    return await tell(tick.session, tick.ctx, f"{key_of(drill)}:plan", found, text, tick.now)
 
 
 async def _remind_head_teachers(tick: TickContext) -> int:
     drill = await _drill(tick, tick.today)
-    plan = plan_on(tick.settings, tick.today)
+    plan = await _plan(tick, tick.today)
     assert plan is not None
 
     def text(lang: str) -> str:
@@ -71,14 +81,14 @@ async def _remind_head_teachers(tick: TickContext) -> int:
         )
 
     found = await notify.head_teachers(tick.session, tick.ctx)
-    return await tell(tick.session, tick.ctx, f"dr:{drill.id}:remind", found, text, tick.now)
+    return await tell(tick.session, tick.ctx, f"{key_of(drill)}:remind", found, text, tick.now)
 
 
 async def _offer_start(tick: TickContext) -> int:
     drill = await _drill(tick, tick.today)
     if drill.status != "planned":
         return 0
-    plan = plan_on(tick.settings, tick.today)
+    plan = await _plan(tick, tick.today)
 
     def text(lang: str) -> str:
         return t(lang, "drill.start_offered", theme=drill.theme)
@@ -87,7 +97,7 @@ async def _offer_start(tick: TickContext) -> int:
     return await tell(
         tick.session,
         tick.ctx,
-        f"dr:{drill.id}:start",
+        f"{key_of(drill)}:start",
         found,
         text,
         tick.now,
@@ -119,8 +129,40 @@ async def _name_silent(tick: TickContext) -> int:
             classes="、".join(silent),
         )
 
-    plan = plan_on(tick.settings, tick.today)
+    plan = await _plan(tick, tick.today)
     found = await notify.commander(tick.session, tick.ctx, plan)
     return await tell(
         tick.session, tick.ctx, f"dr:{drill.id}:silent", found, text, tick.now, urgent=True
     )
+
+
+async def name_drill_in_prompts(tick: TickContext) -> int:
+    """On a drill day, each class's 1530 prompt names the drill (its theme and time): the
+    day's education tasks not yet sent carry it in their payload (run before the prompts)."""
+    if not tick.settings.drills.enabled or not tick.settings.drills.plans:
+        return 0
+    plan = await _plan(tick, tick.today)
+    if plan is None:
+        return 0
+    drill = {"theme": theme_of(tick.settings, plan), "time": plan.time.strftime("%H:%M")}
+    return await tag_prompts(tick.session, tick.ctx.school_id, tick.today, drill)
+
+
+async def tag_prompts(
+    session: AsyncSession, school_id: int, day: dt.date, drill: dict[str, str] | None
+) -> int:
+    """The day's 1530 tasks not yet sent name ``drill`` (None: no drill any more)."""
+    tasks = await session.scalars(
+        select(Task).where(
+            Task.school_id == school_id,
+            Task.day == day,
+            Task.routine == "education",
+            Task.status == "planned",
+        )
+    )
+    changed = 0
+    for task in tasks:
+        if task.payload.get("drill") != drill:
+            task.payload = {**task.payload, "drill": drill}  # a new dict: the column sees it
+            changed += 1
+    return changed

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
 from bot.settings import Settings
-from scheduler.drills.common import duration, next_plan, plan_text
+from scheduler.drills import plans
+from scheduler.drills.common import duration, plan_text
 from scheduler.routine import Context
 from storage import drills as store
 from storage import people
@@ -18,12 +19,16 @@ from storage import people
 async def next_drill(
     session: AsyncSession, ctx: Context, settings: Settings, today: dt.date, lang: str
 ) -> str:
-    plan = next_plan(settings, today)
+    """The next drill's plan, with its number (to move it: /drill 12 改到 …); the session
+    may write: the drill's row is made so that it has a number."""
+    plan = await plans.next_plan_for(session, ctx.school_id, settings, today)
     if plan is None:
         return t(lang, "drill.none_planned")
-    text = plan_text(settings, plan, lang)
-    drill = await store.on_day(session, ctx.school_id, plan.date)
-    if drill is not None and drill.status != "planned":
+    drill = await plans.ensure(session, ctx.school_id, settings, plan)
+    text = t(lang, "drill.number", id=drill.id) + "\n" + plan_text(settings, plan, lang)
+    if drill.moves:
+        text += "\n" + t(lang, "drill.was_moved")
+    if drill.status != "planned":
         text += "\n\n" + await progress(session, ctx, drill, lang)
     return text
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import bus as bus_store
 from storage import drills as drill_store
-from storage.exports.records import _local
+from storage.exports.records import Photo, _local
 from storage.models import Unit
 
 
@@ -33,6 +34,8 @@ class DrillRecord:
     problems: str
     measures: str
     feedback_by: str
+    notes: tuple[str, ...] = ()  # the floor marshals' 问题 / 建议: "陈老师（问题）：…"
+    photos: tuple[Photo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,29 @@ async def drill_records(
                 problems=drill.problems,
                 measures=drill.measures,
                 feedback_by=names.get(drill.feedback_by or 0, ""),
+                **await _notes(session, drill.id, tz, names),
             )
         )
     return tuple(found)
+
+
+async def _notes(
+    session: AsyncSession, drill_id: int, tz: ZoneInfo, names: dict[int, str]
+) -> dict[str, Any]:
+    """The marshals' feedback lines and the drill's photos."""
+    notes = await drill_store.notes_of(session, drill_id)
+    kinds = {"problem": "问题", "suggestion": "建议"}
+    lines = tuple(
+        f"{names.get(n.person_id, '?')}（{kinds[n.kind]}）：{n.text}"
+        for n in notes
+        if n.kind in kinds
+    )
+    photos = tuple(
+        Photo(n.sha256, n.path, "image/jpeg", n.at.astimezone(tz), names.get(n.person_id, ""))
+        for n in notes
+        if n.kind == "photo"
+    )
+    return {"notes": lines, "photos": photos}
 
 
 async def bus_records(

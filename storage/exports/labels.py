@@ -40,6 +40,8 @@ _WORDS: dict[str, dict[str, str]] = {
     "col.problems": {"zh": "存在问题", "en": "Problems"},
     "col.measures": {"zh": "改进措施", "en": "Improvements"},
     "col.feedback_by": {"zh": "反馈人", "en": "Feedback by"},
+    "col.marshal_notes": {"zh": "楼层反馈", "en": "Marshals' feedback"},
+    "col.drill_photos": {"zh": "照片", "en": "Photos"},
     "col.bus": {"zh": "车号", "en": "Bus"},
     "col.bus_leg": {"zh": "班次", "en": "Run"},
     "col.boarded": {"zh": "上车实到", "en": "Boarded"},

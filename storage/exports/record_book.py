@@ -87,6 +87,8 @@ def _month(
         _notices(document, month, lang)
     if _section(document, word(lang, "book.drills"), month.drills, lang):
         _rows(document, lang, DRILL_COLUMNS, drill_rows(month, lang))
+        for drill in month.drills:  # the photos the marshals sent
+            _photos(document, drill.photos, f"{drill.day:%m-%d} {drill.theme}", lang)
     if _section(document, word(lang, "book.bus"), month.bus_trips, lang):
         _rows(document, lang, BUS_COLUMNS, bus_rows(month, lang))
 

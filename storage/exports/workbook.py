@@ -111,6 +111,8 @@ DRILL_COLUMNS = (
     "col.problems",
     "col.measures",
     "col.feedback_by",
+    "col.marshal_notes",
+    "col.drill_photos",
 )
 BUS_COLUMNS = (
     "col.day",
@@ -147,6 +149,8 @@ def drill_rows(records: Records, lang: str) -> list[list[Any]]:
             d.problems,
             d.measures,
             d.feedback_by,
+            "\n".join(d.notes),
+            len(d.photos),
         ]
         for d in records.drills
     ]

@@ -1,0 +1,360 @@
+"""A district (区教育局): many schools served by one process.
+
+``district.toml`` lists the schools, each with its own config.toml and the name of the
+environment variable holding its bot's token; they share one database (``database_url`` of
+the district, or DATABASE_URL). The process builds one ``App`` per school on one engine and
+session factory, one ``Bot`` per school, and ONE dispatcher for all the bots: each update is
+handled with the App of the bot it came to (``SchoolOfBot``). One APScheduler job ticks every
+school in turn; each school's outbox is drained by its own sender through its own bot. By
+webhook each bot has its own path, ``{webhook_path}/{school slug}``, on one listening port;
+polling polls every bot.
+
+District admins (``[[admins]]``: Telegram user ids) get, in every school, a person with the
+role ``district_admin`` (and nothing else there): ``/district today`` and ``/district notice``
+in any school's bot (handlers/district.py, scheduler/district.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import tomllib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.types import TelegramObject
+from aiogram.webhook.aiohttp_server import setup_application
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.app import App, close_app, make_bot, make_dispatcher, open_school
+from bot.settings import ConfigError, Secrets, Settings, format_validation_error, load_settings
+from scheduler.clock import Clock, SystemClock
+from storage import db, people
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+DISTRICT = "district"  # App.extras: the District an App belongs to
+DISTRICT_ADMIN = "district_admin"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SchoolEntry(_Strict):
+    config: Path
+    token_env: str = Field(pattern=r"^[A-Z_][A-Z0-9_]*$")
+
+
+class AdminEntry(_Strict):
+    tg_user_id: int
+    name: str = Field(default="区教育局", min_length=1, max_length=100)
+
+
+class DistrictConfig(_Strict):
+    name: str = Field(default="区教育局", min_length=1, max_length=100)
+    # Every school's database: one for the district (DATABASE_URL overrides it).
+    database_url: str = ""
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_path: str = "/telegram/webhook"
+    admins: list[AdminEntry] = []
+    schools: list[SchoolEntry] = Field(min_length=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "expected 'sqlite+aiosqlite:///path.db' or 'postgresql+asyncpg://user@host/db'"
+            )
+        return value
+
+
+@dataclass
+class LoadedDistrict:
+    config: DistrictConfig
+    path: Path
+    schools: list[tuple[Settings, SchoolEntry]]
+
+    def database_url(self, secrets: Secrets | None = None) -> str:
+        if secrets is not None and secrets.database_url is not None:
+            return secrets.database_url.get_secret_value()
+        if self.config.database_url:
+            url = self.config.database_url
+            prefix = "sqlite+aiosqlite:///"
+            if url.startswith(prefix) and not url.startswith(prefix + "/"):
+                # Relative to district.toml, as a school's is to its config.toml.
+                url = prefix + str(self.path.resolve().parent / url.removeprefix(prefix))
+            return url
+        return self.schools[0][0].database_url
+
+    def tokens(self, env: dict[str, str] | None = None) -> dict[str, str]:
+        """Each school's token by slug; a missing one raises ConfigError naming it."""
+        env = dict(os.environ) if env is None else env
+        missing = [e.token_env for _, e in self.schools if not env.get(e.token_env)]
+        if missing:
+            raise ConfigError(
+                f"{self.path}: no bot token in the environment for "
+                + ", ".join(missing)
+                + " (each school's [[schools]].token_env; a token from @BotFather)"
+            )
+        return {s.school.slug: env[e.token_env] for s, e in self.schools}
+
+
+def load_district(path: Path | str) -> LoadedDistrict:
+    """district.toml and every school's config.toml, or ConfigError naming each problem."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"district file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    flat = {**raw.pop("district", {}), **raw}
+    try:
+        config = DistrictConfig.model_validate(flat)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, str(path))) from None
+    base = path.resolve().parent
+    schools = []
+    for entry in config.schools:
+        school_path = entry.config if entry.config.is_absolute() else base / entry.config
+        schools.append((load_settings(school_path), entry))
+    slugs = [s.school.slug for s, _ in schools]
+    doubles = sorted({slug for slug in slugs if slugs.count(slug) > 1})
+    if doubles:
+        raise ConfigError(f"{path}: two schools share the slug {', '.join(doubles)}")
+    envs = [e.token_env for _, e in schools]
+    if len(set(envs)) != len(envs):
+        raise ConfigError(f"{path}: two schools read the same token_env")
+    return LoadedDistrict(config, path, schools)
+
+
+@dataclass
+class District:
+    """What a district's handlers reach through ``app.extras[DISTRICT]``."""
+
+    name: str
+    apps: list[App]
+    bots: dict[int, Bot] = field(default_factory=dict)  # school id → its bot
+
+    def app_of(self, school_id: int) -> App:
+        return next(a for a in self.apps if a.school_id == school_id)
+
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class SchoolOfBot(BaseMiddleware):
+    """One dispatcher, many bots: the update is handled with its bot's school (``app``)."""
+
+    def __init__(self, apps: list[App]) -> None:
+        self.by_bot: dict[int, App] = {}
+        for app in apps:
+            bot = app.extras.get("bot")
+            if bot is not None:
+                self.by_bot[bot.id] = app
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        app = self.by_bot.get(data["bot"].id)
+        if app is None:  # not one of ours: nothing to handle it with
+            log.warning("an update for bot %s, which serves no school here", data["bot"].id)
+            return None
+        data["app"] = app
+        return await handler(event, data)
+
+
+async def open_district(
+    district: LoadedDistrict, secrets: Secrets | None = None, clock: Clock | None = None
+) -> District:
+    """One engine, migrated once; one App per school on it; the district admins as persons."""
+    engine = db.make_engine(district.database_url(secrets))
+    await db.upgrade(engine)
+    sessions = db.make_session_factory(engine)
+    clock = clock or SystemClock()
+    apps = [
+        await open_school(settings, engine, sessions, clock) for settings, _ in district.schools
+    ]
+    found = District(district.config.name, apps)
+    for app in apps:
+        app.extras[DISTRICT] = found
+        await sync_district_admins(app, district.config.admins)
+    return found
+
+
+async def sync_district_admins(app: App, admins: list[AdminEntry]) -> None:
+    """Each district admin is a person of the school with the role ``district_admin``."""
+    now = app.now()
+    async with app.sessions.begin() as session:
+        for admin in admins:
+            person = await people.person_by_tg(session, app.school_id, admin.tg_user_id)
+            if person is None:
+                person = Person(
+                    school_id=app.school_id,
+                    display_name=admin.name,
+                    tg_user_id=admin.tg_user_id,
+                    created_at=now,
+                )
+                session.add(person)
+                await session.flush()
+                await session.refresh(person, ["roles"])
+            await people.grant_role(session, person, DISTRICT_ADMIN, None, now)
+
+
+async def tick_all(apps: list[App]) -> None:
+    """Every school's tick in turn; one school's failure does not stop the others'."""
+    for app in apps:
+        try:
+            await app.tick()
+        except Exception:
+            log.exception("the tick of %s failed", app.settings.school.slug)
+        await asyncio.sleep(0)
+
+
+def start_district_scheduler(district: District, every_s: float) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    scheduler.add_job(
+        tick_all,
+        "interval",
+        args=[district.apps],
+        seconds=every_s,
+        id="tick",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=None,
+    )
+    scheduler.start()
+    return scheduler
+
+
+async def run_district(
+    district: LoadedDistrict,
+    secrets: Secrets,
+    tokens: dict[str, str],
+    api_base: str,
+    webhook: bool,
+    tick_seconds: float,
+) -> int:
+    """``safety-bot run --district district.toml``: every school in this one process."""
+    from bot.runner import (
+        StartupError,
+        check_bot,
+        freeze_startup_heap,
+        register_commands,
+        setup_code_if_needed,
+        start_sender,
+    )
+
+    found = await open_district(district, secrets)
+    apps = found.apps
+    bots: list[Bot] = []
+    scheduler: AsyncIOScheduler | None = None
+    senders: list[asyncio.Task[None]] = []
+    try:
+        for app in apps:
+            base = api_base or app.settings.telegram.api_base
+            bot = make_bot(tokens[app.settings.school.slug], base)
+            bots.append(bot)
+            app.extras["bot"] = bot
+            found.bots[app.school_id] = bot
+            await check_bot(app, bot)
+            code = await setup_code_if_needed(app)
+            if code:
+                print(
+                    f"No admin yet at {app.settings.school.slug}. The first admin sends "
+                    f"@{app.bot_username}:  /start {code}  (valid 24 h)",
+                    flush=True,
+                )
+            await register_commands(bot)
+            senders.append(await start_sender(app, bot))
+        await tick_all(apps)
+        scheduler = start_district_scheduler(found, tick_seconds)
+        dispatcher = make_dispatcher(apps[0], schools=apps)
+        log.info("district %s: %d schools in one process", found.name, len(apps))
+        if webhook:
+            assert secrets.webhook_secret is not None
+            await serve_district_webhook(
+                district.config, apps, dispatcher, secrets.webhook_secret.get_secret_value()
+            )
+        else:
+            for bot in bots:
+                await bot.delete_webhook(drop_pending_updates=False)
+            freeze_startup_heap()
+            await dispatcher.start_polling(
+                *bots,
+                handle_signals=True,
+                close_bot_session=False,
+                allowed_updates=dispatcher.resolve_used_update_types(),
+            )
+        for task in senders:
+            task.cancel()
+        log.info("stopped cleanly")
+        return 0
+    except StartupError as exc:
+        log.error("cannot start: %s", exc)
+        print(f"Cannot start: {exc}", flush=True)
+        return 2
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        for app in apps:
+            if app.sender is not None:
+                app.sender.stop()
+        await close_app(apps[0])  # the one engine every school shares
+        for bot in bots:
+            await bot.session.close()
+
+
+def webhook_path(config: DistrictConfig, slug: str) -> str:
+    return f"{config.webhook_path.rstrip('/')}/{slug}"
+
+
+async def serve_district_webhook(
+    config: DistrictConfig, apps: list[App], dispatcher: Dispatcher, secret: str
+) -> None:
+    """One listening port, one path per school's bot, each bot's webhook set to it."""
+    from bot.runner import StartupError, freeze_startup_heap
+    from bot.webhook_reply import JsonReplyHandler
+
+    if not config.webhook_url:
+        raise StartupError("--webhook needs webhook_url in district.toml")
+    web_app = web.Application()
+    bots = [app.extras["bot"] for app in apps]
+    for app, bot in zip(apps, bots, strict=True):
+        path = webhook_path(config, app.settings.school.slug)
+        JsonReplyHandler(dispatcher, bot, secret_token=secret, handle_in_background=False).register(
+            web_app, path=path
+        )
+    setup_application(web_app, dispatcher, bot=bots[-1], bots=bots)
+    for app, bot in zip(apps, bots, strict=True):
+        await bot.set_webhook(
+            config.webhook_url.rstrip("/") + webhook_path(config, app.settings.school.slug),
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, config.webhook_listen, config.webhook_port).start()
+    log.info(
+        "webhook listening on %s:%s%s/<school>",
+        config.webhook_listen,
+        config.webhook_port,
+        config.webhook_path,
+    )
+    freeze_startup_heap()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
