@@ -1,6 +1,6 @@
 """Ingest benchmark: the daily report's replies delivered to the bot by webhook.
 
-    python -m bench.ingest [people] [concurrency]
+    python -m bench.ingest [people] [concurrency] [fast|stock|both]
 
 A school of ``people`` reporting units (the 24 shipped classes and generated departments),
 one responsible person each, asked at 14:30. Each person then sends ten replies, the way a
@@ -31,6 +31,12 @@ emulator, give ``echo_updates_per_s``. Both bots run at once and take turns, in 
 rounds of a fifth of the people each (``ratio_by_round``), so that both see the machine at
 the same speed. ``bot_cpu_ms`` and ``emulator_cpu_ms`` are each process's CPU time per
 update.
+
+SQLite's fast path (storage/sqlite_driver.py, sqlite_session.py) and the stock one it falls
+back to (``[storage] fast_sqlite = false``: aiosqlite's worker thread, SQLAlchemy's own
+``AsyncSession``) are measured one after the other (``both``, the default), each against the
+bare bot in its own run: ``stock`` in the JSON holds the stock path's figures, and
+``stock_to_fast`` the ratio of their ratios to the bare bot (the machine's speed cancels out).
 
 The last line printed is one JSON object, for CI to parse.
 """
@@ -290,7 +296,13 @@ def log_tail(path: Path) -> str:
 
 @contextlib.asynccontextmanager
 async def bot_process(
-    emu: EmulatorServer, kind: str, token: str, directory: Path, persons: int, notify: int
+    emu: EmulatorServer,
+    kind: str,
+    token: str,
+    directory: Path,
+    persons: int,
+    notify: int,
+    stock: bool = False,
 ) -> AsyncIterator[int]:
     """Starts the bot's process (``BOT_MODULES``), waits for its webhook, yields its pid,
     stops it with SIGTERM (the way a deployment stops the bot) and waits for a clean exit.
@@ -310,6 +322,7 @@ async def bot_process(
         str(directory),
         "--people",
         str(persons),
+        *(["--stock"] if stock else []),
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), PYTHONPATH)))},
         stdout=asyncio.subprocess.DEVNULL,
@@ -390,7 +403,9 @@ async def check_stored(settings: Settings, clock: FakeClock, persons: int) -> di
     return stored
 
 
-async def run(persons: int = 1000, concurrency: int = 20, rounds: int = ROUNDS) -> dict[str, Any]:
+async def run(
+    persons: int = 1000, concurrency: int = 20, rounds: int = ROUNDS, *, fast_sqlite: bool = True
+) -> dict[str, Any]:
     """Both bots run at once, idle in turn: round by round a slice of the echo's people
     act, then the same number of the school's. This machine's speed changes by up to half
     from one minute to the next (a VM inside another), so two runs one after the other did
@@ -398,7 +413,7 @@ async def run(persons: int = 1000, concurrency: int = 20, rounds: int = ROUNDS) 
     with tempfile.TemporaryDirectory(prefix="bench-ingest-", dir=_bench_root()) as folder:
         directory = Path(folder)
         async with EmulatorServer(token=BOT_TOKEN) as emu, contextlib.AsyncExitStack() as stack:
-            settings = bench_settings(persons, directory)
+            settings = bench_settings(persons, directory, fast_sqlite=fast_sqlite)
             clock = FakeClock(PROMPT_AT.replace(tzinfo=settings.school.tz))
             echo = await echo_side(emu, persons)
             safety = await safety_side(emu, settings, clock)
@@ -407,8 +422,9 @@ async def run(persons: int = 1000, concurrency: int = 20, rounds: int = ROUNDS) 
                 ("safety", BOT_TOKEN, safety, directory),
             ):
                 notify = await stack.enter_async_context(notify_server(side.crowd.tracker))
+                stock = kind == "safety" and not fast_sqlite
                 side.pid = await stack.enter_async_context(
-                    bot_process(emu, kind, token, folder_of, persons, notify)
+                    bot_process(emu, kind, token, folder_of, persons, notify, stock)
                 )
             # Each echo person's first message gives them its button (not measured).
             await asyncio.gather(*(echo.crowd.say(u, "/start") for u in echo.user_ids))
@@ -426,6 +442,7 @@ async def run(persons: int = 1000, concurrency: int = 20, rounds: int = ROUNDS) 
         s.per_second / e.per_second for s, e in zip(safety.rounds, echo.rounds, strict=True)
     ]
     return {
+        "fast_sqlite": fast_sqlite,
         "updates": measured.updates,
         "people": persons,
         "concurrency": concurrency,
@@ -454,13 +471,44 @@ def _bench_root() -> Path:
     return root
 
 
+STOCK_FIGURES = (
+    "updates_per_s",
+    "p50_ms",
+    "p99_ms",
+    "bot_cpu_ms",
+    "echo_updates_per_s",
+    "ratio_to_echo",
+    "ratio_by_round",
+)
+
+
 def main(argv: list[str]) -> None:
     persons = int(argv[1]) if len(argv) > 1 else 1000
     concurrency = int(argv[2]) if len(argv) > 2 else 20
+    paths = argv[3] if len(argv) > 3 else "both"
     logging.basicConfig(level=logging.WARNING)
-    result = asyncio.run(run(persons, concurrency))
+    result: dict[str, Any] = {}
+    if paths in ("fast", "both"):
+        result = asyncio.run(run(persons, concurrency))
+        say(result, "fast SQLite path")
+    if paths in ("stock", "both"):
+        stock = asyncio.run(run(persons, concurrency, fast_sqlite=False))
+        say(stock, "stock path ([storage] fast_sqlite = false)")
+        if not result:
+            result = stock
+        else:
+            result["stock"] = {key: stock[key] for key in STOCK_FIGURES}
+            result["stock_to_fast"] = round(stock["ratio_to_echo"] / result["ratio_to_echo"], 2)
+            print(
+                f"stock path against the fast one, each as a share of the bare bot's rate: "
+                f"{result['stock_to_fast']}"
+            )
+    print(json.dumps(result, ensure_ascii=False))
+
+
+def say(result: dict[str, Any], path: str) -> None:
     print(
-        f"{result['updates']} replies from {result['people']} people ({result['concurrency']} "
+        f"{path}: {result['updates']} replies from {result['people']} people ({result['concurrency']} "
         f"at a time) by webhook in {result['seconds']} s: {result['updates_per_s']} updates/s, "
         f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, "
         f"{result['bot_cpu_ms']} ms of the bot's CPU each; a bare aiogram bot on the same "
@@ -469,7 +517,6 @@ def main(argv: list[str]) -> None:
         f"stored: {result['zero_reports']} zero reports, {result['incidents']} incidents, "
         f"{result['photos']} photos ({result['photo_files']} files with their sha256)"
     )
-    print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

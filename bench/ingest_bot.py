@@ -1,6 +1,6 @@
 """The safety bot under test in ``bench.ingest``, in a process of its own.
 
-    python -m bench.ingest_bot --api URL --port PORT --notify PORT --dir DIR --people N
+    python -m bench.ingest_bot --api URL --port PORT --notify PORT --dir DIR --people N [--stock]
 
 It runs as ``safety-bot run --webhook`` runs it (the same start-up, sender, scheduler and
 webhook server from bot.runner), with the bench's clock standing at the prompt time. It
@@ -23,7 +23,7 @@ from scheduler.clock import FakeClock
 
 
 async def run_safety(args: argparse.Namespace, writer: asyncio.StreamWriter) -> None:
-    settings = bench_settings(args.people, Path(args.dir), args.port)
+    settings = bench_settings(args.people, Path(args.dir), args.port, fast_sqlite=not args.stock)
     app = await open_app(settings, clock=FakeClock(PROMPT_AT.replace(tzinfo=settings.school.tz)))
     # No flood limits on the bench's emulator, and people who answer faster than anyone can:
     # the per-chat pace (one message a second, Telegram's rule) would time only itself.

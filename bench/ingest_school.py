@@ -25,8 +25,11 @@ CONFIG = Path(__file__).resolve().parents[1] / "config.toml"
 PROMPT_AT = dt.datetime(2026, 11, 25, 14, 30)
 
 
-def bench_settings(units: int, directory: Path, webhook_port: int = 8080) -> Settings:
-    """The shipped school cut or padded to ``units`` reporting units, one bot per folder."""
+def bench_settings(
+    units: int, directory: Path, webhook_port: int = 8080, *, fast_sqlite: bool = True
+) -> Settings:
+    """The shipped school cut or padded to ``units`` reporting units, one bot per folder;
+    ``fast_sqlite=False``: the stock aiosqlite and AsyncSession path."""
     raw = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     classes = raw["classes"][: min(units, len(raw["classes"]))]
     raw["classes"] = classes
@@ -40,6 +43,7 @@ def bench_settings(units: int, directory: Path, webhook_port: int = 8080) -> Set
         "database_url": f"sqlite+aiosqlite:///{directory / 'bench.db'}",
         "media_dir": str(directory / "media"),
         "export_dir": str(directory / "exports"),
+        "fast_sqlite": fast_sqlite,
     }
     raw["telegram"] = {
         **raw.get("telegram", {}),

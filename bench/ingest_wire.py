@@ -60,13 +60,14 @@ Run = Callable[[argparse.Namespace, asyncio.StreamWriter], Awaitable[None]]
 
 
 def bot_main(prog: str, run: Run) -> None:
-    """``python -m <prog> --api URL --port PORT --notify PORT --dir DIR --people N``"""
+    """``python -m <prog> --api URL --port PORT --notify PORT --dir DIR --people N [--stock]``"""
     parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--api", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--notify", type=int, required=True)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--people", type=int, required=True)
+    parser.add_argument("--stock", action="store_true", help="[storage] fast_sqlite = false")
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(_notifying(run, parser.parse_args()))
 
