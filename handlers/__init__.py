@@ -17,6 +17,7 @@ from handlers import (
     inspections,
     notices,
     onboarding,
+    pupils,
     zero_report,
 )
 
@@ -32,6 +33,7 @@ ROUTERS: tuple[Router, ...] = (
     admin.router,
     export.router,
     notices.router,
+    pupils.router,  # before duty: a class list sent with the caption /pupils is not a roster
     inspections.router,
     bus.router,
     drills.router,

@@ -53,6 +53,14 @@ class NoticeForm(StatesGroup):
     deadline = State()
     groups = State()
     preview = State()
+    receipt = State()
+
+
+class ReceiptForm(StatesGroup):
+    """A guardian typing a signature or a short note for one child's receipt."""
+
+    signature = State()
+    text = State()
 
 
 def _ctx(app: App) -> Context:
@@ -123,10 +131,35 @@ async def show_report(
     if isinstance(scope, set) and not report.classes:
         await message.answer(t(lang, "common.not_allowed"))
         return
-    for index, chunk in enumerate(service.format_report(report, lang, app.tz)):
+    private = message.chat.type == "private"
+    # Names stay private (Chengdu 2023: no lists of parents in parent groups): a group sees
+    # each class's rate and counts only.
+    chunks = service.format_report(report, lang, app.tz, names=private)
+    if not private:
+        chunks[-1] += "\n\n" + t(lang, "notice.report.group_only_rates")
+    chase = _chase_buttons(report, lang) if private else None
+    for index, chunk in enumerate(chunks):
         if index:
             await _between_messages(app)
-        await message.answer(chunk)
+        last = index == len(chunks) - 1
+        await message.answer(chunk, reply_markup=chase if last else None)
+
+
+def _chase_buttons(report: service.NoticeReport, lang: str) -> InlineKeyboardMarkup | None:
+    """🔔 per class with guardians still to ask, while the notice collects receipts."""
+    if report.notice.status not in store.LIVE:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t(lang, "notice.button.chase", unit=row.name),
+                callback_data=service.chase_callback(report.notice.id, row.unit_id),
+            )
+        ]
+        for row in report.classes
+        if row.unit_id is not None and row.missing
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows[:20]) if rows else None
 
 
 # --- step 1: the text ------------------------------------------------------------------------
@@ -475,6 +508,14 @@ async def _preview(message: Message, app: App, actor: Person, lang: str, state: 
         (t(lang, "notice.button.send"), f"nd:{notice.id}:send"),
         (t(lang, "notice.button.cancel"), f"nd:{notice.id}:cancel"),
     )
+    if audience.kind != "staff":
+        buttons.inline_keyboard.append(
+            [
+                InlineKeyboardButton(
+                    text=t(lang, "notice.button.receipt"), callback_data=f"nd:{notice.id}:rcpt"
+                )
+            ]
+        )
     shown = service.notice_messages(notice, lang, app.tz, button=False)
     intro = t(lang, "notice.preview_intro")
     together = f"{intro}\n\n{shown[0].text}\n\n———\n{check}"
@@ -562,6 +603,43 @@ async def confirm_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.confirm_expected"))
 
 
+@router.callback_query(F.data.regexp(rf"^nd:{ID}:rcpt$"))
+async def receipt_pressed(query: CallbackQuery, lang: str, state: FSMContext) -> None:
+    """On the preview: choose what parents give back (a choice, a signature, a note)."""
+    if not await _own_step(query, state, lang, NoticeForm.preview):
+        return
+    assert isinstance(query.message, Message)
+    await state.set_state(NoticeForm.receipt)
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await query.message.answer(t(lang, "notice.ask_receipt"))
+
+
+@router.message(NoticeForm.receipt, NOT_A_COMMAND)
+async def receipt_typed(
+    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    assert actor is not None and message.text is not None
+    parsed = service.parse_receipt(message.text[:200])
+    if parsed.spec is None:
+        await message.answer(t(lang, parsed.problem, **(parsed.params or {})))
+        return
+    wanted = await _draft_id(state)  # first: reading the state may need the database
+    async with app.sessions.begin() as session:
+        notice = await _draft(session, app, wanted, actor)
+        if notice is not None:
+            service.set_receipt(notice, parsed.spec.to_json())
+    if notice is None:
+        await _draft_gone(message, state, lang)
+        return
+    await _preview(message, app, actor, lang, state)
+
+
+@router.message(NoticeForm.receipt, ~F.text.startswith("/"))
+async def receipt_expected(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "notice.ask_receipt"))
+
+
 def _follow(app: App, ctx: Context, notice_id: int) -> None:
     """Edit the progress line every few seconds while the broadcast drains."""
     followers: set[asyncio.Task[None]] = app.extras.setdefault("notice_followers", set())
@@ -619,6 +697,271 @@ async def read_pressed(
             return query.answer(t(lang, "notice.press.already", time=shown), show_alert=True)
         case service.Press.NOT_RECIPIENT:
             return query.answer(t(lang, "notice.press.not_recipient"), show_alert=True)
+        case _:
+            return query.answer(t(lang, "notice.press.unknown"), show_alert=True)
+
+
+# --- a guardian's receipt for one child: 已阅知晓, a choice, a signature, a note ---------------
+
+
+@router.callback_query(F.data.regexp(r"^n:\d{1,12}:\d{1,12}:(ok|o[0-4]|sg|tx)$"))
+async def receipt_button(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> AnswerCallbackQuery:
+    if actor is None:
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
+    found = service.RECEIPT_CALLBACK.match(query.data or "")
+    assert found is not None
+    notice_id, pupil_id = int(found.group(1)), int(found.group(2)) or None
+    action = found.group(3)
+    message = query.message if isinstance(query.message, Message) else None
+    where = {
+        "tg_chat_id": message.chat.id if message else None,
+        "tg_message_id": message.message_id if message else None,
+    }
+    now = app.now()
+    async with app.sessions.begin() as session:
+        if action == "ok":
+            result = await service.record_read(
+                session, app.school_id, notice_id, actor, pupil_id, now, **where
+            )
+        elif action.startswith("o"):
+            result = await service.record_choice(
+                session, app.school_id, notice_id, actor, pupil_id, int(action[1:]), now, **where
+            )
+        else:
+            part = "signature" if action == "sg" else "text"
+            result = await service.check_can_sign(
+                session, app.school_id, notice_id, actor, pupil_id, part
+            )
+        buttons = (
+            service.receipt_buttons(result.notice, pupil_id, lang, app.tz, result.row)
+            if result.notice is not None and result.row is not None
+            else None
+        )
+        spec = service.ReceiptSpec.of(result.notice) if result.notice is not None else None
+        chosen = result.row.choice if result.row is not None else None
+    match result.outcome:
+        case service.Receipt.UNKNOWN:
+            return query.answer(t(lang, "notice.press.unknown"), show_alert=True)
+        case service.Receipt.NOT_RECIPIENT:
+            return query.answer(t(lang, "notice.press.not_recipient"), show_alert=True)
+        case service.Receipt.NOT_ASKED:
+            return query.answer(t(lang, "notice.receipt.not_asked"), show_alert=True)
+    if message is not None and buttons is not None and action not in ("sg", "tx"):
+        with contextlib.suppress(TelegramBadRequest):  # a second press: "not modified"
+            await message.edit_reply_markup(reply_markup=keyboard(OutMessage("", buttons=buttons)))
+    if action in ("sg", "tx"):
+        if action == "sg" and result.outcome is service.Receipt.ALREADY:
+            return query.answer(t(lang, "notice.receipt.already_signed"), show_alert=True)
+        form = ReceiptForm.signature if action == "sg" else ReceiptForm.text
+        await state.set_state(form)
+        await state.set_data(
+            {
+                "notice": notice_id,
+                "pupil": pupil_id or 0,
+                "chat": where["tg_chat_id"],
+                "message": where["tg_message_id"],
+                "child": result.child,
+            }
+        )
+        if message is not None:
+            if action == "sg":
+                example = result.child or actor.display_name
+                await message.answer(t(lang, "notice.receipt.ask_signature", child=example))
+            else:
+                await message.answer(
+                    t(lang, "notice.receipt.ask_text", limit=service.MAX_REPLY_TEXT)
+                )
+        return query.answer()
+    if result.outcome is service.Receipt.ALREADY:
+        if action.startswith("o") and spec is not None and chosen is not None:
+            option = spec.options[chosen]
+            return query.answer(
+                t(lang, "notice.receipt.already_chosen", option=option), show_alert=True
+            )
+        assert result.row is not None and result.row.confirmed_at is not None
+        shown = result.row.confirmed_at.astimezone(app.tz).strftime("%m-%d %H:%M")
+        return query.answer(t(lang, "notice.press.already", time=shown), show_alert=True)
+    if result.completed:
+        return query.answer(t(lang, "notice.receipt.complete"))
+    if action.startswith("o") and spec is not None and chosen is not None:
+        return query.answer(t(lang, "notice.receipt.chosen", option=spec.options[chosen]))
+    return query.answer(t(lang, "notice.press.recorded"))
+
+
+@router.message(ReceiptForm.signature, NOT_A_COMMAND)
+async def signature_typed(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    assert message.text is not None
+    data = await state.get_data()
+    if actor is None:
+        await message.answer(t(lang, "common.unknown_user"))
+        return
+    now = app.now()
+    async with app.sessions.begin() as session:
+        result = await service.record_signature(
+            session,
+            app.school_id,
+            int(data.get("notice", 0)),
+            actor,
+            int(data.get("pupil", 0)) or None,
+            message.text,
+            now,
+            tg_chat_id=message.chat.id,
+            tg_message_id=message.message_id,
+        )
+        buttons = (
+            service.receipt_buttons(
+                result.notice, int(data.get("pupil", 0)) or None, lang, app.tz, result.row
+            )
+            if result.notice is not None and result.row is not None
+            else None
+        )
+        signed = (
+            (result.row.signed_name, result.row.signed_relation)
+            if result.row is not None
+            else ("", "")
+        )
+    child = result.child or str(data.get("child") or "") or actor.display_name
+    match result.outcome:
+        case service.Receipt.WRONG_NAME:
+            await message.answer(t(lang, "notice.receipt.wrong_name", child=child))
+            return
+        case service.Receipt.BAD_SIGNATURE:
+            await message.answer(t(lang, "notice.receipt.bad_signature", child=child))
+            return
+        case service.Receipt.ALREADY:
+            await state.clear()
+            await message.answer(t(lang, "notice.receipt.already_signed"))
+            return
+        case service.Receipt.RECORDED:
+            pass
+        case _:
+            await state.clear()
+            await message.answer(t(lang, "notice.press.unknown"))
+            return
+    await state.clear()
+    await _refresh_buttons(bot, data, buttons)
+    reply = t(
+        lang,
+        "notice.receipt.signed",
+        name=signed[0],
+        relation=signed[1],
+        time=service.local_time(now, app.tz),
+    )
+    if result.completed:
+        reply += "\n" + t(lang, "notice.receipt.complete")
+    await message.answer(reply)
+
+
+@router.message(ReceiptForm.signature, ~F.text.startswith("/"))
+async def signature_expected(message: Message, lang: str, state: FSMContext) -> None:
+    child = str((await state.get_data()).get("child") or "")
+    await message.answer(t(lang, "notice.receipt.signature_expected", child=child or "王小明"))
+
+
+@router.message(ReceiptForm.text, NOT_A_COMMAND)
+async def reply_text_typed(
+    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+) -> None:
+    assert message.text is not None
+    data = await state.get_data()
+    if actor is None:
+        await message.answer(t(lang, "common.unknown_user"))
+        return
+    if len(message.text.strip()) > service.MAX_REPLY_TEXT:
+        await message.answer(t(lang, "notice.receipt.text_too_long", limit=service.MAX_REPLY_TEXT))
+        return
+    async with app.sessions.begin() as session:
+        result = await service.record_reply_text(
+            session,
+            app.school_id,
+            int(data.get("notice", 0)),
+            actor,
+            int(data.get("pupil", 0)) or None,
+            message.text,
+            app.now(),
+        )
+        buttons = (
+            service.receipt_buttons(
+                result.notice, int(data.get("pupil", 0)) or None, lang, app.tz, result.row
+            )
+            if result.notice is not None and result.row is not None
+            else None
+        )
+    match result.outcome:
+        case service.Receipt.RECORDED:
+            await state.clear()
+            await _refresh_buttons(bot, data, buttons)
+            await message.answer(t(lang, "notice.receipt.text_saved"))
+        case service.Receipt.EMPTY:
+            await message.answer(t(lang, "notice.receipt.text_expected"))
+        case service.Receipt.TOO_LONG:
+            await message.answer(
+                t(lang, "notice.receipt.text_too_long", limit=service.MAX_REPLY_TEXT)
+            )
+        case _:
+            await state.clear()
+            await message.answer(t(lang, "notice.press.unknown"))
+
+
+@router.message(ReceiptForm.text, ~F.text.startswith("/"))
+async def reply_text_expected(message: Message, lang: str) -> None:
+    await message.answer(t(lang, "notice.receipt.text_expected"))
+
+
+async def _refresh_buttons(bot: Bot, data: dict, buttons: object) -> None:  # type: ignore[type-arg]
+    """The notice's buttons now show the signature or the note (best effort)."""
+    chat, message_id = data.get("chat"), data.get("message")
+    if buttons is None or not chat or not message_id:
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        await bot.edit_message_reply_markup(
+            chat_id=int(chat),
+            message_id=int(message_id),
+            reply_markup=keyboard(OutMessage("", buttons=buttons)),  # type: ignore[arg-type]
+        )
+
+
+# --- the head teacher's one-button reminder ----------------------------------------------------
+
+
+@router.callback_query(F.data.regexp(rf"^nm:{ID}:{ID}$"))
+async def chase_pressed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str
+) -> AnswerCallbackQuery:
+    """🔔: one private reminder to the class's guardians still without a receipt."""
+    if actor is None:
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
+    _, notice_part, unit_part = (query.data or "").split(":")
+    notice_id, unit_id = parse_id(notice_part), parse_id(unit_part)
+    if notice_id is None or unit_id is None:
+        return query.answer(t(lang, "notice.press.unknown"), show_alert=True)
+    async with app.sessions.begin() as session:
+        result = await service.remind_missing(
+            session, _ctx(app), notice_id, unit_id, actor, app.now()
+        )
+    match result.outcome:
+        case service.Chase.SENT:
+            app.wake_sender()
+            return query.answer(
+                t(lang, "notice.chase.sent", unit=result.unit_name, count=result.count),
+                show_alert=True,
+            )
+        case service.Chase.ALREADY:
+            return query.answer(
+                t(lang, "notice.chase.already", unit=result.unit_name), show_alert=True
+            )
+        case service.Chase.NOBODY:
+            return query.answer(
+                t(lang, "notice.chase.nobody", unit=result.unit_name), show_alert=True
+            )
+        case service.Chase.CLOSED:
+            return query.answer(t(lang, "notice.chase.closed"), show_alert=True)
+        case service.Chase.NOT_ALLOWED:
+            return query.answer(t(lang, "common.not_allowed"), show_alert=True)
         case _:
             return query.answer(t(lang, "notice.press.unknown"), show_alert=True)
 

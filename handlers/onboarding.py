@@ -13,10 +13,14 @@ from bot.app import App
 from bot.i18n import LANGUAGES, catalog, t
 from bot.runner import PRIVACY_ON, tell_admins_of_privacy_mode
 from handlers.common import display_name, refuse_unless
-from storage import audit, people
+from storage import audit, people, pupils
 from storage.models import Person
 
 router = Router(name="onboarding")
+
+# A child's invite (/invite 家长 3-2 王小明) is for that child's guardians: two parents and
+# a grandparent or two, not the whole class.
+CHILD_INVITE_USES = 4
 
 ROLE_ALIASES = {
     "admin": "admin",
@@ -94,11 +98,14 @@ async def start_with_invite(message: Message, command: CommandObject, app: App, 
                 school=app.settings.school.name,
                 role=role_text,
             )
+            + child_line(result.child, lang)
             + "\n\n"
             + help_text(result.person, lang)  # type: ignore[arg-type]
         )
         if first_admin and app.extras.get(PRIVACY_ON):
             await tell_admins_of_privacy_mode(app)  # start-up had no admin to tell
+    elif result.outcome is people.Redeem.ALREADY and result.child is not None:
+        await message.answer(child_line(result.child, lang).strip())
     elif result.outcome is people.Redeem.ALREADY:
         await message.answer(t(lang, "onb.already_joined"))
     else:
@@ -148,8 +155,13 @@ async def invite(
         await message.answer(t(lang, "usage.invite"))
         return
     is_admin = people.has_role(actor, "admin")
+    child = ""  # /invite 家长 3-2 王小明: the link is for that child's guardians
     async with app.sessions() as session:
         unit = await people.find_unit(session, app.school_id, parts[1]) if len(parts) > 1 else None
+        named = parts[1].split(maxsplit=1) if len(parts) > 1 else []
+        if unit is None and role == "parent" and len(named) == 2:
+            unit = await people.find_unit(session, app.school_id, named[0])
+            child = pupils.clean_name(named[1]) if unit is not None else ""
     # Refusals are answered outside any transaction: the database is not held during a call.
     if len(parts) > 1 and unit is None:
         await message.answer(t(lang, "onb.unknown_unit", unit=parts[1][:40]))
@@ -180,6 +192,8 @@ async def invite(
         return
     settings = app.settings.invites
     max_uses = settings.parent_max_uses if role == "parent" else settings.max_uses
+    if child:
+        max_uses = CHILD_INVITE_USES
     async with app.sessions.begin() as session:
         token, row = await people.create_invite(
             session,
@@ -191,6 +205,9 @@ async def invite(
             dt.timedelta(hours=settings.ttl_hours),
             max_uses,
         )
+        if child and unit is not None:
+            pupil, _ = await pupils.find_or_add(session, app.school_id, unit, child, app.now())
+            await pupils.name_child_on_invite(session, row, pupil)
         audit.record(
             session,
             app.school_id,
@@ -201,6 +218,7 @@ async def invite(
             unit=unit.slug if unit else None,
             invite_id=row.id,
             max_uses=max_uses,
+            **({"child": child} if child else {}),
         )
     link = f"https://t.me/{app.bot_username}?start={token}"
     expires = row.expires_at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M")
@@ -213,6 +231,7 @@ async def invite(
             expires=expires,
             uses=max_uses,
         )
+        + (("\n" + t(lang, "onb.invite.for_child", child=child)) if child else "")
     )
 
 
@@ -302,6 +321,13 @@ async def cancel(message: Message, state: FSMContext, lang: str) -> None:
 async def added_to_group(event: ChatMemberUpdated, app: App) -> None:
     if event.new_chat_member.status in ("member", "administrator"):
         await event.answer(t(app.settings.school.language, "onb.group_hello"))
+
+
+def child_line(child: pupils.Child | None, lang: str) -> str:
+    """The child an invite linked the parent to (notices about them name them)."""
+    if child is None:
+        return ""
+    return "\n" + t(lang, "onb.child_linked", child=child.name, unit=child.unit_name)
 
 
 def role_label(role: str, unit_name: str, lang: str) -> str:

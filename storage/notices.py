@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base, Chat, Outbox, Person, Role, Unit
+from storage.pupils import Guardian, Pupil
 from storage.text import clean_text
 
 # draft → sending (outbox filled) → sent (outbox drained) → closed (deadline passed, reports out);
@@ -70,12 +71,18 @@ class Notice(Base):
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_shown: Mapped[int] = mapped_column(Integer, default=-1)
+    # What a guardian gives back besides 已阅知晓: {"options": ["同意", "不同意"] (≤ 5),
+    # "signature": bool (the child's name and the relation typed), "text": bool (an optional
+    # short text)}; {} is 已阅知晓 only.
+    receipt: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class NoticeRecipient(Base):
     __tablename__ = "notice_recipient"
     __table_args__ = (
-        UniqueConstraint("notice_id", "person_id"),
+        # One row per guardian and child (pupil_id None: a parent with no child linked, or
+        # staff); NULLs are distinct, so the insert itself keeps those once per person.
+        UniqueConstraint("notice_id", "person_id", "pupil_id"),
         Index("ix_notice_recipient_unit", "notice_id", "unit_id"),
     )
 
@@ -90,6 +97,14 @@ class NoticeRecipient(Base):
     confirmed_at: Mapped[dt.datetime | None]
     confirm_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     confirm_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    pupil_id: Mapped[int | None] = mapped_column(ForeignKey("pupil.id", ondelete="SET NULL"))
+    # The receipt's parts, each with its time; confirmed_at is set once all asked parts are in.
+    choice: Mapped[int | None] = mapped_column(Integer)  # index into notice.receipt["options"]
+    choice_at: Mapped[dt.datetime | None]
+    reply_text: Mapped[str | None] = mapped_column(String(200))
+    signed_name: Mapped[str | None] = mapped_column(String(40))
+    signed_relation: Mapped[str | None] = mapped_column(String(16))
+    signed_at: Mapped[dt.datetime | None]
 
 
 # --- the audience ----------------------------------------------------------------------------
@@ -113,7 +128,8 @@ class Audience:
 
 @dataclass(frozen=True)
 class Member:
-    """One person of an audience, with how to reach them privately (if at all)."""
+    """One message of an audience: a person, about one child of theirs (or about none: staff,
+    a parent no child is linked to yet), with how to reach them privately (if at all)."""
 
     person_id: int
     name: str
@@ -121,6 +137,9 @@ class Member:
     unit_id: int | None
     tg_chat_id: int | None
     reachable: bool
+    pupil_id: int | None = None
+    pupil_name: str = ""
+    unit_name: str = ""
 
 
 async def audience_classes(session: AsyncSession, school_id: int, audience: Audience) -> list[Unit]:
@@ -140,40 +159,90 @@ async def audience_classes(session: AsyncSession, school_id: int, audience: Audi
 async def audience_members(
     session: AsyncSession, school_id: int, audience: Audience
 ) -> list[Member]:
-    """Everyone the audience reaches, once each, ordered by class then by when they joined.
+    """Everyone the audience reaches, ordered by class then by when they joined: a guardian
+    once per child of theirs in the audience's classes (two children, two members), a parent
+    no child is linked to once, under their first class.
 
-    A parent of two classes counts once, under the first class.
+    One message per child even when the notice is school-wide, rather than one naming both:
+    each child's receipt is its own (a choice such as a holiday travel plan differs per child,
+    the signature names one child, each class's rate counts its pupils and each head teacher
+    chases their own class), and one message with one set of buttons could not carry two
+    children's answers without asking which child each press was for.
     """
-    query = (
+    base = (
         select(
             Person.id,
             Person.display_name,
             Person.language,
             Person.unreachable,
-            Role.unit_id,
             Chat.tg_chat_id,
             Chat.unreachable,
         )
-        .join(Role, Role.person_id == Person.id)
-        .outerjoin(Unit, Unit.id == Role.unit_id)
         .outerjoin(Chat, (Chat.person_id == Person.id) & (Chat.kind == "private"))
         .where(Person.school_id == school_id)
     )
+    members: dict[tuple[int, int | None], Member] = {}
     if audience.kind == "staff":
-        query = query.where(Role.role.in_(STAFF_ROLES))
-    else:
-        units = [u.id for u in await audience_classes(session, school_id, audience)]
-        query = query.where(Role.role == "parent", Role.unit_id.in_(units))
-    query = query.order_by(Unit.grade.is_(None), Unit.grade, Unit.slug, Person.id)
-    members: dict[int, Member] = {}
-    for pid, name, language, person_unreachable, unit_id, chat_id, chat_unreachable in (
-        await session.execute(query)
+        query = (
+            base.add_columns(Role.unit_id)
+            .join(Role, Role.person_id == Person.id)
+            .outerjoin(Unit, Unit.id == Role.unit_id)
+            .where(Role.role.in_(STAFF_ROLES))
+            .order_by(Unit.grade.is_(None), Unit.grade, Unit.slug, Person.id)
+        )
+        for pid, name, language, p_unreach, chat_id, c_unreach, unit_id in (
+            await session.execute(query)
+        ).all():
+            if (pid, None) not in members:
+                reachable = chat_id is not None and not c_unreach and not p_unreach
+                members[pid, None] = Member(pid, name, language, unit_id, chat_id, reachable)
+        return list(members.values())
+    classes = await audience_classes(session, school_id, audience)
+    units = {u.id: u for u in classes}
+    order = {u.id: n for n, u in enumerate(classes)}
+    rows: list[tuple[int, int, Member]] = []
+    children = (
+        base.add_columns(Pupil.unit_id, Pupil.id, Pupil.name)
+        .join(Guardian, Guardian.person_id == Person.id)
+        .join(Pupil, Pupil.id == Guardian.pupil_id)
+        .where(Pupil.unit_id.in_(list(units)), Pupil.active.is_(True))
+    )
+    with_children: set[int] = set()
+    for pid, name, language, p_unreach, chat_id, c_unreach, unit_id, pupil_id, pupil in (
+        await session.execute(children)
     ).all():
-        if pid in members:
+        reachable = chat_id is not None and not c_unreach and not p_unreach
+        with_children.add(pid)
+        member = Member(
+            pid,
+            name,
+            language,
+            unit_id,
+            chat_id,
+            reachable,
+            pupil_id,
+            pupil,
+            units[unit_id].name,
+        )
+        rows.append((order[unit_id], pid, member))
+    parents = (
+        base.add_columns(Role.unit_id)
+        .join(Role, Role.person_id == Person.id)
+        .where(Role.role == "parent", Role.unit_id.in_(list(units)))
+    )
+    seen: dict[int, tuple[int, int, Member]] = {}
+    for pid, name, language, p_unreach, chat_id, c_unreach, unit_id in (
+        await session.execute(parents)
+    ).all():
+        if pid in with_children:
             continue
-        reachable = chat_id is not None and not chat_unreachable and not person_unreachable
-        members[pid] = Member(pid, name, language, unit_id, chat_id, reachable)
-    return list(members.values())
+        reachable = chat_id is not None and not c_unreach and not p_unreach
+        row = (order[unit_id], pid, Member(pid, name, language, unit_id, chat_id, reachable))
+        if pid not in seen or row[:2] < seen[pid][:2]:
+            seen[pid] = row
+    rows += seen.values()
+    rows.sort(key=lambda r: (r[0], r[1], r[2].pupil_name))
+    return [member for _, _, member in rows]
 
 
 # --- notices ---------------------------------------------------------------------------------
@@ -192,6 +261,7 @@ async def create_draft(
         media_path="",
         filename="",
         audience={},
+        receipt={},
         post_to_groups=False,
         created_at=now,
         progress_shown=-1,
@@ -217,8 +287,9 @@ async def with_status(
     return list(rows.all())
 
 
-def delivery_key(notice_id: int, person_id: int) -> str:
-    return f"notice:{notice_id}:{person_id}"
+def delivery_key(notice_id: int, person_id: int, pupil_id: int | None = None) -> str:
+    base = f"notice:{notice_id}:{person_id}"
+    return f"{base}:p{pupil_id}" if pupil_id is not None else base
 
 
 async def add_recipients(session: AsyncSession, notice_id: int, members: Iterable[Member]) -> int:
@@ -228,8 +299,11 @@ async def add_recipients(session: AsyncSession, notice_id: int, members: Iterabl
             "person_id": m.person_id,
             "unit_id": m.unit_id,
             "tg_chat_id": m.tg_chat_id,
-            "outbox_key": delivery_key(notice_id, m.person_id) if m.reachable else None,
+            "outbox_key": (
+                delivery_key(notice_id, m.person_id, m.pupil_id) if m.reachable else None
+            ),
             "reachable": m.reachable,
+            "pupil_id": m.pupil_id,
         }
         for m in members
     ]
@@ -239,11 +313,16 @@ async def add_recipients(session: AsyncSession, notice_id: int, members: Iterabl
 
 
 async def recipient(
-    session: AsyncSession, notice_id: int, person_id: int
+    session: AsyncSession, notice_id: int, person_id: int, pupil_id: int | None = None
 ) -> NoticeRecipient | None:
+    """The person's row of the notice about that child (None: the row about no child)."""
     return await session.scalar(
         select(NoticeRecipient).where(
-            NoticeRecipient.notice_id == notice_id, NoticeRecipient.person_id == person_id
+            NoticeRecipient.notice_id == notice_id,
+            NoticeRecipient.person_id == person_id,
+            NoticeRecipient.pupil_id.is_(None)
+            if pupil_id is None
+            else NoticeRecipient.pupil_id == pupil_id,
         )
     )
 
@@ -255,6 +334,7 @@ async def record_confirmation(
     now: dt.datetime,
     chat_id: int | None,
     message_id: int | None,
+    pupil_id: int | None = None,
 ) -> bool:
     """True if this press is the first; a second press (or a second process) changes nothing."""
     result = await session.execute(
@@ -262,6 +342,9 @@ async def record_confirmation(
         .where(
             NoticeRecipient.notice_id == notice_id,
             NoticeRecipient.person_id == person_id,
+            NoticeRecipient.pupil_id.is_(None)
+            if pupil_id is None
+            else NoticeRecipient.pupil_id == pupil_id,
             NoticeRecipient.confirmed_at.is_(None),
         )
         .values(confirmed_at=now, confirm_chat_id=chat_id, confirm_message_id=message_id)
@@ -283,6 +366,13 @@ class RecipientStatus:
     delivery: str  # outbox status; "" when there was no chat to send to
     confirmed_at: dt.datetime | None
     blocked_since: bool = False  # a later message found the person had blocked the bot
+    pupil_id: int | None = None
+    pupil_name: str = ""
+    choice: int | None = None
+    reply_text: str | None = None
+    signed_name: str | None = None
+    signed_relation: str | None = None
+    signed_at: dt.datetime | None = None
 
     @property
     def unreachable(self) -> bool:
@@ -307,8 +397,16 @@ async def recipient_statuses(
             Outbox.status,
             NoticeRecipient.confirmed_at,
             Person.unreachable,
+            NoticeRecipient.pupil_id,
+            Pupil.name,
+            NoticeRecipient.choice,
+            NoticeRecipient.reply_text,
+            NoticeRecipient.signed_name,
+            NoticeRecipient.signed_relation,
+            NoticeRecipient.signed_at,
         )
         .join(Person, Person.id == NoticeRecipient.person_id)
+        .outerjoin(Pupil, Pupil.id == NoticeRecipient.pupil_id)
         .outerjoin(
             Outbox, (Outbox.school_id == school_id) & (Outbox.key == NoticeRecipient.outbox_key)
         )
@@ -317,12 +415,85 @@ async def recipient_statuses(
     )
     return [
         RecipientStatus(
-            pid, name, lang, unit_id, chat_id, reachable, status or "", confirmed, bool(blocked)
+            pid,
+            name,
+            lang,
+            unit_id,
+            chat_id,
+            reachable,
+            status or "",
+            confirmed,
+            bool(blocked),
+            pupil_id,
+            pupil or "",
+            *receipt,
         )
-        for pid, name, lang, unit_id, chat_id, reachable, status, confirmed, blocked in (
-            await session.execute(query)
-        ).all()
+        for (
+            pid,
+            name,
+            lang,
+            unit_id,
+            chat_id,
+            reachable,
+            status,
+            confirmed,
+            blocked,
+            pupil_id,
+            pupil,
+            *receipt,
+        ) in (await session.execute(query)).all()
     ]
+
+
+# --- receipts per child ----------------------------------------------------------------------
+
+
+@dataclass
+class ChildReceipt:
+    """One child's receipt (or, for a parent no child is linked to, that parent's): confirmed
+    once any guardian's receipt is complete; the first complete one is the child's answer."""
+
+    unit_id: int | None
+    name: str  # the pupil's name; the parent's when no child is linked
+    guardians: list[str] = field(default_factory=list)
+    confirmed: RecipientStatus | None = None
+    rows: list[RecipientStatus] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """confirmed | unreachable (no guardian can be reached) | uncertain | missing"""
+        if self.confirmed is not None:
+            return "confirmed"
+        if all(r.unreachable for r in self.rows):
+            return "unreachable"
+        if any(r.delivery == "uncertain" for r in self.rows):
+            return "uncertain"
+        return "missing"
+
+    def label(self) -> str:
+        """王小明（张三、李四）: the child and the guardians to ask; a parent's own name alone."""
+        if not self.guardians or self.guardians == [self.name]:
+            return self.name
+        return f"{self.name}（{'、'.join(self.guardians)}）"
+
+
+def by_child(statuses: Sequence[RecipientStatus]) -> list[ChildReceipt]:
+    """The rows of a notice folded per child, in the rows' order (class, then join order)."""
+    children: dict[tuple[str, int], ChildReceipt] = {}
+    for status in statuses:
+        key = ("p", status.pupil_id) if status.pupil_id is not None else ("g", status.person_id)
+        child = children.get(key)
+        if child is None:
+            name = status.pupil_name if status.pupil_id is not None else status.name
+            child = children[key] = ChildReceipt(status.unit_id, name)
+        child.rows.append(status)
+        if status.name not in child.guardians:
+            child.guardians.append(status.name)
+        if status.confirmed_at is not None and (
+            child.confirmed is None or status.confirmed_at < child.confirmed.confirmed_at  # type: ignore[operator]
+        ):
+            child.confirmed = status
+    return list(children.values())
 
 
 @dataclass

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
+from storage import pupils
 from storage.models import Chat, Invite, Person, Role, School, Unit
 
 ROLES = (
@@ -347,6 +348,9 @@ class RedeemResult:
     outcome: Redeem
     person: Person | None = None
     invite: Invite | None = None
+    # The child the invite names, now linked to the person (storage/pupils.py): a parent
+    # already in the class opens a second child's invite (ALREADY, and that child linked).
+    child: pupils.Child | None = None
 
 
 async def redeem_invite(
@@ -373,7 +377,8 @@ async def redeem_invite(
     if person is not None and any(
         r.role == invite.role and r.unit_id == invite.unit_id for r in person.roles
     ):
-        return RedeemResult(Redeem.ALREADY, person=person, invite=invite)
+        child = await pupils.link_invited_child(session, school_id, invite, person, now)
+        return RedeemResult(Redeem.ALREADY, person=person, invite=invite, child=child)
     if invite.uses >= invite.max_uses:
         return RedeemResult(Redeem.USED_UP, invite=invite)
     if person is None:
@@ -391,4 +396,5 @@ async def redeem_invite(
         await session.flush()
     invite.uses += 1
     await grant_role(session, person, invite.role, invite.unit_id, now)
-    return RedeemResult(Redeem.OK, person=person, invite=invite)
+    child = await pupils.link_invited_child(session, school_id, invite, person, now)
+    return RedeemResult(Redeem.OK, person=person, invite=invite, child=child)

@@ -35,6 +35,14 @@ from scheduler.notices.broadcast import (
     progress_text,
     refresh_progress,
 )
+from scheduler.notices.chase import (
+    Chase,
+    ChaseResult,
+    chase_callback,
+    low_confirmers,
+    remind_missing,
+    send_monthly_low_rates,
+)
 from scheduler.notices.common import (
     CAPTION_LIMIT,
     DOCUMENT_TYPES,
@@ -45,7 +53,7 @@ from scheduler.notices.common import (
     local_time,
 )
 from scheduler.notices.deadline import DeadlineProblem, deadline_from_text
-from scheduler.notices.drafts import attach, cancel_draft, own_draft, start_draft
+from scheduler.notices.drafts import attach, cancel_draft, own_draft, set_receipt, start_draft
 from scheduler.notices.messages import (
     confirmed_buttons,
     notice_messages,
@@ -53,6 +61,23 @@ from scheduler.notices.messages import (
     reminder_time,
 )
 from scheduler.notices.presses import Press, PressResult, record_press
+from scheduler.notices.receipts import (
+    CALLBACK as RECEIPT_CALLBACK,
+)
+from scheduler.notices.receipts import (
+    MAX_REPLY_TEXT,
+    Receipt,
+    ReceiptResult,
+    ReceiptSpec,
+    check_can_sign,
+    describe_receipt,
+    parse_receipt,
+    receipt_buttons,
+    record_choice,
+    record_read,
+    record_reply_text,
+    record_signature,
+)
 from scheduler.notices.report import (
     ClassStatus,
     NoticeReport,
@@ -70,6 +95,26 @@ from scheduler.notices.ticks import (
 )
 
 __all__ = [
+    "MAX_REPLY_TEXT",
+    "RECEIPT_CALLBACK",
+    "Chase",
+    "ChaseResult",
+    "Receipt",
+    "ReceiptResult",
+    "ReceiptSpec",
+    "chase_callback",
+    "check_can_sign",
+    "describe_receipt",
+    "low_confirmers",
+    "parse_receipt",
+    "receipt_buttons",
+    "record_choice",
+    "record_read",
+    "record_reply_text",
+    "record_signature",
+    "remind_missing",
+    "send_monthly_low_rates",
+    "set_receipt",
     "CAPTION_LIMIT",
     "DOCUMENT_TYPES",
     "FOLLOW_IDLE_S",

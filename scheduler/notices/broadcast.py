@@ -77,8 +77,15 @@ async def confirm_and_enqueue(
         if not member.reachable:
             continue
         assert member.tg_chat_id is not None
-        messages = notice_messages(notice, member.language or ctx.school_language, ctx.tz)
-        key = store.delivery_key(notice.id, member.person_id)
+        messages = notice_messages(
+            notice,
+            member.language or ctx.school_language,
+            ctx.tz,
+            pupil_id=member.pupil_id,
+            child=member.pupil_name,
+            class_name=member.unit_name,
+        )
+        key = store.delivery_key(notice.id, member.person_id, member.pupil_id)
         # The message with the button carries the recipient's key; a separate file goes first.
         keys = [f"{key}:file"] * (len(messages) - 1) + [key]
         envelopes += [

@@ -39,3 +39,10 @@ def attach(notice: Notice, kind: str, file_id: str, media_path: str, filename: s
 def cancel_draft(notice: Notice) -> None:
     if notice.status == store.DRAFT:
         notice.status = store.CANCELLED
+
+
+def set_receipt(notice: Notice, receipt: dict[str, object]) -> None:
+    """What guardians give back (scheduler.notices.receipts.ReceiptSpec.to_json()); a draft's
+    only: once sent, the receipt asked for is what parents saw."""
+    if notice.status == store.DRAFT:
+        notice.receipt = dict(receipt)

@@ -10,6 +10,7 @@ from bot.i18n import t
 from bot.settings import NoticeSettings
 from scheduler.notices.audience import AudienceSummary, describe_audience
 from scheduler.notices.common import CAPTION_LIMIT, confirm_callback, local_time
+from scheduler.notices.receipts import ReceiptSpec, describe_receipt, receipt_buttons
 from storage.messages import Button, OutMessage
 from storage.notices import Audience, Notice
 
@@ -62,21 +63,35 @@ def _reminder_line(
 
 
 def notice_messages(
-    notice: Notice, lang: str, tz: dt.tzinfo, *, button: bool = True, for_group: bool = False
+    notice: Notice,
+    lang: str,
+    tz: dt.tzinfo,
+    *,
+    button: bool = True,
+    for_group: bool = False,
+    pupil_id: int | None = None,
+    child: str = "",
+    class_name: str = "",
 ) -> list[OutMessage]:
     """The notice as one message; two when an attachment's caption would be too long.
-    ``lang`` is the reader's: for a class group, the school's language."""
+    ``lang`` is the reader's: for a class group, the school's language. A guardian's copy
+    names the child it is about (a parent of two gets one copy per child)."""
     assert notice.deadline_at is not None
     header = t(lang, "notice.header", id=notice.id)
+    if child:
+        header += "\n" + t(lang, "notice.about_child", child=child, unit=class_name)
     footer = t(
         lang,
         "notice.footer.group" if for_group else "notice.footer",
         deadline=local_time(notice.deadline_at, tz),
     )
     body = f"{header}\n\n{notice.text}\n\n{footer}"
-    buttons = (
-        ((Button(t(lang, "notice.button.read"), confirm_callback(notice.id)),),) if button else ()
-    )
+    buttons = receipt_buttons(notice, pupil_id, lang, tz) if button else ()
+    if button and not for_group:
+        asked = describe_receipt(ReceiptSpec.of(notice), lang) if notice.receipt else ""
+        if asked:
+            footer += "\n" + t(lang, "notice.receipt.asked", what=asked)
+        body = f"{header}\n\n{notice.text}\n\n{footer}"
     if not notice.attachment_kind:
         return [OutMessage(body, buttons=buttons)]
     kind: Literal["photo", "document"] = (
@@ -124,6 +139,7 @@ def preview_summary(
     assert notice.deadline_at is not None
     reminder = _reminder_line(notice.deadline_at, settings, now, lang, tz)
     groups = "notice.preview.groups_yes" if notice.post_to_groups else "notice.preview.groups_no"
+    receipt = t(lang, "notice.preview.receipt", what=describe_receipt(ReceiptSpec.of(notice), lang))
     return t(
         lang,
         "notice.preview",
@@ -132,6 +148,6 @@ def preview_summary(
         reachable=summary.reachable,
         unreachable=summary.unreachable,
         deadline=local_time(notice.deadline_at, tz),
-        reminder=reminder,
+        reminder=f"{reminder}\n{receipt}",
         groups=t(lang, groups),
     )

@@ -36,15 +36,19 @@ async def record_press(
     *,
     tg_chat_id: int | None = None,
     tg_message_id: int | None = None,
+    pupil_id: int | None = None,
 ) -> PressResult:
-    """Who pressed 已阅知晓 and when; the first press counts, later ones change nothing."""
+    """Who pressed 已阅知晓 (for which child) and when; the first press counts, later ones
+    change nothing. A notice that asks for a choice or a signature has no such button."""
     notice = await store.get(session, school_id, notice_id)
     if notice is None or notice.status in (store.DRAFT, store.CANCELLED):
         return PressResult(Press.UNKNOWN)
+    if (notice.receipt or {}).get("options") or (notice.receipt or {}).get("signature"):
+        return PressResult(Press.UNKNOWN)
     first = await store.record_confirmation(
-        session, notice_id, person.id, now, tg_chat_id, tg_message_id
+        session, notice_id, person.id, now, tg_chat_id, tg_message_id, pupil_id
     )
-    recipient = await store.recipient(session, notice_id, person.id)
+    recipient = await store.recipient(session, notice_id, person.id, pupil_id)
     if recipient is None:
         return PressResult(Press.NOT_RECIPIENT)
     if not first:
@@ -55,7 +59,11 @@ async def record_press(
             person_id=person.id,
             kind="button",
             text="",
-            data={"notice_id": notice_id, "late": now > (notice.deadline_at or now)},
+            data={
+                "notice_id": notice_id,
+                "pupil_id": pupil_id,
+                "late": now > (notice.deadline_at or now),
+            },
             tg_chat_id=tg_chat_id,
             tg_message_id=tg_message_id,
             created_at=now,

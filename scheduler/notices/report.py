@@ -22,6 +22,9 @@ from storage.notices import Notice
 
 @dataclass
 class ClassStatus:
+    """A class's receipts, counted per child: a class is 100% when every pupil has at least
+    one guardian's complete receipt (a parent no child is linked to counts as one)."""
+
     unit_id: int | None
     name: str
     total: int = 0
@@ -30,6 +33,9 @@ class ClassStatus:
     unreachable: list[str] = field(default_factory=list)  # never started the bot, or blocked it
     # sent, no answer from Telegram: it may or may not have arrived (held, never resent blindly)
     uncertain: list[str] = field(default_factory=list)
+    chose: dict[int, list[str]] = field(default_factory=dict)  # option → children
+    signed: int = 0
+    texts: list[str] = field(default_factory=list)  # 王小明：…
 
     @property
     def rate(self) -> int:
@@ -69,36 +75,50 @@ async def build_report(session: AsyncSession, ctx: Context, notice: Notice) -> N
     )
     by_unit: dict[int | None, ClassStatus] = {}
     ordered = sorted(
-        statuses,
-        key=lambda s: (
-            s.unit_id is None,
-            units[s.unit_id].grade or 0 if s.unit_id in units else 0,
-            units[s.unit_id].slug if s.unit_id in units else "",
+        store.by_child(statuses),
+        key=lambda c: (
+            c.unit_id is None,
+            units[c.unit_id].grade or 0 if c.unit_id in units else 0,
+            units[c.unit_id].slug if c.unit_id in units else "",
         ),
     )
-    for status in ordered:
-        row = by_unit.get(status.unit_id)
+    for child in ordered:
+        row = by_unit.get(child.unit_id)
         if row is None:
-            unit = units.get(status.unit_id) if status.unit_id is not None else None
+            unit = units.get(child.unit_id) if child.unit_id is not None else None
             name = unit.name if unit else t(ctx.school_language, "notice.report.no_class")
-            row = by_unit[status.unit_id] = ClassStatus(status.unit_id, name)
+            row = by_unit[child.unit_id] = ClassStatus(child.unit_id, name)
         row.total += 1
-        if status.confirmed_at is not None:
-            row.confirmed += 1
-        elif status.unreachable:
-            row.unreachable.append(status.name)
-        elif status.delivery == "uncertain":
-            row.uncertain.append(status.name)
-        else:
-            row.missing.append(status.name)
+        match child.state:
+            case "confirmed":
+                row.confirmed += 1
+                answer = child.confirmed
+                assert answer is not None
+                if answer.choice is not None:
+                    row.chose.setdefault(answer.choice, []).append(child.name)
+                if answer.signed_at is not None:
+                    row.signed += 1
+            case "unreachable":
+                row.unreachable.append(child.label())
+            case "uncertain":
+                row.uncertain.append(child.label())
+            case _:
+                row.missing.append(child.label())
+        for status in child.rows:
+            if status.reply_text:
+                row.texts.append(f"{child.name}：{status.reply_text}")
     return NoticeReport(notice, list(by_unit.values()))
 
 
-def format_report(report: NoticeReport, lang: str, tz: dt.tzinfo) -> list[str]:
+def format_report(
+    report: NoticeReport, lang: str, tz: dt.tzinfo, *, names: bool = True
+) -> list[str]:
     """The report as messages of at most REPORT_CHUNK characters (a class is never split
-    unless it alone is longer)."""
+    unless it alone is longer). ``names=False``: each class's rate and counts only, for a
+    class group (names stay private to the head teacher and the sender)."""
     notice = report.notice
     assert notice.deadline_at is not None
+    options = tuple((notice.receipt or {}).get("options", ()))
     title = notice.text.strip().splitlines()[0][:30] if notice.text.strip() else ""
     head = t(
         lang,
@@ -110,7 +130,7 @@ def format_report(report: NoticeReport, lang: str, tz: dt.tzinfo) -> list[str]:
         total=report.total,
         rate=round(100 * report.confirmed / report.total) if report.total else 0,
     )
-    if report.uncertain:
+    if report.uncertain and names:
         head += "\n" + t(lang, "notice.report.uncertain_count", count=report.uncertain)
     blocks = [head]
     for row in report.classes:
@@ -124,12 +144,25 @@ def format_report(report: NoticeReport, lang: str, tz: dt.tzinfo) -> list[str]:
                 rate=row.rate,
             )
         ]
-        if row.missing:
-            lines.append(t(lang, "notice.report.missing", names="、".join(row.missing)))
-        if row.unreachable:
-            lines.append(t(lang, "notice.report.unreachable", names="、".join(row.unreachable)))
-        if row.uncertain:
-            lines.append(t(lang, "notice.report.uncertain", names="、".join(row.uncertain)))
+        if options:
+            counts = " / ".join(
+                f"{option} {len(row.chose.get(k, []))}" for k, option in enumerate(options)
+            )
+            lines.append(t(lang, "notice.report.options", counts=counts))
+        if (notice.receipt or {}).get("signature"):
+            lines.append(t(lang, "notice.report.signed", count=row.signed))
+        if names:
+            for k, option in enumerate(options):
+                if row.chose.get(k):
+                    lines.append(f"  {option}：" + "、".join(row.chose[k]))
+            if row.missing:
+                lines.append(t(lang, "notice.report.missing", names="、".join(row.missing)))
+            if row.unreachable:
+                lines.append(t(lang, "notice.report.unreachable", names="、".join(row.unreachable)))
+            if row.uncertain:
+                lines.append(t(lang, "notice.report.uncertain", names="、".join(row.uncertain)))
+            if row.texts:
+                lines.append(t(lang, "notice.report.texts", texts="；".join(row.texts)))
         blocks.append("\n".join(lines))
     if len(blocks) == 1:
         blocks.append(t(lang, "notice.report.empty"))

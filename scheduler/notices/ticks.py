@@ -9,16 +9,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
 from scheduler.notices.broadcast import refresh_progress
-from scheduler.notices.common import confirm_callback, local_time
+from scheduler.notices.chase import (
+    group_rate_envelopes,
+    reminder_envelope,
+    row_suffix,
+    send_monthly_low_rates,
+    still_to_ask,
+)
+from scheduler.notices.common import local_time
 from scheduler.notices.report import NoticeReport, build_report, format_report
 from scheduler.recipients import privately
 from scheduler.routine import Context, TickContext
 from storage import notices as store
 from storage import outbox, people
-from storage.messages import Button, OutMessage
+from storage.messages import OutMessage
 from storage.models import Person
 from storage.notices import Notice
-from storage.outbox import PRIORITY_ALERT, PRIORITY_BULK, Envelope
+from storage.outbox import PRIORITY_ALERT, Envelope
 
 # --- tick jobs: progress, the reminder, the deadline -----------------------------------------
 
@@ -43,34 +50,12 @@ async def send_reminders(tc: TickContext) -> int:
             continue
         if notice.status == store.SENDING:
             continue  # still draining: a reminder must not overtake the notice itself
-        for status in await store.recipient_statuses(tc.session, ctx.school_id, notice.id):
-            if status.confirmed_at is not None or status.delivery != "sent":
-                continue
-            if status.blocked_since:
-                continue  # a 403 since: the reminder would only meet it again
-            assert status.tg_chat_id is not None
-            lang = status.language or ctx.school_language
-            message = OutMessage(
-                t(
-                    lang,
-                    "notice.reminder",
-                    id=notice.id,
-                    title=notice.text.strip().splitlines()[0][:40],
-                    deadline=local_time(notice.deadline_at, ctx.tz),
-                ),
-                buttons=((Button(t(lang, "notice.button.read"), confirm_callback(notice.id)),),),
-            )
-            envelopes.append(
-                Envelope(
-                    f"notice:{notice.id}:remind:{status.person_id}",
-                    status.tg_chat_id,
-                    message,
-                    now,
-                    expires_at=notice.deadline_at,
-                    person_id=status.person_id,
-                    priority=PRIORITY_BULK,
-                )
-            )
+        statuses = await store.recipient_statuses(tc.session, ctx.school_id, notice.id)
+        # A child another guardian answered for needs no reminder; a 403 since would only
+        # meet the block again.
+        for status in still_to_ask(statuses):
+            key = f"notice:{notice.id}:remind:{row_suffix(status)}"
+            envelopes.append(reminder_envelope(ctx, notice, status, key, now))
         notice.reminded_at = now
     return await outbox.enqueue(tc.session, ctx.school_id, envelopes, now)
 
@@ -86,6 +71,7 @@ async def close_at_deadline(tc: TickContext) -> int:
         await refresh_progress(tc.session, ctx, notice, now)
         report = await build_report(tc.session, ctx, notice)
         envelopes += await _report_envelopes(tc.session, ctx, notice, report, now)
+        envelopes += await group_rate_envelopes(tc.session, ctx, notice, report, now)
         notice.status = store.CLOSED
         notice.closed_at = now
     return await outbox.enqueue(tc.session, ctx.school_id, envelopes, now)
@@ -148,5 +134,5 @@ async def notices_overview(
     return "\n".join(lines)
 
 
-TICK_JOBS = [advance_broadcasts, send_reminders, close_at_deadline]
+TICK_JOBS = [advance_broadcasts, send_reminders, close_at_deadline, send_monthly_low_rates]
 OVERVIEWS = [notices_overview]
