@@ -13,6 +13,7 @@ from rich.console import Console
 from sqlalchemy import func, select
 
 from bot.demo_scenes import scenes
+from bot.demo_scenes.bus_drills import with_buses_and_drill
 from bot.emulator.spec import BUNDLED_SPEC
 from bot.settings import Settings, settings_from_dict
 from bot.simulation import SimPerson, SimulatedSchool, Timeline, simulated_school
@@ -73,7 +74,9 @@ def _demo_settings(settings: Settings, out: Path) -> Settings:
         "media_dir": str(out.resolve() / "media"),
         "export_dir": str(out.resolve() / "exports"),
     }
-    return settings_from_dict(raw, base_dir=settings.base_dir)
+    # A bus day and the month's drill (the demo's own when config.toml has none), so the
+    # demo shows a missing child alert and a drill's headcounts.
+    return with_buses_and_drill(settings_from_dict(raw, base_dir=settings.base_dir))
 
 
 async def populate(school: SimulatedSchool, console: Console) -> None:

@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-SCENE_MODULES = ("education", "zero_report", "duty", "notices", "hazards")
+SCENE_MODULES = ("education", "zero_report", "duty", "notices", "hazards", "bus_drills")
 
 Scene = Callable[[Any, Callable[[str], None]], Awaitable[list[str]]]
 

@@ -47,6 +47,8 @@ def _value(lang: str, names: Names, key: str, value: Any) -> str:
         return status_name(lang, str(value), "hazard_area")
     if key == "severity":
         return status_name(lang, str(value), "severity")
+    if key == "leg":  # a bus trip's: am / pm
+        return status_name(lang, str(value), "bus_leg")
     return str(value)
 
 

@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 
 from bot.demo import populate
 from bot.demo_scenes import scenes
+from bot.demo_scenes.bus_drills import with_buses_and_drill
 from bot.settings import Settings
 from bot.simulation import Timeline
 from scheduler.clock import FakeClock
+from storage.drills import DrillNote
 from storage.duty import PATROL_KIND, RosterEntry
 from storage.exports.labels import routine_name, word
 from storage.models import Attachment, AuditLog, Submission, Task
@@ -37,8 +39,8 @@ async def test_a_day_of_every_routine_then_export(
     shipped_settings: Settings, clock: FakeClock, tmp_path: Path
 ) -> None:
     # SQLite only: a minute-long day; the storage layer has its own tests on both backends.
-    settings = settings_for(
-        shipped_settings, f"sqlite+aiosqlite:///{tmp_path / 'day.db'}", tmp_path
+    settings = with_buses_and_drill(
+        settings_for(shipped_settings, f"sqlite+aiosqlite:///{tmp_path / 'day.db'}", tmp_path)
     )
     day = settings.demo.date
     clock.set(dt.datetime.combine(day, dt.time(7, 0), settings.school.tz))
@@ -83,6 +85,9 @@ async def test_a_day_of_every_routine_then_export(
                 select(func.count(RosterEntry.id)).where(RosterEntry.day == day)
             )
             photos = (await session.execute(select(Attachment.sha256, Attachment.path))).all()
+            drill_photos = (
+                await session.scalars(select(DrillNote.sha256).where(DrillNote.kind == "photo"))
+            ).all()
         admin = school.people["admin"]
         before = len(await school.received(admin.chat_id))
         await school.say(admin, f"/export {day.isoformat()}")
@@ -103,6 +108,9 @@ async def test_a_day_of_every_routine_then_export(
     # The guard's, and the 10:10 one that found a hazard.
     assert data_rows[word("zh", "sheet.patrols")] == len(patrol_photos) == 2
     assert data_rows[word("zh", "sheet.roster")] == rostered
+    # The demo's drill and its two buses' morning and afternoon runs.
+    assert data_rows[word("zh", "sheet.drills")] == 1
+    assert data_rows[word("zh", "sheet.bus")] == 4
     # Every code named in Chinese: what is left in Latin letters is a file's name.
     latin = {
         found
@@ -128,3 +136,4 @@ async def test_a_day_of_every_routine_then_export(
     # (a photo Word cannot show becomes a "照片格式无法嵌入" line instead).
     # The hazard's: the patrol's photo as its "before", both fixes' (one rejected).
     assert len(photos) == 13 and {sha for sha, _ in photos} <= embedded
+    assert len(drill_photos) == 1 and set(drill_photos) <= embedded  # the marshal's
