@@ -230,9 +230,6 @@ CYCLE_EDGES_ALLOWED = {
     ("bot.app", "bot.middlewares"): "make_dispatcher, as above",
     ("bot.app", "bot.updates_once"): "make_dispatcher, as above",
     ("bot.app", "bot.district"): "make_dispatcher, as above",
-    ("storage.exports.records", "storage.exports.drills_bus"): "the record book's sections "
-    "import records' helpers (Photo, _local); the helpers belong in a module of their own",
-    ("storage.exports.records", "storage.exports.hazards"): "as above",
 }
 
 

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import bus as bus_store
 from storage import drills as drill_store
-from storage.exports.records import Photo, _local
+from storage.exports.parts import Photo
+from storage.exports.parts import local as _local
 from storage.models import Unit
 
 

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import hazards as store
-from storage.exports.records import Photo, _local, _photos, utc_bounds
+from storage.exports.parts import Photo, utc_bounds
+from storage.exports.parts import local as _local
+from storage.exports.parts import photos_of as _photos
 from storage.hazards import Hazard
 from storage.models import Attachment
 

@@ -15,9 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import duty, zero_report
+from storage import duty, substitutes, zero_report
 from storage import notices as notice_store
-from storage.models import Attachment, AuditLog, Person, School, Submission, Task, Unit
+from storage.exports.parts import Photo, utc_bounds
+from storage.exports.parts import local as _local
+from storage.exports.parts import photos_of as _photos
+from storage.models import AuditLog, Person, School, Submission, Task, Unit
 
 ANSWERED = ("done", "late")
 BUTTON_KIND = "button"
@@ -25,15 +28,6 @@ BUTTON_KIND = "button"
 # of a district's schools are merged sheet by sheet.
 BOOK_ROUTINES = ("education", "zero_report", "duty")
 IN_CLAUSE_CHUNK = 500  # well under SQLite's and asyncpg's parameter limits
-
-
-@dataclass(frozen=True)
-class Photo:
-    sha256: str
-    path: str
-    mime: str
-    taken_at: dt.datetime  # when the bot received it, school zone
-    person: str
 
 
 @dataclass(frozen=True)
@@ -203,7 +197,7 @@ class Records:
 
 async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt.date) -> Records:
     from storage.exports.drills_bus import bus_records, drill_records
-    from storage.exports.hazards import hazard_records  # it reads this module's helpers
+    from storage.exports.hazards import hazard_records
 
     school = await session.get(School, school_id)
     if school is None:
@@ -230,13 +224,6 @@ async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt
     )
 
 
-def utc_bounds(start: dt.date, end: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """[start 00:00, the day after end 00:00) in the school's zone, as UTC."""
-    first = dt.datetime.combine(start, dt.time(), tz).astimezone(dt.UTC)
-    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz).astimezone(dt.UTC)
-    return first, after
-
-
 async def _person_names(session: AsyncSession, school_id: int) -> dict[int, str]:
     rows = await session.execute(
         select(Person.id, Person.display_name).where(Person.school_id == school_id)
@@ -261,7 +248,8 @@ async def _tasks(
         )
     ).all()
     by_task = await _submissions_by_task(session, [task.id for task, _ in rows], tz, names)
-    return [
+    acting = await _acting(session, school_id, start, end, names)
+    found = [
         TaskRecord(
             id=task.id,
             routine=task.routine,
@@ -283,6 +271,43 @@ async def _tasks(
         )
         for task, unit in rows
     ]
+    return [
+        _acted_for(record, acting.get((task.unit_id, task.day), {}))
+        for record, (task, _) in zip(found, rows, strict=True)
+    ]
+
+
+async def _acting(
+    session: AsyncSession, school_id: int, start: dt.date, end: dt.date, names: dict[int, str]
+) -> dict[tuple[int | None, dt.date], dict[str, str]]:
+    """(class, day) → {a substitute's name: "李老师（代 张老师）"} for each day of a leave (代班)
+    in [start, end]: the record says who acted for whom."""
+    found: dict[tuple[int | None, dt.date], dict[str, str]] = {}
+    for leave, unit_ids in await substitutes.acting_between(session, school_id, start, end):
+        substitute = names.get(leave.substitute_id, "")
+        label = f"{substitute}（代 {names.get(leave.person_id, '')}）"
+        day = max(start, leave.first_day)
+        while day <= min(end, leave.last_day):
+            for unit_id in unit_ids:
+                found.setdefault((unit_id, day), {})[substitute] = label
+            day += dt.timedelta(days=1)
+    return found
+
+
+def _acted_for(record: TaskRecord, labels: dict[str, str]) -> TaskRecord:
+    if not labels:
+        return record
+    submissions = tuple(
+        replace(
+            s,
+            person=labels.get(s.person, s.person),
+            photos=tuple(replace(p, person=labels.get(p.person, p.person)) for p in s.photos),
+        )
+        for s in record.submissions
+    )
+    return replace(
+        record, done_by=labels.get(record.done_by, record.done_by), submissions=submissions
+    )
 
 
 async def _submissions_by_task(
@@ -318,13 +343,6 @@ def _submission_record(
         text="" if pressed else submission.text,
         photos=_photos(submission.attachments, tz, person),
         action=str(action),
-    )
-
-
-def _photos(attachments: Sequence[Attachment], tz: ZoneInfo, person: str) -> tuple[Photo, ...]:
-    return tuple(
-        Photo(a.sha256, a.path, a.mime, a.created_at.astimezone(tz), person)
-        for a in sorted(attachments, key=lambda a: a.id)
     )
 
 
@@ -588,10 +606,6 @@ def months(start: dt.date, end: dt.date) -> Iterator[tuple[dt.date, dt.date]]:
         next_month = (first.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
         yield first, min(end, next_month - dt.timedelta(days=1))
         first = next_month
-
-
-def _local(moment: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
-    return moment.astimezone(tz) if moment is not None else None
 
 
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
