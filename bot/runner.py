@@ -37,15 +37,12 @@ COMMANDS = (
     "bus",
     "drill",
     "absent",
-    "leave",
     "notice",
     "plan",
     "invite",
     "bind",
     "export",
     "lang",
-    "mydata",
-    "forget",
     "cancel",
 )
 

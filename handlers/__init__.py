@@ -15,10 +15,8 @@ from handlers import (
     fallback,
     hazards,
     inspections,
-    leave,
     notices,
     onboarding,
-    privacy,
     pupils,
     zero_report,
 )
@@ -30,7 +28,6 @@ from handlers import (
 # handler that one of its updates would have matched (commands, own states, own buttons).
 ROUTERS: tuple[Router, ...] = (
     zero_report.router,
-    privacy.router,  # before the rest: a guardian who has not consented gets only the consent
     hazards.router,  # before onboarding: its /cancel while raising also unchecks an inspection item
     onboarding.router,
     admin.router,
@@ -42,7 +39,6 @@ ROUTERS: tuple[Router, ...] = (
     drills.router,
     duty.router,
     education.router,
-    leave.router,
     fallback.router,
 )
 

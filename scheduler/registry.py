@@ -29,7 +29,6 @@ from scheduler import (
     hazards,
     inspections,
     notices,
-    privacy,
     zero_report,
 )
 from scheduler.routine import Overview, Routine, TickContext, TickJob
@@ -47,7 +46,6 @@ ROUTINE_MODULES: tuple[ModuleType, ...] = (
     drills,
     calendar_watch,
     delivery,
-    privacy,
 )
 
 
