@@ -32,6 +32,8 @@ class ActorMiddleware(BaseMiddleware):
         user = data.get("event_from_user")
         actors = self.actors[app.school_id]
         actor = await actors.person(user.id) if user is not None else None
+        # A substitute (代班) acts as the head teacher of the classes they stand in for today.
+        actor = await actors.acting(actor, app.today())
         data["actor"] = actor
         data["lang"] = self._language(app, actor, data.get("event_chat"))
         return await handler(event, data)

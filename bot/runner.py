@@ -37,12 +37,15 @@ COMMANDS = (
     "bus",
     "drill",
     "absent",
+    "leave",
     "notice",
     "plan",
     "invite",
     "bind",
     "export",
     "lang",
+    "mydata",
+    "forget",
     "cancel",
 )
 

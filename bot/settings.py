@@ -370,6 +370,16 @@ class InviteSettings(_Strict):
     parent_max_uses: int = Field(default=80, ge=1, le=2000)
 
 
+class PrivacySettings(_Strict):
+    # Children's data (PIPL): a guardian who joins by a class link reads ``consent_text`` and
+    # presses 同意 before anything else about them is kept or any notice reaches them ("" = no
+    # consent asked). A new ``consent_version`` asks everyone again at their next message.
+    # Photos and pupils' data older than ``retention_days`` are deleted daily (0 = kept).
+    consent_text: str = Field(default="", max_length=2000)
+    consent_version: str = Field(default="1", min_length=1, max_length=32)
+    retention_days: int = Field(default=0, ge=0, le=36500)
+
+
 class NoticeSettings(_Strict):
     # One reminder to parents who have not pressed 已阅知晓 this long before the deadline
     # (0: no reminder); a deadline typed as a day only ("周五") means this time of that day.
@@ -611,6 +621,7 @@ class Settings(_Strict):
     duty: DutySettings = DutySettings()
     invites: InviteSettings = InviteSettings()
     notices: NoticeSettings = NoticeSettings()
+    privacy: PrivacySettings = PrivacySettings()
     hazards: HazardSettings = HazardSettings()
     inspections: InspectionSettings = InspectionSettings()
     bus: BusSettings = BusSettings()

@@ -15,8 +15,10 @@ from handlers import (
     fallback,
     hazards,
     inspections,
+    leave,
     notices,
     onboarding,
+    privacy,
     pupils,
     zero_report,
 )
@@ -28,6 +30,7 @@ from handlers import (
 # handler that one of its updates would have matched (commands, own states, own buttons).
 ROUTERS: tuple[Router, ...] = (
     zero_report.router,
+    privacy.router,  # before the rest: a guardian who has not consented gets only the consent
     hazards.router,  # before onboarding: its /cancel while raising also unchecks an inspection item
     onboarding.router,
     admin.router,
@@ -39,6 +42,7 @@ ROUTERS: tuple[Router, ...] = (
     drills.router,
     duty.router,
     education.router,
+    leave.router,
     fallback.router,
 )
 

@@ -12,8 +12,11 @@ from aiogram.types import ChatMemberUpdated, Message
 from bot.app import App
 from bot.i18n import LANGUAGES, catalog, t
 from bot.runner import PRIVACY_ON, tell_admins_of_privacy_mode
+from bot.telegram_transport import keyboard
 from handlers.common import display_name, refuse_unless
+from scheduler import privacy
 from storage import audit, people, pupils
+from storage.messages import OutMessage
 from storage.models import Person
 
 router = Router(name="onboarding")
@@ -54,7 +57,7 @@ async def start_with_invite(message: Message, command: CommandObject, app: App, 
     token = (command.args or "").strip()
     user = message.from_user
     assert user is not None
-    first_admin = False
+    first_admin = consent_asked = False
     async with app.sessions.begin() as session:
         result = await people.redeem_invite(
             session,
@@ -89,7 +92,12 @@ async def start_with_invite(message: Message, command: CommandObject, app: App, 
             role_text = role_label(result.invite.role, unit.name if unit else "", lang)
             # The setup code (made by nobody) makes the school's first admin.
             first_admin = result.invite.role == "admin" and result.invite.created_by is None
-    if result.outcome is people.Redeem.OK:
+            # A guardian reads the school's consent text (PIPL) before anything else.
+            consent_asked = privacy.on_join(result.person, result.invite.role, app.settings)
+    if result.outcome is people.Redeem.OK and consent_asked:
+        text, rows = privacy.consent_message(app.settings, lang)
+        await message.answer(text, reply_markup=keyboard(OutMessage(text, buttons=rows)))
+    elif result.outcome is people.Redeem.OK:
         await message.answer(
             t(
                 lang,

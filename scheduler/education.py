@@ -31,7 +31,7 @@ class EducationRoutine:
     async def recipients(
         self, session: AsyncSession, ctx: Context, task: Task, unit: Unit | None
     ) -> list[Recipient]:
-        return await recipients.unit_group_or_people(session, ctx, unit)
+        return await recipients.unit_group_or_people(session, ctx, unit, task.day)
 
     def prompt(self, task: Task, unit: Unit | None, lang: str, ctx: Context) -> OutMessage:
         points = "\n".join(f"• {p}" for p in task.payload.get("points", []))

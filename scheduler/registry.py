@@ -29,6 +29,7 @@ from scheduler import (
     hazards,
     inspections,
     notices,
+    privacy,
     zero_report,
 )
 from scheduler.routine import Overview, Routine, TickContext, TickJob
@@ -46,6 +47,7 @@ ROUTINE_MODULES: tuple[ModuleType, ...] = (
     drills,
     calendar_watch,
     delivery,
+    privacy,
 )
 
 

@@ -98,6 +98,14 @@ class Person(Base):
     language: Mapped[str | None] = mapped_column(String(8))  # None: the school's default
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime]
+    # Children's data (storage/privacy.py): a guardian who joined by a class link while the
+    # school asks consent is ``consent_pending`` (no notices, nothing kept) until they press
+    # 同意; the version and time they consented; when an admin deleted them (/forget).
+    # (NULL, not false, for everyone else: inserts written before this column stay valid.)
+    consent_pending: Mapped[bool | None] = mapped_column(Boolean)
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    consented_at: Mapped[dt.datetime | None]
+    deleted_at: Mapped[dt.datetime | None]
 
     roles: Mapped[list[Role]] = relationship(back_populates="person", lazy="selectin")
 

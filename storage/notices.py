@@ -206,6 +206,8 @@ async def audience_members(
         .join(Guardian, Guardian.person_id == Person.id)
         .join(Pupil, Pupil.id == Guardian.pupil_id)
         .where(Pupil.unit_id.in_(list(units)), Pupil.active.is_(True))
+        # A guardian who has not answered the consent text yet gets no notice (PIPL).
+        .where(Person.consent_pending.is_not(True))
     )
     with_children: set[int] = set()
     for pid, name, language, p_unreach, chat_id, c_unreach, unit_id, pupil_id, pupil in (
@@ -229,6 +231,7 @@ async def audience_members(
         base.add_columns(Role.unit_id)
         .join(Role, Role.person_id == Person.id)
         .where(Role.role == "parent", Role.unit_id.in_(list(units)))
+        .where(Person.consent_pending.is_not(True))
     )
     seen: dict[int, tuple[int, int, Member]] = {}
     for pid, name, language, p_unreach, chat_id, c_unreach, unit_id in (

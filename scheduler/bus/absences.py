@@ -221,7 +221,7 @@ async def _tell_head_teacher(
     by_parent: bool,
     now: dt.datetime,
 ) -> None:
-    found = await people.people_with_role(session, ctx.school_id, "head_teacher", unit.id)
+    found = await recipients.head_teachers(session, ctx, unit.id, day)
 
     def text(lang: str) -> str:
         key = "bus.absent_head_teacher_parent" if by_parent else "bus.absent_head_teacher"

@@ -215,7 +215,7 @@ async def _tell_head_teachers(
         unit = units.get(class_name)
         if unit is None:
             continue
-        found = await people.people_with_role(session, ctx.school_id, "head_teacher", unit.id)
+        found = await recipients.head_teachers(session, ctx, unit.id, trip.day)
 
         def text(lang: str, class_name: str = class_name, names: list[str] = names) -> str:
             return t(

@@ -3,6 +3,8 @@ count), the commander (the start button, the silent classes, a mismatch)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import DrillSettingsEntry
@@ -20,8 +22,10 @@ async def staff(session: AsyncSession, ctx: Context) -> list[Recipient]:
     return once(found)
 
 
-async def head_teachers(session: AsyncSession, ctx: Context) -> list[Recipient]:
-    return once(await recipients.with_role(session, ctx, "head_teacher"))
+async def head_teachers(session: AsyncSession, ctx: Context, day: dt.date) -> list[Recipient]:
+    """Every head teacher in private; on ``day`` a substitute in place of one on leave."""
+    found = await recipients.with_role(session, ctx, "head_teacher")
+    return once(await recipients.recipients_in_their_place(session, ctx, found, day))
 
 
 async def commander(

@@ -56,7 +56,7 @@ async def start(
     def text(lang: str) -> str:
         return t(lang, "drill.count_asked", theme=theme, minutes=minutes)
 
-    found = await notify.head_teachers(session, ctx)
+    found = await notify.head_teachers(session, ctx, drill.day)
     await tell(session, ctx, f"dr:{drill.id}:count", found, text, now, urgent=True)
     return Result(Outcome.DONE, drill.id)
 

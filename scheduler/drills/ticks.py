@@ -80,7 +80,7 @@ async def _remind_head_teachers(tick: TickContext) -> int:
             assembly=plan.assembly or "—",
         )
 
-    found = await notify.head_teachers(tick.session, tick.ctx)
+    found = await notify.head_teachers(tick.session, tick.ctx, tick.today)
     return await tell(tick.session, tick.ctx, f"{key_of(drill)}:remind", found, text, tick.now)
 
 

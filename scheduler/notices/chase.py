@@ -22,7 +22,7 @@ from scheduler.calendar import days_between
 from scheduler.notices.common import local_time
 from scheduler.notices.receipts import receipt_buttons
 from scheduler.notices.report import NoticeReport, format_report
-from scheduler.recipients import privately
+from scheduler.recipients import head_teachers, privately
 from scheduler.routine import Context, TickContext
 from storage import audit, outbox, people
 from storage import notices as store
@@ -274,9 +274,7 @@ async def send_monthly_low_rates(tick: TickContext) -> int:
     envelopes = []
     for unit_id, rates in sorted(low.items()):
         unit = await tick.session.get(Unit, unit_id)
-        teachers = await people.people_with_role(
-            tick.session, tick.ctx.school_id, "head_teacher", unit_id
-        )
+        teachers = await head_teachers(tick.session, tick.ctx, unit_id, tick.today)
         for recipient in await privately(tick.session, tick.ctx, teachers):
             lang = recipient.language
             lines = [

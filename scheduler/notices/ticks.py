@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
+from scheduler import recipients
 from scheduler.notices.broadcast import refresh_progress
 from scheduler.notices.chase import (
     group_rate_envelopes,
@@ -21,7 +22,7 @@ from scheduler.notices.report import NoticeReport, build_report, format_report
 from scheduler.recipients import privately
 from scheduler.routine import Context, TickContext
 from storage import notices as store
-from storage import outbox, people
+from storage import outbox
 from storage.messages import OutMessage
 from storage.models import Person
 from storage.notices import Notice
@@ -84,8 +85,8 @@ async def _report_envelopes(
     for row in report.classes:
         if row.unit_id is None:
             continue
-        for teacher in await people.people_with_role(
-            session, ctx.school_id, "head_teacher", row.unit_id
+        for teacher in await recipients.head_teachers(
+            session, ctx, row.unit_id, now.astimezone(ctx.tz).date()
         ):
             scope = wanted.setdefault(teacher.id, set())
             if scope is not None:

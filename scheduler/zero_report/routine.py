@@ -25,7 +25,7 @@ class ZeroReportRoutine:
     ) -> list[Recipient]:
         if unit is None:
             return []
-        persons = await recipients.responsible_people(session, ctx, unit)
+        persons = await recipients.responsible_people(session, ctx, unit, task.day)
         # The duty leader's alert is built without a session: it names the people from here.
         names = [p.display_name for p in persons]
         if task.payload.get("responsible") != names:

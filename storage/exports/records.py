@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import duty, zero_report
+from storage import duty, substitutes, zero_report
 from storage import notices as notice_store
 from storage.exports.parts import Photo, utc_bounds
 from storage.exports.parts import local as _local
@@ -248,7 +248,8 @@ async def _tasks(
         )
     ).all()
     by_task = await _submissions_by_task(session, [task.id for task, _ in rows], tz, names)
-    return [
+    acting = await _acting(session, school_id, start, end, names)
+    found = [
         TaskRecord(
             id=task.id,
             routine=task.routine,
@@ -270,6 +271,43 @@ async def _tasks(
         )
         for task, unit in rows
     ]
+    return [
+        _acted_for(record, acting.get((task.unit_id, task.day), {}))
+        for record, (task, _) in zip(found, rows, strict=True)
+    ]
+
+
+async def _acting(
+    session: AsyncSession, school_id: int, start: dt.date, end: dt.date, names: dict[int, str]
+) -> dict[tuple[int | None, dt.date], dict[str, str]]:
+    """(class, day) → {a substitute's name: "李老师（代 张老师）"} for each day of a leave (代班)
+    in [start, end]: the record says who acted for whom."""
+    found: dict[tuple[int | None, dt.date], dict[str, str]] = {}
+    for leave, unit_ids in await substitutes.acting_between(session, school_id, start, end):
+        substitute = names.get(leave.substitute_id, "")
+        label = f"{substitute}（代 {names.get(leave.person_id, '')}）"
+        day = max(start, leave.first_day)
+        while day <= min(end, leave.last_day):
+            for unit_id in unit_ids:
+                found.setdefault((unit_id, day), {})[substitute] = label
+            day += dt.timedelta(days=1)
+    return found
+
+
+def _acted_for(record: TaskRecord, labels: dict[str, str]) -> TaskRecord:
+    if not labels:
+        return record
+    submissions = tuple(
+        replace(
+            s,
+            person=labels.get(s.person, s.person),
+            photos=tuple(replace(p, person=labels.get(p.person, p.person)) for p in s.photos),
+        )
+        for s in record.submissions
+    )
+    return replace(
+        record, done_by=labels.get(record.done_by, record.done_by), submissions=submissions
+    )
 
 
 async def _submissions_by_task(

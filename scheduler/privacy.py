@@ -1,0 +1,275 @@
+"""Children's data (个人信息保护法): a guardian's consent, /mydata, /forget and the daily
+retention sweep (a tick job).
+
+Decided: a guardian who joins by a class link while the school sets ``[privacy]
+consent_text`` is kept as the link join made them (their name, Telegram account, private chat,
+the class and child the link named) and marked ``consent_pending``; until they press 同意 they
+get no notice (storage.notices leaves them out of every audience), and every message or button
+of theirs is answered with the consent text only, nothing of it stored. 不同意 changes nothing:
+they may /start again. A new ``consent_version`` asks again at a guardian's next message, but
+does not stop their notices meanwhile (their earlier consent stands until they answer).
+Guardians the school adds itself (an import) are not asked: the school holds their consent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import t
+from bot.settings import Settings
+from scheduler.routine import Context, TickContext
+from storage import audit, privacy
+from storage.db import insert_ignore
+from storage.messages import Button, callback_id
+from storage.models import Person, Role
+from storage.people import has_role
+from storage.privacy import RetentionRun
+
+PREFIX = "pv"
+CONSENT, DECLINE, FORGET = "yes", "no", "forget"
+Rows = tuple[tuple[Button, ...], ...]
+
+
+# --- consent -------------------------------------------------------------------------------
+
+
+def asks_consent(settings: Settings) -> bool:
+    return bool(settings.privacy.consent_text.strip())
+
+
+def on_join(person: Person, role: str, settings: Settings) -> bool:
+    """A guardian joining by a class link: marked pending when the school asks consent and
+    they have not given it for this text. True when the consent text is to be shown."""
+    if role != "parent" or not asks_consent(settings):
+        return False
+    if person.consent_version == settings.privacy.consent_version:
+        return False
+    if person.consented_at is None:
+        person.consent_pending = True
+    return True
+
+
+def waiting_for_consent(person: Person | None, settings: Settings) -> bool:
+    """A guardian who must answer the consent text before anything else: one who joined by a
+    link and has not consented, or consented to an earlier text."""
+    if person is None or not asks_consent(settings):
+        return False
+    if person.consent_pending:
+        return True
+    return (
+        person.consent_version is not None
+        and person.consent_version != settings.privacy.consent_version
+    )
+
+
+def consent_message(settings: Settings, lang: str) -> tuple[str, Rows]:
+    text = t(lang, "privacy.consent", text=settings.privacy.consent_text.strip())
+    rows = (
+        (
+            Button(t(lang, "privacy.button.consent"), f"{PREFIX}:{CONSENT}:0"),
+            Button(t(lang, "privacy.button.decline"), f"{PREFIX}:{DECLINE}:0"),
+        ),
+    )
+    return text, rows
+
+
+@dataclass(frozen=True)
+class Press:
+    action: str
+    person_id: int
+
+    @classmethod
+    def parse(cls, data: str | None) -> Press | None:
+        parts = (data or "").split(":")
+        if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in (CONSENT, DECLINE, FORGET):
+            return None
+        found = callback_id(parts[2])
+        return None if found is None else cls(parts[1], found)
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    ALREADY = "already"
+    NOT_ALLOWED = "not_allowed"
+    NOT_FOUND = "not_found"
+    AMBIGUOUS = "ambiguous"
+
+
+async def consent(
+    session: AsyncSession, ctx: Context, person_id: int, settings: Settings, now: dt.datetime
+) -> Outcome:
+    """同意: the consent recorded with its time and the text's version (and in the log)."""
+    person = await session.get(Person, person_id)
+    assert person is not None
+    version = settings.privacy.consent_version
+    if not person.consent_pending and person.consent_version == version:
+        return Outcome.ALREADY
+    privacy.give_consent(person, version, now)
+    audit.record(session, ctx.school_id, person.id, "privacy.consent", now, version=version)
+    return Outcome.DONE
+
+
+# --- /mydata -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    content: bytes
+
+
+async def my_data(session: AsyncSession, ctx: Context, person_id: int, now: dt.datetime) -> Export:
+    """Everything stored about the person and their children, as one JSON file; the export
+    is logged."""
+    kept = await privacy.kept_about(session, ctx.school_id, person_id)
+    audit.record(
+        session,
+        ctx.school_id,
+        person_id,
+        "privacy.export",
+        now,
+        guardian_id=person_id,
+        children=len(kept["children"]),
+        messages=len(kept["messages"]),
+    )
+    body = json.dumps(kept, ensure_ascii=False, indent=2, default=_plain(ctx))
+    stamp = now.astimezone(ctx.tz).strftime("%Y%m%d")
+    return Export(f"mydata_{person_id}_{stamp}.json", body.encode())
+
+
+def _plain(ctx: Context) -> Any:
+    def convert(value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return value.astimezone(ctx.tz).isoformat(timespec="seconds")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+    return convert
+
+
+# --- /forget -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    outcome: Outcome
+    person: Person | None = None
+    count: int = 0
+
+
+async def find_guardian(session: AsyncSession, school_id: int, text: str) -> Found:
+    """A guardian (a person with a parent's role, not deleted) by their id (12, #12) or by
+    their name in the bot."""
+    query = (
+        select(Person)
+        .where(
+            Person.school_id == school_id,
+            Person.deleted_at.is_(None),
+            Person.id.in_(select(Role.person_id).where(Role.role == "parent")),
+        )
+        .order_by(Person.id)
+    )
+    digits = text.strip().lstrip("#")
+    if digits.isdigit() and len(digits) <= 9:
+        query = query.where(Person.id == int(digits))
+    else:
+        query = query.where(func.lower(Person.display_name) == text.strip().lower())
+    found = list((await session.scalars(query)).all())
+    if not found:
+        return Found(Outcome.NOT_FOUND)
+    if len(found) > 1:
+        return Found(Outcome.AMBIGUOUS, count=len(found))
+    return Found(Outcome.DONE, found[0])
+
+
+def forget_rows(person_id: int, lang: str) -> Rows:
+    return ((Button(t(lang, "privacy.button.forget"), f"{PREFIX}:{FORGET}:{person_id}"),),)
+
+
+@dataclass
+class Forgot:
+    outcome: Outcome
+    counts: dict[str, int] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+async def forget(
+    session: AsyncSession, ctx: Context, actor: Person, person_id: int, now: dt.datetime
+) -> Forgot:
+    """An admin deletes a guardian: their content removed, counts kept under 已删除 (see
+    storage.privacy.forget); the deletion is logged, without the name. ``files``: the photo
+    files to delete once committed (``storage.privacy.delete_files``)."""
+    if not has_role(actor, "admin"):
+        return Forgot(Outcome.NOT_ALLOWED)
+    person = await session.get(Person, person_id)
+    if person is None or person.school_id != ctx.school_id:
+        return Forgot(Outcome.NOT_FOUND)
+    if person.deleted_at is not None:
+        return Forgot(Outcome.ALREADY)
+    done = await privacy.forget(session, ctx.school_id, person_id, now)
+    counts = {
+        "messages": done.messages,
+        "photos": done.photos,
+        "receipts": done.receipts,
+        "children": done.children,
+    }
+    audit.record(
+        session, ctx.school_id, actor.id, "privacy.forget", now, guardian_id=person_id, **counts
+    )
+    return Forgot(Outcome.DONE, counts, done.files)
+
+
+# --- the daily retention sweep (a tick job) ---------------------------------------------------
+
+
+async def retention_sweep(tc: TickContext) -> int:
+    """Once a day: photos and pupils' data older than ``[privacy] retention_days`` deleted,
+    their files too, the run logged. Returns how many rows it deleted."""
+    days = tc.settings.privacy.retention_days
+    if days <= 0:
+        return 0
+    session, school_id = tc.session, tc.ctx.school_id
+    connection = await session.connection()
+    claim = insert_ignore(
+        RetentionRun,
+        [{"school_id": school_id, "day": tc.today, "photos": 0, "pupils": 0, "created_at": tc.now}],
+        connection.dialect.name,
+    )
+    claimed = await connection.execute(claim)
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return 0
+    swept = await privacy.sweep(session, school_id, tc.now - dt.timedelta(days=days))
+    run = await session.scalar(
+        select(RetentionRun).where(
+            RetentionRun.school_id == school_id, RetentionRun.day == tc.today
+        )
+    )
+    assert run is not None
+    run.photos, run.pupils = swept.photos, swept.pupils
+    if swept.photos or swept.pupils or swept.receipts:
+        audit.record(
+            session,
+            school_id,
+            None,
+            "privacy.retention",
+            tc.now,
+            retention_days=days,
+            photos=swept.photos,
+            pupils=swept.pupils,
+            receipts=swept.receipts,
+        )
+    await session.flush()
+    privacy.delete_files(swept.files)
+    return swept.photos + swept.pupils + swept.receipts
+
+
+TICK_JOBS = [retention_sweep]

@@ -1,0 +1,306 @@
+"""Substitutes (代班): /leave 张老师 明天 到 周五 代班 李老师.
+
+An admin's leave is in force at once; a head teacher's own (/leave 明天 到 周五 代班 李老师)
+waits for an admin's 批准 button. For those days every routine that addresses the absent
+teacher's class (1530, the zero report, notices' reports, bus absences, the drill's headcount)
+reaches the substitute instead (scheduler/recipients.py ``in_their_place``), and the
+substitute may answer for the class (bot/actors.py ``acting``). The record book names them
+"李老师（代 张老师）".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import t
+from scheduler import recipients
+from scheduler.hazards.notify import tell
+from scheduler.routine import Context, Recipient
+from storage import audit, people
+from storage import substitutes as store
+from storage.duty import staff_named
+from storage.messages import Button, callback_id
+from storage.models import Person, Unit
+from storage.substitutes import Substitution
+
+PREFIX = "lv"
+MAX_DAYS = 62  # a leave longer than two months is a new head teacher, not a substitute
+
+
+class Outcome(StrEnum):
+    ACTIVE = "active"  # in force (an admin's, or approved)
+    REQUESTED = "requested"  # waiting for an admin
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_PERSON = "unknown_person"
+    AMBIGUOUS = "ambiguous"
+    NOT_HEAD_TEACHER = "not_head_teacher"
+    SAME_PERSON = "same_person"
+    PAST = "past"
+    TOO_LONG = "too_long"
+    NOT_FOUND = "not_found"
+    STALE = "stale"  # decided already
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    substitution: Substitution | None = None
+    name: str = ""  # the name that was not found, or ambiguous
+
+
+@dataclass(frozen=True)
+class Press:
+    approve: bool
+    substitution_id: int
+
+    def pack(self) -> str:
+        return f"{PREFIX}:{'ok' if self.approve else 'no'}:{self.substitution_id}"
+
+    @classmethod
+    def parse(cls, data: str | None) -> Press | None:
+        parts = (data or "").split(":")
+        if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ("ok", "no"):
+            return None
+        found = callback_id(parts[2])
+        return None if found is None else cls(parts[1] == "ok", found)
+
+
+def decision_rows(substitution_id: int, lang: str) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(t(lang, "leave.button.approve"), Press(True, substitution_id).pack()),
+            Button(t(lang, "leave.button.refuse"), Press(False, substitution_id).pack()),
+        ),
+    )
+
+
+async def _one_named(session: AsyncSession, school_id: int, name: str) -> Person | Result:
+    found = await staff_named(session, school_id, name)
+    if not found:
+        return Result(Outcome.UNKNOWN_PERSON, name=name[:30])
+    if len(found) > 1:
+        return Result(Outcome.AMBIGUOUS, name=name[:30])
+    return found[0]
+
+
+async def request_leave(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Person,
+    absent_name: str | None,
+    first: dt.date,
+    last: dt.date,
+    substitute_name: str,
+    today: dt.date,
+    now: dt.datetime,
+) -> Result:
+    """An admin's leave for a head teacher (in force at once), or a head teacher's own leave
+    (``absent_name`` None: waits for an admin)."""
+    is_admin = people.has_role(actor, "admin")
+    if absent_name is None:
+        absent: Person | Result | None = await session.get(Person, actor.id)
+    elif not is_admin:
+        return Result(Outcome.NOT_ALLOWED)
+    else:
+        absent = await _one_named(session, ctx.school_id, absent_name)
+    if isinstance(absent, Result):
+        return absent
+    assert absent is not None
+    substitute = await _one_named(session, ctx.school_id, substitute_name)
+    if isinstance(substitute, Result):
+        return substitute
+    if substitute.id == absent.id:
+        return Result(Outcome.SAME_PERSON)
+    if not people.unit_ids_with_role(absent, "head_teacher"):
+        return Result(Outcome.NOT_HEAD_TEACHER, name=absent.display_name)
+    if last < today:
+        return Result(Outcome.PAST)
+    if (last - first).days >= MAX_DAYS:
+        return Result(Outcome.TOO_LONG)
+    row = Substitution(
+        school_id=ctx.school_id,
+        person_id=absent.id,
+        substitute_id=substitute.id,
+        first_day=first,
+        last_day=last,
+        status=store.ACTIVE if is_admin else store.PENDING,
+        requested_by=actor.id,
+        decided_by=actor.id if is_admin else None,
+        created_at=now,
+        decided_at=now if is_admin else None,
+    )
+    session.add(row)
+    await session.flush()
+    audit.record(
+        session,
+        ctx.school_id,
+        actor.id,
+        "leave.create" if is_admin else "leave.request",
+        now,
+        leave_id=row.id,
+        teacher=absent.display_name,
+        substitute=substitute.display_name,
+        first_day=first.isoformat(),
+        last_day=last.isoformat(),
+    )
+    if is_admin:
+        await _tell_in_force(session, ctx, row, now)
+        return Result(Outcome.ACTIVE, row)
+    await _ask_admins(session, ctx, row, now)
+    return Result(Outcome.REQUESTED, row)
+
+
+async def decide(
+    session: AsyncSession, ctx: Context, actor: Person, press: Press, now: dt.datetime
+) -> Result:
+    """An admin's 批准 / 不批准 on a head teacher's leave."""
+    if not people.has_role(actor, "admin"):
+        return Result(Outcome.NOT_ALLOWED)
+    row = await store.get(session, ctx.school_id, press.substitution_id)
+    if row is None:
+        return Result(Outcome.NOT_FOUND)
+    if row.status != store.PENDING:
+        return Result(Outcome.STALE, row)
+    row.status = store.ACTIVE if press.approve else store.REFUSED
+    row.decided_by, row.decided_at = actor.id, now
+    audit.record(
+        session,
+        ctx.school_id,
+        actor.id,
+        "leave.approve" if press.approve else "leave.refuse",
+        now,
+        leave_id=row.id,
+    )
+    if press.approve:
+        await _tell_in_force(session, ctx, row, now)
+        return Result(Outcome.ACTIVE, row)
+    texts = await _texts(session, row)
+    found = await _privately(session, ctx, row.requested_by)
+    await tell(
+        session,
+        ctx,
+        f"lv:{row.id}:refused",
+        found,
+        lambda lang: t(lang, "leave.refused_told", **texts),
+        now,
+    )
+    return Result(Outcome.REFUSED, row)
+
+
+async def cancel(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Person,
+    substitution_id: int,
+    today: dt.date,
+    now: dt.datetime,
+) -> Result:
+    """An admin, the teacher on leave or who asked cancels a leave not yet ended."""
+    row = await store.get(session, ctx.school_id, substitution_id)
+    if row is None:
+        return Result(Outcome.NOT_FOUND)
+    mine = actor.id in (row.person_id, row.requested_by)
+    if not people.has_role(actor, "admin") and not mine:
+        return Result(Outcome.NOT_ALLOWED)
+    if row.status not in (store.PENDING, store.ACTIVE) or row.last_day < today:
+        return Result(Outcome.STALE, row)
+    was_active = row.status == store.ACTIVE
+    row.status = store.CANCELLED
+    row.decided_by, row.decided_at = actor.id, now
+    audit.record(session, ctx.school_id, actor.id, "leave.cancel", now, leave_id=row.id)
+    if was_active:
+        texts = await _texts(session, row)
+        found = await _privately(session, ctx, row.substitute_id)
+        await tell(
+            session,
+            ctx,
+            f"lv:{row.id}:cancelled",
+            found,
+            lambda lang: t(lang, "leave.cancelled_told", **texts),
+            now,
+        )
+    return Result(Outcome.CANCELLED, row)
+
+
+async def listing(
+    session: AsyncSession, ctx: Context, actor: Person, today: dt.date, lang: str
+) -> str:
+    """The leaves not yet ended: every one for an admin, one's own for a teacher."""
+    mine = None if people.has_role(actor, "admin") else actor.id
+    rows = await store.upcoming(session, ctx.school_id, today, mine)
+    if not rows:
+        return t(lang, "leave.none")
+    lines = [t(lang, "leave.list_title")]
+    for row in rows:
+        texts = await _texts(session, row)
+        lines.append(t(lang, f"leave.line.{row.status}", id=row.id, **texts))
+    return "\n".join(lines)
+
+
+async def describe(session: AsyncSession, row: Substitution) -> dict[str, str]:
+    """The names and days a reply about ``row`` shows."""
+    return await _texts(session, row)
+
+
+async def _texts(session: AsyncSession, row: Substitution) -> dict[str, str]:
+    names = await store.names(session, (row.person_id, row.substitute_id))
+    units = await store.head_teacher_units(session, [row.person_id])
+    classes = [await session.get(Unit, unit_id) for unit_id in units.get(row.person_id, [])]
+    return {
+        "absent": names.get(row.person_id, ""),
+        "substitute": names.get(row.substitute_id, ""),
+        "first": f"{row.first_day.month}月{row.first_day.day}日",
+        "last": f"{row.last_day.month}月{row.last_day.day}日",
+        "first_iso": row.first_day.isoformat(),
+        "last_iso": row.last_day.isoformat(),
+        "classes": "、".join(u.name for u in classes if u is not None),
+    }
+
+
+async def _privately(session: AsyncSession, ctx: Context, person_id: int | None) -> list[Recipient]:
+    person = await session.get(Person, person_id) if person_id else None
+    return await recipients.privately(session, ctx, [person] if person else [])
+
+
+async def _tell_in_force(
+    session: AsyncSession, ctx: Context, row: Substitution, now: dt.datetime
+) -> None:
+    texts = await _texts(session, row)
+    await tell(
+        session,
+        ctx,
+        f"lv:{row.id}:sub",
+        await _privately(session, ctx, row.substitute_id),
+        lambda lang: t(lang, "leave.substitute_told", **texts),
+        now,
+    )
+    await tell(
+        session,
+        ctx,
+        f"lv:{row.id}:absent",
+        await _privately(session, ctx, row.person_id),
+        lambda lang: t(lang, "leave.absent_told", **texts),
+        now,
+    )
+
+
+async def _ask_admins(
+    session: AsyncSession, ctx: Context, row: Substitution, now: dt.datetime
+) -> None:
+    texts = await _texts(session, row)
+    await tell(
+        session,
+        ctx,
+        f"lv:{row.id}:ask",
+        await recipients.admins(session, ctx),
+        lambda lang: t(lang, "leave.asked", id=row.id, **texts),
+        now,
+        buttons=lambda lang: decision_rows(row.id, lang),
+        urgent=True,
+    )
