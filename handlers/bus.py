@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
@@ -31,6 +32,9 @@ from storage.people import has_role
 
 router = Router(name="bus")
 MAX_PROBLEM_LINES = 20
+_DELAY = re.compile(
+    r"^(?:晚到|迟到|晚点|late)\s*(\d{1,3})\s*(?:分钟|分|min|minutes)?(?:\s+(\S{1,20}))?$", re.I
+)
 
 
 @router.message(Command("bus"), F.document)
@@ -74,6 +78,9 @@ async def bus_command(
 ) -> SendMessage:
     if has_role(actor, "parent") and not has_role(actor, *STAFF):
         assert actor is not None
+        words = (command.args or "").strip()
+        if words:
+            return await _parent_delay(message, app, actor, words, lang)
         return await _parent_bus(message, app, actor, lang)
     if not has_role(actor, *STAFF):
         return message.answer(
@@ -180,6 +187,46 @@ def _absence_reply(result: bs.Result, name: str, day: dt.date, lang: str) -> str
             return t(lang, "bus.absent_not_allowed")
         case _:
             return t(lang, "bus.absent_no_rider", **params)
+
+
+async def _parent_delay(
+    message: Message, app: App, actor: Person, words: str, lang: str
+) -> SendMessage:
+    """/bus 晚到 10 [姓名]: the child will be at the stop late for today's next run."""
+    found = _DELAY.match(words)
+    if found is None:
+        return message.answer(t(lang, "bus.delay_usage"))
+    minutes, name = int(found[1]), found[2] or ""
+    calendar = await school_calendar(app)
+    async with app.sessions.begin() as session:
+        result = await bs.report_delay(
+            session,
+            ctx_of(app),
+            actor,
+            minutes,
+            name,
+            app.now(),
+            app.settings,
+            school_day=calendar.is_school_day(app.today()),
+        )
+    app.wake_sender()
+    match result.outcome:
+        case bs.Outcome.DONE:
+            rider, leg, board = result.missing
+            bus = bs.bus_label(result.bus, result.bus.number if result.bus else 0, lang)
+            return message.answer(
+                t(lang, "bus.delay_done", rider=rider, bus=bus, minutes=minutes, board=board)
+            )
+        case bs.Outcome.BAD_COUNT:
+            return message.answer(t(lang, "bus.delay_bad_minutes", max=bs.MAX_DELAY_MINUTES))
+        case bs.Outcome.NO_BUS_DAY:
+            return message.answer(t(lang, "bus.delay_no_bus_day"))
+        case bs.Outcome.PAST_DAY:
+            return message.answer(t(lang, "bus.delay_too_late"))
+        case bs.Outcome.AMBIGUOUS:
+            return message.answer(t(lang, "bus.delay_which_child", names="、".join(result.missing)))
+        case _:
+            return message.answer(t(lang, "bus.parent_unknown_child"))
 
 
 async def _parent_bus(message: Message, app: App, actor: Person, lang: str) -> SendMessage:

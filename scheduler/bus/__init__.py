@@ -12,7 +12,13 @@ Telegram (``counting``); the tick makes the trips and sends the prompts and the 
 
 from __future__ import annotations
 
-from scheduler.bus.absences import mark_absent, mark_own_child, own_riders
+from scheduler.bus.absences import (
+    MAX_DELAY_MINUTES,
+    mark_absent,
+    mark_own_child,
+    own_riders,
+    report_delay,
+)
 from scheduler.bus.buttons import Action, Press
 from scheduler.bus.common import Outcome, Result, Stage, bus_label, leg_label, stage_of
 from scheduler.bus.counting import candidates, check_empty, confirm, record_all, show_missing, tick
@@ -20,6 +26,7 @@ from scheduler.bus.trips import run_buses
 from scheduler.bus.views import bus_overview, day_listing, trip_line
 
 __all__ = [
+    "MAX_DELAY_MINUTES",
     "OVERVIEWS",
     "TICK_JOBS",
     "Action",
@@ -37,6 +44,7 @@ __all__ = [
     "mark_absent",
     "mark_own_child",
     "own_riders",
+    "report_delay",
     "record_all",
     "run_buses",
     "show_missing",

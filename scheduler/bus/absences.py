@@ -16,7 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import t
 from bot.settings import BusRiderSettings, BusSettingsEntry, Settings
 from scheduler import recipients
-from scheduler.bus.common import Outcome, Result, Stage, bus_label, leg_label, rider_label, stage_of
+from scheduler.bus.common import (
+    Outcome,
+    Result,
+    Stage,
+    bus_label,
+    leg_label,
+    rider_label,
+    stage_of,
+    times,
+)
 from scheduler.bus.riders import effective
 from scheduler.hazards.notify import tell
 from scheduler.routine import Context
@@ -26,6 +35,8 @@ from storage.bus import BusRider
 from storage.duty import staff_named
 from storage.models import Person, Unit
 from storage.people import has_role
+
+MAX_DELAY_MINUTES = 30
 
 
 async def mark_absent(
@@ -236,3 +247,82 @@ async def _tell_head_teacher(
 
     key = f"bus:abs:{day.isoformat()}:{unit.slug}:{label}:ht"
     await tell(session, ctx, key, await recipients.privately(session, ctx, found), text, now)
+
+
+async def report_delay(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    minutes: int,
+    name: str,
+    now: dt.datetime,
+    settings: Settings,
+    *,
+    school_day: bool = True,
+) -> Result:
+    """A parent: the child will be at the stop ``minutes`` late for the next run today (晚到):
+    the escort of that bus and the head teacher are told; nothing is counted differently."""
+    if not 1 <= minutes <= MAX_DELAY_MINUTES:
+        return Result(Outcome.BAD_COUNT)
+    if not school_day:
+        return Result(Outcome.NO_BUS_DAY)
+    mine = await store.riders_of_guardian(session, ctx.school_id, person.id)
+    if name.strip():
+        mine = [r for r in mine if r.name == name.strip()]
+    if not mine:
+        return Result(Outcome.NO_CHILD)
+    if len(mine) > 1:
+        return Result(Outcome.AMBIGUOUS, missing=tuple(r.name for r in mine))
+    row = mine[0]
+    policy = await effective(session, ctx.school_id, settings.bus)
+    bus = policy.bus(row.bus)
+    if bus is None:
+        return Result(Outcome.NO_RIDER)
+    local = now.astimezone(ctx.tz)
+    leg = next(
+        (leg for leg in store.LEGS if local.time() < times(bus, leg)[0]),
+        None,
+    )
+    if leg is None:
+        return Result(Outcome.PAST_DAY)
+    rider_unit = await people.find_unit(session, ctx.school_id, row.unit)
+    label = rider_label(rider_unit.name if rider_unit else row.unit, row.name)
+    day = local.date()
+    audit.record(
+        session,
+        ctx.school_id,
+        person.id,
+        "bus.delay",
+        now,
+        bus=bus.number,
+        leg=leg,
+        rider=label,
+        minutes=minutes,
+    )
+    board = times(bus, leg)[0].strftime("%H:%M")
+
+    def text(lang: str) -> str:
+        return t(
+            lang,
+            "bus.delay_told",
+            bus=bus_label(bus, bus.number, lang),
+            leg=leg_label(leg, lang),
+            rider=label,
+            stop=row.stop or "—",
+            minutes=minutes,
+            board=board,
+            who=person.display_name,
+        )
+
+    escorts = await recipients.privately(
+        session, ctx, await staff_named(session, ctx.school_id, bus.escort)
+    )
+    heads = (  # a substitute in place of a head teacher on leave that day
+        await recipients.head_teachers(session, ctx, rider_unit.id, day)
+        if rider_unit is not None
+        else []
+    )
+    found = escorts + await recipients.privately(session, ctx, heads)
+    key = f"bus:delay:{day.isoformat()}:{leg}:{row.id}:{minutes}"
+    await tell(session, ctx, key, found, text, now, urgent=True)
+    return Result(Outcome.DONE, bus=bus, missing=(label, leg_label(leg, "zh"), board))

@@ -183,6 +183,25 @@ async def test_riders_come_from_a_file_and_parents_mark_their_child_absent(
         assert "张小明 2026-11-26 不乘坐校车1号" in await last(school, parent)
         assert await press_data(school, parent, "ba:999999:20261126") != ""  # forged
         assert await press_data(school, parent, "ba:1:2026xx26") != ""
+
+        # -- a delay: the escort and the head teacher are told; bad minutes are refused ----------
+        await school.say(parent, "/bus 晚到 90")
+        assert "请写 1 到 30 之间的数字" in await last(school, parent)
+        await school.say(parent, "/bus 你好")
+        assert "用法：/bus 晚到 10" in await last(school, parent)
+        await school.say(parent, "/bus 晚到 10分钟")
+        assert "已告知跟车老师和班主任：三(1)班 张小明 今天晚到约 10 分钟" in await last(
+            school, parent
+        )
+        delay = "家长 张小明妈妈 报告 三(1)班 张小明 今天晚到约 10 分钟（站点 吕墅村，16:40 上车）"
+        assert len(await with_text(school, teacher, delay)) == 1
+        assert len(await with_text(school, head_31, delay)) == 1
+        assert await with_text(school, escort_2, "晚到") == []
+        await school.say(other_parent, "/bus 晚到 5")  # their own child, marked this morning
+        assert "李小华 今天晚到约 5 分钟" in await last(school, other_parent)
+        await school.say(principal, "/bus 晚到 5")  # staff: not a parent's delay
+        assert "用法：/bus 查看今天的校车车次" in await last(school, principal)
+
         async with school.app.sessions() as session:
             days = sorted(a.day.isoformat() for a in await session.scalars(select(BusAbsence)))
             actions = list(await session.scalars(select(AuditLog.action)))
