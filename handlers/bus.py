@@ -53,12 +53,15 @@ async def rider_file(
         return message.answer(t(lang, "duty.roster.too_big", kb=roster.MAX_FILE_BYTES // 1024))
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
-    # Read before the transaction, in a worker thread, as the duty roster is.
-    table = await riders.read_file(buffer.getvalue(), filename)
-    async with app.sessions.begin() as session:
-        result = await riders.import_riders(
-            session, app.school_id, app.settings, app.now(), actor, table, filename
-        )
+    # Read and checked before the transaction, in a worker thread, as the duty roster is.
+    checked = await riders.read_file(buffer.getvalue(), filename, app.settings)
+    if not checked.ok:
+        result = checked
+    else:
+        async with app.sessions.begin() as session:
+            result = await riders.import_riders(
+                session, app.school_id, app.now(), actor, checked, filename
+            )
     if not result.ok:
         lines = [roster.problem_text(p, lang) for p in result.problems[:MAX_PROBLEM_LINES]]
         if len(result.problems) > MAX_PROBLEM_LINES:
