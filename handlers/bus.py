@@ -94,9 +94,9 @@ async def bus_command(
         return message.answer(t(lang, "bus.import.how"))
     async with app.sessions() as session:
         policy = await riders.effective(session, app.school_id, app.settings.bus)
-    if not words:
-        async with app.sessions() as session:
+        if not words:
             text = await bs.day_listing(session, ctx_of(app), app.today(), lang, policy)
+    if not words:
         return message.answer(text)
     number = parse_id(words)
     if number is None:

@@ -31,6 +31,7 @@ from storage.models import (
     Submission,
     Unit,
 )
+from storage.bus import BusRider
 from storage.notices import Notice, NoticeRecipient
 
 DELETED_NAME = "已删除"
@@ -200,6 +201,10 @@ async def forget(
             delete(pupils.Guardian).where(pupils.Guardian.person_id == person_id)
         )
         result.children = links.rowcount or 0  # type: ignore[attr-defined]
+    # The bus riders they marked absent as the guardian (storage.bus) are no longer theirs.
+    await session.execute(
+        update(BusRider).where(BusRider.guardian_id == person_id).values(guardian_id=None)
+    )
     tg_user_id = person.tg_user_id
     chats = list(
         (await session.scalars(select(Chat.tg_chat_id).where(Chat.person_id == person_id))).all()

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import t
-from bot.settings import BusRiderSettings, BusSettingsEntry, Settings
+from bot.settings import BusRiderSettings, BusSettings, BusSettingsEntry, Settings
 from scheduler import recipients
 from scheduler.bus.common import (
     Outcome,
@@ -29,7 +30,7 @@ from scheduler.bus.common import (
 from scheduler.bus.riders import effective
 from scheduler.hazards.notify import tell
 from scheduler.routine import Context
-from storage import audit, people
+from storage import audit, people, pupils
 from storage import bus as store
 from storage.bus import BusRider
 from storage.duty import staff_named
@@ -59,12 +60,12 @@ async def mark_absent(
         return Result(Outcome.NO_BUS_DAY)
     policy = await effective(session, ctx.school_id, settings.bus)
     if not name.strip():
-        mine = await store.riders_of_guardian(session, ctx.school_id, person.id)
-        if not mine:
+        own = await _own_children(session, ctx, person, policy)
+        if not own:
             return Result(Outcome.NO_CHILD)
-        if len(mine) > 1:
-            return Result(Outcome.AMBIGUOUS, missing=tuple(r.name for r in mine))
-        name, class_text = mine[0].name, mine[0].unit
+        if len(own) > 1:
+            return Result(Outcome.AMBIGUOUS, missing=tuple(name for _, name in own))
+        class_text, name = own[0]
     unit = await people.find_unit(session, ctx.school_id, class_text) if class_text else None
     if class_text and unit is None:
         return Result(Outcome.NO_RIDER)
@@ -82,9 +83,15 @@ async def mark_absent(
     units = {u.slug: u for u in await people.units(session, ctx.school_id, "class")}
     rider_unit = units.get(rider.unit)
     row = await _imported(session, ctx, rider)
-    if not _may_mark(person, rider_unit, row):
+    guardians = await _pupil_guardians(session, rider_unit, rider.name)
+    if not _may_mark(person, rider_unit, row, guardians):
         return Result(Outcome.NOT_ALLOWED, bus=bus)
-    if row is not None and row.guardian_id is None and _is_parent_of(person, rider_unit):
+    if (
+        row is not None
+        and row.guardian_id is None
+        and not guardians
+        and _is_parent_of(person, rider_unit)
+    ):
         row.guardian_id = person.id  # the parent who names the child is its guardian
     return await _mark(session, ctx, person, bus, rider, rider_unit, day, now)
 
@@ -102,7 +109,7 @@ async def mark_own_child(
 ) -> Result:
     """The parent's 「明天不坐校车」 button: only the rider's guardian presses it."""
     row = await store.rider_by_id(session, ctx.school_id, rider_id)
-    if row is None or row.guardian_id != person.id:
+    if row is None or row.id not in {r.id for r in await own_riders(session, ctx, person)}:
         return Result(Outcome.NOT_ALLOWED)
     if day < now.astimezone(ctx.tz).date():
         return Result(Outcome.PAST_DAY)
@@ -118,7 +125,55 @@ async def mark_own_child(
 
 
 async def own_riders(session: AsyncSession, ctx: Context, person: Person) -> list[BusRider]:
-    return await store.riders_of_guardian(session, ctx.school_id, person.id)
+    """The imported riders whose guardian ``person`` is: linked here (they named the child
+    once), or by the child's invite (storage.pupils: a pupil of that class and name)."""
+    linked = await store.riders_of_guardian(session, ctx.school_id, person.id)
+    children = await _children(session, ctx, person)
+    if children:
+        seen = {r.id for r in linked}
+        linked += [
+            r
+            for r in await store.riders(session, ctx.school_id)
+            if (r.unit, r.name) in children and r.id not in seen
+        ]
+    return linked
+
+
+async def _children(session: AsyncSession, ctx: Context, person: Person) -> set[tuple[str, str]]:
+    """(class slug, name) of the children ``person`` is a guardian of (storage.pupils)."""
+    found = await pupils.children_of(session, person.id)
+    if not found:
+        return set()
+    slugs = {u.id: u.slug for u in await people.units(session, ctx.school_id, "class")}
+    return {(slugs[c.unit_id], c.name) for c in found if c.unit_id in slugs}
+
+
+async def _own_children(
+    session: AsyncSession, ctx: Context, person: Person, policy: BusSettings
+) -> list[tuple[str, str]]:
+    """(class slug, name) of the riders who are ``person``'s children, config.toml's riders
+    included, each once."""
+    own = [(r.unit, r.name) for r in await own_riders(session, ctx, person)]
+    children = await _children(session, ctx, person)
+    for bus in policy.buses:
+        own += [(r.unit, r.name) for r in bus.riders if (r.unit, r.name) in children]
+    return list(dict.fromkeys(own))
+
+
+async def _pupil_guardians(session: AsyncSession, unit: Unit | None, name: str) -> set[int]:
+    """The people linked to the pupil of that class and name by the child's invite."""
+    if unit is None:
+        return set()
+    rows = await session.scalars(
+        select(pupils.Guardian.person_id)
+        .join(pupils.Pupil, pupils.Pupil.id == pupils.Guardian.pupil_id)
+        .where(
+            pupils.Pupil.unit_id == unit.id,
+            pupils.Pupil.name == name,
+            pupils.Pupil.active.is_(True),
+        )
+    )
+    return set(rows.all())
 
 
 async def _imported(
@@ -136,7 +191,7 @@ def _is_parent_of(person: Person, unit: Unit | None) -> bool:
     )
 
 
-def _may_mark(person: Person, unit: Unit | None, row: BusRider | None) -> bool:
+def _may_mark(person: Person, unit: Unit | None, row: BusRider | None, guardians: set[int]) -> bool:
     if has_role(person, "admin"):
         return True
     if unit is not None and any(
@@ -144,6 +199,8 @@ def _may_mark(person: Person, unit: Unit | None, row: BusRider | None) -> bool:
     ):
         return True
     # A parent of the class, unless another parent is already the child's guardian.
+    if guardians:  # the child's guardians by its invite, and only they
+        return person.id in guardians
     return _is_parent_of(person, unit) and (row is None or row.guardian_id in (None, person.id))
 
 
@@ -266,7 +323,7 @@ async def report_delay(
         return Result(Outcome.BAD_COUNT)
     if not school_day:
         return Result(Outcome.NO_BUS_DAY)
-    mine = await store.riders_of_guardian(session, ctx.school_id, person.id)
+    mine = await own_riders(session, ctx, person)
     if name.strip():
         mine = [r for r in mine if r.name == name.strip()]
     if not mine:

@@ -184,6 +184,22 @@ async def test_riders_come_from_a_file_and_parents_mark_their_child_absent(
         assert await press_data(school, parent, "ba:999999:20261126") != ""  # forged
         assert await press_data(school, parent, "ba:1:2026xx26") != ""
 
+        # -- a guardian by the child's invite (storage.pupils) needs no name; other parents of
+        #    the class may no longer mark that child -----------------------------------------------
+        token = await school.invite(principal, "parent", "3-2 王小红")
+        invited = school.user("王小红妈妈")
+        await school.say(invited, f"/start {token}")
+        consent = [m for m in await school.received(invited.chat_id) if m.get("reply_markup")]
+        if consent:  # the data notice's 同意, when the school asks for it
+            await press(school, invited, "同意")
+        class_parent = await school.join("parent", "三(2)班", "三二班家长")
+        await school.say(class_parent, "/absent 王小红 2026-11-30")
+        assert "只有该生的班主任" in await last(school, class_parent)
+        await school.say(invited, "/absent 2026-11-30")
+        assert "王小红 2026-11-30 不乘坐校车1号" in await last(school, invited)
+        await school.say(invited, "/bus")
+        assert "王小红：校车1号（苏D·12341），站点 薛家镇" in await last(school, invited)
+
         # -- a delay: the escort and the head teacher are told; bad minutes are refused ----------
         await school.say(parent, "/bus 晚到 90")
         assert "请写 1 到 30 之间的数字" in await last(school, parent)
@@ -205,5 +221,11 @@ async def test_riders_come_from_a_file_and_parents_mark_their_child_absent(
         async with school.app.sessions() as session:
             days = sorted(a.day.isoformat() for a in await session.scalars(select(BusAbsence)))
             actions = list(await session.scalars(select(AuditLog.action)))
-        assert days == ["2026-11-25", "2026-11-25", "2026-11-26", "2026-11-27"]
-        assert actions.count("bus.riders_imported") == 1 and actions.count("bus.absent") == 4
+        assert days == ["2026-11-25", "2026-11-25", "2026-11-26", "2026-11-27", "2026-11-30"]
+        assert actions.count("bus.riders_imported") == 1 and actions.count("bus.absent") == 5
+
+        # -- a parent whose data is deleted (/forget) is no longer any rider's guardian ----------
+        assert (await riders(school))[1].guardian_id == other_parent.person_id
+        await school.say(principal, "/forget 刘爸爸")
+        await press(school, principal, "确认删除")
+        assert [r.guardian_id for r in await riders(school)][:2] == [parent.person_id, None]
