@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1/test
 # `make test PG=0` runs without PostgreSQL; CI runs with it and fails if it cannot connect.
 PG ?= 1
+# Redis (the workers' shared flood budget and conversations): the same; `make test REDIS=0`
+# skips those tests.
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
+REDIS ?= 1
 
 .PHONY: venv demo test lint typecheck bench fonts clean
 
@@ -32,12 +36,11 @@ demo: venv fonts
 	$(BIN)/safety-bot demo
 
 test: venv fonts
-	@if [ "$(PG)" = "1" ]; then \
-	  $(BIN)/python -m tests.pg_check "$(PG_URL)" || exit 1; \
-	  SAFETY_BOT_TEST_PG_URL="$(PG_URL)" $(BIN)/pytest -q -p no:cacheprovider; \
-	else \
-	  $(BIN)/pytest -q -p no:cacheprovider; \
-	fi
+	@if [ "$(PG)" = "1" ]; then $(BIN)/python -m tests.pg_check "$(PG_URL)" || exit 1; fi; \
+	if [ "$(REDIS)" = "1" ]; then $(BIN)/python -m tests.redis_check "$(REDIS_TEST_URL)" || exit 1; fi; \
+	SAFETY_BOT_TEST_PG_URL="$(if $(filter 1,$(PG)),$(PG_URL))" \
+	SAFETY_BOT_TEST_REDIS_URL="$(if $(filter 1,$(REDIS)),$(REDIS_TEST_URL))" \
+	  $(BIN)/pytest -q -p no:cacheprovider
 
 lint: venv
 	$(BIN)/ruff check bot handlers scheduler storage tests bench

@@ -20,6 +20,7 @@ from bot.settings import Secrets, Settings
 from bot.telegram_session import BotSession
 from scheduler.clock import Clock, SystemClock
 from scheduler.engine import Engine
+from scheduler.flood import Budget, RedisFlood
 from scheduler.sender import Limits, OutboxSender
 from storage import db, people, sqlite_lock
 from storage.media import MediaStore
@@ -43,6 +44,10 @@ class App:
     ticker: Engine | None = None
     scheduler: AsyncIOScheduler | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # [redis].url / REDIS_URL set: several processes serve the bot and share, through Redis,
+    # conversations, events isolation and one flood budget per bot (scheduler/flood.py).
+    redis: Any = None  # redis.asyncio.Redis
+    flood: RedisFlood | None = None
 
     @property
     def tz(self) -> dt.tzinfo:
@@ -71,6 +76,34 @@ class App:
             sqlite_lock.watch_of(self.sessions).met()
 
 
+def redis_url(settings: Settings, secrets: Secrets | None) -> str:
+    if secrets is not None and secrets.redis_url is not None:
+        return secrets.redis_url.get_secret_value()
+    return settings.redis.url
+
+
+def flood_budget(settings: Settings) -> Budget:
+    telegram = settings.telegram
+    return Budget(
+        max(int(telegram.messages_per_second), 1),
+        telegram.per_chat_interval_s,
+        telegram.group_messages_per_minute,
+    )
+
+
+def connect_redis(app: App, url: str) -> None:
+    """Redis for what several processes of one bot share; nothing when ``url`` is empty.
+    The client connects on first use."""
+    if not url:
+        return
+    from redis.asyncio import Redis
+
+    app.redis = Redis.from_url(url)
+    app.flood = RedisFlood(
+        app.redis, flood_budget(app.settings), prefix=f"{app.settings.redis.prefix}:flood:"
+    )
+
+
 def database_url(settings: Settings, secrets: Secrets | None) -> str:
     if secrets is not None and secrets.database_url is not None:
         return secrets.database_url.get_secret_value()
@@ -85,7 +118,9 @@ async def open_app(
         database_url(settings, secrets), fast_sqlite=settings.storage.fast_sqlite
     )
     await db.upgrade(engine)
-    return await open_school(settings, engine, db.make_session_factory(engine), clock)
+    app = await open_school(settings, engine, db.make_session_factory(engine), clock)
+    connect_redis(app, redis_url(settings, secrets))
+    return app
 
 
 async def open_school(
@@ -121,8 +156,11 @@ def unit_specs(settings: Settings) -> list[people.UnitSpec]:
     ]
 
 
-def make_bot(token: str, api_base: str = "", *, pace: bool = True) -> Bot:
-    """``pace=False`` only for a Bot API server without flood limits (the tests' emulator)."""
+def make_bot(
+    token: str, api_base: str = "", *, pace: bool = True, flood: RedisFlood | None = None
+) -> Bot:
+    """``pace=False`` only for a Bot API server without flood limits (the tests' emulator);
+    ``flood`` (``app.flood``): the budget this bot's processes share in Redis."""
     session = (
         BotSession(api=TelegramAPIServer.from_base(api_base.rstrip("/")))
         if api_base
@@ -131,9 +169,10 @@ def make_bot(token: str, api_base: str = "", *, pace: bool = True) -> Bot:
     # Handlers' direct replies share Telegram's limits with the outbox: each send waits for
     # its chat's slot, and a 429 that comes anyway is waited out rather than losing the reply.
     session.middleware(RetryAfter429())
+    bot = Bot(token, session=session, default=DefaultBotProperties())
     if pace:
-        session.middleware(PaceChats())
-    return Bot(token, session=session, default=DefaultBotProperties())
+        session.middleware(PaceChats(shared=flood.for_bot(bot.id) if flood else None))
+    return bot
 
 
 def make_dispatcher(
@@ -153,7 +192,11 @@ def make_dispatcher(
     single_process = app.engine.dialect.name == "sqlite"
     # Conversations survive a restart: their state lives in the database (or Redis).
     storage = fsm_storage or make_fsm_storage(
-        app.sessions, app.clock, single_process=single_process
+        app.sessions,
+        app.clock,
+        single_process=single_process,
+        redis=app.redis,
+        prefix=f"{app.settings.redis.prefix}:fsm",
     )
     actors = {
         school.school_id: Actors(
@@ -163,6 +206,17 @@ def make_dispatcher(
     }
     # Each update stored before it is handled, and handled once (bot/updates_once.py).
     dispatcher = make_once_dispatcher(app, storage)
+    if app.redis is not None:
+        # Several web workers: one update of a chat at a time, whichever worker got it.
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisEventIsolation
+
+        dispatcher.fsm.events_isolation = RedisEventIsolation(
+            app.redis,
+            key_builder=DefaultKeyBuilder(
+                prefix=f"{app.settings.redis.prefix}:fsm", with_bot_id=True
+            ),
+        )
     if schools:
         from bot.district import SchoolOfBot
 
@@ -187,7 +241,10 @@ def attach_sender(app: App, bot: Bot) -> OutboxSender:
     async def on_blocked(row: Outbox) -> None:
         await _note_unreachable(app, row)
 
-    app.sender = OutboxSender(app.sessions, TelegramTransport(bot), app.clock, limits, on_blocked)
+    shared = app.flood.for_bot(bot.id) if app.flood is not None else None
+    app.sender = OutboxSender(
+        app.sessions, TelegramTransport(bot), app.clock, limits, on_blocked, shared=shared
+    )
     return app.sender
 
 
@@ -224,4 +281,6 @@ async def close_app(app: App) -> None:
         app.scheduler.shutdown(wait=False)
     if app.sender is not None:
         app.sender.stop()
+    if app.redis is not None:
+        await app.redis.aclose()
     await app.engine.dispose()

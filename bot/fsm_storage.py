@@ -9,7 +9,10 @@ the truth a restarted process starts from, and a busy bot does not read it on ev
 The cache starts with every row at once (only conversations under way have one), so a person
 without a conversation costs no read either.
 Several processes must not cache (another process may have moved the conversation on): on
-PostgreSQL the cache is off, and ``FSM_REDIS_URL`` selects aiogram's RedisStorage instead.
+PostgreSQL the cache is off, and with ``[redis].url`` (or ``REDIS_URL``, ``FSM_REDIS_URL``;
+bot/settings.py) aiogram's RedisStorage keeps the conversations instead, so a chat's next
+message may reach any web worker (bot/app.py also sets RedisEventIsolation then: one update
+of a chat at a time across workers).
 
 A handler that saves an answer and moves the conversation on does both in one transaction
 with ``move_to``: the step can never be ahead of, or behind, what was saved, and a busy bot
@@ -18,7 +21,6 @@ commits once per answer instead of twice (bench/ingest.py).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,7 +41,6 @@ from scheduler.clock import Clock
 from storage import fsm
 from storage.db import SessionFactory
 
-REDIS_URL_ENV = "FSM_REDIS_URL"
 # Cache entries written inside a caller's transaction wait here until it commits.
 _PENDING = "fsm_cache_writes"
 
@@ -165,15 +166,17 @@ def make_fsm_storage(
     clock: Clock,
     *,
     single_process: bool,
-    redis_url: str | None = None,
+    redis_url: str = "",
+    redis: Any = None,
+    prefix: str = "fsm",
 ) -> BaseStorage:
-    """RedisStorage when a Redis URL is given (or FSM_REDIS_URL is set), else the database,
-    cached in memory only when one process owns it (SQLite)."""
-    redis_url = redis_url if redis_url is not None else os.environ.get(REDIS_URL_ENV, "")
-    if redis_url:
+    """RedisStorage when Redis is configured (``redis``: the App's client, or a URL), else the
+    database, cached in memory only when one process owns it (SQLite)."""
+    if redis is not None or redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(
-            redis_url, key_builder=DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
-        )
+        keys = DefaultKeyBuilder(prefix=prefix, with_bot_id=True, with_destiny=True)
+        if redis is None:
+            return RedisStorage.from_url(redis_url, key_builder=keys)
+        return RedisStorage(redis, key_builder=keys)
     return DatabaseStorage(sessions, clock, cache=single_process)

@@ -4,6 +4,10 @@ The outbox sender paces its own sends; handlers' direct replies share the same l
 ``PaceChats`` reserves a per-chat (1 per 1.02 s) and per-group (20 a minute) slot before
 any message leaves, and ``RetryAfter429`` waits out a 429 that comes anyway. A reply that
 goes back in a webhook's response takes its slot with ``take_now`` (bot/webhook_reply.py).
+
+Several processes answering for one bot (web workers, sender workers) share one budget in
+Redis instead (``shared``: scheduler/flood.py), the outbox sender's too: each message-sending
+call takes its turn there, and is recorded when its answer comes back.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
+
+from scheduler.flood import TURN_TAKEN, BotFlood
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -58,8 +64,13 @@ def paced_chat(method: TelegramMethod[Any]) -> int | None:
 
 class PaceChats(BaseRequestMiddleware):
     def __init__(
-        self, per_chat_interval_s: float = 1.02, group_per_minute: int = 20, per_second: int = 30
+        self,
+        per_chat_interval_s: float = 1.02,
+        group_per_minute: int = 20,
+        per_second: int = 30,
+        shared: BotFlood | None = None,
     ) -> None:
+        self.shared = shared
         self.interval = per_chat_interval_s
         self.group_per_minute = group_per_minute
         self.per_second = per_second
@@ -74,6 +85,14 @@ class PaceChats(BaseRequestMiddleware):
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
     ) -> Response[Any]:
         chat_id = paced_chat(method)
+        if chat_id is not None and self.shared is not None:
+            if TURN_TAKEN.get():  # the outbox sender took this message's turn already
+                return await make_request(bot, method)
+            ticket = await self.shared.acquire(chat_id)
+            try:
+                return await make_request(bot, method)
+            finally:
+                await self.shared.record(ticket, chat_id)
         if chat_id is not None:
             wait = self._reserve(chat_id, time.monotonic())
             if wait > 0:

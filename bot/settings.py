@@ -14,6 +14,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -93,6 +94,24 @@ class TelegramSettings(_Strict):
     messages_per_second: float = Field(default=29.5, gt=0, le=30)
     per_chat_interval_s: float = Field(default=1.02, ge=1.0)
     group_messages_per_minute: int = Field(default=20, ge=1, le=20)
+
+
+class RedisSettings(_Strict):
+    # Empty: one process, everything in the database and in memory (a school's default).
+    # Set (or REDIS_URL in the environment, which wins; FSM_REDIS_URL is read too) when
+    # several processes serve one bot: conversations (aiogram's RedisStorage), one update of
+    # a chat at a time across web workers (RedisEventIsolation), and Telegram's flood limits
+    # per bot token (scheduler/flood.py) live there, shared.
+    url: str = ""
+    # Every key starts with it: several deployments (or tests) may share one Redis.
+    prefix: str = Field(default="safety-bot", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+
+    @field_validator("url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected 'redis://host:6379/0' (or rediss://, unix://), or ''")
+        return value
 
 
 class GradeSettings(_Strict):
@@ -610,6 +629,7 @@ class Settings(_Strict):
     school: SchoolSettings
     storage: StorageSettings = StorageSettings()
     telegram: TelegramSettings = TelegramSettings()
+    redis: RedisSettings = RedisSettings()
     grades: list[GradeSettings]
     classes: list[ClassSettings]
     departments: list[DepartmentSettings] = []
@@ -697,6 +717,10 @@ class Secrets(BaseSettings):
     webhook_secret: SecretStr | None = None
     database_url: SecretStr | None = (
         None  # overrides [storage].database_url (it may hold a password)
+    )
+    # overrides [redis].url (it may hold a password); FSM_REDIS_URL, its older name, too
+    redis_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("redis_url", "fsm_redis_url")
     )
 
 

@@ -9,6 +9,7 @@ handler writes when the method sends no file.
 A message sent that way leaves the moment Telegram reads the response, so it cannot wait
 for its chat's slot under the flood limits (bot/request_limits.py): it goes in the response
 only when the slot is free now, and otherwise as a call of its own, which waits for it.
+Several processes answering for one bot ask their shared budget in Redis for that slot.
 Polling has no response: aiogram makes a returned method a call, paced the same way.
 
 A request with the right secret but a body that is no update (not JSON, a JSON array, an
@@ -49,6 +50,9 @@ class JsonReplyHandler(SimpleRequestHandler):
         result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
             bot, update, **self.data
         )
+        if result is not None and not await _shared_slot_free(bot, result):
+            self._send_later(bot, result)
+            result = None
         return web.Response(body=self._build_response_writer(bot=bot, result=result))
 
     def _build_response_writer(self, bot: Bot, result: TelegramMethod[Any] | None) -> Payload:
@@ -76,9 +80,23 @@ class JsonReplyHandler(SimpleRequestHandler):
         task.add_done_callback(self._later.discard)
 
 
+def _pacer(bot: Bot) -> PaceChats | None:
+    return next((m for m in bot.session.middleware if isinstance(m, PaceChats)), None)
+
+
 def _may_leave_now(bot: Bot, method: TelegramMethod[Any]) -> bool:
     chat_id = paced_chat(method)
     if chat_id is None:
         return True
-    pacer = next((m for m in bot.session.middleware if isinstance(m, PaceChats)), None)
-    return pacer is None or pacer.take_now(chat_id)
+    pacer = _pacer(bot)
+    # A shared budget was asked in _shared_slot_free already.
+    return pacer is None or pacer.shared is not None or pacer.take_now(chat_id)
+
+
+async def _shared_slot_free(bot: Bot, method: TelegramMethod[Any]) -> bool:
+    """The slot in the budget this bot's processes share (Redis), taken if free now."""
+    chat_id = paced_chat(method)
+    pacer = _pacer(bot)
+    if chat_id is None or pacer is None or pacer.shared is None:
+        return True
+    return await pacer.shared.take_now(chat_id)

@@ -26,6 +26,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
+from scheduler.flood import TURN_TAKEN, BotFlood
 from storage import outbox, sqlite_lock
 from storage.db import SessionFactory
 from storage.messages import OutMessage
@@ -119,6 +120,7 @@ class OutboxSender:
         poll_interval_s: float = 0.25,
         in_flight: int = IN_FLIGHT,
         max_backoff_s: float = MAX_BACKOFF_S,
+        shared: BotFlood | None = None,
     ) -> None:
         self.sessions = sessions
         self.transport = transport
@@ -131,6 +133,9 @@ class OutboxSender:
         # 29.5 → 29 a second: the one left over is for handlers' direct replies, which Telegram
         # counts too but this window does not see.
         self._pace = SendWindow(max(int(limits.messages_per_second), 1))
+        # Several processes sending for this bot: one budget in Redis (scheduler/flood.py),
+        # shared with handlers' replies; this process's own windows then only pick rows.
+        self.shared = shared
         self._chat_ready: dict[int, float] = {}
         self._busy: set[int] = set()  # chats with a send in flight
         self._group_sends: defaultdict[int, deque[float]] = defaultdict(deque)
@@ -292,10 +297,11 @@ class OutboxSender:
     async def _send(self, row: Outbox) -> None:
         message = OutMessage.from_payload(row.payload)
         paced = message.edit_message_id is None
+        ticket = ""
         if paced:
-            await self._pace.acquire()
+            ticket = await self._take_turn(row.tg_chat_id)
             if time.monotonic() < self._paused_until:  # a 429 came while this one waited
-                self._pace.record()
+                await self._turn_done(row.tg_chat_id, ticket)
                 self._buffer.append(row)
                 return
         try:
@@ -305,9 +311,26 @@ class OutboxSender:
             delivery = Delivery(Result.UNCERTAIN, error=type(exc).__name__)
         finally:
             if paced:
-                self._pace.record()
+                await self._turn_done(row.tg_chat_id, ticket)
                 self._note_sent(row.tg_chat_id)
         await self._written(self._settle, row, message, delivery)
+
+    async def _take_turn(self, chat_id: int) -> str:
+        if self.shared is None:
+            await self._pace.acquire()
+            return ""
+        ticket = await self.shared.acquire(chat_id)
+        TURN_TAKEN.set(True)  # this send's task: the bot's middleware takes no second turn
+        return ticket
+
+    async def _turn_done(self, chat_id: int, ticket: str) -> None:
+        if self.shared is None:
+            self._pace.record()
+            return
+        try:
+            await self.shared.record(ticket, chat_id)
+        except Exception:  # the send is done: settle it; its place frees itself (HOLD_S)
+            log.warning("could not record a send in the shared flood budget", exc_info=True)
 
     async def _written(self, write: Callable[..., Awaitable[None]], *args: object) -> None:
         """A send's outcome is kept until it is written: while another process holds SQLite's
@@ -328,6 +351,8 @@ class OutboxSender:
             log.warning("429 from the Bot API: waiting %.0f s", wait)
             self._paused_until = max(self._paused_until, time.monotonic() + wait)
             self._buffer.append(row)
+            if self.shared is not None:  # every process sending for this bot waits too
+                await self.shared.pause(wait)
             return
         result = delivery.result
         if result is Result.UNCERTAIN and message.edit_message_id is not None:
