@@ -119,7 +119,9 @@ async def test_riders_come_from_a_file_and_parents_mark_their_child_absent(
         await school.say(teacher, "/bus 1")
         assert "乘车学生 3 人" in await last(school, teacher)
 
-        # -- a parent: a date alone is not enough yet, bad dates and days off are refused --------
+        # -- a parent: /help says how; a date alone is not enough yet, bad dates are refused -----
+        await school.say(parent, "/help")
+        assert "/absent 张小明 明天 登记不坐校车" in await last(school, parent)
         await school.say(parent, "/bus")
         assert "我还不知道您的孩子乘哪辆校车" in await last(school, parent)
         await school.say(parent, "/absent 明天")
