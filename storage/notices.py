@@ -537,3 +537,41 @@ async def delivery_counts(session: AsyncSession, school_id: int, notice_id: int)
         .group_by(Outbox.status)
     )
     return DeliveryCounts(Counter({s: n for s, n in (await session.execute(query)).all()}))
+
+
+@dataclass(frozen=True)
+class ClassReceipts:
+    """A class's receipts for one notice, per child, as the record book shows them."""
+
+    unit_id: int | None
+    pupils: int  # children (a parent no child is linked to counts as one)
+    confirmed: int
+    chose: tuple[int, ...]  # per option of notice.receipt["options"]
+    signed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.confirmed / self.pupils if self.pupils else None
+
+
+async def class_receipts(
+    session: AsyncSession, school_id: int, notice: Notice
+) -> list[ClassReceipts]:
+    """Each class's receipts for the notice, per child, in the order of the rows."""
+    options = len((notice.receipt or {}).get("options", ()))
+    found: dict[int | None, list[ChildReceipt]] = {}
+    for child in by_child(await recipient_statuses(session, school_id, notice.id)):
+        found.setdefault(child.unit_id, []).append(child)
+    rows = []
+    for unit_id, children in found.items():
+        answers = [c.confirmed for c in children if c.confirmed is not None]
+        rows.append(
+            ClassReceipts(
+                unit_id,
+                len(children),
+                len(answers),
+                tuple(sum(1 for a in answers if a.choice == k) for k in range(options)),
+                sum(1 for a in answers if a.signed_at is not None),
+            )
+        )
+    return rows

@@ -227,6 +227,27 @@ def _notices(document: DocumentObject, month: Records, lang: str) -> None:
         ],
         weights=(1.7, 5, 1, 1, 1),
     )
+    receipts = [(n, c) for n in month.notices for c in n.classes]
+    if receipts:
+        document.add_heading(word(lang, "book.notice_classes"), level=3)
+        columns = ("col.notice_id", "col.unit", "col.pupils", "col.receipts", "col.rate")
+        _table(
+            document,
+            [word(lang, c) for c in (*columns, "col.choices", "col.signed")],
+            [
+                [
+                    str(n.id),
+                    c.unit,
+                    str(c.pupils),
+                    str(c.confirmed),
+                    _rate(c.rate),
+                    c.choices,
+                    "" if c.signed is None else str(c.signed),
+                ]
+                for n, c in receipts
+            ],
+            weights=(1, 1.7, 1, 1, 1, 3, 1),
+        )
 
 
 def _routine(

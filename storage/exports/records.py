@@ -131,10 +131,25 @@ class NoticeRecord:
     recipients: int
     confirmed: int
     unreachable: int
+    # Each class's receipts, per child: (class, pupils, confirmed, "留本地 12 / 出市 3", signed)
+    classes: tuple[ClassReceiptRecord, ...] = ()
 
     @property
     def rate(self) -> float | None:
         return self.confirmed / self.recipients if self.recipients else None
+
+
+@dataclass(frozen=True)
+class ClassReceiptRecord:
+    unit: str
+    pupils: int
+    confirmed: int
+    choices: str  # "留本地 12 / 出市 3 / 出省 1"; "" when the notice asked for no choice
+    signed: int | None  # None when the notice asked for no signature
+
+    @property
+    def rate(self) -> float | None:
+        return self.confirmed / self.pupils if self.pupils else None
 
 
 @dataclass(frozen=True)
@@ -518,9 +533,45 @@ async def _notices(
                 recipients=total,
                 confirmed=confirmed,
                 unreachable=unreachable,
+                classes=await _class_receipts(session, school_id, notice),
             )
         )
     return tuple(records)
+
+
+async def _class_receipts(
+    session: AsyncSession, school_id: int, notice: Any
+) -> tuple[ClassReceiptRecord, ...]:
+    """Each class's receipts of a notice to parents (none for staff notices)."""
+    if (notice.audience or {}).get("kind") == "staff":
+        return ()
+    rows = await notice_store.class_receipts(session, school_id, notice)
+    ids = [r.unit_id for r in rows if r.unit_id is not None]
+    units = (
+        {u.id: u for u in await session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    options = list((notice.receipt or {}).get("options", ()))
+    signature = bool((notice.receipt or {}).get("signature"))
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            r.unit_id not in units,
+            units[r.unit_id].grade or 0 if r.unit_id in units else 0,
+            units[r.unit_id].slug if r.unit_id in units else "",
+        ),
+    )
+    return tuple(
+        ClassReceiptRecord(
+            units[r.unit_id].name if r.unit_id in units else "—",
+            r.pupils,
+            r.confirmed,
+            " / ".join(f"{o} {n}" for o, n in zip(options, r.chose, strict=True)),
+            r.signed if signature else None,
+        )
+        for r in ordered
+    )
 
 
 async def _notice_counts(

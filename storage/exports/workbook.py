@@ -339,6 +339,26 @@ def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer
     _sheet(
         book,
         lang,
+        word(lang, "sheet.notice_classes"),
+        (
+            "col.notice_id",
+            "col.unit",
+            "col.pupils",
+            "col.receipts",
+            "col.rate",
+            "col.choices",
+            "col.signed",
+        ),
+        (
+            [n.id, c.unit, c.pupils, c.confirmed, c.rate, c.choices, c.signed]
+            for n in records.notices
+            for c in n.classes
+        ),
+        rate_columns=(5,),
+    )
+    _sheet(
+        book,
+        lang,
         word(lang, "sheet.hazards"),
         HAZARD_COLUMNS,
         (hazard_row(h, lang) for h in records.hazards),

@@ -11,9 +11,12 @@ per child.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.settings import Settings
 from scheduler.clock import FakeClock
@@ -44,6 +47,16 @@ def notices_in(messages: list[dict], child: str) -> list[dict]:  # type: ignore[
 def buttons(message: dict) -> dict[str, str]:  # type: ignore[type-arg]
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+def documents(school: SimulatedSchool, messages: list[dict[str, Any]]) -> dict[str, bytes]:
+    found = {}
+    for message in messages:
+        if "document" in message:
+            stored = school.world.files.get(message["document"]["file_id"])
+            assert stored is not None
+            found[message["document"]["file_name"]] = stored.data
+    return found
 
 
 def last_answer(school: SimulatedSchool) -> str:
@@ -240,6 +253,16 @@ async def test_a_class_of_40_pupils_and_45_guardians_answers_a_travel_plan_with_
         assert any("30 / 40" in t for t in group_texts)
         for text in group_texts:
             assert "童童" not in text and "乐乐" not in text and "龚" not in text, text
+
+        # The record book shows each class's receipts, per pupil.
+        before = len(await school.received(admin.chat_id))
+        await school.say(admin, "/export 本月")
+        files = documents(school, (await school.received(admin.chat_id))[before:])
+        book = load_workbook(io.BytesIO(next(d for n, d in files.items() if n.endswith(".xlsx"))))
+        rows = [tuple(row) for row in book["各班回执"].iter_rows(min_row=2, values_only=True)]
+        assert rows[0][1:4] == ("三(1)班", 40, 30) and rows[0][6] == 30
+        assert rows[0][5] == f"留本地 {chose[0]} / 出市 {chose[1]} / 出省 {chose[2]}"
+        assert rows[1][1:4] == ("三(2)班", 3, 1)
 
         # The first school day of December: the head teacher's private list of guardians who
         # confirmed less than half (here: none of one notice).
