@@ -45,10 +45,14 @@ from scheduler.routine import Context
 from storage import people
 from storage.models import Chat, Person, Role
 from storage.notices import Audience
+from storage.pupils import Guardian, Pupil
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config.toml"
 TOKEN = "777001:BENCH-broadcast-token-0123456789abcdef"
+# Every 20th parent has a second child in another class: 1,000 parents get 1,050 messages,
+# one per child (storage.notices.audience_members says why).
+SECOND_CHILD_EVERY = 20
 TEXT = "致家长的一封信：寒假安全\n请家长督促孩子遵守交通规则，不到冰面上玩耍，注意用电用气安全。"
 
 
@@ -73,6 +77,11 @@ class Seeded:
     admin_person_id: int
     admin_chat_id: int
     parent_chat_ids: list[int]
+    # chat → how many copies of the notice it should get (one per child; 1 without pupils)
+    expected: dict[int, int] | None = None
+
+    def wanted(self, chat_id: int) -> int:
+        return (self.expected or {}).get(chat_id, 1)
 
 
 def open_private_chat(world: World, name: str) -> int:
@@ -83,9 +92,15 @@ def open_private_chat(world: World, name: str) -> int:
     return int(user.id)
 
 
-async def seed_parents(app: App, world: World, count: int) -> Seeded:
+async def seed_parents(
+    app: App, world: World, count: int, *, children: bool = False, second_every: int = 0
+) -> Seeded:
     """An admin and ``count`` parents spread over the school's classes, straight into the
-    database (storage models) and the emulator: a real join would cost two replies each."""
+    database (storage models) and the emulator: a real join would cost two replies each.
+
+    ``children``: each parent is the guardian of one pupil of their class (a notice then goes
+    per child, storage.notices.audience_members); every ``second_every``-th parent also of a
+    second pupil in the next class, so gets two messages."""
     now = app.now()
     admin_chat = open_private_chat(world, "校长")
     chats = [open_private_chat(world, f"家长{n:04d}") for n in range(count)]
@@ -110,7 +125,38 @@ async def seed_parents(app: App, world: World, count: int) -> Seeded:
             )
             for person in [admin, *parents]
         )
-        return Seeded(admin.id, admin_chat, chats)
+        expected: dict[int, int] = {}
+        if children:
+            links: list[tuple[Person, int]] = []
+            for n, parent in enumerate(parents):
+                links.append((parent, classes[n % len(classes)].id))
+                if second_every and n % second_every == 0:
+                    links.append((parent, classes[(n + 1) % len(classes)].id))
+            pupils = [
+                Pupil(
+                    school_id=app.school_id,
+                    unit_id=unit_id,
+                    name=f"学生{k:04d}",
+                    active=True,
+                    created_at=now,
+                )
+                for k, (_, unit_id) in enumerate(links)
+            ]
+            session.add_all(pupils)
+            await session.flush()
+            session.add_all(
+                Guardian(
+                    school_id=app.school_id,
+                    person_id=parent.id,
+                    pupil_id=pupil.id,
+                    relation="",
+                    created_at=now,
+                )
+                for (parent, _), pupil in zip(links, pupils, strict=True)
+            )
+            for parent, _ in links:
+                expected[parent.tg_user_id] = expected.get(parent.tg_user_id, 0) + 1  # type: ignore[index]
+        return Seeded(admin.id, admin_chat, chats, expected or None)
 
 
 def _person(
@@ -178,17 +224,19 @@ class Figures:
         }
 
 
-def _deliveries(world: World, chats: list[int]) -> tuple[int, int, float]:
-    """(chats with the notice, extra copies, emulator time of the last one)."""
+def _deliveries(world: World, seeded: Seeded) -> tuple[int, int, float]:
+    """(copies of the notice delivered, up to one per child; extra copies; emulator time of
+    the last one)."""
     delivered = duplicates = 0
     last = 0.0
     bot_id = world.bot().id
-    for chat_id in chats:
+    for chat_id in seeded.parent_chat_ids:
         mine = [
             m for m in world.chat(chat_id).messages_of_bot(bot_id) if "寒假安全" in str(m.view())
         ]
-        delivered += bool(mine)
-        duplicates += max(len(mine) - 1, 0)
+        wanted = seeded.wanted(chat_id)
+        delivered += min(len(mine), wanted)
+        duplicates += max(len(mine) - wanted, 0)
     times = world.stats.send_times
     if times:
         last = max(times)
@@ -224,7 +272,7 @@ async def run_outbox(app: App, emu: EmulatorServer, seeded: Seeded, timeout_s: f
                 app.settings.notices.progress_every_s,
             )
         )
-        total = len(seeded.parent_chat_ids)
+        total = sum(seeded.wanted(c) for c in seeded.parent_chat_ids)
         while time.monotonic() - started < timeout_s:
             if sender.sent >= total + 1 and follower.done():
                 break
@@ -234,7 +282,7 @@ async def run_outbox(app: App, emu: EmulatorServer, seeded: Seeded, timeout_s: f
             await asyncio.wait_for(sending, 5)
         follower.cancel()
         cpu = time.process_time() - cpu_started
-        delivered, duplicates, last = _deliveries(world, seeded.parent_chat_ids)
+        delivered, duplicates, last = _deliveries(world, seeded)
         seconds = max(last - started, 1e-9)
         return Figures(
             delivered / seconds,
@@ -274,14 +322,20 @@ async def run_plain_loop(emu: EmulatorServer, chats: list[int]) -> Figures:
 
 
 async def run(
-    parents: int = 1000, database_url: str = "", rate: float = 0.0, timeout_s: float = 300.0
+    parents: int = 1000,
+    database_url: str = "",
+    rate: float = 0.0,
+    timeout_s: float = 300.0,
+    second_every: int = SECOND_CHILD_EVERY,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as folder:
         settings = bench_settings(Path(folder), database_url, rate)
         async with EmulatorServer(spec_path=BUNDLED_SPEC, token=TOKEN, flood=True) as emu:
             app = await open_app(settings)
             try:
-                seeded = await seed_parents(app, emu.world, parents)
+                seeded = await seed_parents(
+                    app, emu.world, parents, children=True, second_every=second_every
+                )
                 outbox_figures = await run_outbox(app, emu, seeded, timeout_s)
             finally:
                 await close_app(app)
@@ -292,6 +346,7 @@ async def run(
         "cpu_ms_per_msg": round(outbox_figures.cpu_ms_per_msg, 2),
         "plain_loop": plain.as_json(),
         "database": "postgresql" if database_url.startswith("postgresql") else "sqlite",
+        "parents": parents,
     }
 
 
@@ -302,10 +357,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rate", type=float, default=0.0, help="[telegram].messages_per_second (default: config)"
     )
+    parser.add_argument(
+        "--second-every",
+        type=int,
+        default=SECOND_CHILD_EVERY,
+        help="every Nth parent has a second child (0: one child each)",
+    )
     args = parser.parse_args(argv)
-    result = asyncio.run(run(args.parents, args.database_url, args.rate))
+    result = asyncio.run(
+        run(args.parents, args.database_url, args.rate, second_every=args.second_every)
+    )
     plain = result["plain_loop"]
-    print(f"parents: {result['total']} ({result['database']}), Telegram's limits on")
+    print(
+        f"parents: {result['parents']}, messages (one per child): {result['total']} "
+        f"({result['database']}), Telegram's limits on"
+    )
     print(
         f"outbox sender:     {result['delivered']}/{result['total']} delivered in "
         f"{result['seconds']:.1f} s = {result['msgs_per_s']:.2f} msg/s, "
