@@ -90,6 +90,8 @@ async def _told(session: AsyncSession, ctx: Context, drill_id: int) -> list[Reci
         .outerjoin(Person, Person.id == Outbox.person_id)
         .where(
             Outbox.school_id == ctx.school_id,
+            # LIKE, not a key range: a database's collation may not order ':' bytewise. A rare
+            # admin command: a scan of the school's outbox is acceptable.
             or_(Outbox.key.like(f"dr:{drill_id}:%"), Outbox.key.like(f"dr:{drill_id}.%")),
             Outbox.key.not_like("%:moved:%"),
         )

@@ -32,14 +32,13 @@ async def plan_for(
     """The plan of the drill held on ``day``, moved or not."""
     if not settings.drills.plans:
         return None
-    for drill in await _rows(session, school_id):
+    rows = await _rows(session, school_id)
+    for drill in rows:  # a drill held on the day, moved there or not
         plan = plan_on(settings, drill.plan_day or drill.day)
-        if plan is None:
-            continue
-        if drill.day == day:
+        if plan is not None and drill.day == day:
             return _moved(plan, drill)
-        if plan.date == day:
-            return None  # moved away from this day
+    if any((d.plan_day or d.day) == day for d in rows):
+        return None  # its drill moved away from this day
     return plan_on(settings, day)
 
 
