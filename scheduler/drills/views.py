@@ -14,6 +14,7 @@ from scheduler.drills.common import duration, plan_text
 from scheduler.routine import Context
 from storage import drills as store
 from storage import people
+from storage.models import Person
 
 
 async def next_drill(
@@ -63,6 +64,22 @@ async def progress(session: AsyncSession, ctx: Context, drill: store.Drill, lang
                     reason=count.reason,
                 )
             )
+    notes = await store.notes_of(session, drill.id)
+    said = [n for n in notes if n.kind != "photo"]
+    if said:
+        names = {}
+        for person_id in {n.person_id for n in said}:
+            person = await session.get(Person, person_id)
+            names[person_id] = person.display_name if person else "?"
+        lines.append(t(lang, "drill.notes_title"))
+        lines += [
+            "  "
+            + t(lang, f"drill.note_line.{n.kind}", who=names.get(n.person_id, "?"), text=n.text)
+            for n in said
+        ]
+    photos = sum(n.kind == "photo" for n in notes)
+    if photos:
+        lines.append(t(lang, "drill.photos_count", count=photos))
     return "\n".join(lines)
 
 

@@ -132,6 +132,11 @@ async def test_a_moved_drill_reminds_at_its_new_time_and_keeps_its_marshals_feed
         await school.say(commander, "/drill 措施 错峰下楼")
         assert "本次演练已归档" in await last(school, commander)
 
+        await school.say(principal, "/today")
+        today = await last(school, principal)
+        assert "楼层反馈：\n  陈老师（问题）：一楼东楼梯口有两个班同时下楼" in today
+        assert "演练照片 1 张" in today
+
         # -- the 1530 prompt of the drill day named it --------------------------------------------
         await school.at("2026-12-02 15:30")
         named = await with_text(school, head, "今天 10:30 有应急疏散演练（冬季防火）")
