@@ -31,7 +31,8 @@ async def run_bot(
     fsm_storage: BaseStorage | None = None,
 ) -> int:
     app = await open_app(settings, secrets)
-    bot = make_bot(token, api_base)
+    # With Redis: the replies of this process take turns from the bot's one flood budget.
+    bot = make_bot(token, api_base, flood=app.flood)
     try:
         await check_bot(app, bot)
         code = await setup_code_if_needed(app)
