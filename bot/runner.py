@@ -41,6 +41,7 @@ COMMANDS = (
     "notice",
     "plan",
     "invite",
+    "pupils",
     "bind",
     "export",
     "lang",
