@@ -203,6 +203,7 @@ def export(
 
     from bot.app import close_app, open_app
     from handlers.export import MAX_DAYS, kind_namer
+    from storage import audit
     from storage.exports import export_records
 
     settings = settings_or_exit(config)
@@ -224,7 +225,7 @@ def export(
         except (OSError, SQLAlchemyError) as exc:
             return str(exc)
         try:
-            return await export_records(
+            paths = await export_records(
                 app_.sessions,
                 app_.school_id,
                 start,
@@ -233,6 +234,22 @@ def export(
                 lang=language,
                 kind_name=kind_namer(language, settings.duty),
             )
+            try:  # every export is in the audit log, as /export's (PIPL)
+                async with app_.sessions.begin() as session:
+                    audit.record(
+                        session,
+                        app_.school_id,
+                        None,
+                        "export",
+                        app_.now(),
+                        start=start.isoformat(),
+                        end=end.isoformat(),
+                        files=[p.name for p in paths],
+                        via="safety-bot export",
+                    )
+            except SQLAlchemyError as exc:  # the bot holding SQLite's write lock
+                typer.echo(f"The export is not in the audit log: {exc}", err=True)
+            return paths
         finally:
             await close_app(app_)
 

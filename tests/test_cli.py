@@ -4,9 +4,11 @@ database."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import shlex
+import sqlite3
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -149,6 +151,9 @@ def test_the_readme_command_exports_the_demos_records(
     workbook = next(Path(line) for line in result.output.splitlines() if line.endswith(".xlsx"))
     sheet = load_workbook(workbook)["1530安全教育"]
     assert any(cell.value == "按时完成" for row in sheet.iter_rows() for cell in row)
+    with contextlib.closing(sqlite3.connect(demo_db)) as db:  # every export is audited
+        logged = db.execute("SELECT detail FROM audit_log WHERE action = 'export'").fetchall()
+    assert [json.loads(d)["via"] for (d,) in logged] == ["safety-bot export"]
 
 
 async def _a_demo_day(shipped: Settings, database_url: str, tmp_path: Path) -> None:

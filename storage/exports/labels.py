@@ -303,6 +303,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "detail.receipts": {"zh": "回执", "en": "receipts"},
     "detail.pupils": {"zh": "学生", "en": "pupils"},
     "detail.retention_days": {"zh": "保存天数", "en": "kept for days"},
+    "detail.via": {"zh": "方式", "en": "by"},
     "detail.role": {"zh": "角色", "en": "role"},
     "detail.unit": {"zh": "班级/部门", "en": "class/department"},
     "detail.invite_id": {"zh": "邀请编号", "en": "invite"},
