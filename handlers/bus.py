@@ -13,8 +13,8 @@ import re
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import CallbackQuery, Message
+from aiogram.methods import AnswerCallbackQuery, SendDocument, SendMessage
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.app import App
 from bot.dates import ParseFailure, describe, parse_day
@@ -78,7 +78,7 @@ async def rider_file(
 @router.message(Command("bus"))
 async def bus_command(
     message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
-) -> SendMessage:
+) -> SendMessage | SendDocument:
     if has_role(actor, "parent") and not has_role(actor, *STAFF):
         assert actor is not None
         words = (command.args or "").strip()
@@ -92,6 +92,11 @@ async def bus_command(
     words = (command.args or "").strip()
     if words.lower() in ("import", "导入"):
         return message.answer(t(lang, "bus.import.how"))
+    if words.lower() in ("template", "模板") and has_role(actor, "admin"):
+        return message.answer_document(
+            BufferedInputFile(riders.template_xlsx(app.settings), riders.TEMPLATE_FILENAME),
+            caption=t(lang, "bus.import.template_caption"),
+        )
     async with app.sessions() as session:
         policy = await riders.effective(session, app.school_id, app.settings.bus)
         if not words:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import BusRiderSettings, BusSettings, Settings
@@ -34,7 +35,7 @@ from scheduler.duty_roster import (
 )
 from storage import audit
 from storage import bus as store
-from storage.exports.cells import FORMULA_START
+from storage.exports.cells import FORMULA_START, cell_value
 from storage.models import Person
 from storage.people import normalize_unit_name
 from storage.text import clean_text
@@ -267,3 +268,35 @@ async def import_riders(
 
 def summary(result: RiderImport) -> Sequence[tuple[int, int]]:
     return list(result.per_bus().items())
+
+
+TEMPLATE_FILENAME = "bus-riders-template.xlsx"
+EXAMPLE_NAMES = ("张小明", "李小华", "王小红", "陈小东", "赵小西", "刘小刚", "孙小北")
+
+
+def template_xlsx(settings: Settings) -> bytes:
+    """A rider file to fill in: the columns, an example row per bus, and a sheet of the
+    classes and buses the file may name."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "乘车名单"
+    sheet.append([COLUMNS[key][0] for key in ("name", "class", "bus", "stop", "phone")])
+    first = settings.classes[0].name if settings.classes else "三(1)班"
+    for n, bus in enumerate(settings.bus.buses):
+        stop = bus.route.split("→")[0].strip() if bus.route else ""
+        name = f"{EXAMPLE_NAMES[n % len(EXAMPLE_NAMES)]}{n // len(EXAMPLE_NAMES) or ''}"
+        sheet.append([cell_value(v) for v in (name, first, bus.number, stop[:40], "")])
+    for column, width in zip("ABCDE", (12, 12, 8, 20, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+    help_sheet = book.create_sheet("说明")
+    help_sheet.append(["车号 bus", "车牌 plate", "跟车老师 escort", "路线 route"])
+    for bus in settings.bus.buses:
+        help_sheet.append([cell_value(v) for v in (bus.number, bus.plate, bus.escort, bus.route)])
+    help_sheet.append([])
+    help_sheet.append(["班级 classes"])
+    for cls in settings.classes:
+        help_sheet.append([cell_value(cls.name)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -7,6 +7,7 @@ family's child get a polite answer and change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +17,9 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from bot.settings import Settings
+from scheduler.bus.riders import _read, check_riders
 from scheduler.clock import FakeClock
+from scheduler.duty_roster import RosterImport, Table
 from storage.bus import BusAbsence, BusRider, BusTrip
 from storage.models import AuditLog
 from tests.conftest import DAILY_ROUTINES, local
@@ -49,6 +52,10 @@ RIDERS: list[list[Any]] = [
     ["陈小东", "3-2", "2", "薛家镇", None],
     ["赵小西", "四(1)班", 2, "", None],
 ]
+
+
+async def riders_table(data: bytes) -> Table | RosterImport:
+    return await asyncio.to_thread(_read, data, "template.xlsx")
 
 
 async def last(school: SimulatedSchool, person: SimPerson) -> str:
@@ -104,6 +111,15 @@ async def test_riders_come_from_a_file_and_parents_mark_their_child_absent(
         await school.send_document(teacher, xlsx(RIDERS), "乘车名单.xlsx", caption="/bus import")
         assert "只有管理员可以导入乘车名单" in await last(school, teacher)
         assert await riders(school) == []
+
+        # -- the template, filled in as it comes, is a valid file ---------------------------------
+        await school.say(principal, "/bus 模板")
+        template = (await school.received(principal.chat_id))[-1]
+        assert template["document"]["file_name"] == "bus-riders-template.xlsx"
+        filled = school.world.files.get(template["document"]["file_id"]).data
+        assert check_riders(bus_school, await riders_table(filled)).ok
+        await school.say(teacher, "/bus 模板")  # staff: how to import, no file
+        assert "document" not in (await school.received(teacher.chat_id))[-1]
 
         # -- the good file: 5 riders on 2 buses --------------------------------------------------
         await school.send_document(principal, xlsx(RIDERS), "乘车名单.xlsx", caption="/bus import")
