@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -173,59 +171,6 @@ def make_bot(
     if pace:
         session.middleware(PaceChats(shared=flood.for_bot(bot.id) if flood else None))
     return bot
-
-
-def make_dispatcher(
-    app: App, fsm_storage: BaseStorage | None = None, schools: Sequence[App] = ()
-) -> Dispatcher:
-    """The dispatcher of ``app``'s bot; with ``schools`` (a district: one App per school,
-    ``app`` the first), one dispatcher for all their bots: each update is handled with the
-    App of the bot it came to (``bot.district.SchoolOfBot``)."""
-    from bot.actors import Actors
-    from bot.fsm_storage import make_fsm_storage
-    from bot.inline_filters import run_filters_inline
-    from bot.middlewares import ActorMiddleware
-    from bot.updates_once import make_once_dispatcher
-    from handlers import routers
-
-    # One process owns an SQLite database, so it may keep what it read in memory.
-    single_process = app.engine.dialect.name == "sqlite"
-    # Conversations survive a restart: their state lives in the database (or Redis).
-    storage = fsm_storage or make_fsm_storage(
-        app.sessions,
-        app.clock,
-        single_process=single_process,
-        redis=app.redis,
-        prefix=f"{app.settings.redis.prefix}:fsm",
-    )
-    actors = {
-        school.school_id: Actors(
-            school.sessions, school.engine, school.school_id, cache=single_process
-        )
-        for school in (schools or [app])
-    }
-    # Each update stored before it is handled, and handled once (bot/updates_once.py).
-    dispatcher = make_once_dispatcher(app, storage)
-    if app.redis is not None:
-        # Several web workers: one update of a chat at a time, whichever worker got it.
-        from aiogram.fsm.storage.base import DefaultKeyBuilder
-        from aiogram.fsm.storage.redis import RedisEventIsolation
-
-        dispatcher.fsm.events_isolation = RedisEventIsolation(
-            app.redis,
-            key_builder=DefaultKeyBuilder(
-                prefix=f"{app.settings.redis.prefix}:fsm", with_bot_id=True
-            ),
-        )
-    if schools:
-        from bot.district import SchoolOfBot
-
-        dispatcher.update.outer_middleware(SchoolOfBot(schools))
-    dispatcher.update.outer_middleware(ActorMiddleware(app, actors))
-    for router in routers():
-        dispatcher.include_router(router)
-    run_filters_inline([dispatcher])
-    return dispatcher
 
 
 def attach_sender(app: App, bot: Bot) -> OutboxSender:

@@ -4,7 +4,7 @@
 environment variable holding its bot's token; they share one database (``database_url`` of
 the district, or DATABASE_URL). The process builds one ``App`` per school on one engine and
 session factory, one ``Bot`` per school, and ONE dispatcher for all the bots: each update is
-handled with the App of the bot it came to (``SchoolOfBot``). One APScheduler job ticks every
+handled with the App of the bot it came to (bot/middlewares.py ``SchoolOfBot``). One APScheduler job ticks every
 school in turn; each school's outbox is drained by its own sender through its own bot. By
 webhook each bot has its own path, ``{webhook_path}/{school slug}``, on one listening port;
 polling polls every bot.
@@ -21,19 +21,16 @@ import logging
 import os
 import signal
 import tomllib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from aiogram import BaseMiddleware, Bot, Dispatcher
-from aiogram.types import TelegramObject
+from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.app import App, close_app, make_bot, make_dispatcher, open_school
+from bot.app import App, close_app, make_bot, open_school
 from bot.settings import ConfigError, Secrets, Settings, format_validation_error, load_settings
 from scheduler.clock import Clock, SystemClock
 from storage import db, people
@@ -152,28 +149,6 @@ class District:
         return next(a for a in self.apps if a.school_id == school_id)
 
 
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-
-class SchoolOfBot(BaseMiddleware):
-    """One dispatcher, many bots: the update is handled with its bot's school (``app``)."""
-
-    def __init__(self, apps: list[App]) -> None:
-        self.by_bot: dict[int, App] = {}
-        for app in apps:
-            bot = app.extras.get("bot")
-            if bot is not None:
-                self.by_bot[bot.id] = app
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        app = self.by_bot.get(data["bot"].id)
-        if app is None:  # not one of ours: nothing to handle it with
-            log.warning("an update for bot %s, which serves no school here", data["bot"].id)
-            return None
-        data["app"] = app
-        return await handler(event, data)
-
-
 async def open_district(
     district: LoadedDistrict, secrets: Secrets | None = None, clock: Clock | None = None
 ) -> District:
@@ -246,6 +221,7 @@ async def run_district(
     tick_seconds: float,
 ) -> int:
     """``safety-bot run --district district.toml``: every school in this one process."""
+    from bot.dispatching import make_dispatcher  # here: handlers/district.py imports this module
     from bot.runner import (
         StartupError,
         check_bot,

@@ -46,3 +46,23 @@ class ActorMiddleware(BaseMiddleware):
         if chat is not None and chat.type != "private":
             return app.settings.school.language
         return (actor.language if actor else None) or app.settings.school.language
+
+
+class SchoolOfBot(BaseMiddleware):
+    """A district's dispatcher serves many bots (bot/district.py): the update is handled
+    with its bot's school (``app``)."""
+
+    def __init__(self, apps: list[App]) -> None:
+        self.by_bot: dict[int, App] = {}
+        for app in apps:
+            bot = app.extras.get("bot")
+            if bot is not None:
+                self.by_bot[bot.id] = app
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        app = self.by_bot.get(data["bot"].id)
+        if app is None:  # not one of ours: nothing to handle it with
+            log.warning("an update for bot %s, which serves no school here", data["bot"].id)
+            return None
+        data["app"] = app
+        return await handler(event, data)

@@ -6,7 +6,8 @@ import logging
 
 from aiogram.fsm.storage.base import BaseStorage
 
-from bot.app import close_app, make_bot, make_dispatcher, open_app
+from bot.app import close_app, make_bot, open_app
+from bot.dispatching import make_dispatcher
 from bot.runner import (
     StartupError,
     check_bot,

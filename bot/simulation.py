@@ -22,7 +22,8 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.app import App, close_app, make_bot, make_dispatcher, open_app
+from bot.app import App, close_app, make_bot, open_app
+from bot.dispatching import make_dispatcher
 from bot.emulator.server import EmulatorServer
 from bot.runner import (
     check_bot,

@@ -22,7 +22,8 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.methods import SendMessage
 
-from bot.app import attach_sender, close_app, make_bot, make_dispatcher, open_app
+from bot.app import attach_sender, close_app, make_bot, open_app
+from bot.dispatching import make_dispatcher
 from bot.fsm_storage import DatabaseStorage
 from bot.request_limits import PaceChats
 from bot.settings import Settings

@@ -256,7 +256,7 @@ def test_sqlalchemy_async_session_awaits_each_call_through_greenlet_spawn() -> N
 # -- aiogram ------------------------------------------------------------------------------------
 
 NO_INLINE_FILTERS = (
-    "drop run_filters_inline(...) from bot/app.py make_dispatcher: aiogram then runs each "
+    "drop run_filters_inline(...) from bot/dispatching.py make_dispatcher: aiogram then runs each "
     "synchronous filter through asyncio.to_thread (correct, a third slower per update)"
 )
 

@@ -31,7 +31,8 @@ import pytest
 from aiohttp import web
 
 from bench.broadcast import TEXT, queue_notice, seed_parents
-from bot.app import App, close_app, make_bot, make_dispatcher, open_app
+from bot.app import App, close_app, make_bot, open_app
+from bot.dispatching import make_dispatcher
 from bot.emulator.server import EmulatorServer
 from bot.runner import start_webhook
 from bot.settings import Settings
