@@ -277,3 +277,38 @@ async def test_a_class_of_40_pupils_and_45_guardians_answers_a_travel_plan_with_
         assert (
             len([t for t in texts(await school.received(teacher.chat_id)) if "不足一半" in t]) == 1
         )
+
+
+async def test_a_head_teacher_imports_the_class_list_and_sees_who_has_a_guardian_linked(
+    two_classes: Settings, clock: FakeClock
+) -> None:
+    async with running_school(two_classes, clock) as school:
+        await school.admin()
+        teacher = await school.join("teacher", "3-1", "班主任甲")
+        parent = await school.join("parent", "3-1", "家长甲")
+
+        def last() -> str:
+            return school.sent_texts(teacher.chat_id)[-1]
+
+        # Another class's pupils are refused, and nothing of the file is kept.
+        wrong = "班级,姓名\n3-1,王小明\n3-2,李四\n".encode()
+        await school.send_document(teacher, wrong, "名单.csv", caption="/pupils")
+        assert "3-2" not in last() and "三(2)班 不是你的班级" in last()
+        await school.say(teacher, "/pupils 3-1")
+        assert "还没有学生名单" in last()
+
+        good = "班级,姓名\n3-1,王小明\n三(1)班,李 四\n3-1,赵六\n".encode()
+        await school.send_document(teacher, good, "名单.csv", caption="/pupils")
+        assert "新增 3 名学生" in last()
+        await school.send_document(teacher, good, "名单.csv", caption="/pupils")
+        assert "新增 0 名学生，3 名已在名单中" in last()
+
+        # The child's invite links the parent to the listed pupil (not a new one).
+        token = await school.invite(teacher, "parent", "3-1 王小明")
+        await school.say(parent, f"/start {token}")
+        assert "已关联孩子：王小明（三(1)班）" in school.sent_texts(parent.chat_id)[-1]
+        await school.say(teacher, "/pupils 3-1")
+        assert "学生 3 人，已关联家长的 1 人" in last() and "王小明✓" in last()
+        # Names are shown privately only; parents may not list a class.
+        await school.say(parent, "/pupils 3-1")
+        assert "王小明" not in school.sent_texts(parent.chat_id)[-1]
