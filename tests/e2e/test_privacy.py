@@ -22,6 +22,7 @@ from storage import submissions
 from storage.models import Attachment, AuditLog, Chat, Inbound, Person, Role, Submission, Unit
 from storage.notices import Audience, Notice, NoticeRecipient
 from storage.privacy import RetentionRun
+from storage.pupils import Guardian, Pupil
 from tests.conftest import local, settings_for
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
@@ -152,7 +153,7 @@ async def test_a_parent_gets_their_data_and_an_admin_deletes_them_keeping_the_co
     async with running_school(private_school, clock) as school:
         admin = await school.admin("校长")
         teacher = await school.join("teacher", "3-1", "班主任3-1")
-        token = await school.invite(teacher, "parent", "3-1")
+        token = await school.invite(teacher, "parent", "三(1)班 王小明")  # the child's link
         parent = school.user("家长乙")
         await school.say(parent, f"/start {token}")
         await press(school, parent, "同意")
@@ -182,6 +183,8 @@ async def test_a_parent_gets_their_data_and_an_admin_deletes_them_keeping_the_co
                     tg_chat_id=parent.chat_id,
                     reachable=True,
                     confirmed_at=school.app.now(),
+                    signed_name="王小明",
+                    signed_relation="妈妈",
                 )
             )
 
@@ -196,6 +199,8 @@ async def test_a_parent_gets_their_data_and_an_admin_deletes_them_keeping_the_co
         assert [m["text"] for m in data["messages"]] == ["孩子今天发烧请假"]
         assert data["messages"][0]["photos"] == 1
         assert [n["notice_text"] for n in data["notices"]] == ["冬季防溺水"]
+        assert data["notices"][0]["signed_name"] == "王小明"
+        assert data["children"] == [{"name": "王小明", "class": "三(1)班", "relation": ""}]
         assert "privacy.export" in await actions(school)
 
         # /forget: bad input changes nothing; a confirm button; then the content is gone.
@@ -239,6 +244,9 @@ async def test_a_parent_gets_their_data_and_an_admin_deletes_them_keeping_the_co
                 select(NoticeRecipient).where(NoticeRecipient.person_id == person.id)
             )
             assert receipt is not None and receipt.confirmed_at is not None  # counted still
+            assert receipt.signed_name is None and receipt.signed_relation is None
+            assert await session.scalar(select(func.count(Guardian.id))) == 0
+            assert await session.scalar(select(func.count(Pupil.id))) == 1  # the child stays
             forget = await session.scalar(
                 select(AuditLog).where(AuditLog.action == "privacy.forget")
             )
@@ -260,6 +268,19 @@ async def test_the_daily_job_deletes_photos_past_the_retention_period_once(
         await school.admin("校长")
         guard = await school.join("guard", None, "门卫王师傅")
         await school.photo(guard, PHOTO, caption="/patrol 操场巡查")
+        async with school.app.sessions.begin() as session:
+            unit = await session.scalar(select(Unit).where(Unit.slug == "3-1"))
+            assert unit is not None
+            for name, active in (("已转学", False), ("在校生", True)):
+                session.add(
+                    Pupil(
+                        school_id=school.app.school_id,
+                        unit_id=unit.id,
+                        name=name,
+                        active=active,
+                        created_at=school.app.now(),
+                    )
+                )
         async with school.app.sessions() as session:
             path = Path(await session.scalar(select(Attachment.path)) or "")
         assert path.is_file()
@@ -271,14 +292,17 @@ async def test_the_daily_job_deletes_photos_past_the_retention_period_once(
         async with school.app.sessions() as session:
             assert await session.scalar(select(func.count(Attachment.id))) == 0
             assert await session.scalar(select(func.count(Submission.id))) == 1  # the count
+            assert list(await session.scalars(select(Pupil.name))) == ["在校生"]
             runs = (await session.scalars(select(RetentionRun).order_by(RetentionRun.day))).all()
-            assert [(r.day, r.photos) for r in runs if r.photos] == [(dt.date(2026, 12, 3), 1)]
+            assert [(r.day, r.photos, r.pupils) for r in runs if r.photos] == [
+                (dt.date(2026, 12, 3), 1, 1)
+            ]
             logged = (
                 await session.scalars(
                     select(AuditLog.detail).where(AuditLog.action == "privacy.retention")
                 )
             ).all()
-        assert logged == [{"retention_days": 30, "photos": 1, "pupils": 0, "receipts": 0}]
+        assert logged == [{"retention_days": 30, "photos": 1, "pupils": 1, "receipts": 0}]
         await school.at("2026-12-03 15:00")  # later ticks that day do nothing more
         async with school.app.sessions() as session:
             assert (
