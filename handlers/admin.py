@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.methods import AnswerCallbackQuery
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy import delete, select
 
 from bot.app import App
 from bot.dates import DateRange, ParseFailure, describe, examples, parse_day, parse_range
 from bot.i18n import t
+from bot.telegram_transport import keyboard
 from handlers.common import ADMIN, LEADERS, refuse_unless, school_calendar
+from scheduler.delivery import RESEND_CALLBACK, ResendScope, Resent, resend_offer, resend_uncertain
 from scheduler.overview import day_overview
 from scheduler.planning import format_plan_text, plan_range
 from storage import audit
+from storage.messages import OutMessage
 from storage.models import CalendarOverride, Person, Role, School, Unit
+from storage.people import has_role
 
 router = Router(name="admin")
 
@@ -43,7 +48,34 @@ async def today(
         text = await day_overview(
             session, app.ticker.ctx, app.settings, calendar, day, app.today(), lang
         )
-    await message.answer(text)
+        resend = (
+            await resend_offer(session, app.ticker.ctx, ResendScope.day(day), lang)
+            if has_role(actor, *ADMIN)
+            else None
+        )
+    markup = keyboard(OutMessage(text, buttons=((resend,),))) if resend else None
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(F.data.startswith(f"{RESEND_CALLBACK}:"))
+async def resend_unconfirmed(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str
+) -> AnswerCallbackQuery | None:
+    """An admin's 重发未确认的 N 条 (/today, a notice's report): each once more, marked 🔁."""
+    if not await refuse_unless(query, actor, lang, *ADMIN):
+        return None
+    assert actor is not None and app.ticker is not None
+    scope = ResendScope.parse(query.data or "")
+    if scope is None:
+        return query.answer(t(lang, "delivery.bad_button"), show_alert=True)
+    async with app.sessions.begin() as session:
+        outcome, count = await resend_uncertain(session, app.ticker.ctx, scope, actor.id, app.now())
+    match outcome:
+        case Resent.RESENT:
+            app.wake_sender()
+            return query.answer(t(lang, "delivery.resent", count=count), show_alert=True)
+        case Resent.NOTHING:
+            return query.answer(t(lang, "delivery.nothing_to_resend"), show_alert=True)
 
 
 @router.message(Command("plan"))

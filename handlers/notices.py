@@ -31,10 +31,11 @@ from bot.telegram_transport import TelegramTransport, keyboard
 from handlers.common import ID, parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_file, download_photo
 from scheduler import notices as service
+from scheduler.delivery import ResendScope, resend_offer
 from scheduler.routine import Context
 from storage import audit, people
 from storage import notices as store
-from storage.messages import OutMessage
+from storage.messages import Button, OutMessage
 from storage.models import Person, Unit
 from storage.notices import Audience, Notice
 
@@ -111,6 +112,7 @@ async def show_report(
     if not await refuse_unless(message, actor, lang, *AUTHORS):
         return
     assert actor is not None
+    resend: Button | None = None  # an admin's 重发未确认的 N 条
     async with app.sessions() as session:
         notice = await store.get(session, app.school_id, notice_id)
         scope = service.report_scope(actor, notice) if notice is not None else False
@@ -118,6 +120,10 @@ async def show_report(
             report = (await service.build_report(session, _ctx(app), notice)).only(
                 scope if isinstance(scope, set) else None
             )
+            if people.has_role(actor, "admin") and message.chat.type == "private":
+                resend = await resend_offer(
+                    session, _ctx(app), ResendScope.notice(notice_id), lang
+                )
     # Refusals are answered outside the session: the database is not held during a call.
     if notice is None:
         await message.answer(t(lang, "notice.not_found", id=notice_id))
@@ -138,6 +144,11 @@ async def show_report(
     if not private:
         chunks[-1] += "\n\n" + t(lang, "notice.report.group_only_rates")
     chase = _chase_buttons(report, lang) if private else None
+    if resend is not None:
+        rows = chase.inline_keyboard if chase is not None else []
+        chase = keyboard(OutMessage("", buttons=((resend,),)))
+        assert chase is not None
+        chase.inline_keyboard[:0] = rows
     for index, chunk in enumerate(chunks):
         if index:
             await _between_messages(app)

@@ -5,13 +5,17 @@
 - Newly unreachable people (they blocked the bot, or left): one digest a day, to the admins
   (everyone) and each class's head teacher (their class), since a parent who cannot be
   reached must be phoned instead.
-- /today counts the day's uncertain sends (sent, no answer: they may have arrived).
+- /today counts the day's uncertain sends (sent, no answer: they may have arrived) and says
+  what the staff ones were; an admin's button (``ResendScope``) resends them, each once,
+  marked 🔁 (``resend_uncertain``); a notice's report offers the same for its parents.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import t
 from scheduler import recipients
 from scheduler.routine import Context, Recipient, TickContext
-from storage import outbox
-from storage.messages import OutMessage
+from storage import audit, outbox
+from storage.messages import Button, OutMessage, callback_id
 from storage.models import Outbox, Person, Role, Unit
 from storage.outbox import PRIORITY_ALERT, Envelope
 
@@ -188,13 +192,131 @@ async def _classes(
 async def delivery_overview(
     session: AsyncSession, ctx: Context, day: dt.date, lang: str
 ) -> str | None:
-    """/today: the day's sends that may not have arrived, and those lost."""
+    """/today: the day's sends that may not have arrived (what the staff ones were), and
+    those lost."""
     start = dt.datetime.combine(day, dt.time(), ctx.tz)
     counts = await outbox.count_settled(session, ctx.school_id, start, start + DAY)
     uncertain, expired = counts.get("uncertain", 0), counts.get("expired", 0)
     if not uncertain and not expired:
         return None
-    return t(lang, "delivery.overview", uncertain=uncertain, expired=expired)
+    text = t(lang, "delivery.overview", uncertain=uncertain, expired=expired)
+    rows = await outbox.uncertain_unresent(session, ctx.school_id, since=start, until=start + DAY)
+    staff = [r for r in rows if not to_parent(r.key)]
+    if staff:
+        names = await _names(session, [r.person_id for r in staff if r.person_id is not None])
+        lines = [
+            t(
+                lang,
+                "delivery.uncertain_line",
+                who=names.get(r.person_id or 0) or t(lang, "delivery.chat", chat=r.tg_chat_id),
+                text=_first_line(r),
+            )
+            for r in staff[:MAX_LINES]
+        ]
+        if len(staff) > MAX_LINES:
+            lines.append(t(lang, "delivery.more", count=len(staff) - MAX_LINES))
+        text += "\n" + t(lang, "delivery.uncertain_staff", lines="\n".join(lines))
+    if len(rows) < uncertain:
+        text += "\n" + t(lang, "delivery.uncertain_resent", count=uncertain - len(rows))
+    return text
+
+
+def to_parent(key: str) -> bool:
+    """A notice to a parent (``notice:<id>:<person>``, per child ``…:p<pupil>``, its file
+    ``…:file``): uncertain ones are held, never resent blindly; the rest (prompts, alerts, a
+    notice's report to its author) go to staff."""
+    parts = key.split(":")
+    return len(parts) >= 3 and parts[0] == "notice" and parts[2].isdigit()
+
+
+RESEND_CALLBACK = "ru"
+
+
+class Resent(StrEnum):
+    RESENT = "resent"
+    NOTHING = "nothing"  # none left to resend (pressed twice, or resent already)
+
+
+@dataclass(frozen=True)
+class ResendScope:
+    """The uncertain sends an admin's button resends: a day's (/today) or a notice's (its
+    report). Its callback data: ``ru:d:20261125`` or ``ru:n:<notice id>``."""
+
+    kind: str  # "d" a day, "n" a notice
+    ref: int
+
+    @classmethod
+    def day(cls, day: dt.date) -> ResendScope:
+        return cls("d", day.year * 10000 + day.month * 100 + day.day)
+
+    @classmethod
+    def notice(cls, notice_id: int) -> ResendScope:
+        return cls("n", notice_id)
+
+    @property
+    def data(self) -> str:
+        return f"{RESEND_CALLBACK}:{self.kind}:{self.ref}"
+
+    @classmethod
+    def parse(cls, data: str) -> ResendScope | None:
+        """None for a forged button (unknown kind, ², 58 digits, a date that is none)."""
+        parts = data.split(":")
+        if len(parts) != 3 or parts[0] != RESEND_CALLBACK or parts[1] not in ("d", "n"):
+            return None
+        ref = callback_id(parts[2])
+        if ref is None:
+            return None
+        scope = cls(parts[1], ref)
+        if scope.kind == "d":
+            try:
+                scope.as_day()
+            except ValueError:
+                return None
+        return scope
+
+    def as_day(self) -> dt.date:
+        return dt.date(self.ref // 10000, self.ref // 100 % 100, self.ref % 100)
+
+
+async def uncertain_in(session: AsyncSession, ctx: Context, scope: ResendScope) -> list[Outbox]:
+    """The scope's uncertain sends that no admin has resent yet."""
+    if scope.kind == "n":
+        return await outbox.uncertain_unresent(
+            session, ctx.school_id, key_prefix=f"notice:{scope.ref}:"
+        )
+    start = dt.datetime.combine(scope.as_day(), dt.time(), ctx.tz)
+    return await outbox.uncertain_unresent(session, ctx.school_id, since=start, until=start + DAY)
+
+
+async def resend_offer(
+    session: AsyncSession, ctx: Context, scope: ResendScope, lang: str
+) -> Button | None:
+    """The admin's button 重发未确认的 N 条, when there are any to resend."""
+    count = len(await uncertain_in(session, ctx, scope))
+    if not count:
+        return None
+    return Button(t(lang, "delivery.resend_button", count=count), scope.data)
+
+
+async def resend_uncertain(
+    session: AsyncSession, ctx: Context, scope: ResendScope, person_id: int, now: dt.datetime
+) -> tuple[Resent, int]:
+    """An admin resends the scope's uncertain sends: each once more, marked 🔁, audited. A
+    second press finds none left (each resend has a key of its own)."""
+    rows = await uncertain_in(session, ctx, scope)
+    queued = await outbox.resend(session, ctx.school_id, rows, now) if rows else 0
+    if not queued:
+        return Resent.NOTHING, 0
+    audit.record(
+        session, ctx.school_id, person_id, "delivery.resend", now, scope=scope.data, count=queued
+    )
+    return Resent.RESENT, queued
+
+
+def _first_line(row: Outbox) -> str:
+    text = (row.payload.get("text") or "").strip().splitlines()
+    line = text[0] if text else ""
+    return line if len(line) <= 40 else line[:39] + "…"
 
 
 TICK_JOBS = [alert_lost, digest_unreachable]

@@ -245,3 +245,65 @@ async def count_settled(
         .group_by(Outbox.status)
     )
     return {status: n for status, n in (await session.execute(query)).all()}
+
+
+# An admin resends the sends held as uncertain (/today, a notice's report): each once, by a
+# key of its own, marked 🔁 so the person sees it may be a second copy.
+RESEND_PREFIX = "resend:"
+
+
+async def uncertain_unresent(
+    session: AsyncSession,
+    school_id: int,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    key_prefix: str = "",
+) -> list[Outbox]:
+    """The rows held as uncertain (settled in [since, until), or with that key prefix) that
+    no admin has resent yet."""
+    query = select(Outbox).where(Outbox.school_id == school_id, Outbox.status == "uncertain")
+    if since is not None:
+        query = query.where(Outbox.settled_at >= since)
+    if until is not None:
+        query = query.where(Outbox.settled_at < until)
+    if key_prefix:
+        query = query.where(Outbox.key.startswith(key_prefix))
+    rows = list((await session.scalars(query.order_by(Outbox.id))).all())
+    if not rows:
+        return []
+    keys = [f"{RESEND_PREFIX}{r.id}" for r in rows]
+    resent = set(
+        (
+            await session.scalars(
+                select(Outbox.key).where(Outbox.school_id == school_id, Outbox.key.in_(keys))
+            )
+        ).all()
+    )
+    return [r for r in rows if f"{RESEND_PREFIX}{r.id}" not in resent]
+
+
+async def resend(
+    session: AsyncSession, school_id: int, rows: Sequence[Outbox], now: dt.datetime
+) -> int:
+    """Queue each row once more, marked 🔁; returns how many were new (a second press of
+    the same button queues nothing: the keys exist)."""
+    envelopes = []
+    for row in rows:
+        message = OutMessage.from_payload(row.payload)
+        if not message.text.startswith(RESENT_MARK):
+            message = marked_resent(message)
+        expires = row.expires_at if row.expires_at is not None and row.expires_at > now else None
+        envelopes.append(
+            Envelope(
+                f"{RESEND_PREFIX}{row.id}",
+                row.tg_chat_id,
+                message,
+                now,
+                expires_at=expires,
+                task_id=row.task_id,
+                person_id=row.person_id,
+                priority=row.priority,
+            )
+        )
+    return await enqueue(session, school_id, envelopes, now)

@@ -416,7 +416,7 @@ async def test_an_empty_period_keeps_every_sheet_and_section(app: App, tmp_path:
     paths = await export_records(app.sessions, app.school_id, sunday, sunday, tmp_path / "out")
 
     book = load_workbook(next(p for p in paths if p.suffix == ".xlsx"))
-    sheets = ["家长通知", "各班回执", "隐患台账", "演练记录", "校车记录", "操作日志"]
+    sheets = ["家长通知", "各班回执", "隐患台账", "演练记录", "校车记录", "未确认送达", "操作日志"]
     assert book.sheetnames == [*SECTIONS, *sheets]
     for sheet in book.worksheets:
         assert sheet.max_row == 2 and sheet["A2"].value == "无记录", sheet.title

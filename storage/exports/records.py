@@ -177,6 +177,7 @@ class Records:
     hazards: tuple[Any, ...] = field(default=())  # HazardRecord (storage/exports/hazards.py)
     drills: tuple[Any, ...] = field(default=())  # DrillRecord (exports/drills_bus.py)
     bus_trips: tuple[Any, ...] = field(default=())  # BusTripRecord (exports/drills_bus.py)
+    uncertain: tuple[Any, ...] = field(default=())  # UncertainRecord (exports/delivery.py)
 
     def within(self, start: dt.date, end: dt.date) -> Records:
         """The same records cut to a shorter range (for files split by month)."""
@@ -200,6 +201,7 @@ class Records:
             hazards=cut(self.hazards),
             drills=cut(self.drills),
             bus_trips=cut(self.bus_trips),
+            uncertain=cut(self.uncertain),
             audit=tuple(r for r in self.audit if keep(r.at.date())),
         )
 
@@ -211,6 +213,7 @@ class Records:
 
 
 async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt.date) -> Records:
+    from storage.exports.delivery import uncertain_records
     from storage.exports.drills_bus import bus_records, drill_records
     from storage.exports.hazards import hazard_records
 
@@ -236,6 +239,7 @@ async def collect(session: AsyncSession, school_id: int, start: dt.date, end: dt
         hazards=await hazard_records(session, school_id, start, end, tz, names),
         drills=await drill_records(session, school_id, start, end, tz, names),
         bus_trips=await bus_records(session, school_id, start, end, tz, names),
+        uncertain=await uncertain_records(session, school_id, start, end, tz, names),
     )
 
 

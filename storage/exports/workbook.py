@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from storage.exports import delivery
 from storage.exports.audit_text import action_name, detail_text
 from storage.exports.cells import cell_value, clean_strings
 from storage.exports.labels import (
@@ -365,6 +366,13 @@ def write_workbook(records: Records, path: Path, lang: str, kind_name: KindNamer
     )
     _sheet(book, lang, word(lang, "sheet.drills"), DRILL_COLUMNS, drill_rows(records, lang))
     _sheet(book, lang, word(lang, "sheet.bus"), BUS_COLUMNS, bus_rows(records, lang))
+    _sheet(
+        book,
+        lang,
+        word(lang, "sheet.uncertain"),
+        delivery.COLUMNS,
+        delivery.uncertain_rows(records, lang),
+    )
     _sheet(
         book,
         lang,

@@ -1,0 +1,77 @@
+"""A send Telegram may have received without answering is held as uncertain: /today says what
+the staff ones were, an admin's 🔁 重发未确认的 N 条 sends each once more, marked (a second
+press sends nothing), and the record book lists them under 未确认送达."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from scheduler.clock import FakeClock
+from storage.exports.labels import KindNamer
+from storage.exports.records import collect
+from storage.exports.workbook import write_workbook
+from storage.models import AuditLog, Outbox
+from tests.e2e.harness import running_school, texts
+
+PROMPT = "今日安全情况报告"
+
+
+def any_kind(routine: str, kind: str) -> str:
+    return kind
+
+
+async def test_a_prompt_telegram_never_answered_twice_is_shown_in_today_and_resent_once_by_the_admin(
+    small_school: Settings, clock: FakeClock, tmp_path: Path
+) -> None:
+    async with running_school(small_school, clock) as school:
+        admin = await school.admin("校长")
+        teacher = await school.join("teacher", "3-1", "王老师")
+        # Carried out, then the connection dropped: the prompt, and its marked resend.
+        school.emu.add_fault("process_drop", "sendMessage", chat_id=teacher.chat_id, times=2)
+        await school.at("2026-11-25 14:30")
+        prompts = [x for x in texts(await school.received(teacher.chat_id)) if PROMPT in x]
+        assert len(prompts) == 2 and prompts[1].startswith("🔁 ")
+
+        await school.say(admin, "/today")
+        today = await school.received(admin.chat_id)
+        overview = today[-1]
+        assert "今日送达不确定 1 条" in overview["text"]
+        assert "王老师" in overview["text"] and PROMPT in overview["text"]
+        resend = school.last_button(overview, "ru:d:")
+        assert "重发未确认的 1 条" in str(overview["reply_markup"])
+
+        await school.press(admin, admin.chat_id, overview["message_id"], resend)
+        await school.press(admin, admin.chat_id, overview["message_id"], resend)
+        prompts = [x for x in texts(await school.received(teacher.chat_id)) if PROMPT in x]
+        assert len(prompts) == 3 and prompts[2].startswith("🔁 ")  # once, for two presses
+
+        async with school.app.sessions() as session:
+            audited = await session.scalar(
+                select(func.count(AuditLog.id)).where(AuditLog.action == "delivery.resend")
+            )
+            statuses = dict(
+                (await session.execute(select(Outbox.key, Outbox.status))).all()  # type: ignore[arg-type]
+            )
+            records = await collect(
+                session, school.app.school_id, dt.date(2026, 11, 25), dt.date(2026, 11, 25)
+            )
+        assert audited == 1
+        assert sum(k.startswith("resend:") and s == "sent" for k, s in statuses.items()) == 1
+
+        await school.say(admin, "/today")
+        again = (await school.received(admin.chat_id))[-1]
+        assert "重发" not in str(again.get("reply_markup") or "")  # nothing left to resend
+        assert "已由管理员重发 1 条" in again["text"]
+
+    namer: KindNamer = any_kind
+    book = load_workbook(write_workbook(records, tmp_path / "book.xlsx", "zh", namer))
+    sheet = book["未确认送达"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert len(rows) == 1
+    _at, recipient, kind, text, _why, resent = rows[0]
+    assert recipient == "王老师" and kind == "prompt:zero" and PROMPT in text and resent == "是"
