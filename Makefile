@@ -10,7 +10,7 @@ PG ?= 1
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
 REDIS ?= 1
 
-.PHONY: venv demo test lint typecheck bench fonts clean
+.PHONY: venv demo district-demo test lint typecheck bench fonts clean
 
 venv: $(BIN)/safety-bot
 
@@ -35,6 +35,12 @@ fonts:
 demo: venv fonts
 	$(BIN)/safety-bot demo
 
+# Three schools of a district on the real clock against the emulator, PostgreSQL and Redis
+# as they run here (database district_demo, made afresh): 2 web workers and 2 workers, each a
+# `safety-bot run --district` process; ends with each school's day (bot/district_demo.py).
+district-demo: venv
+	$(BIN)/python -m bot.district_demo
+
 test: venv fonts
 	@if [ "$(PG)" = "1" ]; then $(BIN)/python -m tests.pg_check "$(PG_URL)" || exit 1; fi; \
 	if [ "$(REDIS)" = "1" ]; then $(BIN)/python -m tests.redis_check "$(REDIS_TEST_URL)" || exit 1; fi; \
@@ -57,4 +63,4 @@ bench: venv
 	$(BIN)/python -m bench.faults
 
 clean:
-	rm -rf $(VENV) demo-out var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-out district-demo-out var .pytest_cache .mypy_cache .ruff_cache

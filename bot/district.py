@@ -23,14 +23,16 @@ import signal
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.exc import IntegrityError
 
-from bot.app import App, close_app, make_bot, open_school
+from bot.app import App, make_bot, open_school
 from bot.settings import ConfigError, Secrets, Settings, format_validation_error, load_settings
 from scheduler.clock import Clock, SystemClock
 from storage import db, people
@@ -158,13 +160,35 @@ async def open_district(
     sessions = db.make_session_factory(engine)
     clock = clock or SystemClock()
     apps = [
-        await open_school(settings, engine, sessions, clock) for settings, _ in district.schools
+        await _open_school(settings, engine, sessions, clock) for settings, _ in district.schools
     ]
     found = District(district.config.name, apps)
     for app in apps:
         app.extras[DISTRICT] = found
-        await sync_district_admins(app, district.config.admins)
+        for attempt in range(3):
+            try:
+                await sync_district_admins(app, district.config.admins)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
     return found
+
+
+async def _open_school(
+    settings: Settings, engine: Any, sessions: db.SessionFactory, clock: Clock
+) -> App:
+    """A district's processes start together (web workers, workers): two may make the same
+    school or admin at the same moment; the loser reads what the winner made."""
+    for attempt in range(3):
+        try:
+            return await open_school(settings, engine, sessions, clock)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 async def sync_district_admins(app: App, admins: list[AdminEntry]) -> None:
@@ -212,6 +236,46 @@ def start_district_scheduler(district: District, every_s: float) -> AsyncIOSched
     return scheduler
 
 
+ROLES = ("web", "worker", "all")
+
+
+def share_redis(apps: list[App], url: str) -> None:
+    """One Redis client for every school of the process (each bot keeps its own flood
+    budget in it, by bot id): several web workers share conversations and events isolation,
+    several senders one budget per bot token (scheduler/flood.py)."""
+    if not url:
+        return
+    from redis.asyncio import Redis
+
+    from bot.app import flood_budget
+    from scheduler.flood import RedisFlood
+
+    client = Redis.from_url(url)
+    for app in apps:
+        app.redis = client
+        app.flood = RedisFlood(
+            client, flood_budget(app.settings), prefix=f"{app.settings.redis.prefix}:flood:"
+        )
+
+
+def district_leadership(district: District) -> None:
+    """Exactly one worker ticks the whole district: one PostgreSQL advisory lock (on one
+    connection) for all its schools, not one per school (100 schools, 100 connections held);
+    the other workers stand by and take over within a tick interval. SQLite: always."""
+    try:
+        from storage.leader import AdvisoryLock, AlwaysLeads
+    except ImportError:  # a checkout without the roles yet: its one process ticks
+        return
+    engine = district.apps[0].engine
+    leader = (
+        AdvisoryLock(engine, -district.apps[0].school_id, f"district {district.name}")
+        if engine.dialect.name == "postgresql"
+        else AlwaysLeads()
+    )
+    for app in district.apps:
+        app.leader = leader
+
+
 async def run_district(
     district: LoadedDistrict,
     secrets: Secrets,
@@ -219,8 +283,12 @@ async def run_district(
     api_base: str,
     webhook: bool,
     tick_seconds: float,
+    role: str = "all",
 ) -> int:
-    """``safety-bot run --district district.toml``: every school in this one process."""
+    """``safety-bot run --district district.toml``: every school in this one process; with
+    ``--role web`` only the updates of every school's bot, with ``--role worker`` only the
+    tick (when this worker leads) and every school's sender (bot/roles.py)."""
+    from bot.app import redis_url
     from bot.dispatching import make_dispatcher  # here: handlers/district.py imports this module
     from bot.runner import (
         StartupError,
@@ -233,36 +301,58 @@ async def run_district(
 
     found = await open_district(district, secrets)
     apps = found.apps
+    takes_updates, works = role != "worker", role != "web"
     bots: list[Bot] = []
     scheduler: AsyncIOScheduler | None = None
     senders: list[asyncio.Task[None]] = []
     try:
+        if role != "all" and apps[0].engine.dialect.name != "postgresql":
+            raise StartupError(
+                f"--role {role} shares the database with other processes, which needs "
+                "PostgreSQL; with SQLite run the district as one process (--role all)"
+            )
+        share_redis(apps, redis_url(apps[0].settings, secrets))
         for app in apps:
             base = api_base or app.settings.telegram.api_base
-            bot = make_bot(tokens[app.settings.school.slug], base)
+            bot = make_bot(tokens[app.settings.school.slug], base, flood=app.flood)
             bots.append(bot)
             app.extras["bot"] = bot
             found.bots[app.school_id] = bot
             await check_bot(app, bot)
-            code = await setup_code_if_needed(app)
-            if code:
-                print(
-                    f"No admin yet at {app.settings.school.slug}. The first admin sends "
-                    f"@{app.bot_username}:  /start {code}  (valid 24 h)",
-                    flush=True,
-                )
-            await register_commands(bot)
-            senders.append(await start_sender(app, bot))
-        await tick_all(apps)
-        scheduler = start_district_scheduler(found, tick_seconds)
-        dispatcher = make_dispatcher(apps[0], schools=apps)
-        log.info("district %s: %d schools in one process", found.name, len(apps))
-        if webhook:
+            if takes_updates:
+                code = await setup_code_if_needed(app)
+                if code:
+                    print(
+                        f"No admin yet at {app.settings.school.slug}. The first admin sends "
+                        f"@{app.bot_username}:  /start {code}  (valid 24 h)",
+                        flush=True,
+                    )
+                await register_commands(bot)
+            if works:
+                senders.append(await start_sender(app, bot))
+        if works:
+            district_leadership(found)
+            await tick_all(apps)
+            scheduler = start_district_scheduler(found, tick_seconds)
+        else:
+            from storage.leader import NeverLeads
+
+            for app in apps:
+                app.leader = NeverLeads()  # a worker ticks; this process only takes updates
+        log.info("district %s: %d schools in one process (--role %s)", found.name, len(apps), role)
+        if not takes_updates:
+            from bot.roles import wait_for_stop_signal
+
+            freeze_startup_heap()
+            await wait_for_stop_signal()
+        elif webhook:
             assert secrets.webhook_secret is not None
+            dispatcher = make_dispatcher(apps[0], schools=apps)
             await serve_district_webhook(
                 district.config, apps, dispatcher, secrets.webhook_secret.get_secret_value()
             )
         else:
+            dispatcher = make_dispatcher(apps[0], schools=apps)
             for bot in bots:
                 await bot.delete_webhook(drop_pending_updates=False)
             freeze_startup_heap()
@@ -272,8 +362,22 @@ async def run_district(
                 close_bot_session=False,
                 allowed_updates=dispatcher.resolve_used_update_types(),
             )
-        for task in senders:
-            task.cancel()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+            scheduler = None
+        if senders:
+            try:
+                from bot.roles import stop_sender
+            except ImportError:  # a checkout without the roles yet
+                for task in senders:
+                    task.cancel()
+                senders = []
+            await asyncio.gather(
+                *(
+                    stop_sender(app, task)
+                    for app, task in zip(apps, senders, strict=False)  # in the apps' order
+                )
+            )
         log.info("stopped cleanly")
         return 0
     except StartupError as exc:
@@ -286,7 +390,11 @@ async def run_district(
         for app in apps:
             if app.sender is not None:
                 app.sender.stop()
-        await close_app(apps[0])  # the one engine every school shares
+        if getattr(apps[0], "leader", None) is not None:
+            await apps[0].leader.resign()
+        if apps[0].redis is not None:
+            await apps[0].redis.aclose()
+        await apps[0].engine.dispose()  # the one engine every school shares
         for bot in bots:
             await bot.session.close()
 
