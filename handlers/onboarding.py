@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -14,16 +12,13 @@ from bot.i18n import LANGUAGES, catalog, t
 from bot.runner import PRIVACY_ON, tell_admins_of_privacy_mode
 from bot.telegram_transport import keyboard
 from handlers.common import display_name, refuse_unless
-from scheduler import privacy
+from scheduler import invites, privacy
+from scheduler.invites import Invitation
 from storage import audit, people, pupils
 from storage.messages import OutMessage
 from storage.models import Person
 
 router = Router(name="onboarding")
-
-# A child's invite (/invite 家长 3-2 王小明) is for that child's guardians: two parents and
-# a grandparent or two, not the whole class.
-CHILD_INVITE_USES = 4
 
 ROLE_ALIASES = {
     "admin": "admin",
@@ -162,85 +157,51 @@ async def invite(
     if role is None or len(command.args or "") > 100:
         await message.answer(t(lang, "usage.invite"))
         return
-    is_admin = people.has_role(actor, "admin")
-    child = ""  # /invite 家长 3-2 王小明: the link is for that child's guardians
-    async with app.sessions() as session:
-        unit = await people.find_unit(session, app.school_id, parts[1]) if len(parts) > 1 else None
-        named = parts[1].split(maxsplit=1) if len(parts) > 1 else []
-        if unit is None and role == "parent" and len(named) == 2:
-            unit = await people.find_unit(session, app.school_id, named[0])
-            child = pupils.clean_name(named[1]) if unit is not None else ""
-    # Refusals are answered outside any transaction: the database is not held during a call.
-    if len(parts) > 1 and unit is None:
-        await message.answer(t(lang, "onb.unknown_unit", unit=parts[1][:40]))
-        return
-    if role == "teacher" and unit is not None:
-        role = "head_teacher"
-    if role in people.UNIT_ROLES and unit is None:
-        await message.answer(t(lang, "onb.invite.needs_unit"))
-        return
-    if role == "staff" and unit is not None and unit.kind != "department":
-        await message.answer(t(lang, "usage.invite"))
-        return
-    own = people.unit_ids_with_role(actor, "head_teacher")
-    if not is_admin and not (role == "parent" and unit is not None and unit.id in own):
-        # A head teacher invites their own class's parents: say which class that is.
-        async with app.sessions() as session:
-            classes = [u.name for u in await people.units(session, app.school_id) if u.id in own]
-        key = "onb.invite.other_class" if role == "parent" else "onb.invite.parents_only"
-        await message.answer(
-            t(
-                lang,
-                key,
-                classes=("、" if lang == "zh" else ", ").join(classes),
-                unit=unit.name if unit else "",
-                example=classes[0] if classes else "",
-            )
-        )
-        return
-    settings = app.settings.invites
-    max_uses = settings.parent_max_uses if role == "parent" else settings.max_uses
-    if child:
-        max_uses = CHILD_INVITE_USES
-    async with app.sessions.begin() as session:
-        token, row = await people.create_invite(
-            session,
-            app.school_id,
-            role,
-            unit.id if unit else None,
-            actor.id,
-            app.now(),
-            dt.timedelta(hours=settings.ttl_hours),
-            max_uses,
-        )
-        if child and unit is not None:
-            pupil, _ = await pupils.find_or_add(session, app.school_id, unit, child, app.now())
-            await pupils.name_child_on_invite(session, row, pupil)
-        audit.record(
-            session,
-            app.school_id,
-            actor.id,
-            "invite.create",
-            app.now(),
-            role=role,
-            unit=unit.slug if unit else None,
-            invite_id=row.id,
-            max_uses=max_uses,
-            **({"child": child} if child else {}),
-        )
-    link = f"https://t.me/{app.bot_username}?start={token}"
-    expires = row.expires_at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M")
-    await message.answer(
-        t(
-            lang,
-            "onb.invite.created",
-            role=role_label(role, unit.name if unit else "", lang),
-            link=link,
-            expires=expires,
-            uses=max_uses,
-        )
-        + (("\n" + t(lang, "onb.invite.for_child", child=child)) if child else "")
+    invited = await invites.invite(
+        app.sessions,
+        app.school_id,
+        actor,
+        role,
+        parts[1] if len(parts) > 1 else "",
+        app.now(),
+        app.settings.invites,
     )
+    # Answered outside the service's transaction: the database is not held during a call.
+    match invited.outcome:
+        case Invitation.UNKNOWN_UNIT:
+            await message.answer(t(lang, "onb.unknown_unit", unit=invited.asked))
+        case Invitation.NEEDS_UNIT:
+            await message.answer(t(lang, "onb.invite.needs_unit"))
+        case Invitation.WRONG_UNIT:
+            await message.answer(t(lang, "usage.invite"))
+        case Invitation.OTHER_CLASS | Invitation.PARENTS_ONLY:
+            # A head teacher invites their own class's parents: say which class that is.
+            classes = invited.own_classes
+            await message.answer(
+                t(
+                    lang,
+                    f"onb.invite.{invited.outcome.value}",
+                    classes=("、" if lang == "zh" else ", ").join(classes),
+                    unit=invited.unit_name,
+                    example=classes[0] if classes else "",
+                )
+            )
+        case Invitation.CREATED:
+            assert invited.expires_at is not None
+            link = f"https://t.me/{app.bot_username}?start={invited.token}"
+            expires = invited.expires_at.astimezone(app.tz).strftime("%Y-%m-%d %H:%M")
+            child = invited.child
+            await message.answer(
+                t(
+                    lang,
+                    "onb.invite.created",
+                    role=role_label(invited.role, invited.unit_name, lang),
+                    link=link,
+                    expires=expires,
+                    uses=invited.max_uses,
+                )
+                + (("\n" + t(lang, "onb.invite.for_child", child=child)) if child else "")
+            )
 
 
 @router.message(Command("bind"), F.chat.type.in_({"group", "supergroup"}))

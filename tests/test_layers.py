@@ -73,6 +73,7 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
         "callback codec, every keyboard rendered by the transport) takes them out",
         frozenset(
             {
+                "handlers.admin",
                 "handlers.bus",
                 "handlers.drills",
                 "handlers.duty_handover",
@@ -129,6 +130,7 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
         "callback codec) and step 4 (the base package) give them their home",
         frozenset(
             {
+                "handlers.admin",
                 "handlers.bus",
                 "handlers.drills",
                 "handlers.duty_handover",
@@ -145,6 +147,7 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
         "handlers look people, units and invites up: " + STEP_1,
         frozenset(
             {
+                "handlers.admin",
                 "handlers.bus",
                 "handlers.common",
                 "handlers.drills",
@@ -212,7 +215,7 @@ SESSIONS_ALLOWED = {
     "handlers.inspections": 1,
     "handlers.leave": 4,
     "handlers.notices": 18,
-    "handlers.onboarding": 8,
+    "handlers.onboarding": 5,
     "handlers.privacy": 4,
     "handlers.pupils": 2,
     "handlers.zero_report": 10,
