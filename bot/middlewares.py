@@ -4,7 +4,7 @@ keeping failed ones: bot/updates_once.py."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -52,7 +52,7 @@ class SchoolOfBot(BaseMiddleware):
     """A district's dispatcher serves many bots (bot/district.py): the update is handled
     with its bot's school (``app``)."""
 
-    def __init__(self, apps: list[App]) -> None:
+    def __init__(self, apps: Sequence[App]) -> None:
         self.by_bot: dict[int, App] = {}
         for app in apps:
             bot = app.extras.get("bot")

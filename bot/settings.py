@@ -70,8 +70,8 @@ class StorageSettings(_Strict):
     media_dir: str = "var/media"
     export_dir: str = "var/exports"
     max_photo_mb: float = Field(default=20.0, gt=0, le=50)
-    # SQLite on the loop's thread (storage/sqlite_driver.py, sqlite_session.py: twice the
-    # ingest rate); false: stock aiosqlite and AsyncSession, should an upgrade break them.
+    # SQLite on the loop's thread (storage/sqlite_driver.py, sqlite_session.py: 2/3 of the
+    # CPU per update); false: stock aiosqlite and AsyncSession, should an upgrade break them.
     fast_sqlite: bool = True
 
     @field_validator("database_url")

@@ -23,7 +23,7 @@ import pytest
 
 FAST_SQLITE_OFF = (
     "set [storage] fast_sqlite = false in config.toml (stock aiosqlite and AsyncSession, "
-    "about half the ingest rate) until storage/sqlite_driver.py and sqlite_session.py are updated"
+    "1.5 times the CPU per update) until storage/sqlite_driver.py and sqlite_session.py are updated"
 )
 
 
