@@ -10,7 +10,15 @@ import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-SCENE_MODULES = ("education", "zero_report", "duty", "notices", "hazards", "bus_drills")
+SCENE_MODULES = (
+    "education",
+    "zero_report",
+    "duty",
+    "notices",
+    "pupils",
+    "hazards",
+    "bus_drills",
+)
 
 Scene = Callable[[Any, Callable[[str], None]], Awaitable[list[str]]]
 

@@ -312,3 +312,25 @@ async def test_a_head_teacher_imports_the_class_list_and_sees_who_has_a_guardian
         # Names are shown privately only; parents may not list a class.
         await school.say(parent, "/pupils 3-1")
         assert "王小明" not in school.sent_texts(parent.chat_id)[-1]
+
+
+async def test_the_demo_day_shows_a_consent_per_child_and_the_head_teachers_private_reminder(
+    two_classes: Settings, clock: FakeClock
+) -> None:
+    from bot.demo_scenes import SCENE_MODULES
+    from bot.demo_scenes.pupils import scene
+
+    assert "pupils" in SCENE_MODULES
+    async with running_school(two_classes, clock) as school:
+        school.people["校长"] = await school.admin("校长")
+        teacher = await school.join("teacher", "3-1", "班主任3-1")
+        school.people["班主任3-1"] = teacher
+        group = await school.class_group("3-1", teacher)
+        logged: list[str] = []
+        lines = await scene(school, logged.append)
+        assert lines == [
+            "pupils: 三(1)班's consent #1 per child (同意/不同意 + 签字): 3/4 children "
+            "answered; the head teacher's private list named 孙小美 and 🔔 reminded just that "
+            "child's parent (1)"
+        ]
+        assert not any("孙" in t for t in school.sent_texts(group))

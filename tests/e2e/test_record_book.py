@@ -103,7 +103,10 @@ async def test_a_day_of_every_routine_then_export(
     for routine, count in tasks.items():
         assert data_rows[routine_name("zh", routine)] == count, routine
     assert data_rows[word("zh", "sheet.incidents")] == incidents == 1
-    assert data_rows[word("zh", "sheet.notices")] == notices == 1
+    # The principal's letter to every parent and 三(1)班's consent per child (pupils scene).
+    assert data_rows[word("zh", "sheet.notices")] == notices == 2
+    # Each class's receipts: the letter's 24 classes and the consent's one.
+    assert data_rows[word("zh", "sheet.notice_classes")] == 25
     assert data_rows[word("zh", "sheet.audit")] == audits
     # The guard's, and the 10:10 one that found a hazard.
     assert data_rows[word("zh", "sheet.patrols")] == len(patrol_photos) == 2
