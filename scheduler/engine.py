@@ -73,9 +73,7 @@ class Engine:
             report.paused = bool(school and school.paused)
             events = plan_day(self.settings, calendar, today)
             report.planned = await tasks.materialise(session, self.school_id, events, now)
-            jobs_ctx = TickContext(
-                session, self.ctx, self.settings, calendar, today, now, day_end
-            )
+            jobs_ctx = TickContext(session, self.ctx, self.settings, calendar, today, now, day_end)
             for name, job in self.settle_jobs:  # before prompts: answered tasks are not asked
                 report.extra[name] = await job(jobs_ctx)
             if not report.paused:
