@@ -155,7 +155,9 @@ async def seed_parents(
                 for (parent, _), pupil in zip(links, pupils, strict=True)
             )
             for parent, _ in links:
-                expected[parent.tg_user_id] = expected.get(parent.tg_user_id, 0) + 1  # type: ignore[index]
+                chat = parent.tg_user_id
+                assert chat is not None
+                expected[chat] = expected.get(chat, 0) + 1
         return Seeded(admin.id, admin_chat, chats, expected or None)
 
 
