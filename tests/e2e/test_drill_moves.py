@@ -139,7 +139,7 @@ async def test_a_moved_drill_reminds_at_its_new_time_and_keeps_its_marshals_feed
 
         # -- the 1530 prompt of the drill day named it --------------------------------------------
         await school.at("2026-12-02 15:30")
-        named = await with_text(school, head, "今天 10:30 有应急疏散演练（冬季防火）")
+        named = await with_text(school, head, "今天 10:30 应急疏散演练（冬季防火）：请结合演练")
         assert len(named) == 1 and "【1530安全教育】" in named[0]
 
         async with school.app.sessions() as session:
