@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.i18n import t
-from bot.settings import BusSettingsEntry
+from bot.settings import BusSettings, BusSettingsEntry
 from scheduler import recipients
 from scheduler.bus import buttons
 from scheduler.bus.common import Stage, bus_label, leg_label, on_board, riders_of, stage_of, times
@@ -29,25 +29,27 @@ async def run_buses(tick: TickContext) -> int:
     if not policy.enabled or not policy.buses or not tick.calendar.is_school_day(tick.today):
         return 0
     local = tick.now.astimezone(tick.ctx.tz).replace(tzinfo=None)
-    first_board = min(b.morning_board for b in policy.buses)
-    if local < dt.datetime.combine(tick.today, first_board):
-        return 0
-    # The riders imported from a file (/bus import) in place of config.toml's.
-    policy = await effective(tick.session, tick.ctx.school_id, policy)
     class_names = {c.slug: c.name for c in tick.settings.classes}
     absent: set[str] | None = None
+    riding: BusSettings | None = None  # with the imported riders, read when a trip is made
     sent = 0
     for bus in policy.buses:
         for leg in LEGS:
             board_at, arrive_at = (dt.datetime.combine(tick.today, t_) for t_ in times(bus, leg))
             if local < board_at:
                 continue
-            if absent is None:
-                absent = await store.absent_on(tick.session, tick.ctx.school_id, tick.today)
-            expected, away = riders_of(bus, class_names, absent)
-            trip = await store.ensure_trip(
-                tick.session, tick.ctx.school_id, tick.today, bus.number, leg, expected, away
+            school_id = tick.ctx.school_id
+            trip = await store.trip(
+                tick.session, school_id, tick.today, bus.number, leg, for_update=True
             )
+            if trip is None:  # the trip's riders: /bus import's in place of config.toml's
+                if absent is None or riding is None:
+                    absent = await store.absent_on(tick.session, school_id, tick.today)
+                    riding = await effective(tick.session, school_id, policy)
+                expected, away = riders_of(riding.bus(bus.number) or bus, class_names, absent)
+                trip = await store.ensure_trip(
+                    tick.session, school_id, tick.today, bus.number, leg, expected, away
+                )
             stage = stage_of(trip)
             if stage is Stage.BOARD:
                 sent += await _ask_count(tick, trip, bus, Stage.BOARD)
