@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy.sql import Insert
 from storage.models import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -34,6 +36,10 @@ def make_engine(url: str, *, echo: bool = False, fast_sqlite: bool = True) -> As
     (tests/test_library_internals.py); it costs the bot about 1.5 times the CPU per update
     (bench/ingest.py: 6.0 against 3.9 ms)."""
     if url.startswith("sqlite") and not fast_sqlite:
+        log.warning(
+            "SQLite on the stock path ([storage] fast_sqlite = false): aiosqlite's thread and "
+            "AsyncSession, about 1.5 times the CPU per update"
+        )
         _ensure_sqlite_dir(url)
         engine = create_async_engine(
             url, echo=echo, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0
