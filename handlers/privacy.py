@@ -68,12 +68,18 @@ async def pressed(
         if message is not None and outcome is pv.Outcome.DONE:
             await message.answer(t(lang, "privacy.consented") + "\n\n" + welcome)
         return query.answer(t(lang, "privacy.consented_short"))
+    forget = pv.forget_pupil if press.action == pv.FORGET_PUPIL else pv.forget
     async with app.sessions.begin() as session:
-        result = await pv.forget(session, ctx_of(app), actor, press.person_id, app.now())
+        result = await forget(session, ctx_of(app), actor, press.person_id, app.now())
     match result.outcome:
         case pv.Outcome.DONE:
             store.delete_files(result.files)
-            text = t(lang, "privacy.forgotten", id=press.person_id, **result.counts)
+            key = (
+                "privacy.pupil_forgotten"
+                if press.action == pv.FORGET_PUPIL
+                else "privacy.forgotten"
+            )
+            text = t(lang, key, id=press.person_id, **result.counts)
             if message is not None:
                 await message.answer(text)
             return query.answer(t(lang, "privacy.forgotten_short"))
@@ -109,9 +115,17 @@ async def forget(
     if not words:
         return message.answer(t(lang, "privacy.forget_usage"))
     async with app.sessions() as session:
+        child = await pv.find_pupil(session, app.school_id, words)
         found = await pv.find_guardian(session, app.school_id, words)
         name = found.person.display_name if found.person else ""
         person_id = found.person.id if found.person else 0
+    if child.outcome is pv.Outcome.DONE:  # 三(1)班 王小明: a pupil
+        return message.answer(
+            t(lang, "privacy.pupil_confirm", name=child.name, unit=child.unit_name),
+            reply_markup=keyboard(
+                OutMessage("", buttons=pv.forget_rows(child.pupil_id, lang, pv.FORGET_PUPIL))
+            ),
+        )
     match found.outcome:
         case pv.Outcome.DONE:
             return message.answer(

@@ -26,15 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import t
 from bot.settings import Settings
 from scheduler.routine import Context, TickContext
-from storage import audit, privacy
+from storage import audit, people, privacy, pupils
 from storage.db import insert_ignore
 from storage.messages import Button, callback_id
 from storage.models import Person, Role
-from storage.people import has_role
 from storage.privacy import RetentionRun
 
 PREFIX = "pv"
-CONSENT, DECLINE, FORGET = "yes", "no", "forget"
+CONSENT, DECLINE, FORGET, FORGET_PUPIL = "yes", "no", "forget", "pupil"
 Rows = tuple[tuple[Button, ...], ...]
 
 
@@ -89,7 +88,8 @@ class Press:
     @classmethod
     def parse(cls, data: str | None) -> Press | None:
         parts = (data or "").split(":")
-        if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in (CONSENT, DECLINE, FORGET):
+        actions = (CONSENT, DECLINE, FORGET, FORGET_PUPIL)
+        if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in actions:
             return None
         found = callback_id(parts[2])
         return None if found is None else cls(parts[1], found)
@@ -191,8 +191,55 @@ async def find_guardian(session: AsyncSession, school_id: int, text: str) -> Fou
     return Found(Outcome.DONE, found[0])
 
 
-def forget_rows(person_id: int, lang: str) -> Rows:
-    return ((Button(t(lang, "privacy.button.forget"), f"{PREFIX}:{FORGET}:{person_id}"),),)
+def forget_rows(person_id: int, lang: str, action: str = FORGET) -> Rows:
+    return ((Button(t(lang, "privacy.button.forget"), f"{PREFIX}:{action}:{person_id}"),),)
+
+
+@dataclass(frozen=True)
+class FoundPupil:
+    outcome: Outcome
+    pupil_id: int = 0
+    name: str = ""
+    unit_name: str = ""
+
+
+async def find_pupil(session: AsyncSession, school_id: int, text: str) -> FoundPupil:
+    """A pupil by class and name (三(1)班 王小明), still in the school."""
+    class_text, _, name = text.strip().partition(" ")
+    unit = await people.find_unit(session, school_id, class_text) if name.strip() else None
+    if unit is None:
+        return FoundPupil(Outcome.NOT_FOUND)
+    found = list(
+        (
+            await session.scalars(
+                select(pupils.Pupil).where(
+                    pupils.Pupil.school_id == school_id,
+                    pupils.Pupil.unit_id == unit.id,
+                    pupils.Pupil.name == pupils.clean_name(name),
+                    pupils.Pupil.active.is_(True),
+                )
+            )
+        ).all()
+    )
+    if len(found) != 1:
+        return FoundPupil(Outcome.AMBIGUOUS if found else Outcome.NOT_FOUND)
+    return FoundPupil(Outcome.DONE, found[0].id, found[0].name, unit.name)
+
+
+async def forget_pupil(
+    session: AsyncSession, ctx: Context, actor: Person, pupil_id: int, now: dt.datetime
+) -> Forgot:
+    """An admin removes a pupil (see storage.privacy.forget_pupil); logged without the name."""
+    if not people.has_role(actor, "admin"):
+        return Forgot(Outcome.NOT_ALLOWED)
+    done = await privacy.forget_pupil(session, ctx.school_id, pupil_id, now)
+    if done is None:
+        return Forgot(Outcome.NOT_FOUND)
+    counts = {"receipts": done.receipts, "guardians": done.children}
+    audit.record(
+        session, ctx.school_id, actor.id, "privacy.forget_pupil", now, pupil_id=pupil_id, **counts
+    )
+    return Forgot(Outcome.DONE, counts)
 
 
 @dataclass
@@ -208,7 +255,7 @@ async def forget(
     """An admin deletes a guardian: their content removed, counts kept under 已删除 (see
     storage.privacy.forget); the deletion is logged, without the name. ``files``: the photo
     files to delete once committed (``storage.privacy.delete_files``)."""
-    if not has_role(actor, "admin"):
+    if not people.has_role(actor, "admin"):
         return Forgot(Outcome.NOT_ALLOWED)
     person = await session.get(Person, person_id)
     if person is None or person.school_id != ctx.school_id:

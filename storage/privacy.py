@@ -19,6 +19,7 @@ from sqlalchemy import Date, ForeignKey, Integer, UniqueConstraint, delete, or_,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.bus import BusRider
 from storage.models import (
     Attachment,
     AuditLog,
@@ -31,7 +32,6 @@ from storage.models import (
     Submission,
     Unit,
 )
-from storage.bus import BusRider
 from storage.notices import Notice, NoticeRecipient
 
 DELETED_NAME = "已删除"
@@ -245,6 +245,36 @@ async def forget(
         )
     )
     session.expire(person)
+    return result
+
+
+async def forget_pupil(
+    session: AsyncSession, school_id: int, pupil_id: int, now: dt.datetime
+) -> Forgotten | None:
+    """A pupil removed from the bot: renamed 已删除 and inactive (their receipts stay counted
+    under that name), what guardians typed on the receipts about them blanked (the child's
+    name is the signature), their guardians' links deleted. None: no such pupil."""
+    pupils = _pupils()
+    if pupils is None:
+        return None
+    pupil = await session.get(pupils.Pupil, pupil_id)
+    if pupil is None or pupil.school_id != school_id:
+        return None
+    if pupil.name == DELETED_NAME and not pupil.active:
+        return None  # deleted already
+    result = Forgotten()
+    receipts = await session.execute(
+        update(NoticeRecipient)
+        .where(NoticeRecipient.__table__.c.pupil_id == pupil_id)
+        .values(**dict.fromkeys(_typed_columns()))
+    )
+    result.receipts = receipts.rowcount or 0  # type: ignore[attr-defined]
+    links = await session.execute(
+        delete(pupils.Guardian).where(pupils.Guardian.pupil_id == pupil_id)
+    )
+    result.children = links.rowcount or 0  # type: ignore[attr-defined]
+    pupil.name, pupil.active = DELETED_NAME, False
+    await session.flush()
     return result
 
 

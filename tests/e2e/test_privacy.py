@@ -311,3 +311,57 @@ async def test_the_daily_job_deletes_photos_past_the_retention_period_once(
                 )
                 == 1
             )
+
+
+async def test_an_admin_removes_a_pupil_whose_receipts_stay_counted_under_deleted(
+    private_school: Settings, clock: FakeClock
+) -> None:
+    clock.set(local("2026-11-25 09:00"))
+    async with running_school(private_school, clock) as school:
+        admin = await school.admin("校长")
+        teacher = await school.join("teacher", "3-1", "班主任3-1")
+        token = await school.invite(teacher, "parent", "三(1)班 李小红")
+        parent = school.user("家长丙")
+        await school.say(parent, f"/start {token}")
+        await press(school, parent, "同意")
+        person = await person_of(school, parent)
+        async with school.app.sessions.begin() as session:
+            pupil = await session.scalar(select(Pupil).where(Pupil.name == "李小红"))
+            assert pupil is not None
+            notice = await notice_store.create_draft(
+                session, school.app.school_id, admin.person_id or 0, "寒假安全", school.app.now()
+            )
+            session.add(
+                NoticeRecipient(
+                    notice_id=notice.id,
+                    person_id=person.id,
+                    unit_id=pupil.unit_id,
+                    pupil_id=pupil.id,
+                    tg_chat_id=parent.chat_id,
+                    reachable=True,
+                    confirmed_at=school.app.now(),
+                    signed_name="李小红",
+                    signed_relation="爸爸",
+                )
+            )
+            pupil_id = pupil.id
+
+        await school.say(admin, "/forget 三(1)班 没这个人")
+        assert "找不到" in await last_text(school, admin)
+        await school.say(admin, "/forget 三(1)班 李小红")
+        assert "确认删除学生「李小红」（三(1)班）" in await last_text(school, admin)
+        await press(school, admin, "确认删除")
+        assert "已删除学生" in await last_text(school, admin)
+        assert "已失效" in await press(school, admin, "确认删除")  # pressed twice
+        async with school.app.sessions() as session:
+            gone = await session.get(Pupil, pupil_id)
+            assert gone is not None and gone.name == "已删除" and not gone.active
+            receipt = await session.scalar(
+                select(NoticeRecipient).where(NoticeRecipient.pupil_id == pupil_id)
+            )
+            assert receipt is not None and receipt.confirmed_at is not None  # still counted
+            assert receipt.signed_name is None and receipt.signed_relation is None
+            assert await session.scalar(select(func.count(Guardian.id))) == 0
+            kept = await session.get(Person, person.id)
+            assert kept is not None and kept.display_name == "家长丙"  # the parent stays
+        assert "privacy.forget_pupil" in await actions(school)
