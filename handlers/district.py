@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import FSInputFile, Message
 
 from bot.app import App
+from bot.dates import ParseFailure, describe, examples, parse_range
 from bot.district import DISTRICT, District
 from bot.i18n import t
-from handlers.common import refuse_unless
+from handlers.common import refuse_unless, school_calendar
+from handlers.export import MAX_DAYS, kind_namer
 from scheduler.district import (
     DISTRICT_ADMIN,
     NoticeOutcome,
@@ -19,12 +21,15 @@ from scheduler.district import (
     format_district_today,
     send_district_notice,
 )
+from storage import audit
+from storage.exports.district import export_district
 from storage.models import Person
 
 router = Router(name="district")
 
 TODAY = ("today", "今天", "今日")
 NOTICE = ("notice", "通知")
+EXPORT = ("export", "导出", "台账")
 
 
 def school_refs(district: District) -> list[SchoolRef]:
@@ -78,5 +83,50 @@ async def district_command(
                 case NoticeOutcome.NOT_DISTRICT_ADMIN | NoticeOutcome.REFUSED:
                     lines.append(t(lang, "district.notice.refused", school=result.name))
         await message.answer("\n".join(lines))
+    elif head in EXPORT and rest.strip():
+        await export_district_book(message, app, district, actor, rest.strip(), lang)
     else:
         await message.answer(t(lang, "district.usage"))
+
+
+async def export_district_book(
+    message: Message, app: App, district: District, actor: Person, text: str, lang: str
+) -> None:
+    """/district export 本月: one .xlsx for every school, a sheet per routine, a school
+    column (storage/exports/district.py)."""
+    span = parse_range(text, app.now(), tz=app.tz, calendar=await school_calendar(app))
+    if isinstance(span, ParseFailure):
+        await message.answer(describe(span, lang) + "\n\n" + examples(lang))
+        return
+    if span.days > MAX_DAYS:
+        await message.answer(t(lang, "export.too_long", days=MAX_DAYS))
+        return
+    settings = app.settings
+    path = settings.resolve(settings.storage.export_dir) / (
+        f"district_{span.start}_{span.end}_{app.now():%Y%m%dT%H%M%S}_{actor.id}.xlsx"
+    )
+    schools = [(school.school_id, school.settings.school.name) for school in district.apps]
+    await export_district(
+        app.sessions,
+        schools,
+        span.start,
+        span.end,
+        path,
+        lang=lang,
+        kind_name=kind_namer(lang, settings.duty),
+    )
+    async with app.sessions.begin() as session:
+        audit.record(
+            session,
+            app.school_id,
+            actor.id,
+            "district.export",
+            app.now(),
+            start=span.start.isoformat(),
+            end=span.end.isoformat(),
+            schools=len(schools),
+        )
+    await message.answer_document(
+        FSInputFile(path),
+        caption=t(lang, "district.export.done", n=len(schools), start=span.start, end=span.end),
+    )

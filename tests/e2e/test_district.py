@@ -12,6 +12,7 @@ school's parent through that school's bot.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.emulator.client import EmulatorClient, EmulatorError
 from tests.conftest import PG_URL, _drop_pg_database, _pg_database
@@ -214,6 +216,24 @@ async def run_a_district_day(tmp_path: Path, database_url: str) -> None:
                 ]
                 assert len(got) == 1
                 assert await texts(people, school.parent, other.bot_id) == []
+
+            # The district's record book: one workbook, a school column on every sheet.
+            before = len(await people.bot_messages(admin, bot_id=schools[0].bot_id))
+            await people.send_text(admin, "/district export 今天", bot_id=schools[0].bot_id)
+
+            async def exported() -> bool:
+                sent = (await people.bot_messages(admin, bot_id=schools[0].bot_id))[before:]
+                return any(m.get("document") for m in sent)
+
+            await wait_until(exported, 60, "the district's record book")
+            sent = (await people.bot_messages(admin, bot_id=schools[0].bot_id))[before:]
+            document = next(m["document"] for m in sent if m.get("document"))
+            assert document["file_name"].endswith(".xlsx")
+            book = load_workbook(io.BytesIO(await people.file_content(document["file_id"])))
+            zero = next(sheet for sheet in book.worksheets if "零报告" in sheet.title)
+            header, *rows = list(zero.iter_rows(values_only=True))
+            assert header[0] == "学校"
+            assert {row[0] for row in rows} == {school.name for school in schools}
 
             # A head teacher is no district admin.
             refused = await say(
