@@ -117,6 +117,12 @@ async def test_a_substitute_covers_a_head_teacher_on_thursday_and_friday_only(
         await school.at("2026-11-26 07:50")
         assert len(await with_text(school, li, "今天 10:00 应急疏散演练")) == 1
         assert await with_text(school, zhang, "今天 10:00 应急疏散演练") == []
+        await school.at("2026-11-26 10:00")
+        await press_latest(school, principal, "开始演练")
+        assert len(await with_text(school, li, "）已开始。请带学生按路线疏散")) == 1  # count!
+        assert await with_text(school, zhang, "）已开始。请带学生按路线疏散") == []
+        await school.say(li, "/drill 40 40")  # the substitute counts the class
+        assert "三(1)班 演练人数已记录：应到 40，实到 40" in await last_text(school, li)
         await school.at("2026-11-26 14:30")
         assert len(await with_text(school, li, "今日安全情况报告】三(1)班")) == 1
         assert len(await with_text(school, zhang, "今日安全情况报告】")) == 1  # Wednesday's only
