@@ -80,15 +80,19 @@ def notice_messages(
     header = t(lang, "notice.header", id=notice.id)
     if child:
         header += "\n" + t(lang, "notice.about_child", child=child, unit=class_name)
+    spec = ReceiptSpec.of(notice)
+    asks = bool(spec.options or spec.signature)  # not only 已阅知晓
     footer = t(
         lang,
-        "notice.footer.group" if for_group else "notice.footer",
+        "notice.footer.group"
+        if for_group
+        else ("notice.footer.receipt" if asks else "notice.footer"),
         deadline=local_time(notice.deadline_at, tz),
     )
     body = f"{header}\n\n{notice.text}\n\n{footer}"
     buttons = receipt_buttons(notice, pupil_id, lang, tz) if button else ()
     if button and not for_group:
-        asked = describe_receipt(ReceiptSpec.of(notice), lang) if notice.receipt else ""
+        asked = describe_receipt(spec, lang) if notice.receipt else ""
         if asked:
             footer += "\n" + t(lang, "notice.receipt.asked", what=asked)
         body = f"{header}\n\n{notice.text}\n\n{footer}"
