@@ -156,8 +156,10 @@ class OutboxSender:
         self._wake.set()
 
     async def recover(self) -> int:
-        """At start-up: rows a crashed process had claimed go back to the queue."""
+        """At start-up: rows a crashed process had claimed go back to the queue (those whose
+        request had left may have arrived: uncertain, or once more marked 🔁)."""
         async with self.sessions.begin() as session:
+            await outbox.hold_in_doubt(session, self.clock.now())
             result = await session.execute(
                 update(Outbox)
                 .where(Outbox.status == "sending")
@@ -171,7 +173,8 @@ class OutboxSender:
                 try:
                     progressed = await self.step()
                     await self._renew_claims()
-                except Exception as exc:  # a sender that dies silently would lose every later message
+                except Exception as exc:
+                    # A sender that dies silently would lose every later message.
                     if sqlite_lock.is_locked(exc):  # another process holds SQLite: wait, quietly
                         await sqlite_lock.wait_free(self.sessions)
                     else:
@@ -305,6 +308,14 @@ class OutboxSender:
                 self._buffer.append(row)
                 return
         try:
+            # Written before the request leaves: should this process die before the answer,
+            # the next start knows the row may have arrived (storage.outbox.in_doubt).
+            await self._written(self._requested, row)
+        except BaseException:
+            if paced:
+                await self._turn_done(row.tg_chat_id, ticket)
+            raise
+        try:
             delivery = await self.transport.deliver(row.tg_chat_id, message)
         except Exception as exc:  # a connector bug must not stop the queue
             log.exception("transport failed for outbox row %s", row.id)
@@ -331,6 +342,10 @@ class OutboxSender:
             await self.shared.record(ticket, chat_id)
         except Exception:  # the send is done: settle it; its place frees itself (HOLD_S)
             log.warning("could not record a send in the shared flood budget", exc_info=True)
+
+    async def _requested(self, row: Outbox) -> None:
+        async with self.sessions.begin() as session:
+            await outbox.requested(session, row.id, self.clock.now())
 
     async def _written(self, write: Callable[..., Awaitable[None]], *args: object) -> None:
         """A send's outcome is kept until it is written: while another process holds SQLite's

@@ -226,6 +226,9 @@ class Outbox(Base):
     expires_at: Mapped[dt.datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_at: Mapped[dt.datetime | None]
+    # When its latest request left for Telegram (cleared when it is queued again): a row found
+    # 'sending' with one after its sender died may have arrived (storage.outbox.in_doubt).
+    requested_at: Mapped[dt.datetime | None]
     last_error: Mapped[str] = mapped_column(String(300), default="")
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_rows_ignore
@@ -40,6 +40,51 @@ def resend_once(key: str, message: OutMessage) -> bool:
 
 def marked_resent(message: OutMessage) -> OutMessage:
     return dataclasses.replace(message, text=RESENT_MARK + message.text)
+
+
+IN_DOUBT = "in flight when its sender died"
+
+
+def in_doubt(row: Outbox, now: dt.datetime) -> bool:
+    """A row left 'sending' by a sender that died (killed -9, a lease that ran out) after its
+    request had left (``requested_at``): Telegram may have delivered it. As for a send that
+    got no answer: a parent's notice (anything not resent once) becomes 'uncertain', counted
+    and shown, never sent twice; a staff prompt goes once more, marked 🔁. True when the row
+    is settled as uncertain; else it may be sent again (with its mark, if it was in flight)."""
+    if row.requested_at is None:
+        return False
+    row.requested_at = None
+    message = OutMessage.from_payload(row.payload)
+    if resend_once(row.key, message):
+        row.payload = marked_resent(message).to_payload()
+        row.last_error = f"uncertain: {IN_DOUBT}"
+        return False
+    row.status = "uncertain"
+    row.settled_at = now
+    row.last_error = IN_DOUBT
+    return True
+
+
+async def hold_in_doubt(
+    session: AsyncSession, now: dt.datetime, *where: ColumnElement[bool]
+) -> int:
+    """``in_doubt`` for the rows left 'sending' that match ``where``, before they are queued
+    again; returns how many became uncertain."""
+    rows = (
+        await session.scalars(
+            select(Outbox).where(
+                Outbox.status == "sending", Outbox.requested_at.is_not(None), *where
+            )
+        )
+    ).all()
+    held = sum(in_doubt(row, now) for row in rows)
+    await session.flush()
+    return held
+
+
+async def requested(session: AsyncSession, outbox_id: int, now: dt.datetime) -> None:
+    """The row's request is about to leave: from now on it may arrive."""
+    await session.execute(update(Outbox).where(Outbox.id == outbox_id).values(requested_at=now))
 
 
 PRIORITY_ALERT = 1
@@ -141,12 +186,15 @@ async def claim(session: AsyncSession, now: dt.datetime, limit: int) -> list[Out
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.scalars(query)).all())
     for row in rows:
+        if row.status == "sending" and in_doubt(row, now):  # its sender died mid-request
+            continue
         if row.expires_at is not None and row.expires_at <= now:
             row.status = "expired"
             row.settled_at = now
         else:
             row.status = "sending"
             row.claimed_at = now
+            row.requested_at = None  # not yet: its request leaves when its turn comes
             row.attempts += 1
     return [r for r in rows if r.status == "sending"]
 
@@ -168,7 +216,12 @@ async def settle(
     if status == "sent":
         values |= {"sent_at": now, "sent_message_id": message_id}
     if retry_at is not None:
-        values |= {"status": "pending", "send_after": retry_at, "claimed_at": None}
+        values |= {
+            "status": "pending",
+            "send_after": retry_at,
+            "claimed_at": None,
+            "requested_at": None,
+        }
     else:
         values["settled_at"] = now
     if message is not None:
