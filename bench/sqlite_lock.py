@@ -86,7 +86,7 @@ async def one_hold(hold_s: float, folder: Path) -> dict[str, Any]:
             message_id, zero = zero_button(school, teacher.chat_id)
             inbound_before = await count(school, select(func.count(Inbound.id)))
 
-            holder = subprocess.Popen(
+            holder = subprocess.Popen(  # noqa: ASYNC220 - its start only: it prints at once
                 [sys.executable, "-c", HOLD, database, str(hold_s)],
                 stdout=subprocess.PIPE,
                 text=True,

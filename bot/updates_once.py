@@ -136,7 +136,9 @@ class Inbox:
             for held in ready:
                 self.held.pop((held.bot.id, held.update.update_id), None)
             self._rewrite_spool()
-            again = sorted((h for h in ready if h.outcome == RETRY), key=lambda h: h.update.update_id)
+            again = sorted(
+                (h for h in ready if h.outcome == RETRY), key=lambda h: h.update.update_id
+            )
             if ready:
                 log.info(
                     "stored %d updates kept while the database was locked; handling %d again",
@@ -372,7 +374,6 @@ class OnceDispatcher(Dispatcher):
             for update in batch:
                 if update.update_id in new:
                     yield update
-
 
     async def _store(self, bot: Bot, batch: list[Update]) -> list[int]:
         """Stores a batch; returns the new ids. While another process holds the database's

@@ -83,9 +83,7 @@ class LockWatch:
             self.since = time.monotonic()
             self._free = asyncio.Event()
         if self._probe is None or self._probe.done():
-            self._probe = loop.create_task(
-                self._watch(), name="sqlite-lock-watch"
-            )
+            self._probe = loop.create_task(self._watch(), name="sqlite-lock-watch")
 
     async def until_free(self) -> None:
         """Returns once the lock is gone (at once when none was met)."""
@@ -116,9 +114,7 @@ class LockWatch:
                     self.path,
                     self.held_for(),
                 )
-        log.warning(
-            "the SQLite database %s is free again after %.1f s", self.path, self.held_for()
-        )
+        log.warning("the SQLite database %s is free again after %.1f s", self.path, self.held_for())
         self._released()
 
     def _released(self) -> None:

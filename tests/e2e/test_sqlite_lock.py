@@ -95,7 +95,9 @@ async def count(school: SimulatedSchool, statement: Any) -> int:
 
 
 def zero_button(school: SimulatedSchool, person: SimPerson) -> tuple[int, str]:
-    for message in reversed(school.world.chat(person.chat_id).messages_of_bot(school.world.bot().id)):
+    for message in reversed(
+        school.world.chat(person.chat_id).messages_of_bot(school.world.bot().id)
+    ):
         view = message.view()
         for row in (view.get("reply_markup") or {}).get("inline_keyboard", []):
             for key in row:
@@ -148,7 +150,9 @@ async def test_help_is_answered_and_a_zero_report_pressed_meanwhile_is_kept_whil
         spool = Path(sqlite_only.database_url.split(":///", 1)[1] + "-kept-updates.jsonl")
         assert not spool.exists()
 
-    locked = [r.getMessage() for r in caplog.records if "locked by another process" in r.getMessage()]
+    locked = [
+        r.getMessage() for r in caplog.records if "locked by another process" in r.getMessage()
+    ]
     assert len(locked) == 1, locked
     assert "pid" in locked[0]
     assert any("free again" in r.getMessage() for r in caplog.records)
