@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
+# How long a write waits for SQLite's lock on the loop's thread: long enough for another
+# process's short write (`safety-bot admin-code` beside the running bot), far too short to
+# freeze the bot; a lock held longer is waited for off the loop (storage/sqlite_lock.py).
+LOCK_WAIT_MS = 50
+
 
 def make_engine(url: str, *, echo: bool = False, fast_sqlite: bool = True) -> AsyncEngine:
     """``fast_sqlite=False`` (config.toml ``[storage] fast_sqlite = false``): SQLite through
@@ -57,15 +62,15 @@ def make_engine(url: str, *, echo: bool = False, fast_sqlite: bool = True) -> As
         # pooled connections made transactions fight for SQLite's write lock, and its busy
         # handler sleeps (up to 100 ms a turn) while it waits: 30 replies/s with a p99 of 3 s
         # in bench/ingest.py. One connection queues transactions in order instead; each is
-        # short and never waits on the network. It never waits for a lock another process
-        # holds either (busy timeout 0): on the loop's thread that wait froze the whole bot;
-        # a write that meets one fails at once, changing nothing, and waits off the loop
-        # (storage/sqlite_lock.py).
+        # short and never waits on the network. Nor for long on a lock another process
+        # holds (busy timeout LOCK_WAIT_MS, was 30 s): on the loop's thread that wait froze
+        # the whole bot; a write that still meets it fails, changing nothing, and waits off
+        # the loop (storage/sqlite_lock.py).
         engine = create_async_engine(
             url,
             echo=echo,
             module=sqlite_driver.InlineDBAPI(),
-            async_creator=sqlite_driver.connector(database, 0.0),
+            async_creator=sqlite_driver.connector(database, LOCK_WAIT_MS / 1000),
             poolclass=sqlite_driver.OneConnectionPool,
             pool_size=1,
             max_overflow=0,
@@ -95,7 +100,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=0")  # never wait on the loop's thread
+    cursor.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")  # never long on the loop's thread
     cursor.close()
 
 

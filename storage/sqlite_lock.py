@@ -6,8 +6,9 @@ With SQLite's own busy handler, a write that met a lock held by another process 
 that thread for up to its ``busy_timeout``: the whole bot stopped answering, /help included,
 for as long as the lock was held (8.5 s for 8 s, 40 s for 40 s; then "database is locked").
 
-So the connection waits for no lock (``busy_timeout`` 0, storage/db.py): a write that meets
-one fails at once with SQLITE_BUSY and its transaction is rolled back, changing nothing.
+So the connection waits for a lock only briefly (``busy_timeout`` of ``LOCK_WAIT_MS``, 50 ms,
+storage/db.py: another process's short write): a write that still meets one fails with
+SQLITE_BUSY and its transaction is rolled back, changing nothing.
 Reads need no lock in WAL mode and go on. Whoever wrote waits here, off the loop's thread,
 and tries again when the lock is gone: an update is kept (bot/updates_once.py), a send's
 outcome is kept until it is written (scheduler/sender.py), a tick runs again at the next.
