@@ -400,6 +400,21 @@ def test_aiogram_routers_know_their_parent_in_parent_router() -> None:
     )
 
 
+def test_aiogram_middleware_managers_keep_their_middlewares_in_a_list() -> None:
+    from aiogram.dispatcher.middlewares.manager import MiddlewareManager
+
+    manager = MiddlewareManager()
+    alive(
+        isinstance(vars(manager).get("_middlewares"), list)
+        and "self._middlewares.append(" in source_of(MiddlewareManager.register),
+        "aiogram",
+        "MiddlewareManager._middlewares (a list, in the order they run)",
+        "bench/ingest_wire.py track (the bench's timing middleware first)",
+        "register it with outer_middleware(...) instead: the bench's times then leave out the "
+        "middlewares registered before it",
+    )
+
+
 # -- python-docx: storage/exports/record_book.py ------------------------------------------------
 
 
