@@ -622,10 +622,19 @@ async def _audit(
             select(Unit.id, Unit.slug, Unit.name).where(Unit.school_id == school_id)
         )
     ).all()
+    # A substitute's actions on the days of a leave read 李老师（代 张老师）.
+    by_day: dict[dt.date, dict[str, str]] = {}
+    for (_, day), labels in (await _acting(session, school_id, start, end, names)).items():
+        by_day.setdefault(day, {}).update(labels)
+
+    def person(row: AuditLog) -> str:
+        name = names.get(row.person_id, "") if row.person_id else ""
+        return by_day.get(row.created_at.astimezone(tz).date(), {}).get(name, name)
+
     return [
         AuditRecord(
             at=row.created_at.astimezone(tz),
-            person=names.get(row.person_id, "") if row.person_id else "",
+            person=person(row),
             action=row.action,
             detail=_named(dict(row.detail or {}), names, units),
         )

@@ -127,6 +127,7 @@ async def test_a_substitute_covers_a_head_teacher_on_thursday_and_friday_only(
         assert len(await with_text(school, li, "今日安全情况报告】三(1)班")) == 1
         assert len(await with_text(school, zhang, "今日安全情况报告】")) == 1  # Wednesday's only
         await press_latest(school, li, "零报告")  # the substitute answers for the class
+        await school.say(li, "/lang zh")  # an audited action of theirs that day
         await school.at("2026-11-26 15:50")
         assert len(await with_text(school, li, "【1530安全教育】三(1)班")) == 1
         zhang_1530 = len(await with_text(school, zhang, "【1530安全教育】三(1)班"))
@@ -166,6 +167,8 @@ async def test_a_substitute_covers_a_head_teacher_on_thursday_and_friday_only(
             if value
         }
         assert any("李老师（代 张老师）" in cell for cell in cells)
+        audit = [r for r in book["操作日志"].iter_rows(values_only=True) if "设置语言" in r]
+        assert audit and all("李老师（代 张老师）" in row for row in audit)
         # The leave is over: nothing left to list.
         await school.say(principal, "/leave 列表")
         assert "目前没有请假代班" in await last_text(school, principal)
