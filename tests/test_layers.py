@@ -160,7 +160,15 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
     ),
     "storage.audit": (
         "handlers write the audit row of an admin action: " + STEP_1,
-        frozenset({"handlers.admin", "handlers.export", "handlers.notices", "handlers.onboarding"}),
+        frozenset(
+            {
+                "handlers.district",
+                "handlers.admin",
+                "handlers.export",
+                "handlers.notices",
+                "handlers.onboarding",
+            }
+        ),
     ),
     "storage.submissions": (
         "photo rows written by handlers: " + STEP_1,
@@ -173,6 +181,10 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
     "storage.exports": (
         "the record book built by the handler: " + STEP_1,
         frozenset({"handlers.export"}),
+    ),
+    "storage.exports.district": (
+        "the district's record book built by the handler: " + STEP_1,
+        frozenset({"handlers.district"}),
     ),
     "storage.exports.labels": ("export kinds' names: " + STEP_1, frozenset({"handlers.export"})),
     "storage.hazards": (
@@ -205,6 +217,7 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
 SESSIONS_ALLOWED = {
     "handlers.admin": 7,
     "handlers.bus": 8,
+    "handlers.district": 1,
     "handlers.drills": 7,
     "handlers.duty": 6,
     "handlers.duty_handover": 7,
