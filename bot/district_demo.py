@@ -489,7 +489,7 @@ async def run(lead_s: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.district_demo")
-    parser.add_argument("--lead", type=int, default=120, help="seconds to the first prompt")
+    parser.add_argument("--lead", type=int, default=180, help="seconds to the first prompt")
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(run(args.lead))

@@ -118,7 +118,7 @@ async def texts(people: EmulatorClient, chat: int, bot_id: int) -> list[str]:
 
 async def onboard(people: EmulatorClient, process: Process, school: School, today: str) -> None:
     code_line = re.compile(rf"No admin yet at {school.slug}\..*/start ([A-Za-z0-9_-]+)")
-    code = (await process.wait_for_output(code_line, 60)).group(1)
+    code = (await process.wait_for_output(code_line, 120)).group(1)
     school.principal = (await people.create_user(f"{school.name}校长"))["id"]
     await say(people, school, school.principal, f"/start {code}", "欢迎")
     teacher_link = LINK.search(
@@ -148,7 +148,7 @@ async def run_a_district_day(tmp_path: Path, database_url: str) -> None:
             bot = await people.create_bot(token, username=f"{slug}_safety_bot", first_name=name)
             schools.append(School(slug, name, token, bot["id"]))
         admin = (await people.create_user("张科长"))["id"]
-        district, times, today = write_district(tmp_path, database_url, admin, lead_s=75)
+        district, times, today = write_district(tmp_path, database_url, admin, lead_s=100)
         env = {**os.environ, **{env: token for _, _, token, env in SCHOOLS}}
         env.pop("DATABASE_URL", None)
         process = Process(
