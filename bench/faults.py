@@ -166,7 +166,7 @@ async def run_fault(
 
 async def _unreachable(app: App, row: Outbox) -> None:
     async with app.sessions.begin() as session:
-        await people.mark_unreachable(session, row.tg_chat_id)
+        await people.mark_unreachable(session, row.school_id, row.tg_chat_id)
 
 
 async def _parent_rows(app: App, notice_id: int) -> list[Outbox]:

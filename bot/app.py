@@ -21,6 +21,7 @@ from scheduler.engine import Engine
 from scheduler.flood import Budget, RedisFlood
 from scheduler.sender import Limits, OutboxSender
 from storage import db, people, sqlite_lock
+from storage.leader import Leadership
 from storage.media import MediaStore
 from storage.models import Outbox
 
@@ -42,6 +43,8 @@ class App:
     ticker: Engine | None = None
     scheduler: AsyncIOScheduler | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Who ticks (storage/leader.py): set by the runner; None ticks always (tests, the demo).
+    leader: Leadership | None = None
     # [redis].url / REDIS_URL set: several processes serve the bot and share, through Redis,
     # conversations, events isolation and one flood budget per bot (scheduler/flood.py).
     redis: Any = None  # redis.asyncio.Redis
@@ -64,6 +67,8 @@ class App:
     async def tick(self) -> None:
         if self.ticker is None:
             return
+        if self.leader is not None and not await self.leader.leads():
+            return  # another process ticks this school (a hot standby waits its turn)
         try:
             await self.ticker.tick()
         except Exception as exc:
@@ -188,14 +193,20 @@ def attach_sender(app: App, bot: Bot) -> OutboxSender:
 
     shared = app.flood.for_bot(bot.id) if app.flood is not None else None
     app.sender = OutboxSender(
-        app.sessions, TelegramTransport(bot), app.clock, limits, on_blocked, shared=shared
+        app.sessions,
+        TelegramTransport(bot),
+        app.clock,
+        limits,
+        on_blocked,
+        shared=shared,
+        school_id=app.school_id,
     )
     return app.sender
 
 
 async def _note_unreachable(app: App, row: Outbox) -> None:
     async with app.sessions.begin() as session:
-        await people.mark_unreachable(session, row.tg_chat_id)
+        await people.mark_unreachable(session, row.school_id, row.tg_chat_id)
 
 
 def start_scheduler(app: App, every_s: float = 30.0) -> AsyncIOScheduler:
@@ -226,6 +237,8 @@ async def close_app(app: App) -> None:
         app.scheduler.shutdown(wait=False)
     if app.sender is not None:
         app.sender.stop()
+    if app.leader is not None:
+        await app.leader.resign()
     if app.redis is not None:
         await app.redis.aclose()
     await app.engine.dispose()

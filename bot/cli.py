@@ -43,6 +43,15 @@ def run(
         str,
         typer.Option(help="DEBUG shows every tick; INFO each prompt queued.", envvar="LOG_LEVEL"),
     ] = "INFO",
+    role: Annotated[
+        str,
+        typer.Option(
+            help="all: one process does everything (the default). On PostgreSQL a deployment "
+            "may split it: web takes updates (webhook or polling) only; worker ticks the "
+            "routines and sends the outbox (several may run: one ticks, the others stand by).",
+            envvar="SAFETY_BOT_ROLE",
+        ),
+    ] = "all",
 ) -> None:
     """Run the bot against Telegram (BOT_TOKEN) or another Bot API server."""
     from bot.logs import setup_logging
@@ -52,6 +61,9 @@ def run(
     level = log_level.upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         typer.echo("--log-level takes DEBUG, INFO, WARNING or ERROR", err=True)
+        raise typer.Exit(2)
+    if role not in ("web", "worker", "all"):
+        typer.echo("--role takes web, worker or all", err=True)
         raise typer.Exit(2)
     setup_logging(level, secrets=[_secret(secrets.bot_token), _secret(secrets.webhook_secret)])
     settings = settings_or_exit(config)
@@ -70,9 +82,17 @@ def run(
             err=True,
         )
         raise typer.Exit(2)
+    from bot.roles import Role
+
     code = asyncio.run(
         run_bot(
-            settings, secrets, token, api_base or settings.telegram.api_base, webhook, tick_seconds
+            settings,
+            secrets,
+            token,
+            api_base or settings.telegram.api_base,
+            webhook,
+            tick_seconds,
+            role=Role(role),
         )
     )
     raise typer.Exit(code)

@@ -19,6 +19,7 @@ from bot.i18n import t
 from bot.settings import TelegramSettings
 from bot.webhook_reply import JsonReplyHandler
 from storage import outbox, people
+from storage.leader import tick_leadership
 from storage.messages import OutMessage
 from storage.outbox import PRIORITY_ALERT, Envelope
 
@@ -136,8 +137,12 @@ async def start_sender(app: App, bot: Bot) -> asyncio.Task[None]:
 
 async def start_background(app: App, bot: Bot, tick_seconds: float = 30.0) -> asyncio.Task[None]:
     """The sender, a catch-up tick for what fell due while the bot was down, then the tick
-    on its interval (the simulation and the demo move their own clock instead)."""
+    on its interval (the simulation and the demo move their own clock instead). On
+    PostgreSQL only the process holding the school's tick lock ticks (storage/leader.py);
+    the others try again at each interval."""
     sending = await start_sender(app, bot)
+    if app.leader is None:
+        app.leader = tick_leadership(app.engine, app.school_id, app.settings.school.slug)
     await app.tick()
     start_scheduler(app, tick_seconds)
     return sending

@@ -8,6 +8,7 @@ from aiogram.fsm.storage.base import BaseStorage
 
 from bot.app import close_app, make_bot, open_app
 from bot.dispatching import make_dispatcher
+from bot.roles import Role, refusal, stop_sender, wait_for_stop_signal
 from bot.runner import (
     StartupError,
     check_bot,
@@ -18,6 +19,7 @@ from bot.runner import (
     start_background,
 )
 from bot.settings import Secrets, Settings
+from storage.leader import NeverLeads
 
 log = logging.getLogger(__name__)
 
@@ -30,30 +32,45 @@ async def run_bot(
     webhook: bool,
     tick_seconds: float,
     fsm_storage: BaseStorage | None = None,
+    role: Role = Role.ALL,
 ) -> int:
     app = await open_app(settings, secrets)
     # With Redis: the replies of this process take turns from the bot's one flood budget.
     bot = make_bot(token, api_base, flood=app.flood)
     try:
+        why_not = refusal(role, app.engine)
+        if why_not:
+            raise StartupError(why_not)
         await check_bot(app, bot)
-        code = await setup_code_if_needed(app)
-        if code:
-            # Printed for the operator on stdout, not logged: it is a credential.
-            print(
-                f"No admin yet. The first admin sends the bot:  /start {code}  (valid 24 h)",
-                flush=True,
-            )
-        await register_commands(bot)
-        sender_task = await start_background(app, bot, tick_seconds)
-        dispatcher = make_dispatcher(app, fsm_storage)
-        if webhook:
+        if role.takes_updates:
+            code = await setup_code_if_needed(app)
+            if code:
+                # Printed for the operator on stdout, not logged: it is a credential.
+                print(
+                    f"No admin yet. The first admin sends the bot:  /start {code}  (valid 24 h)",
+                    flush=True,
+                )
+            await register_commands(bot)
+        sender_task = None
+        if role.works:
+            sender_task = await start_background(app, bot, tick_seconds)
+        else:
+            app.leader = NeverLeads()  # a worker ticks; this process only takes updates
+        log.info("running as --role %s", role.value)
+        if not role.takes_updates:
+            await wait_for_stop_signal()
+        elif webhook:
             assert secrets.webhook_secret is not None
             await serve_webhook(
-                settings.telegram, bot, dispatcher, secrets.webhook_secret.get_secret_value()
+                settings.telegram,
+                bot,
+                make_dispatcher(app, fsm_storage),
+                secrets.webhook_secret.get_secret_value(),
             )
         else:
-            await serve_polling(app, bot, dispatcher)
-        sender_task.cancel()
+            await serve_polling(app, bot, make_dispatcher(app, fsm_storage))
+        if sender_task is not None:
+            await stop_sender(app, sender_task)
         log.info("stopped cleanly")
         return 0
     except StartupError as exc:

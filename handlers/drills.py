@@ -215,7 +215,7 @@ async def _unit(
     if class_name:
         return await people.find_unit(session, app.school_id, class_name)
     if message.chat.type != "private":
-        chat = await people.chat_by_tg(session, message.chat.id)
+        chat = await people.chat_by_tg(session, app.school_id, message.chat.id)
         if chat is not None and chat.unit_id is not None:
             return await session.get(Unit, chat.unit_id)
     mine = sorted({r.unit_id for r in actor.roles if r.role == "head_teacher" and r.unit_id})

@@ -15,6 +15,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
+import secrets
+import socket
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -22,7 +25,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
@@ -109,6 +111,11 @@ class SendWindow:
         self._answered.append(time.monotonic())
 
 
+def lease_owner() -> str:
+    """Names this sender in the leases it holds (host, process, a random part)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -121,8 +128,14 @@ class OutboxSender:
         in_flight: int = IN_FLIGHT,
         max_backoff_s: float = MAX_BACKOFF_S,
         shared: BotFlood | None = None,
+        *,
+        school_id: int | None = None,
     ) -> None:
         self.sessions = sessions
+        # The school whose rows this sender claims (its bot's); None only where one school
+        # has the database (unit tests). Its claims are leases held by ``owner``.
+        self.school_id = school_id
+        self.owner = lease_owner()
         self.transport = transport
         self.clock = clock
         self.limits = limits
@@ -156,16 +169,10 @@ class OutboxSender:
         self._wake.set()
 
     async def recover(self) -> int:
-        """At start-up: rows a crashed process had claimed go back to the queue (those whose
-        request had left may have arrived: uncertain, or once more marked 🔁)."""
+        """At start-up: the school's rows whose lease expired (a crashed process had claimed
+        them) go back to the queue; another live worker's stay with it."""
         async with self.sessions.begin() as session:
-            await outbox.hold_in_doubt(session, self.clock.now())
-            result = await session.execute(
-                update(Outbox)
-                .where(Outbox.status == "sending")
-                .values(status="pending", claimed_at=None)
-            )
-            return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+            return await outbox.recover(session, self.clock.now(), school_id=self.school_id)
 
     async def run(self) -> None:
         try:
@@ -186,6 +193,7 @@ class OutboxSender:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.01))
             await self._finish_in_flight()
+            await self._release_buffer()
         except asyncio.CancelledError:
             for task in self._sending:
                 task.cancel()
@@ -240,7 +248,13 @@ class OutboxSender:
 
     async def _claim_more(self) -> None:
         async with self.sessions.begin() as session:
-            claimed = await outbox.claim(session, self.clock.now(), 100 - len(self._buffer))
+            claimed = await outbox.claim(
+                session,
+                self.clock.now(),
+                100 - len(self._buffer),
+                school_id=self.school_id,
+                owner=self.owner,
+            )
         # After the claim: a send settled meanwhile may have been claimed again, rightly.
         known = {r.id for r in self._buffer} | {r.id for r in self._sending.values()}
         self._buffer.extend(r for r in claimed if r.id not in known)
@@ -249,12 +263,22 @@ class OutboxSender:
     async def _renew_claims(self) -> None:
         """Rows waiting in the buffer (a group's 20 a minute, a 429) or in flight keep their
         claim, so no other process takes them while this one is alive."""
-        if time.monotonic() - self._renewed_at < outbox.CLAIM_TIMEOUT.total_seconds() / 4:
+        if time.monotonic() - self._renewed_at < outbox.LEASE.total_seconds() / 4:
             return
         self._renewed_at = time.monotonic()
         ids = [r.id for r in self._buffer] + [r.id for r in self._sending.values()]
         async with self.sessions.begin() as session:
-            await outbox.renew(session, ids, self.clock.now())
+            await outbox.renew(session, ids, self.clock.now(), self.owner)
+
+    async def _release_buffer(self) -> None:
+        """A clean stop: what was claimed and not sent goes back to the queue at once, for
+        another worker or the next run, instead of waiting out its lease."""
+        ids, self._buffer = [r.id for r in self._buffer], []
+        try:
+            async with self.sessions.begin() as session:
+                await outbox.release(session, ids, self.owner)
+        except Exception:  # its leases expire anyway
+            log.warning("could not give back %d claimed rows", len(ids), exc_info=True)
 
     def _pick_ready(self) -> Outbox | None:
         now = time.monotonic()

@@ -134,10 +134,13 @@ class Chat(Base):
     """A Telegram chat the bot knows: private chats with people, class groups bound with /bind."""
 
     __tablename__ = "chat"
+    # Per school: a parent with a child in two schools has one private chat with each
+    # school's bot, and Telegram gives both the same id (the user's).
+    __table_args__ = (UniqueConstraint("school_id", "tg_chat_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
-    tg_chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    tg_chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(16))  # private | group | supergroup
     title: Mapped[str] = mapped_column(String(128), default="")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
@@ -207,7 +210,8 @@ class Outbox(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("school_id", "key"),
-        Index("ix_outbox_ready", "status", "send_after"),
+        # Each school's sender claims its own rows only (storage.outbox.claim).
+        Index("ix_outbox_ready", "school_id", "status", "send_after"),
         Index("ix_outbox_settled", "status", "settled_at"),
     )
 
@@ -225,7 +229,10 @@ class Outbox(Base):
     send_after: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A claim is a lease: the sender ``claimed_by`` holds it until claimed_at +
+    # storage.outbox.LEASE, renewing it while the row waits or its request runs.
     claimed_at: Mapped[dt.datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     # When its latest request left for Telegram (cleared when it is queued again): a row found
     # 'sending' with one after its sender died may have arrived (storage.outbox.in_doubt).
     requested_at: Mapped[dt.datetime | None]

@@ -8,16 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, bindparam, func, select, update
+from sqlalchemy import ColumnElement, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_rows_ignore
 from storage.messages import OutMessage
 from storage.models import Outbox
 
-# A row claimed this long ago whose sender died is tried again: at most one duplicate. A
-# live sender renews its claims well before (OutboxSender), so a slow send never loses one.
-CLAIM_TIMEOUT = dt.timedelta(seconds=60)
+# A claim is a lease for this long: a row whose sender died is tried again once it expires
+# (at most the sends in flight at the death go twice). A live sender renews its leases every
+# quarter of it, in flight or waiting (OutboxSender), so a slow answer never loses one; the
+# lease is three times bot.telegram_transport.REQUEST_TIMEOUT_S (20 s).
+LEASE = dt.timedelta(seconds=60)
+CLAIM_TIMEOUT = LEASE  # the old name
 
 # Final states: the sender never touches these rows again (an admin may resend uncertain).
 SETTLED = ("sent", "uncertain", "unreachable", "failed", "expired", "cancelled")
@@ -165,19 +168,35 @@ async def cancel_pending(session: AsyncSession, row_ids: Sequence[int]) -> None:
         )
 
 
-async def claim(session: AsyncSession, now: dt.datetime, limit: int) -> list[Outbox]:
-    """Take up to ``limit`` ready rows and mark them 'sending' in one short transaction.
+def _school(school_id: int | None) -> ColumnElement[bool]:
+    """The rows of one school; ``None`` (a unit test's sender, one school in the database)
+    every row."""
+    return true() if school_id is None else Outbox.school_id == school_id
 
-    On PostgreSQL, SKIP LOCKED lets several sender processes share the queue; on SQLite the
-    single writer lock does the same.
+
+async def claim(
+    session: AsyncSession,
+    now: dt.datetime,
+    limit: int,
+    *,
+    school_id: int | None,
+    owner: str = "",
+) -> list[Outbox]:
+    """Take up to ``limit`` of the school's ready rows (or rows whose lease expired) and mark
+    them 'sending', leased to ``owner``, in one short transaction.
+
+    A school's bot sends its own school's rows only: another bot would get 403 from parents
+    who never started it, and mark them unreachable. On PostgreSQL, SKIP LOCKED lets several
+    sender processes share the queue; on SQLite the single writer lock does the same.
     """
-    stale = now - CLAIM_TIMEOUT
+    expired = now - LEASE
     query = (
         select(Outbox)
         .where(
+            _school(school_id),
             Outbox.send_after <= now,
             (Outbox.status == "pending")
-            | ((Outbox.status == "sending") & (Outbox.claimed_at < stale)),
+            | ((Outbox.status == "sending") & (Outbox.claimed_at < expired)),
         )
         .order_by(Outbox.priority, Outbox.send_after, Outbox.id)
         .limit(limit)
@@ -195,8 +214,42 @@ async def claim(session: AsyncSession, now: dt.datetime, limit: int) -> list[Out
             row.status = "sending"
             row.claimed_at = now
             row.requested_at = None  # not yet: its request leaves when its turn comes
+            row.claimed_by = owner[:64] or None
             row.attempts += 1
     return [r for r in rows if r.status == "sending"]
+
+
+async def recover(session: AsyncSession, now: dt.datetime, *, school_id: int | None) -> int:
+    """At a sender's start-up: the school's rows whose lease expired (their sender died) go
+    back to the queue; rows leased to a live sender (another worker, mid-broadcast) are left
+    alone. On SQLite one process owns the database, so every lease is a dead run's."""
+    live_elsewhere = session.bind is None or session.bind.dialect.name != "sqlite"
+    query = update(Outbox).where(_school(school_id), Outbox.status == "sending")
+    if live_elsewhere:
+        query = query.where(Outbox.claimed_at < now - LEASE)
+    # Those whose request had left may have arrived: uncertain, or once more marked 🔁.
+    await hold_in_doubt(session, now, query.whereclause)  # type: ignore[arg-type]
+    result = await session.execute(
+        query.values(status="pending", claimed_at=None, claimed_by=None).execution_options(
+            synchronize_session=False
+        )
+    )
+    return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+
+
+async def release(session: AsyncSession, row_ids: Sequence[int], owner: str) -> None:
+    """A sender stopping cleanly gives back the rows it claimed and has not sent."""
+    if row_ids:
+        await session.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(row_ids), Outbox.status == "sending", _owned_by(owner))
+            .values(status="pending", claimed_at=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _owned_by(owner: str) -> ColumnElement[bool]:
+    return true() if not owner else Outbox.claimed_by == owner[:64]
 
 
 async def settle(
@@ -220,6 +273,7 @@ async def settle(
             "status": "pending",
             "send_after": retry_at,
             "claimed_at": None,
+            "claimed_by": None,
             "requested_at": None,
         }
     else:
@@ -229,12 +283,15 @@ async def settle(
     await session.execute(update(Outbox).where(Outbox.id == outbox_id).values(**values))
 
 
-async def renew(session: AsyncSession, row_ids: Sequence[int], now: dt.datetime) -> None:
-    """Keep the claims of rows still waiting or in flight in this process."""
+async def renew(
+    session: AsyncSession, row_ids: Sequence[int], now: dt.datetime, owner: str = ""
+) -> None:
+    """Renew the leases of rows still waiting or in flight in this process (a lease another
+    sender took over after this one's expired stays theirs)."""
     if row_ids:
         await session.execute(
             update(Outbox)
-            .where(Outbox.id.in_(row_ids), Outbox.status == "sending")
+            .where(Outbox.id.in_(row_ids), Outbox.status == "sending", _owned_by(owner))
             .values(claimed_at=now)
             .execution_options(synchronize_session=False)
         )

@@ -219,7 +219,7 @@ async def count_admins(session: AsyncSession, school_id: int) -> int:
 async def remember_private_chat(
     session: AsyncSession, school_id: int, person: Person, tg_chat_id: int, now: dt.datetime
 ) -> Chat:
-    chat = await session.scalar(select(Chat).where(Chat.tg_chat_id == tg_chat_id))
+    chat = await chat_by_tg(session, school_id, tg_chat_id)
     if chat is None:
         chat = Chat(
             school_id=school_id,
@@ -260,7 +260,7 @@ async def bind_group(
     bound_by: Person,
     now: dt.datetime,
 ) -> Chat:
-    chat = await session.scalar(select(Chat).where(Chat.tg_chat_id == tg_chat_id))
+    chat = await chat_by_tg(session, school_id, tg_chat_id)
     if chat is None:
         chat = Chat(
             school_id=school_id, tg_chat_id=tg_chat_id, kind=kind, created_at=now, unreachable=False
@@ -276,12 +276,18 @@ async def bind_group(
     return chat
 
 
-async def chat_by_tg(session: AsyncSession, tg_chat_id: int) -> Chat | None:
-    return await session.scalar(select(Chat).where(Chat.tg_chat_id == tg_chat_id))
+async def chat_by_tg(session: AsyncSession, school_id: int, tg_chat_id: int) -> Chat | None:
+    """The school's chat: a parent in two schools has the same chat id with each school's
+    bot, and a group may hold two schools' bots."""
+    return await session.scalar(
+        select(Chat).where(Chat.school_id == school_id, Chat.tg_chat_id == tg_chat_id)
+    )
 
 
-async def mark_unreachable(session: AsyncSession, tg_chat_id: int) -> Chat | None:
-    chat = await chat_by_tg(session, tg_chat_id)
+async def mark_unreachable(session: AsyncSession, school_id: int, tg_chat_id: int) -> Chat | None:
+    """The school's bot was blocked in this chat: its chat and person, never another
+    school's (whose bot the person may still use)."""
+    chat = await chat_by_tg(session, school_id, tg_chat_id)
     if chat is not None:
         chat.unreachable = True
         if chat.person_id is not None:

@@ -188,5 +188,5 @@ async def add_person(
         if chat:
             await people.remember_private_chat(session, app.school_id, person, tg_id, now)
         if blocked:
-            await people.mark_unreachable(session, tg_id)
+            await people.mark_unreachable(session, app.school_id, tg_id)
     return person

@@ -450,7 +450,7 @@ async def test_the_days_rostered_leader_gets_the_escalations(
         after = await recipients.duty_leaders(session, ctx_of(app), THU)
     assert [r.person_id for r in after] == [staff["钱主任"].id]
     async with app.sessions.begin() as session:  # the rostered leader blocked the bot
-        await people.mark_unreachable(session, staff["钱主任"].tg_user_id or 0)
+        await people.mark_unreachable(session, app.school_id, staff["钱主任"].tg_user_id or 0)
     async with app.sessions() as session:
         blocked = await recipients.duty_leaders(session, ctx_of(app), THU)
     assert [r.person_id for r in blocked] == [staff["赵主任"].id]  # the other duty leaders

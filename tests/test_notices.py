@@ -113,7 +113,7 @@ async def settle_all(app: App, notice_id: int, status_of: dict[int, str] | None 
             status = status_of.get(row.tg_chat_id, "sent")
             await outbox.settle(session, row.id, status, app.now(), message_id=5000 + index)
             if status == "unreachable":
-                await people.mark_unreachable(session, row.tg_chat_id)
+                await people.mark_unreachable(session, row.school_id, row.tg_chat_id)
 
 
 async def run_jobs(app: App) -> dict[str, int]:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
+from scheduler.clock import FakeClock
 from scheduler.sender import Delivery, Limits, OutboxSender, Result
 from storage import outbox, people
 from storage.messages import OutMessage
@@ -98,7 +99,7 @@ async def test_a_blocked_person_is_marked_unreachable_and_the_rest_continue(app:
     async def on_blocked(row: Outbox) -> None:
         blocked.append(row.tg_chat_id)
         async with app.sessions.begin() as session:
-            await people.mark_unreachable(session, row.tg_chat_id)
+            await people.mark_unreachable(session, row.school_id, row.tg_chat_id)
 
     transport = ScriptedTransport({11: [Delivery(Result.BLOCKED, error="Forbidden")]})
     sender = OutboxSender(
@@ -140,13 +141,19 @@ async def test_a_rejected_message_fails_without_retrying(app: App) -> None:
 
 
 @pytest.mark.stock_sqlite_too
-async def test_after_a_crash_claimed_rows_are_sent_by_the_next_process(app: App) -> None:
+async def test_after_a_crash_claimed_rows_are_sent_by_the_next_process(
+    app: App, clock: FakeClock
+) -> None:
     await _enqueue(app, [1, 2, 3])
     async with app.sessions.begin() as session:
-        claimed = await outbox.claim(session, app.now(), 10)  # a process claimed them, then died
+        # a process claimed them, then died; its leases run out
+        claimed = await outbox.claim(session, app.now(), 10, school_id=app.school_id)
     assert len(claimed) == 3
+    clock.advance(outbox.LEASE + dt.timedelta(seconds=1))
     transport = ScriptedTransport()
-    sender = OutboxSender(app.sessions, transport, app.clock, Limits(messages_per_second=200))
+    sender = OutboxSender(
+        app.sessions, transport, app.clock, Limits(messages_per_second=200), school_id=app.school_id
+    )
     assert await sender.recover() == 3
     await sender.drain()
     assert sorted(c[0] for c in transport.calls) == [1, 2, 3]

@@ -42,7 +42,7 @@ async def test_outbox_enqueue_is_idempotent_and_claim_orders_by_priority(app: Ap
     async with app.sessions.begin() as session:
         assert await outbox.enqueue(session, app.school_id, [bulk, alert], now) == 0
     async with app.sessions.begin() as session:
-        claimed = await outbox.claim(session, now, 10)
+        claimed = await outbox.claim(session, now, 10, school_id=app.school_id)
     assert [row.key for row in claimed] == ["alert:1", "bulk:1"]
     assert OutMessage.from_payload(claimed[0].payload).buttons[0][0].data == "x:1"
     async with app.sessions() as session:
@@ -62,7 +62,7 @@ async def test_outbox_rows_expire_instead_of_leaving_late(app: App) -> None:
     async with app.sessions.begin() as session:
         await outbox.enqueue(session, app.school_id, [stale], now)
     async with app.sessions.begin() as session:
-        assert await outbox.claim(session, now, 10) == []
+        assert await outbox.claim(session, now, 10, school_id=app.school_id) == []
     async with app.sessions() as session:
         assert await session.scalar(select(Outbox.status)) == "expired"
 

@@ -25,9 +25,10 @@ def write_config(tmp_path: Path, database_url: str, webhook_port: int | None = N
 
 
 async def start_bot(
-    config: Path, api_base: str, run: int, token: str
+    config: Path, api_base: str, run: int, token: str, *options: str
 ) -> asyncio.subprocess.Process:
-    """`safety-bot run` as a process of its own, polling, its output in ``bot-<run>.log``."""
+    """`safety-bot run` as a process of its own, polling, its output in ``bot-<run>.log``;
+    ``options`` such as ``--role worker``."""
     logs = config.parent / f"bot-{run}.log"
     with logs.open("wb") as sink:
         return await asyncio.create_subprocess_exec(
@@ -39,6 +40,7 @@ async def start_bot(
             str(config),
             "--api-base",
             api_base,
+            *options,
             stdout=sink,
             stderr=sink,
             env={**os.environ, "BOT_TOKEN": token},
