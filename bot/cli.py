@@ -52,9 +52,24 @@ def run(
             envvar="SAFETY_BOT_ROLE",
         ),
     ] = "all",
+    district: Annotated[
+        Path | None,
+        typer.Option(
+            help="A district.toml: every school it lists in this one process (each its own "
+            "config.toml and token from the environment variable it names)."
+        ),
+    ] = None,
+    webhook_port: Annotated[
+        int,
+        typer.Option(
+            help="With --district --webhook: listen on this port instead of district.toml's "
+            "(several web workers on one machine)."
+        ),
+    ] = 0,
 ) -> None:
     """Run the bot against Telegram (BOT_TOKEN) or another Bot API server."""
     from bot.logs import setup_logging
+    from bot.roles import Role
     from bot.serve import run_bot
 
     secrets = Secrets()
@@ -62,9 +77,17 @@ def run(
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         typer.echo("--log-level takes DEBUG, INFO, WARNING or ERROR", err=True)
         raise typer.Exit(2)
-    if role not in ("web", "worker", "all"):
-        typer.echo("--role takes web, worker or all", err=True)
-        raise typer.Exit(2)
+    try:
+        chosen = Role(role.strip().lower())
+    except ValueError:
+        typer.echo("--role takes all, web or worker", err=True)
+        raise typer.Exit(2) from None
+    if district is not None:
+        raise typer.Exit(
+            _run_district(
+                district, secrets, level, api_base, webhook, tick_seconds, chosen, webhook_port
+            )
+        )
     setup_logging(level, secrets=[_secret(secrets.bot_token), _secret(secrets.webhook_secret)])
     settings = settings_or_exit(config)
     token = _secret(secrets.bot_token)
@@ -82,8 +105,6 @@ def run(
             err=True,
         )
         raise typer.Exit(2)
-    from bot.roles import Role
-
     code = asyncio.run(
         run_bot(
             settings,
@@ -92,10 +113,45 @@ def run(
             api_base or settings.telegram.api_base,
             webhook,
             tick_seconds,
-            role=Role(role),
+            role=chosen,
         )
     )
     raise typer.Exit(code)
+
+
+def _run_district(
+    path: Path,
+    secrets: Secrets,
+    level: str,
+    api_base: str,
+    webhook: bool,
+    tick_seconds: float,
+    role: object,
+    webhook_port: int,
+) -> int:
+    """``run --district district.toml``: every school it lists in this process."""
+    from bot.district import load_district, run_district
+    from bot.logs import setup_logging
+
+    try:
+        loaded = load_district(path)
+        tokens = loaded.tokens()
+    except ConfigError as exc:
+        typer.echo(str(exc), err=True)
+        return 2
+    if webhook and not _secret(secrets.webhook_secret):
+        typer.echo(
+            "--webhook needs WEBHOOK_SECRET in the environment (1-256 characters "
+            "A-Z a-z 0-9 _ -); Telegram sends it with every update.",
+            err=True,
+        )
+        return 2
+    if webhook_port:
+        loaded.config = loaded.config.model_copy(update={"webhook_port": webhook_port})
+    setup_logging(level, secrets=[*tokens.values(), _secret(secrets.webhook_secret)])
+    return asyncio.run(
+        run_district(loaded, secrets, tokens, api_base, webhook, tick_seconds, str(role))
+    )
 
 
 @app.command()
