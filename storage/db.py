@@ -122,6 +122,10 @@ async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
         command.upgrade(config, revision)
 
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Processes started together on one database (a web and a worker, a district's
+            # workers) upgrade one after the other: the next finds the schema up to date.
+            await connection.exec_driver_sql("SELECT pg_advisory_xact_lock(23294, 0)")
         await connection.run_sync(run)
 
 

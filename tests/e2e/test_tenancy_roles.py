@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import signal
 import time
 from collections.abc import AsyncIterator, Callable
@@ -51,6 +52,7 @@ TOKEN_A = "777011:TENANCY-school-a-token-abcdefghijklmn"
 TOKEN_B = "777012:TENANCY-school-b-token-abcdefghijklmn"
 NOTICE_A = "吕墅小学：寒假安全告家长书\n请督促孩子注意交通安全。"
 NOTICE_B = "荷塘小学：寒假安全告家长书\n请督促孩子注意用电安全。"
+CODE = re.compile(r"/start ([A-Za-z0-9_-]+)")
 
 
 @pytest.fixture
@@ -360,3 +362,38 @@ async def test_two_workers_one_killed_one_started_mid_broadcast_send_each_notice
     finally:
         await close_app(app)
     assert statuses == {"sent": parents}
+
+
+async def test_a_web_process_answers_and_a_worker_sends_what_it_queued(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """`--role web` takes the principal's /start CODE and answers it; the privacy-mode
+    warning it queues for the new admin goes out through the outbox from `--role worker`,
+    the only process that ticks."""
+    config = school_config(tmp_path, pg_url)
+    token = "777014:TENANCY-web-worker-token-abcdefghijk"
+    warning = "群隐私模式已开启"
+    async with EmulatorServer(spec_path=SPEC_PATH, token=token, flood=True) as emu:
+        world = emu.world
+        bot_id = world.bot().id
+        web = await start_bot(config, emu.url, 1, token, "--role", "web")
+        worker = await start_bot(config, emu.url, 2, token, "--role", "worker")
+        try:
+            await wait_until(lambda: CODE.search(log_of(config, 1)) is not None, 90, "the code")
+            await wait_until(lambda: "this process ticks" in log_of(config, 2), 90, "the tick")
+            found = CODE.search(log_of(config, 1))
+            assert found is not None
+            principal = world.create_user(first_name="校长").id
+            world.user_send_text(principal, f"/start {found.group(1)}", bot_id=bot_id)
+            await wait_until(
+                lambda: copies(world, bot_id, principal, warning) > 0, 60, "the queued warning"
+            )
+            answered = any_from(world, bot_id, principal)
+        finally:
+            await stop(web)
+            await stop(worker)
+    web_log, worker_log = log_of(config, 1), log_of(config, 2)
+    assert answered >= 2  # the welcome (by the web process) and the warning (by the worker)
+    assert "running as --role web" in web_log and "ticks" not in web_log
+    assert "running as --role worker" in worker_log
+    assert web.returncode == 0 and worker.returncode == 0
