@@ -388,7 +388,12 @@ async def run(lead_s: int) -> int:
         url = (await emulator.wait_for(r"--api-base (\S+)", 30)).group(1)
         async with EmulatorClient(url) as people:
             for school in schools:
-                bot = await people.create_bot(school.token, username=f"{school.slug}_safety_bot")
+                # Privacy mode off, as a school sets it with @BotFather (/setprivacy).
+                bot = await people.create_bot(
+                    school.token,
+                    username=f"{school.slug}_safety_bot",
+                    can_read_all_group_messages=True,
+                )
                 school.bot_id = bot["id"]
             admin = (await people.create_user("张科长"))["id"]
             add_admin(district, admin)
