@@ -36,6 +36,7 @@ from bot.app import App, close_app, open_app
 from bot.emulator.server import EmulatorServer
 from bot.emulator.world import World
 from bot.settings import load_settings
+from scheduler.sender import IN_FLIGHT
 from storage import people
 from storage.db import make_engine
 from storage.models import Chat, Outbox, Person, Role
@@ -322,8 +323,7 @@ async def test_two_workers_one_killed_one_started_mid_broadcast_send_each_notice
             )
             # What the dead worker had claimed comes back when its leases run out (60 s):
             # every row settled, the one it may have had in flight included.
-            await wait_until(lambda: delivered() == parents, 150, "every parent")
-            await settled(pg_url, 90)
+            await settled(pg_url, 150)
         finally:
             first.kill() if first.returncode is None else None
             await first.wait()
@@ -340,9 +340,9 @@ async def test_two_workers_one_killed_one_started_mid_broadcast_send_each_notice
         f"standby took over {took_over_s:.1f} s after the kill"
     )
     assert at_second >= 20 and at_kill < parents
-    assert counts.count(0) == 0  # nobody lost
-    # None from the second worker's start; at most the one send the killed one had in flight.
-    assert duplicates <= 1, f"{duplicates} duplicates"
+    # None from the second worker's start, none from the kill: a row the killed worker had
+    # in flight is held as uncertain (counted for the admins), never sent twice to a parent.
+    assert duplicates == 0, f"{duplicates} duplicates"
     # Exactly one ticked: the first, until it died; then the standby.
     assert "this process ticks" in first_log and "standby" not in first_log
     assert second_log.index("standby") < second_log.index("this process ticks")
@@ -361,7 +361,9 @@ async def test_two_workers_one_killed_one_started_mid_broadcast_send_each_notice
             )
     finally:
         await close_app(app)
-    assert statuses == {"sent": parents}
+    uncertain = statuses.pop("uncertain", 0)
+    assert statuses == {"sent": parents - uncertain} and uncertain <= IN_FLIGHT
+    assert counts.count(0) <= uncertain  # nobody lost without it being counted
 
 
 async def test_a_web_process_answers_and_a_worker_sends_what_it_queued(
