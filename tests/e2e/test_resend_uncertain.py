@@ -10,15 +10,17 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from bench.broadcast import TEXT, queue_notice, seed_parents
 from bot.settings import Settings
 from scheduler.clock import FakeClock
 from storage.exports.labels import KindNamer
 from storage.exports.records import collect
 from storage.exports.workbook import write_workbook
 from storage.models import AuditLog, Outbox
-from tests.e2e.harness import running_school, texts
+from tests.e2e.harness import SimPerson, running_school, texts
 
 PROMPT = "今日安全情况报告"
+MARK = TEXT.splitlines()[0]
 
 
 def any_kind(routine: str, kind: str) -> str:
@@ -75,3 +77,31 @@ async def test_a_prompt_telegram_never_answered_twice_is_shown_in_today_and_rese
     assert len(rows) == 1
     _at, recipient, kind, text, _why, resent = rows[0]
     assert recipient == "王老师" and kind == "prompt:zero" and PROMPT in text and resent == "是"
+
+
+async def test_a_parent_notice_held_as_uncertain_is_resent_from_its_report_by_the_admin_once(
+    small_school: Settings, clock: FakeClock
+) -> None:
+    async with running_school(small_school, clock) as school:
+        seeded = await seed_parents(school.app, school.world, 3)
+        unanswered = seeded.parent_chat_ids[0]
+        school.emu.add_fault("process_drop", "sendMessage", chat_id=unanswered, times=1)
+        notice_id, _ = await queue_notice(
+            school.app, seeded.admin_person_id, school.app.now() + dt.timedelta(days=2)
+        )
+        school.app.wake_sender()
+        await school.settle()
+        assert [MARK in x for x in school.sent_texts(unanswered)].count(True) == 1  # held
+
+        admin = SimPerson("校长", seeded.admin_chat_id, seeded.admin_person_id)
+        await school.say(admin, f"/notice {notice_id}")
+        report = (await school.received(admin.chat_id))[-1]
+        assert "送达不确定" in report["text"]
+        resend = school.last_button(report, "ru:n:")
+        await school.press(admin, admin.chat_id, report["message_id"], resend)
+        await school.press(admin, admin.chat_id, report["message_id"], resend)
+
+        copies = [x for x in school.sent_texts(unanswered) if MARK in x]
+        assert len(copies) == 2 and copies[1].startswith("🔁 ")  # once, for two presses
+        for other in seeded.parent_chat_ids[1:]:
+            assert [MARK in x for x in school.sent_texts(other)].count(True) == 1
