@@ -121,9 +121,7 @@ async def show_report(
                 scope if isinstance(scope, set) else None
             )
             if people.has_role(actor, "admin") and message.chat.type == "private":
-                resend = await resend_offer(
-                    session, _ctx(app), ResendScope.notice(notice_id), lang
-                )
+                resend = await resend_offer(session, _ctx(app), ResendScope.notice(notice_id), lang)
     # Refusals are answered outside the session: the database is not held during a call.
     if notice is None:
         await message.answer(t(lang, "notice.not_found", id=notice_id))

@@ -21,9 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("requested_at", storage.models.UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(sa.Column("requested_at", storage.models.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
