@@ -70,10 +70,14 @@ def slug(n: int) -> str:
     return f"s{n:03d}"
 
 
-def write_district(folder: Path, schools: int, database_url: str, prefix: str) -> Path:
+def write_district(
+    folder: Path, schools: int, database_url: str, prefix: str, webhook_url: str = ""
+) -> Path:
     """district.toml and ``schools`` config.toml (the shipped one, another slug and name)."""
     base = CONFIG.read_text(encoding="utf-8")
     lines = ["[district]", 'name = "基准区教育局"', f'database_url = "{database_url}"']
+    if webhook_url:
+        lines.append(f'webhook_url = "{webhook_url}"')
     for n in range(schools):
         school = folder / slug(n)
         school.mkdir(parents=True, exist_ok=True)
@@ -123,11 +127,18 @@ class DistrictProcess:
     """One `safety-bot run --district` process, its output in files."""
 
     def __init__(
-        self, folder: Path, district: Path, api: str, name: str, role: str, env: dict[str, str]
+        self,
+        folder: Path,
+        district: Path,
+        api: str,
+        name: str,
+        role: str,
+        env: dict[str, str],
+        *extra: str,
     ) -> None:
         self.err = folder / f"{name}.err"
         args = [sys.executable, "-m", "bot.cli", "run", "--district", str(district)]
-        args += ["--api-base", api, "--log-level", "INFO"]
+        args += ["--api-base", api, "--log-level", "INFO", *extra]
         if role != "all":
             args += ["--role", role]
         with self.err.open("wb") as sink:
@@ -374,6 +385,85 @@ async def broadcast(
         await engine.dispose()
 
 
+# --- 3. ingest by webhook: 1 and 2 web workers ------------------------------------------------
+
+
+async def ingest(
+    folder: Path,
+    emu: EmulatorServer,
+    schools: int,
+    workers: int,
+    people: int,
+    each: int,
+    database_url: str,
+    prefix: str,
+) -> float:
+    """Updates handled a second by ``workers`` web workers (``--role web``, Redis) behind a
+    round-robin proxy (nginx's part): ``people`` strangers per school each send ``each``
+    messages to its bot (each answered: who they are is looked up, the update stored and
+    handled once), as fast as the emulator delivers webhooks (40 at once, a chat's next
+    after its previous). The emulator's flood limits are off here: this is the bot's speed."""
+    from bot.district_demo import round_robin
+
+    ports = [free_port() for _ in range(workers)]
+    proxy_port = free_port()
+    district = write_district(
+        folder, schools, database_url, prefix, webhook_url=f"http://127.0.0.1:{proxy_port}"
+    )
+    env = process_env(schools, database_url, redis=True) | {"WEBHOOK_SECRET": "bench-district-1"}
+    proxy = await round_robin(proxy_port, ports)
+    web = [
+        DistrictProcess(
+            folder,
+            district,
+            emu.url,
+            f"web-{workers}-{k}",
+            "web",
+            env,
+            "--webhook",
+            "--webhook-port",
+            str(port),
+        )
+        for k, port in enumerate(ports)
+    ]
+    try:
+        await asyncio.gather(*(w.ready() for w in web))
+        await asyncio.sleep(2)
+        world = emu.world
+        bots = [token(n) for n in range(schools)]
+        senders = []
+        for n in range(schools):
+            bot_id = int(bots[n].split(":")[0])
+            senders += [
+                (world.create_user(first_name=f"访客{n}-{k}").id, bot_id) for k in range(people)
+            ]
+        total = len(senders) * each
+        started = time.monotonic()
+        for round_ in range(each):
+            for user_id, bot_id in senders:
+                world.user_send_text(user_id, f"你好 {round_}", bot_id=bot_id)
+        while time.monotonic() - started < 300:
+            replies = sum(world.stats.sent_per_chat.get(u, 0) for u, _ in senders)
+            if replies >= total:
+                break
+            await asyncio.sleep(0.1)
+        seconds = time.monotonic() - started
+        handled = sum(world.stats.sent_per_chat.get(u, 0) for u, _ in senders)
+        return round(min(handled, total) / seconds, 1)
+    finally:
+        for worker in web:
+            await worker.stop()
+        await proxy.cleanup()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     prefix = f"bench-district-{os.getpid()}"
     counts = sorted({int(c) for c in args.rss.split(",") if c.strip()})
@@ -410,6 +500,24 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 if args.senders < 2 or not roles_exist():
                     break
+            ingest_rates: dict[str, float] | None = None
+            if roles_exist() and args.ingest:
+                ingest_rates = {}
+                emu.flood.configure(enabled=False)
+                for workers in (1, 2):
+                    await fresh_database(args.database_url)
+                    emu.world.reset()
+                    print(f"ingest: {workers} web worker(s)", flush=True)
+                    ingest_rates[str(workers)] = await ingest(
+                        folder,
+                        emu,
+                        args.schools,
+                        workers,
+                        args.ingest_people,
+                        5,
+                        args.database_url,
+                        prefix,
+                    )
     sent, crash = runs[False], runs.get(True, runs[False])
     per_school = 0.0
     if len(rss) >= 2:
@@ -431,7 +539,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rss_mb": {str(k): v for k, v in rss.items()},
         "rss_mb_per_school": per_school,
         "sender_processes": sent["sender_processes"],
-        "ingest_updates_per_s": None,  # not measured here yet: see the report of issue 17
+        "ingest_updates_per_s": ingest_rates,
     }
 
 
@@ -443,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss", default="1,10,30", help="school counts measured idle")
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--timeout", type=float, default=240.0)
+    parser.add_argument("--ingest", type=int, default=1, help="0: no ingest rounds")
+    parser.add_argument("--ingest-people", type=int, default=60, help="strangers per school")
     args = parser.parse_args(argv)
     result = asyncio.run(run(args))
     for school, rate in result["msgs_per_s_per_bot"].items():
@@ -452,6 +562,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{result['duplicates']} duplicates, {result['lost']} lost; "
         f"{result['rss_mb_per_school']} MB RSS per added school"
     )
+    if result["ingest_updates_per_s"]:
+        rates = result["ingest_updates_per_s"]
+        print(
+            "ingest by webhook: "
+            + ", ".join(f"{w} web worker(s) {r} updates/s" for w, r in rates.items())
+        )
     print(json.dumps(result))
     ok = result["duplicates"] == 0 and result["lost"] == 0
     return 0 if ok else 1
