@@ -41,6 +41,10 @@ from typing import Any
 
 HOLD_S = 90.0  # a send unanswered this long stops holding its place (a request times out first)
 ALL_IN_FLIGHT_POLL_S = 0.005  # every place is in flight: an answer, not time, frees one
+# A send to the chat is in flight: its answer frees the chat. Before, a waiter slept out the
+# whole hold (90 s): a web worker's reply in a chat the worker had just written to stalled a
+# minute, past aiogram's event-isolation lock (LockNotOwnedError).
+CHAT_IN_FLIGHT_POLL_S = 0.05
 WEBHOOK_MARGIN_S = 0.05  # a reply in a webhook's response reaches Telegram a moment later
 DEFAULT_PREFIX = "safety-bot:flood:"
 # Set by the outbox sender in the task of a send whose turn it took: the bot's request
@@ -48,7 +52,8 @@ DEFAULT_PREFIX = "safety-bot:flood:"
 TURN_TAKEN: ContextVar[bool] = ContextVar("flood_turn_taken", default=False)
 
 # KEYS: the bot's window, the chat's free-at, the group's window, the bot's pause
-# ARGV: ticket, limit, window, chat interval, group limit, group window, hold, is group, mode
+# ARGV: ticket, limit, window, chat interval, group limit, group window, hold, is group, mode,
+# all-in-flight poll, webhook margin, chat-in-flight poll
 # mode "wait": take the places as in flight, or return the wait; "now": take them as sent
 # now, or return the wait (the caller does not wait: a webhook reply goes elsewhere then).
 _ACQUIRE = """
@@ -65,7 +70,11 @@ local wait = 0
 local paused = tonumber(redis.call('GET', KEYS[4]) or '0')
 if paused > now then wait = paused - now end
 local free = tonumber(redis.call('GET', KEYS[2]) or '0')
-if free - now > wait then wait = free - now end
+local chat_wait = free - now
+-- Further off than one interval: a send to this chat is in flight, and its answer (not
+-- the hold) frees the chat; ask again soon rather than sleep out the hold.
+if chat_wait > interval then chat_wait = tonumber(ARGV[12]) end
+if chat_wait > wait then wait = chat_wait end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local count = redis.call('ZCARD', KEYS[1])
 if count >= limit then
@@ -187,6 +196,7 @@ class BotFlood:
             mode,
             ALL_IN_FLIGHT_POLL_S,
             WEBHOOK_MARGIN_S,
+            CHAT_IN_FLIGHT_POLL_S,
         ]
 
     async def try_acquire(self, chat_id: int, ticket: str) -> float:
