@@ -8,6 +8,7 @@ from aiogram import Router
 from handlers import (
     admin,
     bus,
+    district,
     drills,
     duty,
     education,
@@ -43,6 +44,7 @@ ROUTERS: tuple[Router, ...] = (
     duty.router,
     education.router,
     leave.router,
+    district.router,
     fallback.router,
 )
 
