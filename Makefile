@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1/test
 # `make test PG=0` runs without PostgreSQL; CI runs with it and fails if it cannot connect.
 PG ?= 1
+# The suite mostly waits (real processes, the real clock, the emulator's pacing): several
+# pytest workers share 2 cores well. Each test has its own database and Redis prefix.
+TEST_WORKERS ?= 4
 # Redis (the workers' shared flood budget and conversations): the same; `make test REDIS=0`
 # skips those tests.
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/0
@@ -46,7 +49,7 @@ test: venv fonts
 	if [ "$(REDIS)" = "1" ]; then $(BIN)/python -m tests.redis_check "$(REDIS_TEST_URL)" || exit 1; fi; \
 	SAFETY_BOT_TEST_PG_URL="$(if $(filter 1,$(PG)),$(PG_URL))" \
 	SAFETY_BOT_TEST_REDIS_URL="$(if $(filter 1,$(REDIS)),$(REDIS_TEST_URL))" \
-	  $(BIN)/pytest -q -p no:cacheprovider
+	  $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 lint: venv
 	$(BIN)/ruff check bot handlers scheduler storage tests bench
