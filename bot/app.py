@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.request_limits import PaceChats, RetryAfter429
@@ -139,16 +141,25 @@ async def open_school(
         int(settings.storage.max_photo_mb * 1024 * 1024),
     )
     app = App(settings, engine, sessions, clock or SystemClock(), media)
-    async with sessions.begin() as session:
-        school = await people.sync_school(
-            session,
-            settings.school.slug,
-            settings.school.name,
-            settings.school.timezone,
-            unit_specs(settings),
-            app.now(),
-        )
-        app.school_id = school.id
+    # Processes started together on a new database (a web and a worker, a district's
+    # workers) may make the same school or unit at once: the loser reads the winner's.
+    for attempt in range(3):
+        try:
+            async with sessions.begin() as session:
+                school = await people.sync_school(
+                    session,
+                    settings.school.slug,
+                    settings.school.name,
+                    settings.school.timezone,
+                    unit_specs(settings),
+                    app.now(),
+                )
+                app.school_id = school.id
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
     app.ticker = Engine(settings, sessions, app.clock, app.school_id, on_enqueued=app.wake_sender)
     return app
 

@@ -23,7 +23,6 @@ import signal
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import setup_application
@@ -160,7 +159,7 @@ async def open_district(
     sessions = db.make_session_factory(engine)
     clock = clock or SystemClock()
     apps = [
-        await _open_school(settings, engine, sessions, clock) for settings, _ in district.schools
+        await open_school(settings, engine, sessions, clock) for settings, _ in district.schools
     ]
     found = District(district.config.name, apps)
     for app in apps:
@@ -174,21 +173,6 @@ async def open_district(
                     raise
                 await asyncio.sleep(0.2 * (attempt + 1))
     return found
-
-
-async def _open_school(
-    settings: Settings, engine: Any, sessions: db.SessionFactory, clock: Clock
-) -> App:
-    """A district's processes start together (web workers, workers): two may make the same
-    school or admin at the same moment; the loser reads what the winner made."""
-    for attempt in range(3):
-        try:
-            return await open_school(settings, engine, sessions, clock)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-            await asyncio.sleep(0.2 * (attempt + 1))
-    raise AssertionError("unreachable")
 
 
 async def sync_district_admins(app: App, admins: list[AdminEntry]) -> None:
