@@ -374,8 +374,9 @@ async def run_district(
         for app in apps:
             if app.sender is not None:
                 app.sender.stop()
-        if getattr(apps[0], "leader", None) is not None:
-            await apps[0].leader.resign()
+        leader = getattr(apps[0], "leader", None)
+        if leader is not None:
+            await leader.resign()
         if apps[0].redis is not None:
             await apps[0].redis.aclose()
         await apps[0].engine.dispose()  # the one engine every school shares

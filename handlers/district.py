@@ -52,6 +52,7 @@ async def district_command(
 ) -> None:
     if not await refuse_unless(message, actor, lang, DISTRICT_ADMIN):
         return
+    assert actor is not None  # refuse_unless answered a stranger
     district: District | None = app.extras.get(DISTRICT)
     if district is None:
         await message.answer(t(lang, "district.not_a_district"))
@@ -94,7 +95,9 @@ async def export_district_book(
 ) -> None:
     """/district export 本月: one .xlsx for every school, a sheet per routine, a school
     column (storage/exports/district.py)."""
-    span = parse_range(text, app.now(), tz=app.tz, calendar=await school_calendar(app))
+    span = parse_range(
+        text, app.now(), tz=app.settings.school.tz, calendar=await school_calendar(app)
+    )
     if isinstance(span, ParseFailure):
         await message.answer(describe(span, lang) + "\n\n" + examples(lang))
         return

@@ -41,4 +41,3 @@ async def send_rollup(tc: TickContext) -> int:
                 )
             )
     return await outbox.enqueue(tc.session, tc.ctx.school_id, envelopes, tc.now)
-

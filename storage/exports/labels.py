@@ -233,7 +233,10 @@ _WORDS: dict[str, dict[str, str]] = {
     "book.incidents": {"zh": "情况报告", "en": "Incidents"},
     "book.handovers": {"zh": "交接班记录", "en": "Handovers"},
     "book.notices": {"zh": "家长通知及确认情况", "en": "Notices and confirmations"},
-    "book.notice_classes": {"zh": "各班回执（按学生计）", "en": "Each class's receipts (per pupil)"},
+    "book.notice_classes": {
+        "zh": "各班回执（按学生计）",
+        "en": "Each class's receipts (per pupil)",
+    },
     "sheet.notice_classes": {"zh": "各班回执", "en": "Receipts by class"},
     "col.pupils": {"zh": "学生数", "en": "Pupils"},
     "col.receipts": {"zh": "已回执", "en": "Receipts"},
