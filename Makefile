@@ -52,8 +52,8 @@ test: venv fonts
 	  $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS)
 
 lint: venv
-	$(BIN)/ruff check bot handlers scheduler storage tests bench
-	$(BIN)/ruff format --check bot handlers scheduler storage tests bench
+	$(BIN)/ruff check bot emulator handlers scheduler storage tests bench
+	$(BIN)/ruff format --check bot emulator handlers scheduler storage tests bench
 
 typecheck: venv
 	$(BIN)/mypy

@@ -36,10 +36,10 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramRetryAfter
 
 from bot.app import App, attach_sender, close_app, make_bot, open_app
-from bot.emulator.server import EmulatorServer
-from bot.emulator.spec import BUNDLED_SPEC
-from bot.emulator.world import World
 from bot.settings import Settings, settings_from_dict
+from emulator.server import EmulatorServer
+from emulator.spec import BUNDLED_SPEC
+from emulator.world import World
 from scheduler import notices as service
 from scheduler.routine import Context
 from storage import people

@@ -48,9 +48,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.broadcast import queue_notice
 from bot.app import App, open_school
-from bot.emulator.server import EmulatorServer
-from bot.emulator.spec import BUNDLED_SPEC
 from bot.settings import Settings, settings_from_dict
+from emulator.server import EmulatorServer
+from emulator.spec import BUNDLED_SPEC
 from storage import db
 from storage.models import Chat, Person, Role
 

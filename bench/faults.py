@@ -41,9 +41,9 @@ from sqlalchemy import select
 
 from bench.broadcast import TOKEN, bench_settings, queue_notice, seed_parents
 from bot.app import App, close_app, make_bot, open_app
-from bot.emulator.server import EmulatorServer
-from bot.emulator.spec import BUNDLED_SPEC
 from bot.telegram_transport import REQUEST_TIMEOUT_S, TelegramTransport
+from emulator.server import EmulatorServer
+from emulator.spec import BUNDLED_SPEC
 from scheduler.sender import MAX_BACKOFF_S, Limits, OutboxSender
 from storage import people
 from storage.models import Outbox

@@ -97,8 +97,8 @@ async def bench_broadcast(url: str, parents: int) -> dict[str, Any]:
 
     from bench.broadcast import TOKEN, bench_settings, run_outbox, seed_parents
     from bot.app import close_app, open_app
-    from bot.emulator.server import EmulatorServer
-    from bot.emulator.spec import BUNDLED_SPEC
+    from emulator.server import EmulatorServer
+    from emulator.spec import BUNDLED_SPEC
 
     prefix = f"bench-broadcast-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="bench-flood-") as folder:

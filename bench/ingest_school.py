@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bench.ingest_wire import BOT_TOKEN
 from bot.app import App, make_bot
-from bot.emulator.server import EmulatorServer
 from bot.settings import Settings, settings_from_dict
 from bot.telegram_transport import TelegramTransport
+from emulator.server import EmulatorServer
 from scheduler.sender import Limits, OutboxSender
 from storage import people
 from storage import zero_report as incidents

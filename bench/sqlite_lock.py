@@ -31,8 +31,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.broadcast import bench_settings
-from bot.emulator.spec import BUNDLED_SPEC
 from bot.simulation import SimulatedSchool, simulated_school
+from emulator.spec import BUNDLED_SPEC
 from scheduler.clock import FakeClock
 from storage.models import Inbound, Submission
 

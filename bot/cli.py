@@ -189,9 +189,9 @@ def emulator(
     flood: Annotated[bool, typer.Option(help="Answer Telegram's flood limits with 429.")] = True,
 ) -> None:
     """Run the local Bot API emulator; it prints the `safety-bot run` line that uses it."""
-    from bot.emulator.server import DEFAULT_TOKEN
-    from bot.emulator.spec import BUNDLED_SPEC
-    from bot.emulator.standalone import main as emulator_main
+    from emulator.server import DEFAULT_TOKEN
+    from emulator.spec import BUNDLED_SPEC
+    from emulator.standalone import main as emulator_main
 
     emulator_main(host, port, spec or BUNDLED_SPEC, token or DEFAULT_TOKEN, flood)
 

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import web
 
-from bot.emulator.client import EmulatorClient, EmulatorError
+from emulator.client import EmulatorClient, EmulatorError
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "district-demo-out"

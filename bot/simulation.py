@@ -24,7 +24,6 @@ from sqlalchemy import func, select
 
 from bot.app import App, close_app, make_bot, open_app
 from bot.dispatching import make_dispatcher
-from bot.emulator.server import EmulatorServer
 from bot.runner import (
     check_bot,
     register_commands,
@@ -33,6 +32,7 @@ from bot.runner import (
     start_webhook,
 )
 from bot.settings import Settings
+from emulator.server import EmulatorServer
 from scheduler.clock import Clock, FakeClock
 from storage.models import Outbox
 

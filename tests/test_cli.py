@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 from bot.app import close_app, open_app
 from bot.cli import app
-from bot.emulator.server import EmulatorServer
 from bot.serve import run_bot
 from bot.settings import Secrets, Settings
+from emulator.server import EmulatorServer
 from scheduler.clock import FakeClock
 from storage import duty
 from tests import conftest

@@ -9,7 +9,7 @@ function-level and ``if TYPE_CHECKING:`` ones included. Layers, lowest first:
 - scheduler: ``scheduler/`` (routines and their services; no aiogram);
 - handlers: ``handlers/`` (aiogram routers: parse, call one service, reply);
 - root: the rest of ``bot/`` (the composition root: app, runner, cli, middlewares …);
-- the Bot API emulator (``bot/emulator/``): a product of its own, importing nothing of the
+- the Bot API emulator (``emulator/``): a product of its own, importing nothing of the
   project, imported only by the root (the demo, the simulation, the CLI's ``emulator``).
 
 Today's code breaks the rule in the places listed in ``ALLOWED`` (each with its reason and
@@ -25,13 +25,13 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bot", "handlers", "scheduler", "storage")
+PACKAGES = ("bot", "handlers", "scheduler", "storage", "emulator")
 
 # The base modules, which every layer may import and which import nothing of the project
 # but each other. For now they live in bot/: issue 19 step 4 moves them to a package of
 # their own (and scheduler.clock with them), after which this list names that package.
 BASE_MODULES = ("bot.settings", "bot.i18n", "bot.dates")
-EMULATOR = "bot.emulator"
+EMULATOR = "emulator"
 RANK = {"base": 0, "storage": 1, "scheduler": 2, "handlers": 3, "root": 4}
 
 # Violations of today's code: imported module → (why it is still there, the importers).
@@ -307,7 +307,7 @@ def test_the_reader_finds_function_level_and_relative_imports() -> None:
     assert "bot.dates._text" in imports_of("bot.dates._parse")  # from ._text import …
     assert "handlers.zero_report" in imports_of("handlers")  # from handlers import zero_report
     assert layer("bot.dates._parse") == "base" and layer("bot.app") == "root"
-    assert layer("bot.emulator.server") == "emulator" and layer("storage.models") == "storage"
+    assert layer("emulator.server") == "emulator" and layer("storage.models") == "storage"
 
 
 def test_no_layer_imports_one_above_it() -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.emulator.client import EmulatorClient, EmulatorError
+from emulator.client import EmulatorClient, EmulatorError
 from tests.conftest import PG_URL, _drop_pg_database, _pg_database
 from tests.e2e.test_real_clock import (
     LINK,

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from bench.broadcast import TEXT, queue_notice, seed_parents
 from bot.app import close_app, open_app
-from bot.emulator.server import EmulatorServer
 from bot.settings import Settings
+from emulator.server import EmulatorServer
 from scheduler.delivery import delivery_overview
 from scheduler.routine import Context
 from scheduler.sender import IN_FLIGHT

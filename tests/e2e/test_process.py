@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.emulator.server import EmulatorServer
+from emulator.server import EmulatorServer
 from tests.conftest import SPEC_PATH
 from tests.e2e.configs import write_config
 

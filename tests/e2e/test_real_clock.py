@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.emulator.client import EmulatorClient
+from emulator.client import EmulatorClient
 from tests.conftest import PG_URL, ROOT, _drop_pg_database, _pg_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]

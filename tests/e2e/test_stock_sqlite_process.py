@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator.server import EmulatorServer
+from emulator.server import EmulatorServer
 from tests.conftest import SPEC_PATH
 from tests.e2e.configs import write_config
 from tests.e2e.test_process import TOKEN, _admin_code, _start, _stop, _wait_for_reply

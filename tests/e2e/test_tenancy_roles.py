@@ -33,9 +33,9 @@ from sqlalchemy import func, select
 
 from bench.broadcast import queue_notice
 from bot.app import App, close_app, open_app
-from bot.emulator.server import EmulatorServer
-from bot.emulator.world import World
 from bot.settings import load_settings
+from emulator.server import EmulatorServer
+from emulator.world import World
 from scheduler.sender import IN_FLIGHT
 from storage import people
 from storage.db import make_engine

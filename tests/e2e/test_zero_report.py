@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.emulator.models import CallbackRecord
 from bot.settings import Settings
+from emulator.models import CallbackRecord
 from scheduler.clock import FakeClock
 from storage import zero_report as incidents
 from storage.models import Attachment, Inbound, Submission, Task, Unit

@@ -27,7 +27,7 @@ from aiogram.types import (
     Message,
 )
 
-from bot.emulator import EmulatorClient, EmulatorServer
+from emulator import EmulatorClient, EmulatorServer
 
 from .conftest import RawApi
 

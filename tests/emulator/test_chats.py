@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import EmulatorClient, EmulatorError, EmulatorServer
+from emulator import EmulatorClient, EmulatorError, EmulatorServer
 
 from .conftest import RawApi
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.emulator import EmulatorClient, EmulatorServer
-from bot.emulator.spec import ApiSpec
+from emulator import EmulatorClient, EmulatorServer
+from emulator.spec import ApiSpec
 
 from .conftest import RawApi
 

@@ -8,7 +8,7 @@ import base64
 import aiohttp
 import pytest
 
-from bot.emulator import EmulatorClient, EmulatorError, EmulatorServer
+from emulator import EmulatorClient, EmulatorError, EmulatorServer
 
 from .conftest import RawApi
 
@@ -188,7 +188,7 @@ async def test_raw_control_http_shape(emu: EmulatorServer) -> None:
 
 def test_every_control_operation_has_a_client_method() -> None:
     # Batch calls use operation names; keeping them equal to client methods keeps them guessable.
-    from bot.emulator.control import OPERATIONS
+    from emulator.control import OPERATIONS
 
     missing = [op.name for op in OPERATIONS if not callable(getattr(EmulatorClient, op.name, None))]
     assert missing == []

@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator import EmulatorClient, EmulatorError, EmulatorServer
-from bot.emulator.faults import FaultInjector
+from emulator import EmulatorClient, EmulatorError, EmulatorServer
+from emulator.faults import FaultInjector
 
 from .conftest import RawApi
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.emulator import EmulatorClient, EmulatorServer
+from emulator import EmulatorClient, EmulatorServer
 
 from .conftest import RawApi
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import EmulatorClient, EmulatorServer
-from bot.emulator.flood import FloodConfig, FloodLimiter
+from emulator import EmulatorClient, EmulatorServer
+from emulator.flood import FloodConfig, FloodLimiter
 
 from .conftest import RawApi
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.errors import ApiError
-from bot.emulator.formatting import (
+from emulator.errors import ApiError
+from emulator.formatting import (
     detect_entities,
     format_text,
     parse_html,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import EmulatorClient, EmulatorError
+from emulator import EmulatorClient, EmulatorError
 
 from .conftest import RawApi
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.emulator import EmulatorServer, serve
+from emulator import EmulatorServer, serve
 
 TOKEN = "777000:standalone-SECRET-token"
 
@@ -61,7 +61,7 @@ async def test_tokens_never_reach_the_logs(
                 assert response.status == 404
         await client.add_fault("status", "getMe")
         await client.bot_api("getMe")
-    access = [r for r in caplog.records if r.name == "bot.emulator.access"]
+    access = [r for r in caplog.records if r.name == "emulator.access"]
     assert any("/bot<token>/getMe" in r.getMessage() for r in access)
     assert all(TOKEN not in r.getMessage() for r in caplog.records)
     assert "SECRET" not in caplog.text

@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Any
 
-from bot.emulator import EmulatorClient, EmulatorServer
+from emulator import EmulatorClient, EmulatorServer
 
 from .conftest import RawApi
 

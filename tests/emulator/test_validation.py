@@ -9,8 +9,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator import EmulatorServer
-from bot.emulator.spec import ApiSpec
+from emulator import EmulatorServer
+from emulator.spec import ApiSpec
 
 from .conftest import RawApi
 

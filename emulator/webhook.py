@@ -27,7 +27,7 @@ from .models import BotAccount, WebhookConfig
 from .params import Params, UploadedFile
 from .world import World
 
-logger = logging.getLogger("bot.emulator.webhook")
+logger = logging.getLogger("emulator.webhook")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # How far into a backlog the delivery looks for a chat that is free.
 SCAN_LIMIT = 1000

@@ -1,4 +1,4 @@
-"""``python -m bot.emulator``: run the Telegram Bot API emulator standalone."""
+"""``python -m emulator``: run the Telegram Bot API emulator standalone."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .standalone import main
 
 def run() -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.emulator", description="Local Telegram Bot API emulator"
+        prog="python -m emulator", description="Local Telegram Bot API emulator"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")

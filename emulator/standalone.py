@@ -13,7 +13,7 @@ from .flood import FloodConfig
 from .server import DEFAULT_TOKEN, EmulatorServer
 from .spec import BUNDLED_SPEC
 
-logger = logging.getLogger("bot.emulator")
+logger = logging.getLogger("emulator")
 
 
 async def serve(

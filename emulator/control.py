@@ -28,7 +28,7 @@ from .stats import Stats
 from .webhook import WebhookDelivery
 from .world import World
 
-logger = logging.getLogger("bot.emulator.control")
+logger = logging.getLogger("emulator.control")
 PREFIX = "/_control"
 
 

@@ -21,7 +21,7 @@ from .params import CoercionError, Params, as_int
 from .spec import ApiSpec
 from .world import World
 
-logger = logging.getLogger("bot.emulator")
+logger = logging.getLogger("emulator")
 
 
 def _chat_hint(params: Params) -> int | str | None:

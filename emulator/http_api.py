@@ -17,8 +17,8 @@ from .errors import ApiError, DropConnection, bad_request, not_found, unauthoriz
 from .params import Params, UploadedFile
 from .world import World
 
-logger = logging.getLogger("bot.emulator")
-access_logger = logging.getLogger("bot.emulator.access")
+logger = logging.getLogger("emulator")
+access_logger = logging.getLogger("emulator.access")
 _TOKEN_IN_PATH = re.compile(r"/bot[^/]+/")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 

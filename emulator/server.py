@@ -21,7 +21,7 @@ from .spec import ApiSpec
 from .webhook import WebhookDelivery
 from .world import World
 
-logger = logging.getLogger("bot.emulator")
+logger = logging.getLogger("emulator")
 
 # Shaped like a real token (digits, colon, 35 url-safe characters) so clients accept it.
 DEFAULT_TOKEN = "123456789:AAEmulatorDefaultToken-safety_bot00"
