@@ -18,7 +18,7 @@ import re
 import time
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -220,7 +220,7 @@ async def check_roster(
         result.problems.append(Problem(0, "duty.roster.empty"))
         return result
     header_row, header = rows[0]
-    columns = _columns(header)
+    columns = header_columns(header, COLUMNS, _text)
     missing = [COLUMNS[c][0] for c in COLUMNS if c not in columns]
     if missing:
         result.problems.append(
@@ -244,11 +244,17 @@ async def check_roster(
     return result
 
 
-def _columns(header: list[Any]) -> dict[str, int]:
+def header_columns(
+    header: list[Any],
+    names_of: Mapping[str, Sequence[str]],
+    text: Callable[[Any], str],
+) -> dict[str, int]:
+    """Each column's index, found by any of its names in the header row (the roster's and
+    the bus riders' files alike); the first column of a name wins."""
     found: dict[str, int] = {}
     for index, cell in enumerate(header):
-        label = _text(cell).lower()
-        for key, names in COLUMNS.items():
+        label = text(cell).lower()
+        for key, names in names_of.items():
             if label in names and key not in found:
                 found[key] = index
     return found

@@ -31,6 +31,7 @@ from scheduler.duty_roster import (
     RosterFileError,
     RosterImport,
     Table,
+    header_columns,
     read_table,
 )
 from storage import audit
@@ -141,7 +142,7 @@ def check_riders(settings: Settings, table: Table | RosterImport) -> RiderImport
         result.problems.append(Problem(0, "bus.import.empty"))
         return result
     header_row, header = rows[0]
-    columns = _columns(header)
+    columns = header_columns(header, COLUMNS, _text)
     missing = [COLUMNS[c][0] for c in REQUIRED if c not in columns]
     if missing:
         params: dict[str, Any] = {"columns": "、".join(missing)}
@@ -175,16 +176,6 @@ def check_riders(settings: Settings, table: Table | RosterImport) -> RiderImport
     if result.problems:
         result.rows.clear()
     return result
-
-
-def _columns(header: list[Any]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        label = _text(cell).lower()
-        for key, names in COLUMNS.items():
-            if label in names and key not in found:
-                found[key] = index
-    return found
 
 
 def _check_row(
