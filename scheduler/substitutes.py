@@ -180,16 +180,7 @@ async def decide(
     if press.approve:
         await _tell_in_force(session, ctx, row, now)
         return Result(Outcome.ACTIVE, row)
-    texts = await _texts(session, row)
-    found = await _privately(session, ctx, row.requested_by)
-    await tell(
-        session,
-        ctx,
-        f"lv:{row.id}:refused",
-        found,
-        lambda lang: t(lang, "leave.refused_told", **texts),
-        now,
-    )
+    await _tell_one(session, ctx, row, row.requested_by, "refused", now)
     return Result(Outcome.REFUSED, row)
 
 
@@ -215,16 +206,7 @@ async def cancel(
     row.decided_by, row.decided_at = actor.id, now
     audit.record(session, ctx.school_id, actor.id, "leave.cancel", now, leave_id=row.id)
     if was_active:
-        texts = await _texts(session, row)
-        found = await _privately(session, ctx, row.substitute_id)
-        await tell(
-            session,
-            ctx,
-            f"lv:{row.id}:cancelled",
-            found,
-            lambda lang: t(lang, "leave.cancelled_told", **texts),
-            now,
-        )
+        await _tell_one(session, ctx, row, row.substitute_id, "cancelled", now)
     return Result(Outcome.CANCELLED, row)
 
 
@@ -271,21 +253,27 @@ async def _privately(session: AsyncSession, ctx: Context, person_id: int | None)
 async def _tell_in_force(
     session: AsyncSession, ctx: Context, row: Substitution, now: dt.datetime
 ) -> None:
+    await _tell_one(session, ctx, row, row.substitute_id, "substitute", now, key="sub")
+    await _tell_one(session, ctx, row, row.person_id, "absent", now)
+
+
+async def _tell_one(
+    session: AsyncSession,
+    ctx: Context,
+    row: Substitution,
+    person_id: int | None,
+    what: str,
+    now: dt.datetime,
+    key: str = "",
+) -> None:
+    """One person told privately of this leave (text ``leave.<what>_told``), once."""
     texts = await _texts(session, row)
     await tell(
         session,
         ctx,
-        f"lv:{row.id}:sub",
-        await _privately(session, ctx, row.substitute_id),
-        lambda lang: t(lang, "leave.substitute_told", **texts),
-        now,
-    )
-    await tell(
-        session,
-        ctx,
-        f"lv:{row.id}:absent",
-        await _privately(session, ctx, row.person_id),
-        lambda lang: t(lang, "leave.absent_told", **texts),
+        f"lv:{row.id}:{key or what}",
+        await _privately(session, ctx, person_id),
+        lambda lang: t(lang, f"leave.{what}_told", **texts),
         now,
     )
 
