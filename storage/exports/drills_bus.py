@@ -65,7 +65,7 @@ async def drill_records(
     tz: ZoneInfo,
     names: dict[int, str],
 ) -> tuple[DrillRecord, ...]:
-    units = dict((await session.execute(select(Unit.id, Unit.name))).tuples().all())
+    units = {unit_id: name for unit_id, name in await session.execute(select(Unit.id, Unit.name))}
     found = []
     for drill in await drill_store.between(session, school_id, start, end):
         counts = await drill_store.counts_of(session, drill.id)
