@@ -397,7 +397,7 @@ async def ingest(
     each: int,
     database_url: str,
     prefix: str,
-) -> float:
+) -> tuple[float, dict[str, Any]]:
     """Updates handled a second by ``workers`` web workers (``--role web``, Redis) behind a
     round-robin proxy (nginx's part): ``people`` strangers per school each send ``each``
     messages to its bot (each answered: who they are is looked up, the update stored and
@@ -439,6 +439,7 @@ async def ingest(
             ]
         total = len(senders) * each
         started = time.monotonic()
+        cpu_started = time.process_time(), [_cpu_seconds(w.popen.pid) for w in web]
         for round_ in range(each):
             for user_id, bot_id in senders:
                 world.user_send_text(user_id, f"你好 {round_}", bot_id=bot_id)
@@ -449,11 +450,26 @@ async def ingest(
             await asyncio.sleep(0.1)
         seconds = time.monotonic() - started
         handled = sum(world.stats.sent_per_chat.get(u, 0) for u, _ in senders)
-        return round(min(handled, total) / seconds, 1)
+        # Who was busy: this process (the emulator, the proxy and the people, one thread)
+        # and each web worker, as a share of one core over the round.
+        cpu = {
+            "bench_process": round((time.process_time() - cpu_started[0]) / seconds, 2),
+            "web_workers": [
+                round((_cpu_seconds(w.popen.pid) - before) / seconds, 2)
+                for w, before in zip(web, cpu_started[1], strict=True)
+            ],
+        }
+        return round(min(handled, total) / seconds, 1), cpu
     finally:
         for worker in web:
             await worker.stop()
         await proxy.cleanup()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -501,14 +517,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if args.senders < 2 or not roles_exist():
                     break
             ingest_rates: dict[str, float] | None = None
+            ingest_cpu: dict[str, Any] | None = None
             if roles_exist() and args.ingest:
-                ingest_rates = {}
+                ingest_rates, ingest_cpu = {}, {}
                 emu.flood.configure(enabled=False)
                 for workers in (1, 2):
                     await fresh_database(args.database_url)
                     emu.world.reset()
                     print(f"ingest: {workers} web worker(s)", flush=True)
-                    ingest_rates[str(workers)] = await ingest(
+                    ingest_rates[str(workers)], ingest_cpu[str(workers)] = await ingest(
                         folder,
                         emu,
                         args.schools,
@@ -540,6 +557,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rss_mb_per_school": per_school,
         "sender_processes": sent["sender_processes"],
         "ingest_updates_per_s": ingest_rates,
+        "ingest_cpu_share": ingest_cpu,
     }
 
 
@@ -568,6 +586,11 @@ def main(argv: list[str] | None = None) -> int:
             "ingest by webhook: "
             + ", ".join(f"{w} web worker(s) {r} updates/s" for w, r in rates.items())
         )
+        for workers, cpu in (result["ingest_cpu_share"] or {}).items():
+            print(
+                f"  {workers} web worker(s): this process (emulator, proxy, people) used "
+                f"{cpu['bench_process']} of a core, the web workers {cpu['web_workers']}"
+            )
     print(json.dumps(result))
     ok = result["duplicates"] == 0 and result["lost"] == 0
     return 0 if ok else 1
