@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.exports.labels import word
+from storage.exports.parts import utc_bounds
 from storage.models import Outbox
 from storage.outbox import RESEND_PREFIX
 
@@ -44,8 +45,7 @@ async def uncertain_records(
     tz: ZoneInfo,
     names: dict[int, str],
 ) -> tuple[UncertainRecord, ...]:
-    since = dt.datetime.combine(start, dt.time(), tz)
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)
+    since, until = utc_bounds(start, end, tz)
     rows = (
         await session.scalars(
             select(Outbox)
