@@ -42,12 +42,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from bench.broadcast import queue_notice
 from bot.app import App, open_school
+from bot.district_demo import fresh_database
 from bot.settings import Settings, settings_from_dict
 from emulator.server import EmulatorServer
 from emulator.spec import BUNDLED_SPEC
@@ -101,22 +98,6 @@ def school_settings(folder: Path, n: int, database_url: str) -> Settings:
     raw = tomllib.loads((folder / slug(n) / "config.toml").read_text(encoding="utf-8"))
     raw["storage"] = {**raw["storage"], "database_url": database_url}
     return settings_from_dict(raw, base_dir=folder / slug(n))
-
-
-async def fresh_database(url: str) -> None:
-    target = make_url(url)
-    admin = create_async_engine(
-        target.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(
-                text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-            )
-            await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    finally:
-        await admin.dispose()
 
 
 def roles_exist() -> bool:
