@@ -36,7 +36,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramRetryAfter
 
 from bot.app import App, attach_sender, close_app, make_bot, open_app
-from bot.settings import Settings, settings_from_dict
+from bot.core.settings import Settings, settings_from_dict
 from emulator.server import EmulatorServer
 from emulator.spec import BUNDLED_SPEC
 from emulator.world import World

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from bot.settings import Settings, load_settings, settings_from_dict
+from bot.core.settings import Settings, load_settings, settings_from_dict
 from scheduler.bus.riders import _read, check_riders  # read_file runs both in a thread
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,7 +26,7 @@ from typing import Any
 
 import dateparser
 
-from bot.dates import DateRange, Moment, Reason
+from bot.core.dates import DateRange, Moment, Reason
 from tests.date_phrases import FAMILIES, NOW, PHRASES, TZ, Phrase, expected_result, parse_result
 
 _PASSES = 3

@@ -44,8 +44,8 @@ from typing import Any
 
 from bench.broadcast import queue_notice
 from bot.app import App, open_school
+from bot.core.settings import Settings, settings_from_dict
 from bot.district_demo import fresh_database
-from bot.settings import Settings, settings_from_dict
 from emulator.server import EmulatorServer
 from emulator.spec import BUNDLED_SPEC
 from storage import db

@@ -71,9 +71,9 @@ from bench.ingest_school import (
 )
 from bench.ingest_wire import BOT_TOKEN, ECHO_TOKEN
 from bot.app import close_app, open_app
-from bot.settings import Settings
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from emulator.server import EmulatorServer
-from scheduler.clock import FakeClock
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLIES_PER_PERSON = 10

@@ -18,9 +18,9 @@ from pathlib import Path
 from bench.ingest_school import PROMPT_AT, bench_settings
 from bench.ingest_wire import BOT_TOKEN, SECRET, bot_main, track
 from bot.app import close_app, make_bot, open_app
+from bot.core.clock import FakeClock
 from bot.dispatching import make_dispatcher
 from bot.runner import serve_webhook, start_background
-from scheduler.clock import FakeClock
 
 
 async def run_safety(args: argparse.Namespace, writer: asyncio.StreamWriter) -> None:

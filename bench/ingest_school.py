@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bench.ingest_wire import BOT_TOKEN
 from bot.app import App, make_bot
-from bot.settings import Settings, settings_from_dict
+from bot.core.settings import Settings, settings_from_dict
 from bot.telegram_transport import TelegramTransport
 from emulator.server import EmulatorServer
 from scheduler.sender import Limits, OutboxSender

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings, settings_from_dict
+from bot.core.settings import Settings, settings_from_dict
 from scheduler.calendar import SchoolCalendar
 from scheduler.planning import PlannedEvent, plan_range
 

@@ -31,9 +31,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.broadcast import bench_settings
+from bot.core.clock import FakeClock
 from bot.simulation import SimulatedSchool, simulated_school
 from emulator.spec import BUNDLED_SPEC
-from scheduler.clock import FakeClock
 from storage.models import Inbound, Submission
 
 HOLD = """

@@ -15,10 +15,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.clock import Clock, SystemClock
+from bot.core.settings import Secrets, Settings
 from bot.request_limits import PaceChats, RetryAfter429
-from bot.settings import Secrets, Settings
 from bot.telegram_session import BotSession
-from scheduler.clock import Clock, SystemClock
 from scheduler.engine import Engine
 from scheduler.flood import Budget, RedisFlood
 from scheduler.sender import Limits, OutboxSender

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from bot.settings import ConfigError, Secrets, Settings, load_settings
+from bot.core.settings import ConfigError, Secrets, Settings, load_settings
 
 app = typer.Typer(
     help="School safety-routine bot (1530 education, duty, zero reports, notices).",

@@ -12,12 +12,12 @@ from typing import Any
 from rich.console import Console
 from sqlalchemy import func, select
 
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings, settings_from_dict
 from bot.demo_scenes import scenes
 from bot.demo_scenes.bus_drills import with_buses_and_drill
-from bot.settings import Settings, settings_from_dict
 from bot.simulation import SimPerson, SimulatedSchool, Timeline, simulated_school
 from emulator.spec import BUNDLED_SPEC
-from scheduler.clock import FakeClock
 from storage import people
 from storage.models import Attachment, AuditLog, Chat, Outbox, Person, Submission, Task
 

@@ -32,8 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import App, make_bot, open_school
-from bot.settings import ConfigError, Secrets, Settings, format_validation_error, load_settings
-from scheduler.clock import Clock, SystemClock
+from bot.core.clock import Clock, SystemClock
+from bot.core.settings import ConfigError, Secrets, Settings, format_validation_error, load_settings
 from storage import db, people
 from storage.models import Person
 

@@ -10,7 +10,7 @@ The cache starts with every row at once (only conversations under way have one),
 without a conversation costs no read either.
 Several processes must not cache (another process may have moved the conversation on): on
 PostgreSQL the cache is off, and with ``[redis].url`` (or ``REDIS_URL``, ``FSM_REDIS_URL``;
-bot/settings.py) aiogram's RedisStorage keeps the conversations instead, so a chat's next
+bot/core/settings.py) aiogram's RedisStorage keeps the conversations instead, so a chat's next
 message may reach any web worker (bot/app.py also sets RedisEventIsolation then: one update
 of a chat at a time across workers).
 
@@ -37,7 +37,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from scheduler.clock import Clock
+from bot.core.clock import Clock
 from storage import fsm
 from storage.db import SessionFactory
 

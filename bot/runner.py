@@ -15,12 +15,12 @@ from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.app import App, attach_sender, start_scheduler
-from bot.i18n import t
-from bot.settings import TelegramSettings
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
+from bot.core.settings import TelegramSettings
 from bot.webhook_reply import JsonReplyHandler
 from storage import outbox, people
 from storage.leader import tick_leadership
-from storage.messages import OutMessage
 from storage.outbox import PRIORITY_ALERT, Envelope
 
 log = logging.getLogger(__name__)

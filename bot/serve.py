@@ -7,6 +7,7 @@ import logging
 from aiogram.fsm.storage.base import BaseStorage
 
 from bot.app import close_app, make_bot, open_app
+from bot.core.settings import Secrets, Settings
 from bot.dispatching import make_dispatcher
 from bot.roles import Role, refusal, stop_sender, wait_for_stop_signal
 from bot.runner import (
@@ -18,7 +19,6 @@ from bot.runner import (
     setup_code_if_needed,
     start_background,
 )
-from bot.settings import Secrets, Settings
 from storage.leader import NeverLeads
 
 log = logging.getLogger(__name__)

@@ -23,6 +23,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import App, close_app, make_bot, open_app
+from bot.core.clock import Clock, FakeClock
+from bot.core.settings import Settings
 from bot.dispatching import make_dispatcher
 from bot.runner import (
     check_bot,
@@ -31,9 +33,7 @@ from bot.runner import (
     start_sender,
     start_webhook,
 )
-from bot.settings import Settings
 from emulator.server import EmulatorServer
-from scheduler.clock import Clock, FakeClock
 from storage.models import Outbox
 
 TOKEN = "424242:SIMULATED-school-bot-token-0123456789"

@@ -15,9 +15,9 @@ from aiogram.exceptions import (
 )
 from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.core.messages import OutMessage
 from bot.telegram_session import watch_request
 from scheduler.sender import Delivery, Result
-from storage.messages import OutMessage
 
 # Well under the outbox's claim lease (60 s), and under aiogram's 60 s: a hung answer holds
 # its own chat this long at most; Telegram's answers take well under a second.

@@ -44,7 +44,7 @@ from aiogram.types import TelegramObject, Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.app import App
-from bot.i18n import t
+from bot.core.i18n import t
 from storage import sqlite_lock, updates
 
 log = logging.getLogger(__name__)

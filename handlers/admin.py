@@ -12,15 +12,15 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy import delete, select
 
 from bot.app import App
-from bot.dates import DateRange, ParseFailure, describe, examples, parse_day, parse_range
-from bot.i18n import t
+from bot.core.dates import DateRange, ParseFailure, describe, examples, parse_day, parse_range
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import ADMIN, LEADERS, refuse_unless, school_calendar
 from scheduler.delivery import RESEND_CALLBACK, ResendScope, Resent, resend_offer, resend_uncertain
 from scheduler.overview import day_overview
 from scheduler.planning import format_plan_text, plan_range
 from storage import audit
-from storage.messages import OutMessage
 from storage.models import CalendarOverride, Person, Role, School, Unit
 from storage.people import has_role
 

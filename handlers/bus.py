@@ -17,8 +17,9 @@ from aiogram.methods import AnswerCallbackQuery, SendDocument, SendMessage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.app import App
-from bot.dates import ParseFailure, describe, parse_day
-from bot.i18n import t
+from bot.core.dates import ParseFailure, describe, parse_day
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import parse_id, school_calendar
 from handlers.duty_common import ctx_of
@@ -26,7 +27,6 @@ from scheduler import bus as bs
 from scheduler import duty_roster as roster
 from scheduler.bus import buttons, riders
 from scheduler.bus.common import STAFF
-from storage.messages import OutMessage
 from storage.models import Person
 from storage.people import has_role
 

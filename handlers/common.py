@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from aiogram.types import CallbackQuery, Message
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.text import clean_text
 from storage.models import Person
 from storage.people import has_role
-from storage.text import clean_text
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -56,7 +56,7 @@ async def refuse_unless(
 
 
 def display_name(first: str | None, last: str | None, username: str | None) -> str:
-    """A Telegram name as the bot keeps it (control characters dropped: see storage.text)."""
+    """A Telegram name as the bot keeps it (control characters dropped: see bot.core.text)."""
     name = clean_text(" ".join(part for part in (first, last) if part)).strip()
     return name or (username or "?")
 

@@ -8,9 +8,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import FSInputFile, Message
 
 from bot.app import App
-from bot.dates import ParseFailure, describe, examples, parse_range
+from bot.core.dates import ParseFailure, describe, examples, parse_range
+from bot.core.i18n import t
 from bot.district import DISTRICT, District
-from bot.i18n import t
 from handlers.common import refuse_unless, school_calendar
 from handlers.export import MAX_DAYS, kind_namer
 from scheduler.district import (

@@ -14,8 +14,9 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.dates import ParseFailure, describe, parse_moment
-from bot.i18n import t
+from bot.core.dates import ParseFailure, describe, parse_moment
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import school_calendar
 from handlers.duty_common import ctx_of
@@ -24,7 +25,6 @@ from scheduler import drills as dr
 from scheduler.drills import buttons, moves, notes
 from scheduler.drills.common import STAFF
 from storage import people
-from storage.messages import OutMessage
 from storage.models import Person, Unit
 from storage.people import has_role
 

@@ -12,8 +12,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.app import App
-from bot.dates import ParseFailure, describe, parse_day
-from bot.i18n import t
+from bot.core.dates import ParseFailure, describe, parse_day
+from bot.core.i18n import t
 from handlers import duty_handover, duty_patrol
 from handlers.common import ADMIN, ID, LEADERS, refuse_unless, school_calendar
 from handlers.duty_common import STAFF, ctx_of

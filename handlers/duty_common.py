@@ -12,7 +12,7 @@ from aiogram.fsm.state import State
 from aiogram.types import Message
 
 from bot.app import App
-from bot.i18n import t
+from bot.core.i18n import t
 from handlers.media import MediaTooLarge, PhotoFile, download_photo
 from scheduler.routine import Context
 

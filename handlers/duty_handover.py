@@ -15,7 +15,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import App
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import ID, refuse_unless
 from handlers.duty_common import (
@@ -29,7 +30,6 @@ from handlers.duty_common import (
 )
 from scheduler import duty_handover as handovers
 from scheduler import duty_handover_text as texts
-from storage.messages import OutMessage
 from storage.models import Person
 
 router = Router(name="duty_handover")

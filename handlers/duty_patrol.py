@@ -13,7 +13,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import App
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import Button, OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import ID, refuse_unless
 from handlers.duty_common import (
@@ -26,7 +27,6 @@ from handlers.duty_common import (
 )
 from scheduler import duty_patrol as patrols
 from scheduler.hazards import buttons as hazard_buttons
-from storage.messages import Button, OutMessage
 from storage.models import Person
 
 router = Router(name="duty_patrol")

@@ -8,7 +8,7 @@ from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import App
-from bot.i18n import t
+from bot.core.i18n import t
 from handlers.common import ID
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import education

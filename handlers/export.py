@@ -16,9 +16,9 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import FSInputFile, Message
 
 from bot.app import App
-from bot.dates import ParseFailure, describe, examples, parse_range
-from bot.i18n import t
-from bot.settings import DutySettings
+from bot.core.dates import ParseFailure, describe, examples, parse_range
+from bot.core.i18n import t
+from bot.core.settings import DutySettings
 from handlers.common import ADMIN, refuse_unless, school_calendar
 from scheduler.duty_roster import post_label
 from scheduler.planning import default_labels

@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import App
-from bot.i18n import t
+from bot.core.i18n import t
 from handlers.common import MAX_TEXT
 from storage import submissions
 from storage.models import Person

@@ -17,9 +17,10 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardMarkup, Message
 
 from bot.app import App
-from bot.dates import ParseFailure, describe, examples
+from bot.core.dates import ParseFailure, describe, examples
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from bot.fsm_storage import move_to
-from bot.i18n import t
 from bot.telegram_transport import keyboard
 from handlers.common import parse_id, school_calendar
 from handlers.duty_common import NOT_COMMAND, ctx_of, download, first_of_album
@@ -28,7 +29,6 @@ from scheduler import inspections as insp
 from scheduler import zero_report as zr
 from scheduler.hazards import buttons
 from storage import hazards as store
-from storage.messages import OutMessage
 from storage.models import Person
 
 router = Router(name="hazards")

@@ -10,8 +10,8 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import App
+from bot.core.i18n import t
 from bot.fsm_storage import move_to
-from bot.i18n import t
 from bot.telegram_transport import keyboard
 from handlers.duty_common import ctx_of
 from handlers.hazards import RaiseHazard

@@ -9,8 +9,8 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 
 from bot.app import App
-from bot.dates import DateRange, ParseFailure, describe, parse_range
-from bot.i18n import t
+from bot.core.dates import DateRange, ParseFailure, describe, parse_range
+from bot.core.i18n import t
 from handlers.common import parse_id, school_calendar
 from handlers.duty_common import ctx_of
 from scheduler import substitutes as sb

@@ -25,8 +25,9 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.dates import describe, examples, school_part_times
-from bot.i18n import t
+from bot.core.dates import describe, examples, school_part_times
+from bot.core.i18n import t
+from bot.core.messages import Button, OutMessage
 from bot.telegram_transport import TelegramTransport, keyboard
 from handlers.common import ID, parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_file, download_photo
@@ -35,7 +36,6 @@ from scheduler.delivery import ResendScope, resend_offer
 from scheduler.routine import Context
 from storage import audit, people
 from storage import notices as store
-from storage.messages import Button, OutMessage
 from storage.models import Person, Unit
 from storage.notices import Audience, Notice
 

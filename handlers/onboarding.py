@@ -8,14 +8,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import ChatMemberUpdated, Message
 
 from bot.app import App
-from bot.i18n import LANGUAGES, catalog, t
+from bot.core.i18n import LANGUAGES, catalog, t
+from bot.core.messages import OutMessage
 from bot.runner import PRIVACY_ON, tell_admins_of_privacy_mode
 from bot.telegram_transport import keyboard
 from handlers.common import display_name, refuse_unless
 from scheduler import invites, privacy
 from scheduler.invites import Invitation
 from storage import audit, people, pupils
-from storage.messages import OutMessage
 from storage.models import Person
 
 router = Router(name="onboarding")

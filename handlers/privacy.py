@@ -14,14 +14,14 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.app import App
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import refuse_unless
 from handlers.duty_common import ctx_of
 from handlers.onboarding import help_text
 from scheduler import privacy as pv
 from storage import privacy as store
-from storage.messages import OutMessage
 from storage.models import Person
 
 router = Router(name="privacy")

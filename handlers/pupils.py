@@ -10,7 +10,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.app import App
-from bot.i18n import t
+from bot.core.i18n import t
 from handlers.common import refuse_unless
 from scheduler import duty_roster, pupils
 from storage.models import Person

@@ -23,9 +23,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.dates import ParseFailure, describe, examples, parse_day
+from bot.core.dates import ParseFailure, describe, examples, parse_day
+from bot.core.i18n import t
+from bot.core.messages import Button, OutMessage
 from bot.fsm_storage import move_to
-from bot.i18n import t
 from bot.telegram_transport import keyboard
 from handlers.common import ID, LEADERS, parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_photo
@@ -33,7 +34,6 @@ from scheduler import zero_report as zr
 from scheduler.hazards.buttons import Action, raise_from_row
 from scheduler.routine import Context
 from storage import zero_report as incidents
-from storage.messages import Button, OutMessage
 from storage.models import Person, Unit
 
 router = Router(name="zero_report")

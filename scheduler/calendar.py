@@ -31,8 +31,8 @@ from chinese_calendar.constants import Holiday
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import Settings
+from bot.core.i18n import t
+from bot.core.settings import Settings
 from storage.models import CalendarOverride
 
 Lang = Literal["zh", "en"]
@@ -133,7 +133,7 @@ class SchoolCalendar:
     def is_known_year(self, year: int) -> bool:
         return is_known_year(year)
 
-    # -- what the date parser needs (bot.dates.school.SchoolDays) ----------------------
+    # -- what the date parser needs (bot.core.dates.school.SchoolDays) ----------------------
 
     def term_spans(self) -> list[tuple[date, date, str]]:
         return list(self._terms)

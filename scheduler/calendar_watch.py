@@ -6,11 +6,11 @@ upgraded the bot assumes weekends-only, and the admins must know that rather tha
 
 from __future__ import annotations
 
-from bot.i18n import LANGUAGES
+from bot.core.i18n import LANGUAGES
+from bot.core.messages import OutMessage
 from scheduler import recipients
 from scheduler.routine import TickContext
 from storage import outbox
-from storage.messages import OutMessage
 from storage.outbox import PRIORITY_ALERT, Envelope
 
 

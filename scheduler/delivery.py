@@ -20,11 +20,11 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import Button, OutMessage, callback_id
 from scheduler import recipients
 from scheduler.routine import Context, Recipient, TickContext
 from storage import audit, outbox
-from storage.messages import Button, OutMessage, callback_id
 from storage.models import Outbox, Person, Role, Unit
 from storage.outbox import PRIORITY_ALERT, Envelope
 

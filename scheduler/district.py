@@ -15,8 +15,8 @@ from enum import StrEnum
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import NoticeSettings
+from bot.core.i18n import t
+from bot.core.settings import NoticeSettings
 from scheduler.notices.broadcast import SendOutcome, confirm_and_enqueue
 from scheduler.notices.common import MAX_NOTICE_TEXT
 from scheduler.routine import Context

@@ -16,15 +16,15 @@ from functools import partial
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import DutyPostSettings, Settings
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
+from bot.core.settings import DutyPostSettings, Settings
 from scheduler import duty_notify as notify
 from scheduler.duty_handover import open_handover
 from scheduler.duty_roster import WEEKDAYS, post_label, span_text
 from scheduler.routine import Context, TickContext
 from scheduler.rules import duty as rules
 from storage import duty as store
-from storage.messages import OutMessage
 from storage.models import Person, School, Task
 
 CATCH_UP = dt.timedelta(hours=12)

@@ -13,8 +13,10 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import Settings
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
+from bot.core.settings import Settings
+from bot.core.text import clean_text
 from scheduler import duty_notify as notify
 from scheduler.duty_handover_text import (
     View,
@@ -29,10 +31,8 @@ from scheduler.rules import duty as rules
 from storage import duty as store
 from storage import submissions
 from storage.db import insert_rows_ignore
-from storage.messages import OutMessage
 from storage.models import Outbox, Person, Submission, Task
 from storage.submissions import ReceivedFile
-from storage.text import clean_text
 
 MAX_NOTE = 2000
 PROMPT_KEY = "duty:ho"

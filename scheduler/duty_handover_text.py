@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.i18n import t
-from bot.settings import ChecklistItemSettings, Settings
+from bot.core.i18n import t
+from bot.core.messages import Button, OutMessage
+from bot.core.settings import ChecklistItemSettings, Settings
 from scheduler.duty_roster import post_label
 from scheduler.rules import duty as rules
 from storage import duty as store
-from storage.messages import Button, OutMessage
 from storage.models import Person
 
 

@@ -8,13 +8,13 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
+from bot.core.messages import OutMessage
+from bot.core.settings import Settings
 from scheduler import recipients
 from scheduler.routine import Context, Recipient
 from scheduler.rules import duty as rules
 from storage import duty as store
 from storage import outbox, people
-from storage.messages import OutMessage
 from storage.models import Person
 from storage.outbox import PRIORITY_ALERT, PRIORITY_PROMPT, Envelope
 

@@ -11,13 +11,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
+from bot.core.settings import Settings
+from bot.core.text import clean_text
 from scheduler.rules import duty as rules
 from storage import duty as store
 from storage import submissions
 from storage.models import Person, Submission
 from storage.submissions import ReceivedFile, attachment
-from storage.text import clean_text
 
 MAX_TEXT = 2000
 

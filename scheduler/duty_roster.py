@@ -25,16 +25,16 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.dates import ParseFailure, SchoolDays, describe, parse_day
-from bot.i18n import t
-from bot.settings import DutyPostSettings, Settings
+from bot.core.dates import ParseFailure, SchoolDays, describe, parse_day
+from bot.core.i18n import t
+from bot.core.settings import DutyPostSettings, Settings
+from bot.core.text import clean_text
 from scheduler.calendar import load_calendar
 from scheduler.rules import duty as rules
 from storage import audit
 from storage import duty as store
 from storage.exports.cells import FORMULA_START, cell_value
 from storage.models import Person, Role
-from storage.text import clean_text
 
 # A gate volunteer named on the roster who is not in the bot (storage role "volunteer").
 VOLUNTEER = "volunteer"

@@ -14,8 +14,9 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import DutyPostSettings, Settings
+from bot.core.i18n import t
+from bot.core.messages import Button, OutMessage
+from bot.core.settings import DutyPostSettings, Settings
 from scheduler import duty_notify as notify
 from scheduler.duty_roster import (
     Localized,
@@ -29,7 +30,6 @@ from scheduler.duty_roster import (
 from scheduler.routine import Context
 from storage import audit, people
 from storage import duty as store
-from storage.messages import Button, OutMessage
 from storage.models import Person
 
 

@@ -10,12 +10,12 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import OutMessage, single_button
 from scheduler import recipients, tasks
 from scheduler.routine import Context, Recipient
 from storage import people, submissions
 from storage.db import SessionFactory
-from storage.messages import OutMessage, single_button
 from storage.models import Chat, Outbox, Person, Task, Unit
 from storage.submissions import ReceivedFile
 

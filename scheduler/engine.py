@@ -11,10 +11,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.settings import Settings
+from bot.core.clock import Clock
+from bot.core.settings import Settings
 from scheduler import recipients, registry, tasks
 from scheduler.calendar import SchoolCalendar, load_calendar
-from scheduler.clock import Clock
 from scheduler.planning import plan_day
 from scheduler.routine import Context, Routine, TickContext
 from storage.db import SessionFactory

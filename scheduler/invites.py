@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.settings import InviteSettings
+from bot.core.settings import InviteSettings
 from storage import audit, people, pupils
 from storage.db import SessionFactory
 from storage.models import Person

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import Settings
+from bot.core.i18n import t
+from bot.core.settings import Settings
 from scheduler import registry
 from scheduler.calendar import Lang, SchoolCalendar, describe_day
 from scheduler.planning import PlannedEvent, plan_day, plan_summary

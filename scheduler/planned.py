@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.calendar import Lang, SchoolCalendar
 
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.calendar import DayKind, Lang, SchoolCalendar, days_between, describe_day
 from scheduler.planned import Label, PlannedEvent, Planner, event_order
 from scheduler.rules import KIND_LABELS, PLANNERS

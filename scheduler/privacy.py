@@ -23,12 +23,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import Settings
+from bot.core.i18n import t
+from bot.core.messages import Button, callback_id
+from bot.core.settings import Settings
 from scheduler.routine import Context, TickContext
 from storage import audit, people, privacy, pupils
 from storage.db import insert_ignore
-from storage.messages import Button, callback_id
 from storage.models import Person, Role
 from storage.privacy import RetentionRun
 

@@ -9,9 +9,9 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import Settings
+from bot.core.messages import OutMessage
+from bot.core.settings import Settings
 from scheduler.calendar import SchoolCalendar
-from storage.messages import OutMessage
 from storage.models import Task, Unit
 
 

@@ -27,11 +27,11 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.clock import Clock
+from bot.core.clock import Clock
+from bot.core.messages import OutMessage
 from scheduler.flood import TURN_TAKEN, BotFlood
 from storage import outbox, sqlite_lock
 from storage.db import SessionFactory
-from storage.messages import OutMessage
 from storage.models import Outbox
 
 log = logging.getLogger(__name__)

@@ -16,14 +16,14 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import Button, callback_id
 from scheduler import recipients
 from scheduler.hazards.notify import tell
 from scheduler.routine import Context, Recipient
 from storage import audit, people
 from storage import substitutes as store
 from storage.duty import staff_named
-from storage.messages import Button, callback_id
 from storage.models import Person, Unit
 from storage.substitutes import Substitution
 

@@ -18,11 +18,11 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.core.messages import OutMessage
 from scheduler.planning import PlannedEvent
 from scheduler.routine import Context, Recipient, Routine
 from storage import outbox
 from storage.db import insert_rows_ignore
-from storage.messages import OutMessage
 from storage.models import Person, Submission, Task, Unit
 from storage.outbox import PRIORITY_ALERT, PRIORITY_PROMPT, Envelope
 

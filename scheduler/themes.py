@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.calendar import school_week_bounds, school_week_label
 
 ThemeSource = Literal["safety_day", "week", "month", "default"]

@@ -204,7 +204,7 @@ class Task(Base):
 class Outbox(Base):
     """A message to send, written in the same transaction as what caused it.
 
-    ``payload`` is platform-neutral (see storage.messages); the Telegram sender renders it.
+    ``payload`` is platform-neutral (see bot.core.messages); the Telegram sender renders it.
     """
 
     __tablename__ = "outbox"

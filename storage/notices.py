@@ -30,9 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.core.text import clean_text
 from storage.models import Base, Chat, Outbox, Person, Role, Unit
 from storage.pupils import Guardian, Pupil
-from storage.text import clean_text
 
 # draft → sending (outbox filled) → sent (outbox drained) → closed (deadline passed, reports out);
 # a draft can be cancelled. Nothing reaches a parent before "sending".

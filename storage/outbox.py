@@ -11,8 +11,8 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, bindparam, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.messages import OutMessage
 from storage.db import insert_rows_ignore
-from storage.messages import OutMessage
 from storage.models import Outbox
 
 # A claim is a lease for this long: a row whose sender died is tried again once it expires

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.text import clean_text
 from storage.media import StoredFile
 from storage.models import Attachment, Submission
-from storage.text import clean_text
 
 ReceivedFile = tuple[StoredFile, str, str, str]  # stored file, file_id, file_unique_id, mime
 

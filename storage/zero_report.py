@@ -31,9 +31,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.core.text import clean_text
 from storage.models import Attachment, Base, Person, Submission, Unit
 from storage.submissions import ReceivedFile
-from storage.text import clean_text
 
 SEVERITIES = ("general", "serious", "urgent")  # 一般 / 较重 / 紧急
 REPORTED = ("open", "handled")

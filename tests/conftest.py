@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App, close_app, open_app
-from bot.settings import Settings, load_settings, settings_from_dict
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings, load_settings, settings_from_dict
 from emulator.spec import BUNDLED_SPEC
-from scheduler.clock import FakeClock
 from storage import people
 from storage.models import Person, Unit
 

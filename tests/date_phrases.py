@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.dates import (
+from bot.core.dates import (
     DateRange,
     Moment,
     ParseFailure,
@@ -24,7 +24,7 @@ from bot.dates import (
     parse_moment,
     parse_range,
 )
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from scheduler.calendar import SchoolCalendar
 
 TZ = ZoneInfo("Asia/Shanghai")

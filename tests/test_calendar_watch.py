@@ -8,7 +8,7 @@ import re
 from sqlalchemy import select
 
 from bot.app import App
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
 from storage.models import Outbox, Person
 from tests.conftest import add_person, local
 

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from bot.app import close_app, open_app
 from bot.cli import app
+from bot.core.clock import FakeClock
+from bot.core.settings import Secrets, Settings
 from bot.serve import run_bot
-from bot.settings import Secrets, Settings
 from emulator.server import EmulatorServer
-from scheduler.clock import FakeClock
 from storage import duty
 from tests import conftest
 from tests.conftest import ROOT, SPEC_PATH, local, settings_for

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.dates import (
+from bot.core.dates import (
     MAX_LENGTH,
     DateRange,
     Moment,
@@ -16,7 +16,7 @@ from bot.dates import (
     parse_moment,
     parse_range,
 )
-from bot.i18n import t
+from bot.core.i18n import t
 from scheduler.calendar import SchoolCalendar
 
 from .date_phrases import (
@@ -320,7 +320,7 @@ def test_an_exam_period_outside_its_term_or_backwards_is_refused_at_startup(
 ) -> None:
     from pydantic import ValidationError
 
-    from bot.settings import TermSettings
+    from bot.core.settings import TermSettings
 
     with pytest.raises(ValidationError, match=problem):
         TermSettings(name="第二学期", start=date(2026, 3, 2), end=date(2026, 7, 3), final=exam)

@@ -9,11 +9,11 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.app import App
+from bot.core.clock import FakeClock
+from bot.core.messages import OutMessage
 from scheduler import overview
-from scheduler.clock import FakeClock
 from scheduler.sender import Delivery, Limits, OutboxSender, Result
 from storage import outbox
-from storage.messages import OutMessage
 from storage.models import Outbox, Person
 from tests.conftest import add_person, local, unit_by_slug
 from tests.test_sender import ScriptedTransport

@@ -7,8 +7,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from bot.app import close_app, open_app
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from scheduler.drills import plans
 from storage.drills import Drill
 from tests.conftest import DAILY_ROUTINES

@@ -15,7 +15,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from bot.app import App, close_app, open_app
-from bot.settings import ConfigError, Settings, settings_from_dict
+from bot.core.clock import FakeClock
+from bot.core.settings import ConfigError, Settings, settings_from_dict
 from scheduler import duty_handover as handovers
 from scheduler import duty_handover_text as texts
 from scheduler import duty_patrol as patrols
@@ -23,7 +24,6 @@ from scheduler import duty_roster as roster
 from scheduler import duty_swap as swaps
 from scheduler import recipients
 from scheduler.calendar import SchoolCalendar
-from scheduler.clock import FakeClock
 from scheduler.routine import Context
 from scheduler.rules import duty as rules
 from storage import duty as store
@@ -251,7 +251,7 @@ async def test_a_valid_roster_replaces_only_the_dates_it_covers(
         (THU, "leader", staff["钱主任"]),
         (THU, "guard", staff["保安乙"]),
     )
-    # Excel in China saves CSV in GB18030; a date typed as 11月27日 is read by bot.dates.
+    # Excel in China saves CSV in GB18030; a date typed as 11月27日 is read by bot.core.dates.
     csv_text = "日期,岗位,姓名\n2026-11-26,leader,赵主任\n\n11月27日,值班教师,张老师\n2026/11/27,gate,李老师、王老师\n"
     result = await import_file(app, staff["校长"], csv_text.encode("gb18030"), "roster.csv")
 

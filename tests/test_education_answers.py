@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
+from bot.core.clock import FakeClock
 from scheduler import education
-from scheduler.clock import FakeClock
 from scheduler.education import Kept, Outcome
 from storage.models import Outbox, Person, Submission, Task
 from tests.conftest import add_person, local, unit_by_slug

@@ -23,13 +23,13 @@ from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.methods import SendMessage
 
 from bot.app import attach_sender, close_app, make_bot, open_app
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from bot.dispatching import make_dispatcher
 from bot.fsm_storage import DatabaseStorage
 from bot.request_limits import PaceChats
-from bot.settings import Settings
 from bot.telegram_session import BotSession
 from bot.webhook_reply import _shared_slot_free
-from scheduler.clock import FakeClock
 from scheduler.flood import CHAT_IN_FLIGHT_POLL_S, Budget, RedisFlood
 from tests.conftest import settings_for
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import App
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from bot.demo_scenes.photos import scene_photo
-from bot.settings import Settings
 from scheduler import hazards as hz
-from scheduler.clock import FakeClock
 from scheduler.routine import Context
 from storage.models import Outbox, Person
 from storage.submissions import ReceivedFile
@@ -119,7 +119,7 @@ async def test_a_fix_without_a_photo_is_taken_when_the_school_does_not_ask_for_o
 
 
 def test_the_command_menu_offers_the_hazard_bus_and_drill_commands_in_both_languages() -> None:
-    from bot.i18n import t
+    from bot.core.i18n import t
     from bot.runner import COMMANDS
 
     assert {"hazard", "hazards", "bus", "drill", "absent"} <= set(COMMANDS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.i18n import LANGUAGES, catalog, t
+from bot.core.i18n import LANGUAGES, catalog, t
 from bot.runner import COMMANDS
 
 HANDLERS = Path(__file__).resolve().parents[1] / "handlers"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, Settings, settings_from_dict
+from bot.core.settings import ConfigError, Settings, settings_from_dict
 from scheduler.calendar import SchoolCalendar
 from scheduler.rules.inspections import plan_inspections
 

@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "handlers", "scheduler", "storage", "emulator")
 
-# The base modules, which every layer may import and which import nothing of the project
-# but each other. For now they live in bot/: issue 19 step 4 moves them to a package of
-# their own (and scheduler.clock with them), after which this list names that package.
-BASE_MODULES = ("bot.settings", "bot.i18n", "bot.dates")
+# The base package, which every layer may import and which imports nothing of the project
+# outside itself. The project's top-level layout is fixed (bot/, handlers/, scheduler/,
+# storage/), so it lives inside bot/ as bot/core/; the rest of bot/ is the composition root.
+BASE_MODULES = ("bot.core",)
 EMULATOR = "emulator"
 RANK = {"base": 0, "storage": 1, "scheduler": 2, "handlers": 3, "root": 4}
 
@@ -125,24 +125,6 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
             }
         ),
     ),
-    "storage.messages": (
-        "OutMessage, Button and callback_id, platform-neutral: issue 19 step 3 (the "
-        "callback codec) and step 4 (the base package) give them their home",
-        frozenset(
-            {
-                "handlers.admin",
-                "handlers.bus",
-                "handlers.drills",
-                "handlers.duty_handover",
-                "handlers.duty_patrol",
-                "handlers.hazards",
-                "handlers.notices",
-                "handlers.onboarding",
-                "handlers.privacy",
-                "handlers.zero_report",
-            }
-        ),
-    ),
     "storage.people": (
         "handlers look people, units and invites up: " + STEP_1,
         frozenset(
@@ -201,10 +183,6 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({"handlers.privacy"}),
     ),
     "storage.pupils": ("a parent link's pupils: " + STEP_1, frozenset({"handlers.onboarding"})),
-    "storage.text": (
-        "clean_text of typed input: step 4 moves it to the base package",
-        frozenset({"handlers.common"}),
-    ),
     "storage.zero_report": (
         "incident rows read by the handler: " + STEP_1,
         frozenset({"handlers.zero_report"}),
@@ -304,9 +282,9 @@ def edges() -> Iterator[tuple[str, str]]:
 
 def test_the_reader_finds_function_level_and_relative_imports() -> None:
     assert "storage.sqlite_driver" in imports_of("storage.db")  # inside make_engine
-    assert "bot.dates._text" in imports_of("bot.dates._parse")  # from ._text import …
+    assert "bot.core.dates._text" in imports_of("bot.core.dates._parse")  # from ._text import …
     assert "handlers.zero_report" in imports_of("handlers")  # from handlers import zero_report
-    assert layer("bot.dates._parse") == "base" and layer("bot.app") == "root"
+    assert layer("bot.core.dates._parse") == "base" and layer("bot.app") == "root"
     assert layer("emulator.server") == "emulator" and layer("storage.models") == "storage"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.i18n import catalog
+from bot.core.i18n import catalog
 
 # Words with no Chinese form: file types, units, products, and the few command words the bot
 # only takes in English (/calendar off|on|clear, /lang zh|en).

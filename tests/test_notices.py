@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.app import App
-from bot.dates import describe, school_part_times
-from bot.settings import NoticeSettings, Settings
+from bot.core.dates import describe, school_part_times
+from bot.core.messages import OutMessage
+from bot.core.settings import NoticeSettings, Settings
 from scheduler import notices as service
 from scheduler.calendar import SchoolCalendar
 from scheduler.registry import TickContext, tick_jobs
 from scheduler.routine import Context
 from storage import notices as store
 from storage import outbox, people
-from storage.messages import OutMessage
 from storage.models import Outbox, Person, Submission, Unit
 from storage.notices import Audience, Notice
 from storage.outbox import PRIORITY_BULK

@@ -9,10 +9,10 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from bot.app import App
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.messages import OutMessage
 from scheduler.sender import Limits, OutboxSender
 from storage import outbox
-from storage.messages import OutMessage
 from storage.models import Outbox
 from tests.test_sender import ScriptedTransport
 

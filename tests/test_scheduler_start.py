@@ -12,7 +12,7 @@ import logging
 import pytest
 
 from bot.app import App, start_scheduler
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
 from tests.conftest import local
 
 

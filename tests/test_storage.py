@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.app import App
+from bot.core.messages import Button, OutMessage
 from storage import db, outbox, people
-from storage.messages import Button, OutMessage
 from storage.models import Outbox, Person, Role, Unit
 from storage.sqlite_driver import NestedSession
 from tests.conftest import add_person, local

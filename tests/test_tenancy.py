@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.messages import OutMessage
 from scheduler.sender import Delivery, Limits, OutboxSender, Result
 from storage import outbox, people
 from storage.leader import AlwaysLeads, tick_leadership
-from storage.messages import OutMessage
 from storage.models import Chat, Outbox, Person
 from tests.test_sender import ScriptedTransport
 

@@ -8,8 +8,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.app import App
+from bot.core.clock import FakeClock
 from scheduler import overview, tasks
-from scheduler.clock import FakeClock
 from storage.models import Task
 from tests.conftest import add_person, local, unit_by_slug
 

@@ -14,18 +14,18 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import event, func, select
 
 from bot.app import App, close_app, open_app
+from bot.core.clock import FakeClock
+from bot.core.messages import OutMessage
+from bot.core.settings import Settings
 from bot.fsm_storage import DatabaseStorage, move_to
-from bot.settings import Settings
 from scheduler import zero_report as zr
 from scheduler.calendar import SchoolCalendar
-from scheduler.clock import FakeClock
 from scheduler.routine import Context
 from scheduler.rules.zero_report import plan_zero_report
 from storage import outbox
 from storage import zero_report as incidents
 from storage.fsm import FsmState
 from storage.media import StoredFile
-from storage.messages import OutMessage
 from storage.models import Attachment, AuditLog, Outbox, Person, Submission, Task
 from tests.conftest import add_person, local, settings_for, unit_by_slug
 

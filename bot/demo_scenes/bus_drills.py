@@ -13,9 +13,9 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from bot.core.settings import Settings, settings_from_dict
 from bot.demo_scenes.duty import _press
 from bot.demo_scenes.photos import scene_photo
-from bot.settings import Settings, settings_from_dict
 
 ESCORTS = ("教师甲", "教师乙")
 COMMANDER = "值班领导"

@@ -14,8 +14,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import BusRiderSettings, BusSettings, BusSettingsEntry, Settings
+from bot.core.i18n import t
+from bot.core.settings import BusRiderSettings, BusSettings, BusSettingsEntry, Settings
 from scheduler import recipients
 from scheduler.bus.common import (
     Outcome,

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import Button, callback_id
 from scheduler.bus.common import Stage
 from storage.bus import BusTrip
-from storage.messages import Button, callback_id
 
 PREFIX = "bs"
 Rows = tuple[tuple[Button, ...], ...]

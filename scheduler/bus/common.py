@@ -7,8 +7,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.i18n import t
-from bot.settings import BusSettings, BusSettingsEntry
+from bot.core.i18n import t
+from bot.core.settings import BusSettings, BusSettingsEntry
 from storage.bus import BusTrip
 from storage.models import Person
 from storage.people import has_role

@@ -16,8 +16,8 @@ from collections import defaultdict
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import BusSettings, BusSettingsEntry
+from bot.core.i18n import t
+from bot.core.settings import BusSettings, BusSettingsEntry
 from scheduler import recipients
 from scheduler.bus import buttons
 from scheduler.bus.common import (

@@ -24,7 +24,8 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import BusRiderSettings, BusSettings, Settings
+from bot.core.settings import BusRiderSettings, BusSettings, Settings
+from bot.core.text import clean_text
 from scheduler.duty_roster import (
     MAX_ROWS,
     Problem,
@@ -39,7 +40,6 @@ from storage import bus as store
 from storage.exports.cells import FORMULA_START, cell_value
 from storage.models import Person
 from storage.people import normalize_unit_name
-from storage.text import clean_text
 
 MAX_PER_BUS = 80  # as config.toml's [[bus.buses]].riders
 COLUMNS = {

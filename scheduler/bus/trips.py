@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.i18n import t
-from bot.settings import BusSettings, BusSettingsEntry
+from bot.core.i18n import t
+from bot.core.settings import BusSettings, BusSettingsEntry
 from scheduler import recipients
 from scheduler.bus import buttons
 from scheduler.bus.common import Stage, bus_label, leg_label, on_board, riders_of, stage_of, times

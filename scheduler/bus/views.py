@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import BusSettings
+from bot.core.i18n import t
+from bot.core.settings import BusSettings
 from scheduler.bus.common import Stage, bus_label, leg_label, stage_of
 from scheduler.routine import Context
 from storage import bus as store

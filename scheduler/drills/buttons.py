@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.i18n import t
-from storage.messages import Button, callback_id
+from bot.core.i18n import t
+from bot.core.messages import Button, callback_id
 
 PREFIX = "dr"
 Rows = tuple[tuple[Button, ...], ...]

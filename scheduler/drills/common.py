@@ -7,8 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.i18n import t
-from bot.settings import DrillSettingsEntry, Settings
+from bot.core.i18n import t
+from bot.core.settings import DrillSettingsEntry, Settings
 from scheduler.themes import configured_theme
 from storage.drills import Drill
 from storage.models import Person

@@ -11,8 +11,8 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import Settings
+from bot.core.i18n import t
+from bot.core.settings import Settings
 from scheduler.drills import plans
 from scheduler.drills.common import Outcome, Result, key_of, plan_of
 from scheduler.drills.ticks import tag_prompts

@@ -10,7 +10,7 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import DrillSettingsEntry, Settings
+from bot.core.settings import DrillSettingsEntry, Settings
 from scheduler.drills.common import Outcome, Result, is_commander, plan_of
 from scheduler.routine import Context
 from storage import audit

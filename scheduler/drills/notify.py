@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import DrillSettingsEntry
+from bot.core.settings import DrillSettingsEntry
 from scheduler import recipients
 from scheduler.drills.common import STAFF
 from scheduler.hazards.notify import once

@@ -9,7 +9,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import DrillSettingsEntry, Settings
+from bot.core.settings import DrillSettingsEntry, Settings
 from scheduler.drills.common import plan_on, theme_of
 from storage import drills as store
 

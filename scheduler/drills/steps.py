@@ -14,8 +14,8 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import Settings
+from bot.core.i18n import t
+from bot.core.settings import Settings
 from scheduler.drills import notify
 from scheduler.drills.common import Outcome, Result, duration, is_commander, plan_of
 from scheduler.hazards.notify import tell

@@ -11,8 +11,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import DrillSettingsEntry
+from bot.core.i18n import t
+from bot.core.settings import DrillSettingsEntry
 from scheduler.drills import buttons, notify, plans
 from scheduler.drills.common import key_of, plan_text, theme_of
 from scheduler.hazards.notify import tell

@@ -7,8 +7,8 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import Settings
+from bot.core.i18n import t
+from bot.core.settings import Settings
 from scheduler.drills import plans
 from scheduler.drills.common import duration, plan_text
 from scheduler.routine import Context

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.i18n import t
-from bot.settings import HazardSettings
+from bot.core.i18n import t
+from bot.core.messages import Button, callback_id
+from bot.core.settings import HazardSettings
 from scheduler.zero_report.common import SEVERITY_LABELS
-from storage.messages import Button, callback_id
 
 PREFIX = "hz"
 Rows = tuple[tuple[Button, ...], ...]

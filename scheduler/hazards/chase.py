@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from bot.i18n import t
+from bot.core.i18n import t
 from scheduler import recipients
 from scheduler.hazards import notify
 from scheduler.hazards.steps import tell_owner

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.dates import ParseFailure, SchoolDays, parse_day
-from bot.i18n import t
-from bot.settings import HazardSettings
+from bot.core.dates import ParseFailure, SchoolDays, parse_day
+from bot.core.i18n import t
+from bot.core.settings import HazardSettings
 from scheduler.zero_report.common import SEVERITY_LABELS
 from storage.hazards import Hazard
 from storage.models import Person

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.i18n import t
+from bot.core.i18n import t
 from scheduler.calendar import days_between
 from scheduler.hazards import notify
 from scheduler.routine import TickContext

@@ -8,15 +8,15 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import HazardSettings
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
+from bot.core.settings import HazardSettings
 from scheduler import recipients
 from scheduler.hazards.buttons import Rows
 from scheduler.hazards.common import category_label, is_urgent, severity_label
 from scheduler.routine import Context, Recipient
 from storage import outbox
 from storage.hazards import Hazard
-from storage.messages import OutMessage
 from storage.models import Person
 from storage.outbox import PRIORITY_ALERT, PRIORITY_PROMPT, Envelope
 

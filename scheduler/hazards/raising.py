@@ -9,8 +9,8 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import HazardSettings
+from bot.core.i18n import t
+from bot.core.settings import HazardSettings
 from scheduler import duty_patrol as patrols
 from scheduler.hazards import notify
 from scheduler.hazards.common import DEFAULT_POLICY, STAFF, Outcome, Result, is_urgent, may

@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import HazardSettings
+from bot.core.i18n import t
+from bot.core.settings import HazardSettings
 from scheduler.hazards import buttons, notify
 from scheduler.hazards.common import (
     DEFAULT_POLICY,

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import HazardSettings
+from bot.core.i18n import t
+from bot.core.settings import HazardSettings
 from scheduler.hazards.common import DEFAULT_POLICY, category_label, severity_label, status_label
 from scheduler.routine import Context
 from storage import hazards as store

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.settings import InspectionSettings
+from bot.core.settings import InspectionSettings
 from scheduler import hazards, tasks
 from scheduler.inspections.common import ROUTINE, Choice, Press, answers_of, items_of
 from scheduler.inspections.routine import owners

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import Button, callback_id
 from scheduler.rules.inspections import ROUTINE
-from storage.messages import Button, callback_id
 from storage.models import Task
 
 PREFIX = "in"

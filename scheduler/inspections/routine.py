@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from scheduler import recipients
 from scheduler.inspections.common import (
     ROUTINE,
@@ -23,7 +24,6 @@ from scheduler.routine import Context, Recipient
 from scheduler.zero_report.common import hhmm, people_text
 from storage import duty as named
 from storage import people
-from storage.messages import OutMessage
 from storage.models import Person, Task, Unit
 
 

@@ -12,9 +12,10 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import NoticeSettings
-from scheduler.clock import Clock
+from bot.core.clock import Clock
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
+from bot.core.settings import NoticeSettings
 from scheduler.notices.audience import may_address
 from scheduler.notices.common import FOLLOW_IDLE_S, local_time
 from scheduler.notices.messages import notice_messages, reminder_time
@@ -22,7 +23,6 @@ from scheduler.routine import Context
 from storage import audit, outbox, people
 from storage import notices as store
 from storage.db import SessionFactory
-from storage.messages import OutMessage
 from storage.models import Person
 from storage.notices import Audience, Notice
 from storage.outbox import PRIORITY_ALERT, PRIORITY_BULK, Envelope

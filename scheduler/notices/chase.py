@@ -17,7 +17,8 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from scheduler.calendar import days_between
 from scheduler.notices.common import local_time
 from scheduler.notices.receipts import receipt_buttons
@@ -26,7 +27,6 @@ from scheduler.recipients import head_teachers, privately
 from scheduler.routine import Context, TickContext
 from storage import audit, outbox, people
 from storage import notices as store
-from storage.messages import OutMessage
 from storage.models import Person, Unit
 from storage.notices import Notice, NoticeRecipient, RecipientStatus
 from storage.outbox import PRIORITY_ALERT, PRIORITY_BULK, Envelope

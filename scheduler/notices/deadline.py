@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.dates import ParseFailure, SchoolDays, parse_moment
-from bot.settings import NoticeSettings
+from bot.core.dates import ParseFailure, SchoolDays, parse_moment
+from bot.core.settings import NoticeSettings
 
 # --- the deadline ----------------------------------------------------------------------------
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from bot.i18n import t
-from bot.settings import NoticeSettings
+from bot.core.i18n import t
+from bot.core.messages import Button, OutMessage
+from bot.core.settings import NoticeSettings
 from scheduler.notices.audience import AudienceSummary, describe_audience
 from scheduler.notices.common import CAPTION_LIMIT, confirm_callback, local_time
 from scheduler.notices.receipts import ReceiptSpec, describe_receipt, receipt_buttons
-from storage.messages import Button, OutMessage
 from storage.notices import Audience, Notice
 
 # --- what parents see ------------------------------------------------------------------------

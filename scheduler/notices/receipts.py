@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import Button
 from scheduler.notices.common import local_time
 from storage import notices as store
 from storage import pupils
-from storage.messages import Button
 from storage.models import Person, Submission
 from storage.notices import Notice, NoticeRecipient
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
 from scheduler.notices.common import REPORT_CHUNK, local_time
 from scheduler.routine import Context
 from storage import notices as store

@@ -7,7 +7,8 @@ import datetime as dt
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from scheduler import recipients
 from scheduler.notices.broadcast import refresh_progress
 from scheduler.notices.chase import (
@@ -23,7 +24,6 @@ from scheduler.recipients import privately
 from scheduler.routine import Context, TickContext
 from storage import notices as store
 from storage import outbox
-from storage.messages import OutMessage
 from storage.models import Person
 from storage.notices import Notice
 from storage.outbox import PRIORITY_ALERT, Envelope

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from bot.settings import DutyPostSettings, DutySettings, Settings
+from bot.core.settings import DutyPostSettings, DutySettings, Settings
 from scheduler.calendar import SchoolCalendar
 from scheduler.planned import Label
 from storage.duty import LEADER_POST

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from bot.settings import ClassSettings, Settings
+from bot.core.settings import ClassSettings, Settings
 from scheduler.calendar import DayInfo, DayKind, SchoolCalendar
 from scheduler.planned import Label, PlannedEvent, event_order
 from scheduler.themes import Theme, day_theme, week_theme

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot.settings import InspectionCheckSettings, Settings
+from bot.core.settings import InspectionCheckSettings, Settings
 from scheduler.calendar import SchoolCalendar, days_between
 from scheduler.planned import Label, PlannedEvent, event_order
 from scheduler.rules.education import is_holiday_break

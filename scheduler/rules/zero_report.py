@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.calendar import SchoolCalendar
 from scheduler.planned import Label, PlannedEvent, event_order
 

@@ -10,14 +10,14 @@ from enum import StrEnum
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from scheduler import recipients, tasks
 from scheduler.routine import Context
 from scheduler.rules.zero_report import task_key
 from scheduler.zero_report.buttons import incident_only
 from scheduler.zero_report.common import ROUTINE, ZERO, hhmm, today_of
 from storage import outbox, people
-from storage.messages import OutMessage
 from storage.models import Person, Task, Unit
 from storage.outbox import PRIORITY_BULK, Envelope
 

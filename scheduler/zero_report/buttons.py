@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import t
-from storage.messages import Button
+from bot.core.i18n import t
+from bot.core.messages import Button
 
 # -- callback ids (ASCII, far below Telegram's 64 bytes) ---------------------------------------
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.i18n import t
-from bot.settings import ZeroReportSettings
+from bot.core.i18n import t
+from bot.core.settings import ZeroReportSettings
 from scheduler import tasks
 from scheduler.routine import Context
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
 from scheduler import recipients
 from scheduler.routine import Context
 from scheduler.zero_report.common import (

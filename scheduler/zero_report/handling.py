@@ -10,15 +10,15 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
+from bot.core.text import clean_text
 from scheduler.routine import Context
 from scheduler.zero_report.common import HANDLERS_ROLES
 from storage import audit, outbox, people
 from storage import zero_report as incidents
-from storage.messages import OutMessage
 from storage.models import Person, Unit
 from storage.outbox import Envelope
-from storage.text import clean_text
 from storage.zero_report import Incident
 
 

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
-from bot.settings import ZeroReportSettings
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
+from bot.core.settings import ZeroReportSettings
 from scheduler import recipients, tasks
 from scheduler.routine import Context, Recipient, TickContext
 from scheduler.zero_report.answers import (
@@ -37,7 +38,6 @@ from scheduler.zero_report.common import (
 )
 from storage import outbox
 from storage import zero_report as incidents
-from storage.messages import OutMessage
 from storage.models import Person, Task, Unit
 from storage.outbox import PRIORITY_ALERT, Envelope
 from storage.zero_report import Incident

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.core.messages import OutMessage
 from scheduler.routine import TickContext
 from scheduler.zero_report.day_report import day_report, format_rollup, split_message
 from scheduler.zero_report.incidents import people_told
 from storage import outbox
-from storage.messages import OutMessage
 from storage.outbox import PRIORITY_ALERT, Envelope
 
 

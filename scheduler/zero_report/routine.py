@@ -8,12 +8,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import t
+from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from scheduler import recipients
 from scheduler.routine import Context, Recipient
 from scheduler.zero_report.buttons import answer_buttons
 from scheduler.zero_report.common import ROUTINE, hhmm, people_text
-from storage.messages import OutMessage
 from storage.models import Task, Unit
 
 

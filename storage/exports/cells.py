@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass, replace
 from typing import TypeVar
 
-from storage.text import clean_text
+from bot.core.text import clean_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 T = TypeVar("T")

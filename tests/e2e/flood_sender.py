@@ -21,7 +21,7 @@ import time
 from sqlalchemy import func, select
 
 from bot.app import attach_sender, close_app, make_bot, open_app
-from bot.settings import Secrets, load_settings
+from bot.core.settings import Secrets, load_settings
 from storage.models import Outbox
 
 

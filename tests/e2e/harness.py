@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from bot.settings import Settings
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from bot.simulation import SimPerson, SimulatedSchool, simulated_school
-from scheduler.clock import FakeClock
 from tests.conftest import SPEC_PATH
 
 __all__ = ["SimPerson", "SimulatedSchool", "running_school", "texts"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.models import AuditLog, CalendarOverride, School
 from tests.conftest import local
 from tests.e2e.harness import running_school, texts

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.models import Attachment, Chat, Person, Submission
 from tests.conftest import settings_for
 from tests.e2e.harness import running_school

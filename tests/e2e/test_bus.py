@@ -16,8 +16,8 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.bus import BusTrip
 from storage.exports import export_records
 from storage.models import AuditLog

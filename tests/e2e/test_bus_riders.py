@@ -16,9 +16,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from bot.settings import Settings
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from scheduler.bus.riders import _read, check_riders
-from scheduler.clock import FakeClock
 from scheduler.duty_roster import RosterImport, Table
 from storage.bus import BusAbsence, BusRider, BusTrip
 from storage.models import AuditLog

@@ -11,9 +11,9 @@ import pytest
 from rich.console import Console
 from sqlalchemy import func, select
 
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from bot.demo import populate
-from bot.settings import Settings
-from scheduler.clock import FakeClock
 from storage.models import Chat, Person
 from tests.conftest import settings_for
 from tests.e2e.harness import running_school

@@ -270,8 +270,8 @@ async def test_two_schools_run_their_day_in_one_district_process_on_postgresql(
 
 
 def test_a_district_file_names_what_is_wrong(tmp_path: Path) -> None:
+    from bot.core.settings import ConfigError
     from bot.district import load_district
-    from bot.settings import ConfigError
 
     (tmp_path / "district.toml").write_text('[district]\nname = "区"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="schools"):

@@ -18,8 +18,8 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.drills import Drill, DrillNote
 from storage.exports import export_records
 from storage.models import AuditLog

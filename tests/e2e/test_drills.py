@@ -15,8 +15,8 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.drills import Drill, DrillCount
 from storage.exports import export_records
 from tests.conftest import DAILY_ROUTINES, local

@@ -13,9 +13,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from bot.i18n import t
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.i18n import t
+from bot.core.settings import Settings
 from storage import duty as store
 from storage.models import Submission
 from tests.conftest import local

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.models import Attachment, Submission, Task, Unit
 from tests.conftest import local
 from tests.e2e.harness import running_school, texts

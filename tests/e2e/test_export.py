@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.models import AuditLog
 from tests.conftest import settings_for
 from tests.e2e.harness import SimulatedSchool, running_school, texts

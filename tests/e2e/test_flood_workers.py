@@ -32,13 +32,13 @@ from aiohttp import web
 
 from bench.broadcast import TEXT, queue_notice, seed_parents
 from bot.app import App, close_app, make_bot, open_app
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from bot.dispatching import make_dispatcher
 from bot.runner import start_webhook
-from bot.settings import Settings
 from bot.simulation import TOKEN as SCHOOL_TOKEN
 from bot.simulation import WEBHOOK_SECRET
 from emulator.server import EmulatorServer
-from scheduler.clock import FakeClock
 from tests.conftest import ROOT, SPEC_PATH, settings_for
 from tests.e2e.configs import write_config
 from tests.e2e.harness import running_school, texts

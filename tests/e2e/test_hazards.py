@@ -20,9 +20,9 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from bot.demo_scenes.photos import scene_photo
-from bot.settings import Settings
-from scheduler.clock import FakeClock
 from storage.exports import export_records
 from storage.hazards import Hazard, HazardEvent
 from storage.models import AuditLog, Outbox

@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.i18n import t
-from bot.settings import Settings
+from bot.core.clock import FakeClock
+from bot.core.i18n import t
+from bot.core.settings import Settings
 from bot.simulation import WEBHOOK_SECRET
-from scheduler.clock import FakeClock
 from storage.models import Person, Submission, Task, Unit
 from storage.notices import Notice
 from tests.e2e.harness import running_school, texts

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.hazards import Hazard
 from storage.models import Task
 from tests.conftest import DAILY_ROUTINES

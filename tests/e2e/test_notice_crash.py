@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bench.broadcast import TEXT, queue_notice, seed_parents
 from bot.app import close_app, open_app
-from bot.settings import Settings
+from bot.core.settings import Settings
 from emulator.server import EmulatorServer
 from scheduler.delivery import delivery_overview
 from scheduler.routine import Context

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.models import Person
 from tests.conftest import settings_for
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts

@@ -7,8 +7,8 @@ import logging
 
 from sqlalchemy import func, select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.models import AuditLog, Chat, Invite, Person, Role, Unit
 from tests.e2e.harness import SimPerson, running_school, texts
 

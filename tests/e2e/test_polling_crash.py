@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from bench.broadcast import TEXT, queue_notice, seed_parents
 from bot.app import App, close_app, open_app
-from bot.settings import Settings
+from bot.core.settings import Settings
 from emulator.server import EmulatorServer
 from storage.models import Inbound
 from storage.notices import NoticeRecipient

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage import notices as notice_store
 from storage import submissions
 from storage.models import Attachment, AuditLog, Chat, Inbound, Person, Role, Submission, Unit

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -16,12 +16,12 @@ from PIL import Image
 from rich.console import Console
 from sqlalchemy import func, select
 
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from bot.demo import populate
 from bot.demo_scenes import scenes
 from bot.demo_scenes.bus_drills import with_buses_and_drill
-from bot.settings import Settings
 from bot.simulation import Timeline
-from scheduler.clock import FakeClock
 from storage.drills import DrillNote
 from storage.duty import PATROL_KIND, RosterEntry
 from storage.exports.labels import routine_name, word

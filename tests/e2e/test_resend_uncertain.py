@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from bench.broadcast import TEXT, queue_notice, seed_parents
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.exports.labels import KindNamer
 from storage.exports.records import collect
 from storage.exports.workbook import write_workbook

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from tests.conftest import settings_for
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school
 

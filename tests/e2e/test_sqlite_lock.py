@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.models import Inbound, Submission
 from tests.e2e.harness import SimPerson, SimulatedSchool, running_school
 

@@ -14,8 +14,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.exports import export_records
 from storage.models import AuditLog, Person, Task
 from storage.substitutes import Substitution

@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 
 from bench.broadcast import queue_notice
 from bot.app import App, close_app, open_app
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from emulator.server import EmulatorServer
 from emulator.world import World
 from scheduler.sender import IN_FLIGHT

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.settings import Settings
-from scheduler.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from storage.models import Attachment, AuditLog, Inbound, Invite, Submission
 from storage.notices import NoticeRecipient
 from storage.zero_report import Incident

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.settings import Settings
+from bot.core.clock import FakeClock
+from bot.core.settings import Settings
 from emulator.models import CallbackRecord
-from scheduler.clock import FakeClock
 from storage import zero_report as incidents
 from storage.models import Attachment, Inbound, Submission, Task, Unit
 from tests.conftest import settings_for

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.calendar import SchoolCalendar
 from tests.scheduler.factories import shipped_settings
 

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.settings import Settings, load_settings, settings_from_dict
+from bot.core.settings import Settings, load_settings, settings_from_dict
 
 CONFIG = Path(__file__).resolve().parents[2] / "config.toml"
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.calendar import (
     DayKind,
     SchoolCalendar,

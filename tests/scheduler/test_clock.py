@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.clock import AcceleratedClock, Clock, FakeClock, SystemClock, local_today
+from bot.core.clock import AcceleratedClock, Clock, FakeClock, SystemClock, local_today
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

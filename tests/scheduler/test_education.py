@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.calendar import SchoolCalendar
 from scheduler.planning import PlannedEvent, event_order
 from scheduler.rules.education import plan_education

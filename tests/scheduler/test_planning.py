@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.calendar import SchoolCalendar
 from scheduler.planning import (
     PlannedEvent,

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bot.settings import Settings
+from bot.core.settings import Settings
 from scheduler.themes import (
     DEFAULT_THEME,
     SAFETY_DAYS,

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parents[1] / "locales"  # bot/locales
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 
