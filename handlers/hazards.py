@@ -506,11 +506,11 @@ async def wrong_kind_of_answer(message: Message, lang: str, state: FSMContext) -
 # -- the buttons -------------------------------------------------------------------------------
 
 
-@router.callback_query(F.data.startswith(f"{buttons.PREFIX}:"))
+@router.callback_query(F.data.startswith(f"{buttons.Press.prefix}:"))
 async def pressed(
     query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> AnswerCallbackQuery:
-    press = buttons.Press.parse(query.data)
+    press = buttons.Press.unpack(query.data)
     if press is None:
         return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
     if actor is None:

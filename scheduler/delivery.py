@@ -20,8 +20,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.callbacks import parse_id
 from bot.core.i18n import t
-from bot.core.messages import Button, OutMessage, callback_id
+from bot.core.messages import Button, OutMessage
 from scheduler import recipients
 from scheduler.routine import Context, Recipient, TickContext
 from storage import audit, outbox
@@ -263,7 +264,7 @@ class ResendScope:
         parts = data.split(":")
         if len(parts) != 3 or parts[0] != RESEND_CALLBACK or parts[1] not in ("d", "n"):
             return None
-        ref = callback_id(parts[2])
+        ref = parse_id(parts[2])
         if ref is None:
             return None
         scope = cls(parts[1], ref)

@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.callbacks import parse_id
 from bot.core.i18n import t
-from bot.core.messages import Button, callback_id
+from bot.core.messages import Button
 from bot.core.settings import Settings
 from scheduler.routine import Context, TickContext
 from storage import audit, people, privacy, pupils
@@ -91,7 +92,7 @@ class Press:
         actions = (CONSENT, DECLINE, FORGET, FORGET_PUPIL)
         if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in actions:
             return None
-        found = callback_id(parts[2])
+        found = parse_id(parts[2])
         return None if found is None else cls(parts[1], found)
 
 

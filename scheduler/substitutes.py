@@ -16,8 +16,9 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.callbacks import parse_id
 from bot.core.i18n import t
-from bot.core.messages import Button, callback_id
+from bot.core.messages import Button
 from scheduler import recipients
 from scheduler.hazards.notify import tell
 from scheduler.routine import Context, Recipient
@@ -67,7 +68,7 @@ class Press:
         parts = (data or "").split(":")
         if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ("ok", "no"):
             return None
-        found = callback_id(parts[2])
+        found = parse_id(parts[2])
         return None if found is None else cls(parts[1] == "ok", found)
 
 

@@ -6,18 +6,10 @@ so a connector for WeCom or DingTalk can render the same rows.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-MAX_CALLBACK_BYTES = 64
-_CALLBACK_ID = re.compile(r"[0-9]{1,9}")
-
-
-def callback_id(text: str) -> int | None:
-    """A row id read back from a button's data: ASCII digits, at most 9 (what fits any
-    integer column); None for a forged one (², 58 digits), which then changes nothing."""
-    return int(text) if _CALLBACK_ID.fullmatch(text) else None
+from bot.core.callbacks import MAX_CALLBACK_BYTES
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.core.callbacks import parse_id
 from bot.core.i18n import t
-from bot.core.messages import Button, callback_id
+from bot.core.messages import Button
 from scheduler.bus.common import Stage
 from storage.bus import BusTrip
 
@@ -46,9 +47,9 @@ class Press:
         parts = (data or "").split(":")
         if len(parts) != 4 or parts[0] != PREFIX:
             return None
-        trip_id = callback_id(parts[2])
+        trip_id = parse_id(parts[2])
         stage_text, _, index_text = parts[3].partition(".")
-        index = callback_id(index_text) if index_text else -1
+        index = parse_id(index_text) if index_text else -1
         try:
             action, stage = Action(parts[1]), Stage(stage_text)
         except ValueError:
@@ -109,7 +110,7 @@ class AbsencePress:
         parts = (data or "").split(":")
         if len(parts) != 3 or parts[0] != ABSENCE_PREFIX or not re.fullmatch(r"\d{8}", parts[2]):
             return None
-        rider_id = callback_id(parts[1])
+        rider_id = parse_id(parts[1])
         try:
             day = dt.datetime.strptime(parts[2], "%Y%m%d").date()
         except ValueError:

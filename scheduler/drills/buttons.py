@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.core.callbacks import parse_id
 from bot.core.i18n import t
-from bot.core.messages import Button, callback_id
+from bot.core.messages import Button
 
 PREFIX = "dr"
 Rows = tuple[tuple[Button, ...], ...]
@@ -30,7 +31,7 @@ class Press:
     def parse(cls, data: str | None) -> Press | None:
         """The press, or None for anything that is not one of ours (forged, truncated)."""
         parts = (data or "").split(":")
-        drill_id = callback_id(parts[2]) if len(parts) == 3 and parts[0] == PREFIX else None
+        drill_id = parse_id(parts[2]) if len(parts) == 3 and parts[0] == PREFIX else None
         try:
             return None if drill_id is None else cls(Action(parts[1]), drill_id)
         except ValueError:

@@ -1,4 +1,4 @@
-"""The hazards' buttons: typed callback data (``Press``) and the rows built from it.
+"""The hazards' buttons: typed callback data (``Press``, packed by bot/core/callbacks.py) and the rows built from it.
 
 A press names its action, the hazard and an argument: the round of the step it belongs to
 (``Hazard.round``), so a button left over from an earlier round changes nothing, or the
@@ -7,15 +7,15 @@ category or severity chosen while raising one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.core.callbacks import CallbackData, parse_id, text
 from bot.core.i18n import t
-from bot.core.messages import Button, callback_id
+from bot.core.messages import Button
 from bot.core.settings import HazardSettings
 from scheduler.zero_report.common import SEVERITY_LABELS
 
-PREFIX = "hz"
 Rows = tuple[tuple[Button, ...], ...]
 
 
@@ -36,31 +36,15 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
-class Press:
+class Press(CallbackData, prefix="hz"):
     action: Action
     hazard_id: int
-    arg: str = ""
-
-    def pack(self) -> str:
-        return f"{PREFIX}:{self.action.value}:{self.hazard_id}:{self.arg}"
+    arg: str = field(default="", metadata=text(32))
 
     @property
     def round(self) -> int:
-        found = callback_id(self.arg)
+        found = parse_id(self.arg)
         return -1 if found is None else found
-
-    @classmethod
-    def parse(cls, data: str | None) -> Press | None:
-        """The press, or None for anything that is not one of ours (forged, truncated)."""
-        parts = (data or "").split(":")
-        if len(parts) != 4 or parts[0] != PREFIX or len(parts[3]) > 32:
-            return None
-        hazard_id = callback_id(parts[2])
-        try:
-            action = Action(parts[1])
-        except ValueError:
-            return None
-        return None if hazard_id is None else cls(action, hazard_id, parts[3])
 
 
 def button(text: str, action: Action, hazard_id: int, arg: str | int = "") -> Button:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.core.callbacks import parse_id
 from bot.core.i18n import t
-from bot.core.messages import Button, callback_id
+from bot.core.messages import Button
 from scheduler.rules.inspections import ROUTINE
 from storage.models import Task
 
@@ -37,7 +38,7 @@ class Press:
         parts = (data or "").split(":")
         if len(parts) != 4 or parts[0] != PREFIX:
             return None
-        task_id, index = callback_id(parts[1]), callback_id(parts[2])
+        task_id, index = parse_id(parts[1]), parse_id(parts[2])
         if task_id is None or index is None or parts[3] not in set(Choice):
             return None
         return cls(task_id, index, Choice(parts[3]))
