@@ -25,9 +25,9 @@ from handlers.common import parse_id, school_calendar
 from handlers.duty_common import ctx_of
 from scheduler import bus as bs
 from scheduler import duty_roster as roster
+from scheduler.actors import Person
 from scheduler.bus import buttons, riders
 from scheduler.bus.common import STAFF
-from storage.models import Person
 from storage.people import has_role
 
 router = Router(name="bus")

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.i18n import t
 from bot.core.text import clean_text
-from storage.models import Person
+from scheduler.actors import Person
 from storage.people import has_role
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ from bot.core.i18n import t
 from bot.district import DISTRICT, District
 from handlers.common import refuse_unless, school_calendar
 from handlers.export import MAX_DAYS, kind_namer
+from scheduler.actors import Person
 from scheduler.district import (
     DISTRICT_ADMIN,
     NoticeOutcome,
@@ -23,7 +24,6 @@ from scheduler.district import (
 )
 from storage import audit
 from storage.exports.district import export_district
-from storage.models import Person
 
 router = Router(name="district")
 

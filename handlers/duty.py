@@ -19,8 +19,8 @@ from handlers.common import ADMIN, ID, LEADERS, refuse_unless, school_calendar
 from handlers.duty_common import STAFF, ctx_of
 from scheduler import duty_roster as roster
 from scheduler import duty_swap as swaps
+from scheduler.actors import Person
 from storage import duty as store
-from storage.models import Person
 
 router = Router(name="duty")
 router.include_router(duty_handover.router)

@@ -30,7 +30,7 @@ from handlers.duty_common import (
 )
 from scheduler import duty_handover as handovers
 from scheduler import duty_handover_text as texts
-from storage.models import Person
+from scheduler.actors import Person
 
 router = Router(name="duty_handover")
 

@@ -26,8 +26,8 @@ from handlers.duty_common import (
     start_state,
 )
 from scheduler import duty_patrol as patrols
+from scheduler.actors import Person
 from scheduler.hazards import buttons as hazard_buttons
-from storage.models import Person
 
 router = Router(name="duty_patrol")
 

@@ -12,8 +12,8 @@ from bot.core.i18n import t
 from handlers.common import ID
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import education
+from scheduler.actors import Person
 from scheduler.education import KIND_KEYS, Kept, Outcome
-from storage.models import Person
 
 router = Router(name="education")
 

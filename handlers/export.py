@@ -20,12 +20,12 @@ from bot.core.dates import ParseFailure, describe, examples, parse_range
 from bot.core.i18n import t
 from bot.core.settings import DutySettings
 from handlers.common import ADMIN, refuse_unless, school_calendar
+from scheduler.actors import Person
 from scheduler.duty_roster import post_label
 from scheduler.planning import default_labels
 from storage import audit
 from storage.exports import TELEGRAM_DOCUMENT_LIMIT, Step, export_records
 from storage.exports.labels import Names, listed
-from storage.models import Person
 from storage.people import ROLES
 
 log = logging.getLogger(__name__)

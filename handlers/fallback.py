@@ -8,8 +8,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.app import App
 from bot.core.i18n import t
 from handlers.common import MAX_TEXT
+from scheduler.actors import Person
 from storage import submissions
-from storage.models import Person
 
 router = Router(name="fallback")
 

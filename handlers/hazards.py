@@ -27,9 +27,9 @@ from handlers.duty_common import NOT_COMMAND, ctx_of, download, first_of_album
 from scheduler import hazards as hz
 from scheduler import inspections as insp
 from scheduler import zero_report as zr
+from scheduler.actors import Person
 from scheduler.hazards import buttons
 from storage import hazards as store
-from storage.models import Person
 
 router = Router(name="hazards")
 

@@ -16,8 +16,8 @@ from bot.telegram_transport import keyboard
 from handlers.duty_common import ctx_of
 from handlers.hazards import RaiseHazard
 from scheduler import inspections as insp
+from scheduler.actors import Person
 from scheduler.inspections.common import PREFIX, items_of
-from storage.models import Person
 
 router = Router(name="inspections")
 

@@ -14,7 +14,7 @@ from bot.core.i18n import t
 from handlers.common import parse_id, school_calendar
 from handlers.duty_common import ctx_of
 from scheduler import substitutes as sb
-from storage.models import Person
+from scheduler.actors import Person
 from storage.people import has_role
 
 router = Router(name="leave")

@@ -14,9 +14,9 @@ from bot.runner import PRIVACY_ON, tell_admins_of_privacy_mode
 from bot.telegram_transport import keyboard
 from handlers.common import display_name, refuse_unless
 from scheduler import invites, privacy
+from scheduler.actors import Person
 from scheduler.invites import Invitation
 from storage import audit, people, pupils
-from storage.models import Person
 
 router = Router(name="onboarding")
 

@@ -21,8 +21,8 @@ from handlers.common import refuse_unless
 from handlers.duty_common import ctx_of
 from handlers.onboarding import help_text
 from scheduler import privacy as pv
+from scheduler.actors import Person
 from storage import privacy as store
-from storage.models import Person
 
 router = Router(name="privacy")
 

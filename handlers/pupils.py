@@ -13,7 +13,7 @@ from bot.app import App
 from bot.core.i18n import t
 from handlers.common import refuse_unless
 from scheduler import duty_roster, pupils
-from storage.models import Person
+from scheduler.actors import Person
 
 router = Router(name="pupils")
 

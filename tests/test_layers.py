@@ -104,23 +104,8 @@ ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
         frozenset(
             {
                 "handlers.admin",
-                "handlers.bus",
-                "handlers.common",
-                "handlers.district",
                 "handlers.drills",
-                "handlers.duty",
-                "handlers.duty_handover",
-                "handlers.duty_patrol",
-                "handlers.education",
-                "handlers.export",
-                "handlers.fallback",
-                "handlers.hazards",
-                "handlers.inspections",
-                "handlers.leave",
                 "handlers.notices",
-                "handlers.onboarding",
-                "handlers.privacy",
-                "handlers.pupils",
                 "handlers.zero_report",
             }
         ),

@@ -1,0 +1,12 @@
+"""Who an update came from, as handlers name them: the person (with roles) that
+bot/actors.py loads once per update and the dispatcher injects as ``actor``.
+
+Handlers annotate with ``Person`` from here and hand it to a service; they never read or
+write rows themselves (tests/test_layers.py: no handler imports storage.models).
+"""
+
+from __future__ import annotations
+
+from storage.models import Person
+
+__all__ = ["Person"]
