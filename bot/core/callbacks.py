@@ -72,8 +72,8 @@ class CallbackData:
 
     def pack(self) -> str:
         parts = [self.prefix]
-        for spec, value in zip(_fields(type(self)), dataclasses.astuple(self), strict=True):
-            parts.append(spec.dump(value))
+        for spec in _fields(type(self)):
+            parts.append(spec.dump(getattr(self, spec.name)))
         packed = ":".join(parts)
         if len(packed.encode()) > MAX_CALLBACK_BYTES:
             raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {packed!r}")
