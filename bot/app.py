@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -19,6 +19,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.settings import Secrets, Settings
 from bot.request_limits import PaceChats, RetryAfter429
 from bot.telegram_session import BotSession
+from scheduler.app import App as HandlerApp
 from scheduler.engine import Engine
 from scheduler.flood import Budget, RedisFlood
 from scheduler.sender import Limits, OutboxSender
@@ -253,3 +254,7 @@ async def close_app(app: App) -> None:
     if app.redis is not None:
         await app.redis.aclose()
     await app.engine.dispose()
+
+
+if TYPE_CHECKING:  # mypy checks App is what handlers are promised (scheduler/app.py)
+    _handlers_see: type[HandlerApp] = App
