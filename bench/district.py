@@ -421,6 +421,7 @@ async def ingest(
         total = len(senders) * each
         started = time.monotonic()
         cpu_started = time.process_time(), [_cpu_seconds(w.popen.pid) for w in web]
+        services_started, machine_started = _services_cpu(), _machine_busy()
         for round_ in range(each):
             for user_id, bot_id in senders:
                 world.user_send_text(user_id, f"你好 {round_}", bot_id=bot_id)
@@ -431,14 +432,22 @@ async def ingest(
             await asyncio.sleep(0.1)
         seconds = time.monotonic() - started
         handled = sum(world.stats.sent_per_chat.get(u, 0) for u, _ in senders)
-        # Who was busy: this process (the emulator, the proxy and the people, one thread)
-        # and each web worker, as a share of one core over the round.
+        # Who was busy: this process (the emulator, the proxy and the people, one thread),
+        # each web worker, PostgreSQL's and Redis's processes, as a share of one core over
+        # the round; and the whole machine, in cores (this one has os.cpu_count() of them).
+        services = _services_cpu()
         cpu = {
             "bench_process": round((time.process_time() - cpu_started[0]) / seconds, 2),
             "web_workers": [
                 round((_cpu_seconds(w.popen.pid) - before) / seconds, 2)
                 for w, before in zip(web, cpu_started[1], strict=True)
             ],
+            **{
+                name: round((services[name] - services_started[name]) / seconds, 2)
+                for name in services
+            },
+            "machine_busy_cores": round((_machine_busy() - machine_started) / seconds, 2),
+            "machine_cores": os.cpu_count(),
         }
         return round(min(handled, total) / seconds, 1), cpu
     finally:
@@ -451,6 +460,29 @@ def _cpu_seconds(pid: int) -> float:
     """User + system CPU of a live process (Linux /proc), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _services_cpu() -> dict[str, float]:
+    """CPU seconds so far of every PostgreSQL and Redis process on the machine (their
+    backends come and go; one that exits mid-round is missed, a small undercount)."""
+    totals = {"postgres": 0.0, "redis": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        kind = "postgres" if name.startswith("postgres") else "redis" if "redis" in name else ""
+        if kind:
+            fields = raw.rsplit(")", 1)[1].split()
+            totals[kind] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return totals
+
+
+def _machine_busy() -> float:
+    """Busy CPU seconds of the whole machine so far (/proc/stat: all but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -570,7 +602,9 @@ def main(argv: list[str] | None = None) -> int:
         for workers, cpu in (result["ingest_cpu_share"] or {}).items():
             print(
                 f"  {workers} web worker(s): this process (emulator, proxy, people) used "
-                f"{cpu['bench_process']} of a core, the web workers {cpu['web_workers']}"
+                f"{cpu['bench_process']} of a core, the web workers {cpu['web_workers']}, "
+                f"PostgreSQL {cpu['postgres']}, Redis {cpu['redis']}; the machine was busy "
+                f"{cpu['machine_busy_cores']} of its {cpu['machine_cores']} cores"
             )
     print(json.dumps(result))
     ok = result["duplicates"] == 0 and result["lost"] == 0
