@@ -24,10 +24,10 @@ from bot.telegram_transport import keyboard
 from handlers.common import parse_id, school_calendar
 from handlers.duty_common import ctx_of
 from scheduler import bus as bs
-from scheduler import duty_roster as roster
 from scheduler.actors import Person
 from scheduler.bus import buttons, riders
 from scheduler.bus.common import STAFF
+from scheduler.duty import roster
 from storage.people import has_role
 
 router = Router(name="bus")

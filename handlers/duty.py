@@ -17,9 +17,9 @@ from bot.core.i18n import t
 from handlers import duty_handover, duty_patrol
 from handlers.common import ADMIN, ID, LEADERS, refuse_unless, school_calendar
 from handlers.duty_common import STAFF, ctx_of
-from scheduler import duty_roster as roster
-from scheduler import duty_swap as swaps
 from scheduler.actors import Person
+from scheduler.duty import roster
+from scheduler.duty import swap as swaps
 from storage import duty as store
 
 router = Router(name="duty")

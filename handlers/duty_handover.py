@@ -28,9 +28,9 @@ from handlers.duty_common import (
     live_state,
     start_state,
 )
-from scheduler import duty_handover as handovers
-from scheduler import duty_handover_text as texts
 from scheduler.actors import Person
+from scheduler.duty import handover as handovers
+from scheduler.duty import handover_text as texts
 
 router = Router(name="duty_handover")
 

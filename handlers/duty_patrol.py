@@ -25,8 +25,8 @@ from handlers.duty_common import (
     live_state,
     start_state,
 )
-from scheduler import duty_patrol as patrols
 from scheduler.actors import Person
+from scheduler.duty import patrol as patrols
 from scheduler.hazards import buttons as hazard_buttons
 
 router = Router(name="duty_patrol")

@@ -21,7 +21,7 @@ from bot.core.i18n import t
 from bot.core.settings import DutySettings
 from handlers.common import ADMIN, refuse_unless, school_calendar
 from scheduler.actors import Person
-from scheduler.duty_roster import post_label
+from scheduler.duty.roster import post_label
 from scheduler.planning import default_labels
 from storage import audit
 from storage.exports import TELEGRAM_DOCUMENT_LIMIT, Step, export_records

@@ -12,8 +12,9 @@ from aiogram.types import Message
 from bot.app import App
 from bot.core.i18n import t
 from handlers.common import refuse_unless
-from scheduler import duty_roster, pupils
+from scheduler import pupils
 from scheduler.actors import Person
+from scheduler.duty import roster as duty_roster
 
 router = Router(name="pupils")
 

@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from bot.app import App, close_app, open_app
 from bot.core.clock import FakeClock
 from bot.core.settings import ConfigError, Settings, settings_from_dict
-from scheduler import duty_handover as handovers
-from scheduler import duty_handover_text as texts
-from scheduler import duty_patrol as patrols
-from scheduler import duty_roster as roster
-from scheduler import duty_swap as swaps
 from scheduler import recipients
 from scheduler.calendar import SchoolCalendar
+from scheduler.duty import handover as handovers
+from scheduler.duty import handover_text as texts
+from scheduler.duty import patrol as patrols
+from scheduler.duty import roster
+from scheduler.duty import swap as swaps
 from scheduler.routine import Context
 from scheduler.rules import duty as rules
 from storage import duty as store

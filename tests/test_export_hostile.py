@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.app import App
-from scheduler import duty_roster
+from scheduler.duty import roster as duty_roster
 from storage import audit
 from storage import notices as notice_store
 from storage import zero_report as incidents

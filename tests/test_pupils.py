@@ -10,9 +10,9 @@ import datetime as dt
 from sqlalchemy import update
 
 from bot.app import App
-from scheduler import duty_roster
 from scheduler import notices as service
 from scheduler import pupils as class_lists
+from scheduler.duty import roster as duty_roster
 from scheduler.notices.chase import still_to_ask
 from scheduler.notices.receipts import parse_signature
 from storage import notices as store

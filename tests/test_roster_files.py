@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from scheduler import duty_roster as roster
+from scheduler.duty import roster
 from tests.test_duty import xlsx
 
 HEADER = ["日期", "岗位", "姓名"]

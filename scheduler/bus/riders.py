@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.settings import BusRiderSettings, BusSettings, Settings
 from bot.core.text import clean_text
-from scheduler.duty_roster import (
+from scheduler.duty.roster import (
     MAX_ROWS,
     Problem,
     RosterFileError,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import t
 from bot.core.settings import HazardSettings
-from scheduler import duty_patrol as patrols
+from scheduler.duty import patrol as patrols
 from scheduler.hazards import notify
 from scheduler.hazards.common import DEFAULT_POLICY, STAFF, Outcome, Result, is_urgent, may
 from scheduler.routine import Context

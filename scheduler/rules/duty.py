@@ -21,7 +21,7 @@ from scheduler.planned import Label
 from storage.duty import LEADER_POST
 
 DAY = timedelta(days=1)
-# The duty tasks scheduler/duty_handover.py creates, named in the record book.
+# The duty tasks scheduler/duty/handover.py creates, named in the record book.
 KIND_LABELS = {("duty", "handover"): Label("交接班", "handover")}
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.core.clock import FakeClock
 from bot.core.settings import Settings
 from scheduler.bus.riders import _read, check_riders
-from scheduler.duty_roster import RosterImport, Table
+from scheduler.duty.roster import RosterImport, Table
 from storage.bus import BusAbsence, BusRider, BusTrip
 from storage.models import AuditLog
 from tests.conftest import DAILY_ROUTINES, local

@@ -1,7 +1,7 @@
 """The handover (交接班): at the end of a post's shifts the outgoing person ticks a checklist in
 one message, adds a note and photos and submits; the incoming person confirms (接班确认).
 
-The messages are in scheduler/duty_handover_text.py.
+The messages are in scheduler/duty/handover_text.py.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from bot.core.settings import Settings
 from bot.core.text import clean_text
-from scheduler import duty_notify as notify
-from scheduler.duty_handover_text import (
+from scheduler.duty import notify
+from scheduler.duty.handover_text import (
     View,
     checklist_message,
     confirm_request_message,

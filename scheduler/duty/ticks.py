@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from bot.core.settings import DutyPostSettings, Settings
-from scheduler import duty_notify as notify
-from scheduler.duty_handover import open_handover
-from scheduler.duty_roster import WEEKDAYS, post_label, span_text
+from scheduler.duty import notify
+from scheduler.duty.handover import open_handover
+from scheduler.duty.roster import WEEKDAYS, post_label, span_text
 from scheduler.routine import Context, TickContext
 from scheduler.rules import duty as rules
 from storage import duty as store

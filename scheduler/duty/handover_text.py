@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
 from bot.core.settings import ChecklistItemSettings, Settings
-from scheduler.duty_roster import post_label
+from scheduler.duty.roster import post_label
 from scheduler.rules import duty as rules
 from storage import duty as store
 from storage.models import Person

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
 from bot.core.settings import DutyPostSettings, Settings
-from scheduler import duty_notify as notify
-from scheduler.duty_roster import (
+from scheduler.duty import notify
+from scheduler.duty.roster import (
     Localized,
     Problem,
     find_person,
