@@ -5,9 +5,15 @@ of the chain (the principal's list, 整改完成, 通过 / 驳回, 审核签字)
 Conversations (raising; the owner's photos and note; a rejection's reason and deadline)
 keep their state in the database, and every answer is saved at once, so a restart resumes
 at the same step. Buttons carry their round: a stale or forged one changes nothing.
+The rules and the transactions are the services' of scheduler/hazards/services.py; a step
+that moves the conversation hands its service ``moves(state)``, so the answer and the next
+step are saved in one transaction.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -28,8 +34,8 @@ from scheduler import hazards as hz
 from scheduler import inspections as insp
 from scheduler import zero_report as zr
 from scheduler.actors import Person
-from scheduler.hazards import buttons
-from storage import hazards as store
+from scheduler.hazards import buttons, services
+from scheduler.hazards.services import MAX_NOTE, MAX_PLACE, MAX_WHAT, Step
 
 router = Router(name="hazards")
 
@@ -57,6 +63,29 @@ class RejectFix(StatesGroup):
     deadline = State()
 
 
+_STATES: dict[Step, State] = {
+    Step.WHAT: RaiseHazard.what,
+    Step.PLACE: RaiseHazard.place,
+    Step.CATEGORY: RaiseHazard.category,
+    Step.SEVERITY: RaiseHazard.severity,
+    Step.PHOTOS: RaiseHazard.photos,
+    Step.FIX_PHOTOS: FixHazard.photos,
+    Step.FIX_NOTE: FixHazard.note,
+    Step.REJECT_REASON: RejectFix.reason,
+    Step.REJECT_DEADLINE: RejectFix.deadline,
+}
+
+
+def moves(state: FSMContext) -> services.Move:
+    """How a service moves this chat's conversation, in the transaction it hands over (the
+    conversation's state is kept in the same database: bot/fsm_storage.py)."""
+
+    async def move(session: Any, step: Step | None, data: Mapping[str, Any] | None) -> None:
+        await move_to(session, state, _STATES[step] if step is not None else None, data)
+
+    return move
+
+
 def _markup(rows: buttons.Rows) -> InlineKeyboardMarkup | None:
     return keyboard(OutMessage("", buttons=rows))
 
@@ -80,10 +109,14 @@ async def list_hazards(
         return message.answer(
             t(lang, "common.unknown_user" if actor is None else "common.not_allowed")
         )
-    async with app.sessions() as session:
-        text = await hz.listing(
-            session, ctx_of(app), lang, app.today(), (command.args or "")[:40], app.settings.hazards
-        )
+    text = await services.listing(
+        app.sessions,
+        ctx_of(app),
+        lang,
+        app.today(),
+        (command.args or "")[:40],
+        app.settings.hazards,
+    )
     return message.answer(text)
 
 
@@ -114,20 +147,18 @@ async def hazard_command(
     if verb.lower() in _MEASURE or verb.lower() in _REOPEN:
         if not tail:
             return message.answer(t(lang, "hazard.needs_text", id=hazard_id, verb=verb))
-        if len(tail) > store.MAX_NOTE:
-            return message.answer(t(lang, "hazard.text_too_long", limit=store.MAX_NOTE))
-        step = hz.record_measure if verb.lower() in _MEASURE else hz.reopen
-        async with app.sessions.begin() as session:
-            if step is hz.reopen:
-                result = await hz.reopen(
-                    session, ctx_of(app), hazard_id, actor, tail, app.now(), app.settings.hazards
-                )
-            else:
-                result = await hz.record_measure(
-                    session, ctx_of(app), hazard_id, actor, tail, app.now()
-                )
+        if len(tail) > MAX_NOTE:
+            return message.answer(t(lang, "hazard.text_too_long", limit=MAX_NOTE))
+        if verb.lower() in _REOPEN:
+            result = await services.reopen(
+                app.sessions, ctx_of(app), hazard_id, actor, tail, app.now(), app.settings.hazards
+            )
+        else:
+            result = await services.record_measure(
+                app.sessions, ctx_of(app), hazard_id, actor, tail, app.now()
+            )
         app.wake_sender()
-        done = "hazard.reopened" if step is hz.reopen else "hazard.measure_saved"
+        done = "hazard.reopened" if verb.lower() in _REOPEN else "hazard.measure_saved"
         return message.answer(_reply(result, lang, done))
     return message.answer(t(lang, "hazard.usage"))
 
@@ -137,10 +168,9 @@ async def _start_raising(
 ) -> SendMessage:
     if message.chat.type != "private":
         return message.answer(t(lang, "hazard.private_only"))
-    async with app.sessions.begin() as session:
-        started = await hz.start(session, ctx_of(app), actor, app.now(), tg_chat_id=message.chat.id)
-        if started.outcome is hz.Outcome.DONE:
-            await move_to(session, state, RaiseHazard.what, {"hazard_id": started.hazard_id})
+    started = await services.start(
+        app.sessions, ctx_of(app), actor, app.now(), moves(state), tg_chat_id=message.chat.id
+    )
     if started.outcome is not hz.Outcome.DONE:
         return message.answer(t(lang, "common.not_allowed"))
     return message.answer(t(lang, "hazard.ask_what"))
@@ -151,10 +181,9 @@ async def _show(
 ) -> SendMessage | None:
     if not hz.may_list(actor):
         return message.answer(t(lang, "common.not_allowed"))
-    async with app.sessions() as session:
-        found = await hz.history(
-            session, ctx_of(app), hazard_id, lang, app.today(), app.settings.hazards
-        )
+    found = await services.history(
+        app.sessions, ctx_of(app), hazard_id, lang, app.today(), app.settings.hazards
+    )
     if found is None:
         return message.answer(t(lang, "hazard.unknown", id=hazard_id))
     await message.answer(found.text)
@@ -174,10 +203,9 @@ async def _assign(
     )
     if isinstance(deadline, ParseFailure):
         return message.answer(_bad_deadline(deadline, lang))
-    async with app.sessions.begin() as session:
-        result = await hz.assign(
-            session, ctx_of(app), hazard_id, actor, name, deadline, app.now(), app.settings.hazards
-        )
+    result = await services.assign(
+        app.sessions, ctx_of(app), hazard_id, actor, name, deadline, app.now(), app.settings.hazards
+    )
     app.wake_sender()
     return message.answer(_reply(result, lang, "hazard.assigned"))
 
@@ -226,37 +254,25 @@ async def cancel_raising(
 ) -> SendMessage:
     """/cancel while raising: the draft is cancelled, and an inspection item whose 有隐患 opened
     it is unchecked again and its buttons sent anew (not left marked 有隐患 #N)."""
-    hazard_id = await _hazard_id(state)
-    ctx = ctx_of(app)
-    async with app.sessions.begin() as session:
-        result = (
-            await insp.abandon(session, ctx, hazard_id, actor, app.now())
-            if actor is not None
-            else insp.Answered(insp.Outcome.NOT_FOUND)
-        )
-        redrawn = (
-            insp.InspectionRoutine().prompt(result.task, result.unit, lang, ctx)
-            if result.task is not None
-            else None
-        )
-        await move_to(session, state, None, {})
+    redrawn = await insp.cancel_draft(
+        app.sessions, ctx_of(app), await _hazard_id(state), actor, app.now(), lang, moves(state)
+    )
     if redrawn is None:
         return message.answer(t(lang, "common.cancelled"))
     await message.answer(t(lang, "common.cancelled"))
     return message.answer(redrawn.text, reply_markup=keyboard(redrawn))
 
 
-async def _save(
-    app: App, actor: Person | None, state: FSMContext, step: State, **fields: str
-) -> bool:
-    """One answer saved in the draft and the conversation moved on, in one transaction."""
-    if actor is None:
-        return False
-    async with app.sessions.begin() as session:
-        if await hz.save(session, ctx_of(app), await _hazard_id(state), actor, **fields) is None:
-            return False
-        await move_to(session, state, step)
-    return True
+async def _answer(
+    app: App, actor: Person | None, state: FSMContext, then: Step | None = None, **fields: str
+) -> Step | None:
+    """One answer saved in the draft and the conversation moved on (to ``then``, or else to
+    the next question the draft has no answer for: an inspection's item comes with its place
+    and category), in one transaction. None: the draft is gone."""
+    hazard_id = await _hazard_id(state)
+    return await services.answer(
+        app.sessions, ctx_of(app), hazard_id, actor, moves(state), then=then, **fields
+    )
 
 
 async def _gone(message: Message, state: FSMContext, lang: str) -> SendMessage:
@@ -268,10 +284,10 @@ async def _gone(message: Message, state: FSMContext, lang: str) -> SendMessage:
 async def got_what(
     message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> SendMessage:
-    problem = zr.text_problem(message.text, store.MAX_WHAT)
+    problem = zr.text_problem(message.text, MAX_WHAT)
     if problem is not None:
-        return message.answer(t(lang, problem, limit=store.MAX_WHAT))
-    step = await _save_and_skip(app, actor, state, what=(message.text or "").strip())
+        return message.answer(t(lang, problem, limit=MAX_WHAT))
+    step = await _answer(app, actor, state, what=(message.text or "").strip())
     if step is None:
         return await _gone(message, state, lang)
     return await _ask(message, app, step, await _hazard_id(state), lang)
@@ -283,60 +299,16 @@ async def got_place(
 ) -> SendMessage:
     problem = zr.place_problem(message.text)
     if problem is not None:
-        return message.answer(t(lang, problem, limit=store.MAX_PLACE))
-    step = await _save_and_skip(app, actor, state, place=(message.text or "").strip())
+        return message.answer(t(lang, problem, limit=MAX_PLACE))
+    step = await _answer(app, actor, state, place=(message.text or "").strip())
     if step is None:
         return await _gone(message, state, lang)
     return await _ask(message, app, step, await _hazard_id(state), lang)
 
 
-async def _save_and_skip(
-    app: App, actor: Person | None, state: FSMContext, **fields: str
-) -> State | None:
-    """The answer saved and the conversation moved to the next question the draft has no
-    answer for yet: an inspection's item comes with its place and category."""
-    if actor is None:
-        return None
-    async with app.sessions.begin() as session:
-        found = await hz.save(session, ctx_of(app), await _hazard_id(state), actor, **fields)
-        if found is None:
-            return None
-        step = _next_question(found)
-        await move_to(session, state, step)
-    return step
-
-
-def _next_question(draft: store.Hazard) -> State:
-    """The first question the draft has no answer for (an inspection's item comes with its
-    place and category; a patrol or an incident with its text, place, severity, photos)."""
-    for step, answered in (
-        (RaiseHazard.what, draft.what),
-        (RaiseHazard.place, draft.place),
-        (RaiseHazard.category, draft.category),
-        (RaiseHazard.severity, draft.severity),
-    ):
-        if not answered:
-            return step
-    return RaiseHazard.photos
-
-
-async def _ask(message: Message, app: App, step: State, hazard_id: int, lang: str) -> SendMessage:
-    text, rows = _question(app, step, hazard_id, lang)
-    return message.answer(text, reply_markup=_markup(rows))
-
-
-def _question(app: App, step: State, hazard_id: int, lang: str) -> tuple[str, buttons.Rows]:
-    if step is RaiseHazard.what:
-        return t(lang, "hazard.ask_what"), ()
-    if step is RaiseHazard.place:
-        return t(lang, "hazard.ask_place"), ()
-    if step is RaiseHazard.category:
-        return t(lang, "hazard.ask_category"), buttons.category_rows(
-            hazard_id, lang, app.settings.hazards
-        )
-    if step is RaiseHazard.severity:
-        return t(lang, "hazard.ask_severity"), buttons.severity_rows(hazard_id, lang)
-    return t(lang, "hazard.ask_photos"), buttons.photos_done_rows(hazard_id, lang)
+async def _ask(message: Message, app: App, step: Step, hazard_id: int, lang: str) -> SendMessage:
+    asked = services.question(step, hazard_id, lang, app.settings.hazards)
+    return message.answer(asked.text, reply_markup=keyboard(asked))
 
 
 @router.message(RaiseHazard.category, F.text, NOT_COMMAND)
@@ -350,7 +322,7 @@ async def typed_category(
     if found is None:
         rows = buttons.category_rows(hazard_id, lang, policy)
         return message.answer(t(lang, "hazard.need_category"), reply_markup=_markup(rows))
-    step = await _save_and_skip(app, actor, state, category=found)
+    step = await _answer(app, actor, state, category=found)
     if step is None:
         return await _gone(message, state, lang)
     return await _ask(message, app, step, hazard_id, lang)
@@ -365,7 +337,7 @@ async def typed_severity(
     if severity is None:
         rows = buttons.severity_rows(hazard_id, lang)
         return message.answer(t(lang, "zero.need_severity"), reply_markup=_markup(rows))
-    if not await _save(app, actor, state, RaiseHazard.photos, severity=severity):
+    if await _answer(app, actor, state, Step.PHOTOS, severity=severity) is None:
         return await _gone(message, state, lang)
     return message.answer(
         t(lang, "hazard.ask_photos"),
@@ -381,8 +353,7 @@ async def got_photo(
     if actor is None or photo is None:
         return None
     hazard_id = await _hazard_id(state)
-    async with app.sessions.begin() as session:
-        kept = await hz.add_photo(session, ctx_of(app), hazard_id, actor, photo, app.now())
+    kept = await services.add_photo(app.sessions, ctx_of(app), hazard_id, actor, photo, app.now())
     if not kept:
         return await _gone(message, state, lang)
     if not first_of_album(message.media_group_id):
@@ -400,8 +371,9 @@ async def got_fix_photo(
         return None
     data = await _data(state)
     hazard_id, round_ = int(str(data.get("hazard_id", 0))), int(str(data.get("round", 0)))
-    async with app.sessions.begin() as session:
-        result = await hz.add_fix_photo(session, ctx_of(app), hazard_id, actor, photo, app.now())
+    result = await services.add_fix_photo(
+        app.sessions, ctx_of(app), hazard_id, actor, photo, app.now()
+    )
     if result.outcome is not hz.Outcome.DONE:
         await state.clear()
         return message.answer(_reply(result, lang, "hazard.photo_saved"))
@@ -416,17 +388,20 @@ async def got_fix_note(
     message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> SendMessage:
     note = (message.text or "").strip()
-    if len(note) > store.MAX_NOTE:
-        return message.answer(t(lang, "hazard.text_too_long", limit=store.MAX_NOTE))
+    if len(note) > MAX_NOTE:
+        return message.answer(t(lang, "hazard.text_too_long", limit=MAX_NOTE))
     if actor is None:
         return message.answer(t(lang, "common.unknown_user"))
-    hazard_id = await _hazard_id(state)
-    async with app.sessions.begin() as session:
-        result = await hz.finish_fix(
-            session, ctx_of(app), hazard_id, actor, note, app.now(), app.settings.hazards
-        )
-        if result.outcome is not hz.Outcome.NEED_PHOTO:
-            await move_to(session, state, None, {})
+    result = await services.finish_fix(
+        app.sessions,
+        ctx_of(app),
+        await _hazard_id(state),
+        actor,
+        note,
+        app.now(),
+        app.settings.hazards,
+        moves(state),
+    )
     app.wake_sender()
     return message.answer(_reply(result, lang, "hazard.fixed"))
 
@@ -436,10 +411,10 @@ async def got_reject_reason(
     message: Message, app: App, lang: str, state: FSMContext
 ) -> SendMessage:
     reason = (message.text or "").strip()
-    if len(reason) > store.MAX_NOTE:
-        return message.answer(t(lang, "hazard.text_too_long", limit=store.MAX_NOTE))
-    async with app.sessions.begin() as session:
-        await move_to(session, state, RejectFix.deadline, {**await _data(state), "reason": reason})
+    if len(reason) > MAX_NOTE:
+        return message.answer(t(lang, "hazard.text_too_long", limit=MAX_NOTE))
+    data = {**await _data(state), "reason": reason}
+    await services.move(app.sessions, moves(state), Step.REJECT_DEADLINE, data)
     return message.answer(
         t(lang, "hazard.ask_new_deadline") + "\n" + t(lang, "hazard.deadline_examples")
     )
@@ -458,20 +433,18 @@ async def got_reject_deadline(
         return message.answer(t(lang, "common.unknown_user"))
     data = await _data(state)
     hazard_id, round_ = int(str(data.get("hazard_id", 0))), int(str(data.get("round", 0)))
-    async with app.sessions.begin() as session:
-        result = await hz.reject(
-            session,
-            ctx_of(app),
-            hazard_id,
-            round_,
-            actor,
-            str(data.get("reason", "")),
-            deadline,
-            app.now(),
-            app.settings.hazards,
-        )
-        if result.outcome not in (hz.Outcome.PAST_DEADLINE, hz.Outcome.FAR_DEADLINE):
-            await move_to(session, state, None, {})
+    result = await services.reject(
+        app.sessions,
+        ctx_of(app),
+        hazard_id,
+        round_,
+        actor,
+        str(data.get("reason", "")),
+        deadline,
+        app.now(),
+        app.settings.hazards,
+        moves(state),
+    )
     app.wake_sender()
     return message.answer(_reply(result, lang, "hazard.rejected"))
 
@@ -506,13 +479,15 @@ async def wrong_kind_of_answer(message: Message, lang: str, state: FSMContext) -
 # -- the buttons -------------------------------------------------------------------------------
 
 
-@router.callback_query(F.data.startswith(f"{buttons.Press.prefix}:"))
+@router.callback_query(buttons.Press.filter())
 async def pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: buttons.Press,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> AnswerCallbackQuery:
-    press = buttons.Press.unpack(query.data)
-    if press is None:
-        return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     message = query.message if isinstance(query.message, Message) else None
@@ -527,19 +502,20 @@ async def pressed(
             return await _reject_pressed(query, press, app, actor, lang, state)
         case hz.Action.FROM_PATROL | hz.Action.FROM_INCIDENT:
             return await _raise_from(query, message, press, app, actor, lang, state)
-    ctx, now, policy = ctx_of(app), app.now(), app.settings.hazards
-    async with app.sessions.begin() as session:
-        if press.action is hz.Action.LIST:
-            result = await hz.sign_list(
-                session, ctx, press.hazard_id, press.round, actor, now, policy
-            )
-            done_key = "hazard.list_signed"
-        elif press.action is hz.Action.ACCEPT:
-            result = await hz.accept(session, ctx, press.hazard_id, press.round, actor, now, policy)
-            done_key = "hazard.accepted"
-        else:
-            result = await hz.sign(session, ctx, press.hazard_id, press.round, actor, now)
-            done_key = "hazard.signed"
+    result = await services.press(
+        app.sessions,
+        ctx_of(app),
+        press.action,
+        press.hazard_id,
+        press.round,
+        actor,
+        app.now(),
+        app.settings.hazards,
+    )
+    done_key = {
+        hz.Action.LIST: "hazard.list_signed",
+        hz.Action.ACCEPT: "hazard.accepted",
+    }.get(press.action, "hazard.signed")
     text = _reply(result, lang, done_key)
     if result.outcome is not hz.Outcome.DONE:
         return query.answer(text, show_alert=True)
@@ -583,34 +559,31 @@ async def _raising_button(
     if refusal is not None:
         return refusal
     policy = app.settings.hazards
+    reply: OutMessage | None = None
     if press.action is hz.Action.CATEGORY:
         if press.arg not in {c.id for c in policy.categories}:
             return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
-        following = await _save_and_skip(app, actor, state, category=press.arg)
-        saved = following is not None
-        reply = _question(app, following or RaiseHazard.severity, press.hazard_id, lang)
+        following = await _answer(app, actor, state, category=press.arg)
+        if following is not None:  # the question becomes the next one
+            reply = services.question(following, press.hazard_id, lang, policy)
     elif press.action is hz.Action.SEVERITY:
         if press.arg not in zr.SEVERITY_LABELS:
             return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
-        saved = await _save(app, actor, state, RaiseHazard.photos, severity=press.arg)
-        reply = (t(lang, "hazard.ask_photos"), buttons.photos_done_rows(press.hazard_id, lang))
+        if await _answer(app, actor, state, Step.PHOTOS, severity=press.arg) is not None:
+            reply = services.question(Step.PHOTOS, press.hazard_id, lang, policy)
     else:
-        async with app.sessions.begin() as session:
-            result = await hz.submit(
-                session, ctx_of(app), press.hazard_id, actor, app.now(), policy
-            )
-            saved = result.outcome is hz.Outcome.DONE
-            if saved:
-                await move_to(session, state, None, {})
-        if saved:
+        result = await services.submit(
+            app.sessions, ctx_of(app), press.hazard_id, actor, app.now(), policy, moves(state)
+        )
+        if result.outcome is hz.Outcome.DONE:
             app.wake_sender()
             key = "hazard.submitted_urgent" if result.urgent else "hazard.submitted"
-            reply = (t(lang, key, id=result.hazard_id), ())
+            reply = OutMessage(t(lang, key, id=result.hazard_id))
     if message is not None:
-        if not saved:
+        if reply is None:
             await (await _gone(message, state, lang))
-        else:  # the question becomes the next one
-            await message.edit_text(reply[0], reply_markup=_markup(reply[1]))
+        else:
+            await message.edit_text(reply.text, reply_markup=keyboard(reply))
     return query.answer()
 
 
@@ -622,13 +595,9 @@ async def _fix_pressed(
     lang: str,
     state: FSMContext,
 ) -> AnswerCallbackQuery:
-    async with app.sessions.begin() as session:
-        result = await hz.start_fix(
-            session, ctx_of(app), press.hazard_id, press.round, actor, app.now()
-        )
-        if result.outcome is hz.Outcome.DONE:
-            data = {"hazard_id": press.hazard_id, "round": press.round}
-            await move_to(session, state, FixHazard.photos, data)
+    result = await services.start_fix(
+        app.sessions, ctx_of(app), press.hazard_id, press.round, actor, app.now(), moves(state)
+    )
     if result.outcome is not hz.Outcome.DONE:
         return query.answer(_reply(result, lang, ""), show_alert=True)
     if isinstance(query.message, Message):
@@ -650,12 +619,9 @@ async def _fix_photos_done(
     refusal = await _off_step(query, state, FixHazard.photos, press.hazard_id, lang)
     if refusal is not None:
         return refusal
-    async with app.sessions.begin() as session:
-        result = await hz.fix_photos_done(
-            session, ctx_of(app), press.hazard_id, actor, app.settings.hazards
-        )
-        if result.outcome is hz.Outcome.DONE:
-            await move_to(session, state, FixHazard.note)
+    result = await services.fix_photos_done(
+        app.sessions, ctx_of(app), press.hazard_id, actor, app.settings.hazards, moves(state)
+    )
     if result.outcome is not hz.Outcome.DONE:
         return query.answer(_reply(result, lang, ""), show_alert=True)
     if isinstance(query.message, Message):
@@ -671,11 +637,9 @@ async def _reject_pressed(
     lang: str,
     state: FSMContext,
 ) -> AnswerCallbackQuery:
-    async with app.sessions.begin() as session:
-        result = await hz.may_verify(session, ctx_of(app), press.hazard_id, press.round, actor)
-        if result.outcome is hz.Outcome.DONE:
-            data = {"hazard_id": press.hazard_id, "round": press.round}
-            await move_to(session, state, RejectFix.reason, data)
+    result = await services.start_reject(
+        app.sessions, ctx_of(app), press.hazard_id, press.round, actor, moves(state)
+    )
     if result.outcome is not hz.Outcome.DONE:
         return query.answer(_reply(result, lang, ""), show_alert=True)
     if isinstance(query.message, Message):
@@ -696,28 +660,21 @@ async def _raise_from(
     it did not answer."""
     if message is None or message.chat.type != "private":
         return query.answer(t(lang, "hazard.private_only"), show_alert=True)
-    source = "patrol" if press.action is hz.Action.FROM_PATROL else "incident"
-    async with app.sessions.begin() as session:
-        started = await hz.start_from(
-            session,
-            ctx_of(app),
-            actor,
-            app.now(),
-            source,
-            press.hazard_id,
-            tg_chat_id=message.chat.id,
-        )
-        if started.outcome is hz.Outcome.DONE:
-            found = await hz.draft(session, ctx_of(app), started.hazard_id, actor)
-            assert found is not None
-            step = _next_question(found)
-            photos = await store.photo_count(session, found.submission_id)
-            await move_to(session, state, step, {"hazard_id": started.hazard_id})
+    started = await services.raise_from(
+        app.sessions,
+        ctx_of(app),
+        actor,
+        app.now(),
+        press.action,
+        press.hazard_id,
+        moves(state),
+        tg_chat_id=message.chat.id,
+    )
     if started.outcome is hz.Outcome.NOT_ALLOWED:
         return query.answer(t(lang, "common.not_allowed"), show_alert=True)
     if started.outcome is not hz.Outcome.DONE:
         return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
-    text, rows = _question(app, step, started.hazard_id, lang)
-    intro = t(lang, "hazard.raise_from_started", id=started.hazard_id, photos=photos)
-    await message.answer(f"{intro}\n{text}", reply_markup=_markup(rows))
+    asked = services.question(started.step, started.hazard_id, lang, app.settings.hazards)
+    intro = t(lang, "hazard.raise_from_started", id=started.hazard_id, photos=started.photos)
+    await message.answer(f"{intro}\n{asked.text}", reply_markup=keyboard(asked))
     return query.answer()

@@ -76,10 +76,22 @@ def test_a_check_with_an_unknown_area_owner_or_department_is_refused_at_start(
 
 
 @pytest.mark.parametrize(
-    "data", ["in:²:1:ok", "in:１２:1:ok", "in:1:1:zz", "in:1234567890:1:ok", "in:1:1"]
+    "data",
+    [
+        "in:²:1:ok",
+        "in:１２:1:ok",
+        "in:1:1:zz",
+        "in:1234567890:1:ok",
+        "in:1:1",
+        "insp:1:1:ok:x",
+        "insp:1:-1:ok",
+    ],
 )
 def test_a_forged_checklist_button_is_not_read_as_a_press(data: str) -> None:
     from scheduler.inspections import Choice, Press
 
-    assert Press.parse(data) is None
-    assert Press.parse("in:12:3:hz") == Press(12, 3, Choice.HAZARD)
+    assert Press.unpack(data) is None
+    assert Press(12, 3, Choice.HAZARD).pack() == "insp:12:3:hz"
+    assert Press.unpack("insp:12:3:hz") == Press(12, 3, Choice.HAZARD)
+    # A button sent before the codec (prefix "in", the same layout) still works.
+    assert Press.unpack("in:12:3:hz") == Press(12, 3, Choice.HAZARD)

@@ -6,7 +6,16 @@ filled in (``answers``)."""
 
 from __future__ import annotations
 
-from scheduler.inspections.answers import Answered, Outcome, abandon, answer, hazards_found
+from scheduler.inspections.answers import (
+    Answered,
+    Outcome,
+    Pressed,
+    abandon,
+    answer,
+    cancel_draft,
+    hazards_found,
+    press,
+)
 from scheduler.inspections.common import ROUTINE, Choice, Press, checklist, item_rows
 from scheduler.inspections.routine import InspectionRoutine
 
@@ -18,11 +27,14 @@ __all__ = [
     "InspectionRoutine",
     "Outcome",
     "Press",
+    "Pressed",
     "abandon",
     "answer",
+    "cancel_draft",
     "checklist",
     "hazards_found",
     "item_rows",
+    "press",
 ]
 
 ROUTINES = [InspectionRoutine()]

@@ -12,11 +12,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.messages import OutMessage
 from bot.core.settings import InspectionSettings
 from scheduler import hazards, tasks
+from scheduler.hazards.services import Move, Step
 from scheduler.inspections.common import ROUTINE, Choice, Press, answers_of, items_of
-from scheduler.inspections.routine import owners
+from scheduler.inspections.routine import InspectionRoutine, owners
 from scheduler.routine import Context
+from storage.db import SessionFactory
 from storage.models import Person, Task, Unit
 from storage.people import has_role
 
@@ -148,3 +151,76 @@ async def abandon(
         unit = await session.get(Unit, task.unit_id) if task.unit_id else None
         return Answered(Outcome.NOTED, task, unit)
     return Answered(Outcome.NOT_FOUND)
+
+
+# -- the services handlers call (each in a transaction of its own) ------------------------------
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """An item's button answered: the outcome, and the prompt as it now stands."""
+
+    outcome: Outcome
+    prompt: OutMessage | None = None  # redrawn with the items still open (None: no task)
+    found: int = 0  # hazards raised from the check so far
+    total: int = 0  # its items
+    hazard_id: int = 0
+    item: str = ""
+
+
+async def press(
+    sessions: SessionFactory,
+    ctx: Context,
+    pressed: Press,
+    person: Person,
+    now: dt.datetime,
+    policy: InspectionSettings,
+    lang: str,
+    moved: Move,
+    *,
+    tg_chat_id: int | None = None,
+) -> Pressed:
+    """正常, 有隐患 or 其余全部正常 pressed; 有隐患 moves the finder's conversation to the
+    hazard's first question in the same transaction."""
+    async with sessions.begin() as session:
+        result = await answer(session, ctx, pressed, person, now, policy, tg_chat_id=tg_chat_id)
+        if result.outcome is Outcome.HAZARD:
+            await moved(session, Step.WHAT, {"hazard_id": result.hazard_id})
+        # The prompt as it now stands, drawn while the task is at hand.
+        if result.task is None:
+            return Pressed(result.outcome, hazard_id=result.hazard_id, item=result.item)
+        return Pressed(
+            result.outcome,
+            InspectionRoutine().prompt(result.task, result.unit, lang, ctx),
+            len(hazards_found(result.task)),
+            len(items_of(result.task)),
+            result.hazard_id,
+            result.item,
+        )
+
+
+async def cancel_draft(
+    sessions: SessionFactory,
+    ctx: Context,
+    hazard_id: int,
+    person: Person | None,
+    now: dt.datetime,
+    lang: str,
+    moved: Move,
+) -> OutMessage | None:
+    """/cancel while raising a hazard: the draft cancelled and the conversation ended; when
+    an item's 有隐患 opened it, that item is unchecked again and the check's prompt comes
+    back to be sent anew (None otherwise)."""
+    async with sessions.begin() as session:
+        result = (
+            await abandon(session, ctx, hazard_id, person, now)
+            if person is not None
+            else Answered(Outcome.NOT_FOUND)
+        )
+        redrawn = (
+            InspectionRoutine().prompt(result.task, result.unit, lang, ctx)
+            if result.task is not None
+            else None
+        )
+        await moved(session, None, {})
+    return redrawn

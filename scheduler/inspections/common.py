@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.core.callbacks import parse_id
+from bot.core.callbacks import CallbackData
 from bot.core.i18n import t
 from bot.core.messages import Button
 from scheduler.rules.inspections import ROUTINE
 from storage.models import Task
 
-PREFIX = "in"
+PREFIX = "in"  # the buttons' first prefix, still read
 Rows = tuple[tuple[Button, ...], ...]
 
 
@@ -24,24 +24,13 @@ class Choice(StrEnum):
 
 
 @dataclass(frozen=True)
-class Press:
+class Press(CallbackData, prefix="insp", legacy=(PREFIX,)):
+    """An item's button: ``insp:<task id>:<item index>:<choice>`` (``in:…`` before: the same
+    layout, so buttons already sent keep working)."""
+
     task_id: int
     index: int  # the item's place in the task's list (0 for REST_OK)
     choice: Choice
-
-    def pack(self) -> str:
-        return f"{PREFIX}:{self.task_id}:{self.index}:{self.choice.value}"
-
-    @classmethod
-    def parse(cls, data: str | None) -> Press | None:
-        """The press, or None for anything that is not one of ours (forged, truncated)."""
-        parts = (data or "").split(":")
-        if len(parts) != 4 or parts[0] != PREFIX:
-            return None
-        task_id, index = parse_id(parts[1]), parse_id(parts[2])
-        if task_id is None or index is None or parts[3] not in set(Choice):
-            return None
-        return cls(task_id, index, Choice(parts[3]))
 
 
 @dataclass(frozen=True)
