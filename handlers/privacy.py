@@ -3,7 +3,8 @@
 guardian, after a confirm button).
 
 This router comes early: a guardian waiting for consent gets the consent text for any message
-or button, and nothing they send is stored.
+or button, and nothing they send is stored. The rules and the transactions are the services' of
+scheduler/privacy.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from handlers.duty_common import ctx_of
 from handlers.onboarding import help_text
 from scheduler import privacy as pv
 from scheduler.actors import Person
-from storage import privacy as store
 
 router = Router(name="privacy")
 
@@ -32,7 +32,7 @@ def _waiting(_event: object, actor: Person | None, app: App) -> bool:
 
 
 def _not_ours(query: CallbackQuery) -> bool:
-    return not (query.data or "").startswith(f"{pv.PREFIX}:")
+    return not pv.is_privacy_press(query.data)
 
 
 @router.message(_waiting, F.chat.type == "private")
@@ -46,42 +46,44 @@ async def press_before_consent(query: CallbackQuery, lang: str) -> AnswerCallbac
     return query.answer(t(lang, "privacy.consent_first"), show_alert=True)
 
 
-@router.callback_query(F.data.startswith(f"{pv.PREFIX}:"))
-async def pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str
-) -> AnswerCallbackQuery:
-    press = pv.Press.parse(query.data)
-    if press is None:
-        return query.answer(t(lang, "privacy.stale"), show_alert=True)
+@router.callback_query(pv.Press.filter(action=pv.Action.DECLINE))
+async def declined(query: CallbackQuery, actor: Person | None, lang: str) -> AnswerCallbackQuery:
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    message = query.message if isinstance(query.message, Message) else None
-    if press.action == pv.DECLINE:
-        if message is not None:
-            await message.answer(t(lang, "privacy.declined"))
-        return query.answer()
-    if press.action == pv.CONSENT:
-        async with app.sessions.begin() as session:
-            outcome = await pv.consent(session, ctx_of(app), actor.id, app.settings, app.now())
-            person = await session.get(Person, actor.id)
-            welcome = help_text(person, lang) if person is not None else ""
-        if message is not None and outcome is pv.Outcome.DONE:
-            await message.answer(t(lang, "privacy.consented") + "\n\n" + welcome)
-        return query.answer(t(lang, "privacy.consented_short"))
-    forget = pv.forget_pupil if press.action == pv.FORGET_PUPIL else pv.forget
-    async with app.sessions.begin() as session:
-        result = await forget(session, ctx_of(app), actor, press.person_id, app.now())
+    if isinstance(query.message, Message):
+        await query.message.answer(t(lang, "privacy.declined"))
+    return query.answer()
+
+
+@router.callback_query(pv.Press.filter(action=pv.Action.CONSENT))
+async def consented(
+    query: CallbackQuery, app: App, actor: Person | None, lang: str
+) -> AnswerCallbackQuery:
+    if actor is None:
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
+    done = await pv.consent(app.sessions, ctx_of(app), actor.id, app.settings, app.now())
+    if isinstance(query.message, Message) and done.outcome is pv.Outcome.DONE:
+        welcome = help_text(done.person, lang) if done.person is not None else ""
+        await query.message.answer(t(lang, "privacy.consented") + "\n\n" + welcome)
+    return query.answer(t(lang, "privacy.consented_short"))
+
+
+@router.callback_query(pv.Press.filter(action=(pv.Action.FORGET, pv.Action.FORGET_PUPIL)))
+async def forget_pressed(
+    query: CallbackQuery, press: pv.Press, app: App, actor: Person | None, lang: str
+) -> AnswerCallbackQuery:
+    if actor is None:
+        return query.answer(t(lang, "common.unknown_user"), show_alert=True)
+    result = await pv.forget(
+        app.sessions, ctx_of(app), actor, press.action, press.person_id, app.now()
+    )
     match result.outcome:
         case pv.Outcome.DONE:
-            store.delete_files(result.files)
-            key = (
-                "privacy.pupil_forgotten"
-                if press.action == pv.FORGET_PUPIL
-                else "privacy.forgotten"
-            )
+            pupil = press.action is pv.Action.FORGET_PUPIL
+            key = "privacy.pupil_forgotten" if pupil else "privacy.forgotten"
             text = t(lang, key, id=press.person_id, **result.counts)
-            if message is not None:
-                await message.answer(text)
+            if isinstance(query.message, Message):
+                await query.message.answer(text)
             return query.answer(t(lang, "privacy.forgotten_short"))
         case pv.Outcome.NOT_ALLOWED:
             return query.answer(t(lang, "common.not_allowed"), show_alert=True)
@@ -97,8 +99,7 @@ async def my_data(message: Message, app: App, actor: Person | None, lang: str) -
     if message.chat.type != "private":
         await message.answer(t(lang, "privacy.mydata_private"))
         return
-    async with app.sessions.begin() as session:
-        export = await pv.my_data(session, ctx_of(app), actor.id, app.now())
+    export = await pv.my_data(app.sessions, ctx_of(app), actor.id, app.now())
     await message.answer_document(
         BufferedInputFile(export.content, filename=export.filename),
         caption=t(lang, "privacy.mydata_caption"),
@@ -114,27 +115,21 @@ async def forget(
     words = (command.args or "").strip()[:100]
     if not words:
         return message.answer(t(lang, "privacy.forget_usage"))
-    async with app.sessions() as session:
-        child = await pv.find_pupil(session, app.school_id, words)
-        found = await pv.find_guardian(session, app.school_id, words)
-        name = found.person.display_name if found.person else ""
-        person_id = found.person.id if found.person else 0
-    if child.outcome is pv.Outcome.DONE:  # 三(1)班 王小明: a pupil
-        return message.answer(
-            t(lang, "privacy.pupil_confirm", name=child.name, unit=child.unit_name),
-            reply_markup=keyboard(
-                OutMessage("", buttons=pv.forget_rows(child.pupil_id, lang, pv.FORGET_PUPIL))
-            ),
-        )
-    match found.outcome:
-        case pv.Outcome.DONE:
+    named = await pv.find_to_forget(app.sessions, app.school_id, words)
+    match named.outcome:
+        case pv.Named.PUPIL:  # 三(1)班 王小明
             return message.answer(
-                t(lang, "privacy.forget_confirm", name=name, id=person_id),
-                reply_markup=keyboard(OutMessage("", buttons=pv.forget_rows(person_id, lang))),
+                t(lang, "privacy.pupil_confirm", name=named.name, unit=named.unit_name),
+                reply_markup=keyboard(OutMessage("", buttons=named.rows(lang))),
             )
-        case pv.Outcome.AMBIGUOUS:
+        case pv.Named.GUARDIAN:
             return message.answer(
-                t(lang, "privacy.forget_ambiguous", name=words, count=found.count)
+                t(lang, "privacy.forget_confirm", name=named.name, id=named.target_id),
+                reply_markup=keyboard(OutMessage("", buttons=named.rows(lang))),
+            )
+        case pv.Named.AMBIGUOUS:
+            return message.answer(
+                t(lang, "privacy.forget_ambiguous", name=words, count=named.count)
             )
         case _:
             return message.answer(t(lang, "privacy.forget_unknown", name=words))

@@ -23,19 +23,39 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.callbacks import parse_id
+from bot.core.callbacks import CallbackData
 from bot.core.i18n import t
 from bot.core.messages import Button
 from bot.core.settings import Settings
 from scheduler.routine import Context, TickContext
 from storage import audit, people, privacy, pupils
-from storage.db import insert_ignore
+from storage.db import SessionFactory, insert_ignore
 from storage.models import Person, Role
 from storage.privacy import RetentionRun
 
-PREFIX = "pv"
-CONSENT, DECLINE, FORGET, FORGET_PUPIL = "yes", "no", "forget", "pupil"
 Rows = tuple[tuple[Button, ...], ...]
+
+
+class Action(StrEnum):
+    CONSENT = "yes"  # 同意 (the press's id is 0)
+    DECLINE = "no"  # 不同意 (id 0)
+    FORGET = "forget"  # an admin confirms /forget of a guardian (id: the person's)
+    FORGET_PUPIL = "pupil"  # … of a pupil (id: the pupil's)
+
+
+@dataclass(frozen=True)
+class Press(CallbackData, prefix="privacy", legacy=("pv",)):
+    """A privacy button: ``privacy:forget:12`` (sent as ``pv:forget:12`` before)."""
+
+    action: Action
+    person_id: int
+
+
+def is_privacy_press(data: str | None) -> bool:
+    """Data under the privacy buttons' prefix (valid or not): a guardian waiting for consent
+    may press these, every other button gets the consent text."""
+    head, colon, _ = (data or "").partition(":")
+    return bool(colon) and head in (Press.prefix, *Press.legacy_prefixes)
 
 
 # --- consent -------------------------------------------------------------------------------
@@ -74,26 +94,11 @@ def consent_message(settings: Settings, lang: str) -> tuple[str, Rows]:
     text = t(lang, "privacy.consent", text=settings.privacy.consent_text.strip())
     rows = (
         (
-            Button(t(lang, "privacy.button.consent"), f"{PREFIX}:{CONSENT}:0"),
-            Button(t(lang, "privacy.button.decline"), f"{PREFIX}:{DECLINE}:0"),
+            Button(t(lang, "privacy.button.consent"), Press(Action.CONSENT, 0).pack()),
+            Button(t(lang, "privacy.button.decline"), Press(Action.DECLINE, 0).pack()),
         ),
     )
     return text, rows
-
-
-@dataclass(frozen=True)
-class Press:
-    action: str
-    person_id: int
-
-    @classmethod
-    def parse(cls, data: str | None) -> Press | None:
-        parts = (data or "").split(":")
-        actions = (CONSENT, DECLINE, FORGET, FORGET_PUPIL)
-        if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in actions:
-            return None
-        found = parse_id(parts[2])
-        return None if found is None else cls(parts[1], found)
 
 
 class Outcome(StrEnum):
@@ -104,7 +109,27 @@ class Outcome(StrEnum):
     AMBIGUOUS = "ambiguous"
 
 
+@dataclass(frozen=True)
+class Consented:
+    outcome: Outcome  # DONE, or ALREADY (a second press)
+    person: Person | None = None  # as stored, with their roles: the welcome names their help
+
+
 async def consent(
+    sessions: SessionFactory,
+    ctx: Context,
+    person_id: int,
+    settings: Settings,
+    now: dt.datetime,
+) -> Consented:
+    """同意, in a transaction of its own."""
+    async with sessions.begin() as session:
+        outcome = await _consent(session, ctx, person_id, settings, now)
+        person = await session.get(Person, person_id)
+    return Consented(outcome, person)
+
+
+async def _consent(
     session: AsyncSession, ctx: Context, person_id: int, settings: Settings, now: dt.datetime
 ) -> Outcome:
     """同意: the consent recorded with its time and the text's version (and in the log)."""
@@ -127,20 +152,23 @@ class Export:
     content: bytes
 
 
-async def my_data(session: AsyncSession, ctx: Context, person_id: int, now: dt.datetime) -> Export:
+async def my_data(
+    sessions: SessionFactory, ctx: Context, person_id: int, now: dt.datetime
+) -> Export:
     """Everything stored about the person and their children, as one JSON file; the export
-    is logged."""
-    kept = await privacy.kept_about(session, ctx.school_id, person_id)
-    audit.record(
-        session,
-        ctx.school_id,
-        person_id,
-        "privacy.export",
-        now,
-        guardian_id=person_id,
-        children=len(kept["children"]),
-        messages=len(kept["messages"]),
-    )
+    is logged (in a transaction of its own)."""
+    async with sessions.begin() as session:
+        kept = await privacy.kept_about(session, ctx.school_id, person_id)
+        audit.record(
+            session,
+            ctx.school_id,
+            person_id,
+            "privacy.export",
+            now,
+            guardian_id=person_id,
+            children=len(kept["children"]),
+            messages=len(kept["messages"]),
+        )
     body = json.dumps(kept, ensure_ascii=False, indent=2, default=_plain(ctx))
     stamp = now.astimezone(ctx.tz).strftime("%Y%m%d")
     return Export(f"mydata_{person_id}_{stamp}.json", body.encode())
@@ -160,6 +188,46 @@ def _plain(ctx: Context) -> Any:
 # --- /forget -------------------------------------------------------------------------------
 
 
+class Named(StrEnum):
+    PUPIL = "pupil"  # 三(1)班 王小明: the one pupil of that name in that class
+    GUARDIAN = "guardian"  # a guardian, by id or name
+    AMBIGUOUS = "ambiguous"  # several guardians of that name
+    NOT_FOUND = "not_found"
+
+
+@dataclass(frozen=True)
+class ToForget:
+    """Whom ``/forget <words>`` names: what its confirm question shows."""
+
+    outcome: Named
+    target_id: int = 0  # the pupil's or the guardian's id
+    name: str = ""
+    unit_name: str = ""  # a pupil's class
+    count: int = 0  # AMBIGUOUS: how many guardians have that name
+
+    def rows(self, lang: str) -> Rows:
+        """The confirm button (for PUPIL or GUARDIAN)."""
+        action = Action.FORGET_PUPIL if self.outcome is Named.PUPIL else Action.FORGET
+        return forget_rows(self.target_id, lang, action)
+
+
+async def find_to_forget(sessions: SessionFactory, school_id: int, text: str) -> ToForget:
+    """A pupil by class and name (三(1)班 王小明), or else a guardian by id or name."""
+    async with sessions() as session:
+        child = await _find_pupil(session, school_id, text)
+        if child.outcome is Outcome.DONE:
+            return ToForget(Named.PUPIL, child.pupil_id, child.name, child.unit_name)
+        found = await _find_guardian(session, school_id, text)
+    match found.outcome:
+        case Outcome.DONE:
+            assert found.person is not None
+            return ToForget(Named.GUARDIAN, found.person.id, found.person.display_name)
+        case Outcome.AMBIGUOUS:
+            return ToForget(Named.AMBIGUOUS, count=found.count)
+        case _:
+            return ToForget(Named.NOT_FOUND)
+
+
 @dataclass(frozen=True)
 class Found:
     outcome: Outcome
@@ -167,7 +235,7 @@ class Found:
     count: int = 0
 
 
-async def find_guardian(session: AsyncSession, school_id: int, text: str) -> Found:
+async def _find_guardian(session: AsyncSession, school_id: int, text: str) -> Found:
     """A guardian (a person with a parent's role, not deleted) by their id (12, #12) or by
     their name in the bot."""
     query = (
@@ -192,8 +260,8 @@ async def find_guardian(session: AsyncSession, school_id: int, text: str) -> Fou
     return Found(Outcome.DONE, found[0])
 
 
-def forget_rows(person_id: int, lang: str, action: str = FORGET) -> Rows:
-    return ((Button(t(lang, "privacy.button.forget"), f"{PREFIX}:{action}:{person_id}"),),)
+def forget_rows(person_id: int, lang: str, action: Action = Action.FORGET) -> Rows:
+    return ((Button(t(lang, "privacy.button.forget"), Press(action, person_id).pack()),),)
 
 
 @dataclass(frozen=True)
@@ -204,7 +272,7 @@ class FoundPupil:
     unit_name: str = ""
 
 
-async def find_pupil(session: AsyncSession, school_id: int, text: str) -> FoundPupil:
+async def _find_pupil(session: AsyncSession, school_id: int, text: str) -> FoundPupil:
     """A pupil by class and name (三(1)班 王小明), still in the school."""
     class_text, _, name = text.strip().partition(" ")
     unit = await people.find_unit(session, school_id, class_text) if name.strip() else None
@@ -227,7 +295,34 @@ async def find_pupil(session: AsyncSession, school_id: int, text: str) -> FoundP
     return FoundPupil(Outcome.DONE, found[0].id, found[0].name, unit.name)
 
 
-async def forget_pupil(
+@dataclass(frozen=True)
+class Forgot:
+    outcome: Outcome
+    counts: dict[str, int] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+
+
+async def forget(
+    sessions: SessionFactory,
+    ctx: Context,
+    actor: Person,
+    action: Action,
+    target_id: int,
+    now: dt.datetime,
+) -> Forgot:
+    """/forget's confirm button (``FORGET`` a guardian, ``FORGET_PUPIL`` a pupil), in a
+    transaction of its own; the photo files no row uses any more are deleted once it is
+    committed."""
+    async with sessions.begin() as session:
+        if action is Action.FORGET_PUPIL:
+            result = await _forget_pupil(session, ctx, actor, target_id, now)
+        else:
+            result = await _forget_guardian(session, ctx, actor, target_id, now)
+    privacy.delete_files(result.files)
+    return result
+
+
+async def _forget_pupil(
     session: AsyncSession, ctx: Context, actor: Person, pupil_id: int, now: dt.datetime
 ) -> Forgot:
     """An admin removes a pupil (see storage.privacy.forget_pupil); logged without the name."""
@@ -243,14 +338,7 @@ async def forget_pupil(
     return Forgot(Outcome.DONE, counts)
 
 
-@dataclass
-class Forgot:
-    outcome: Outcome
-    counts: dict[str, int] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
-
-
-async def forget(
+async def _forget_guardian(
     session: AsyncSession, ctx: Context, actor: Person, person_id: int, now: dt.datetime
 ) -> Forgot:
     """An admin deletes a guardian: their content removed, counts kept under 已删除 (see

@@ -63,6 +63,16 @@ async def press(school: SimulatedSchool, person: SimPerson, label: str) -> str:
     return str((school.world.callbacks[query["id"]].answer or {}).get("text") or "")
 
 
+async def press_data(school: SimulatedSchool, person: SimPerson, data: str) -> str:
+    """A press with ``data`` on the person's last message (a button sent before, or forged)."""
+    message = (await school.received(person.chat_id))[-1]
+    query = school.world.press_button(
+        person.user_id, person.chat_id, message["message_id"], data, check_button=False
+    )
+    await school.settle()
+    return str((school.world.callbacks[query["id"]].answer or {}).get("text") or "")
+
+
 async def last_text(school: SimulatedSchool, person: SimPerson) -> str:
     return texts(await school.received(person.chat_id))[-1]
 
@@ -142,7 +152,12 @@ async def test_a_parent_consents_at_start_before_anything_else_is_kept_or_sent(
         await school.say(parent, "/help")
         assert CONSENT in await last_text(school, parent)
         assert consented.id in await audience_of(school, "3-1")
-        await press(school, parent, "同意")
+        # A 同意 button sent before the buttons' prefix was ``privacy`` (``pv``) still works.
+        assert [d for _, d in buttons((await school.received(parent.chat_id))[-1])] == [
+            "privacy:yes:0",
+            "privacy:no:0",
+        ]
+        await press_data(school, parent, "pv:yes:0")
         assert (await person_of(school, parent)).consent_version == "2026-2"
 
 
