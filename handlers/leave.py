@@ -1,9 +1,10 @@
 """Substitutes (代班): /leave 张老师 明天 到 周五 代班 李老师 (an admin), /leave 明天 到 周五 代班
-李老师 (a head teacher asking; an admin's 批准 button), /leave list, /leave cancel N."""
+李老师 (a head teacher asking; an admin's 批准 button), /leave list, /leave cancel N. Who may
+and the transactions are the services' of scheduler/substitutes.py."""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
@@ -15,13 +16,9 @@ from handlers.common import parse_id, school_calendar
 from handlers.duty_common import ctx_of
 from scheduler import substitutes as sb
 from scheduler.actors import Person
-from storage.people import has_role
 
 router = Router(name="leave")
 
-WHO = ("admin", "head_teacher")
-# The list is for staff too: a substitute sees the days they stand in.
-STAFF = ("admin", "duty_leader", "safety_officer", "teacher", "head_teacher", "guard", "staff")
 _SUBSTITUTE_WORDS = ("代班", "代课", "substitute", "covered by")
 _LIST = {"list", "列表", "查看"}
 _CANCEL = {"cancel", "取消", "撤销"}
@@ -34,14 +31,13 @@ async def leave_command(
     words = (command.args or "").strip()[:200]
     verb, _, rest = words.partition(" ")
     listing = not words or verb.lower() in _LIST
-    if not has_role(actor, *(STAFF if listing else WHO)):
+    if not sb.may_use(actor, listing):
         return message.answer(
             t(lang, "common.unknown_user" if actor is None else "leave.not_allowed")
         )
     assert actor is not None
     if listing:
-        async with app.sessions() as session:
-            text = await sb.listing(session, ctx_of(app), actor, app.today(), lang)
+        text = await sb.listing(app.sessions, ctx_of(app), actor, app.today(), lang)
         return message.answer(text if words else t(lang, "leave.usage") + "\n\n" + text)
     if verb.lower() in _CANCEL:
         return message.answer(await _cancel(app, actor, rest, lang))
@@ -67,25 +63,23 @@ async def _create(app: App, actor: Person, words: str, lang: str) -> str:
             absent, span = name.strip(), named
     if isinstance(span, ParseFailure):
         return describe(span, lang) + "\n\n" + t(lang, "leave.usage")
-    async with app.sessions.begin() as session:
-        result = await sb.request_leave(
-            session,
-            ctx_of(app),
-            actor,
-            absent,
-            span.start,
-            span.end,
-            substitute,
-            app.today(),
-            app.now(),
-        )
-        texts = await sb.describe(session, result.substitution) if result.substitution else {}
+    result = await sb.request_leave(
+        app.sessions,
+        ctx_of(app),
+        actor,
+        absent,
+        span.start,
+        span.end,
+        substitute,
+        app.today(),
+        app.now(),
+    )
     app.wake_sender()
     match result.outcome:
-        case sb.Outcome.ACTIVE | sb.Outcome.REQUESTED:
-            assert result.substitution is not None
-            key = f"leave.{result.outcome.value}"
-            return t(lang, key, id=result.substitution.id, **texts)
+        case sb.Outcome.ACTIVE:
+            return t(lang, "leave.active", id=result.leave_id, **result.texts)
+        case sb.Outcome.REQUESTED:
+            return t(lang, "leave.requested", id=result.leave_id, **result.texts)
         case _:
             return _refusal(result, lang)
 
@@ -94,12 +88,10 @@ async def _cancel(app: App, actor: Person, rest: str, lang: str) -> str:
     found = parse_id(rest)
     if found is None:
         return t(lang, "leave.usage")
-    async with app.sessions.begin() as session:
-        result = await sb.cancel(session, ctx_of(app), actor, found, app.today(), app.now())
-        texts = await sb.describe(session, result.substitution) if result.substitution else {}
+    result = await sb.cancel(app.sessions, ctx_of(app), actor, found, app.today(), app.now())
     app.wake_sender()
     if result.outcome is sb.Outcome.CANCELLED:
-        return t(lang, "leave.cancelled", id=found, **texts)
+        return t(lang, "leave.cancelled", id=found, **result.texts)
     return _refusal(result, lang)
 
 
@@ -125,22 +117,22 @@ def _refusal(result: sb.Result, lang: str) -> str:
             return t(lang, "leave.stale")
 
 
-@router.callback_query(F.data.startswith(f"{sb.PREFIX}:"))
+@router.callback_query(sb.Press.filter())
 async def decided(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str
+    query: CallbackQuery, press: sb.Press, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery:
-    press = sb.Press.parse(query.data)
-    if press is None:
-        return query.answer(t(lang, "leave.stale"), show_alert=True)
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    async with app.sessions.begin() as session:
-        result = await sb.decide(session, ctx_of(app), actor, press, app.now())
-        texts = await sb.describe(session, result.substitution) if result.substitution else {}
+    result = await sb.decide(app.sessions, ctx_of(app), actor, press, app.now())
     app.wake_sender()
     match result.outcome:
         case sb.Outcome.ACTIVE | sb.Outcome.REFUSED:
-            text = t(lang, f"leave.decided.{result.outcome.value}", **texts)
+            key = (
+                "leave.decided.active"
+                if result.outcome is sb.Outcome.ACTIVE
+                else "leave.decided.refused"
+            )
+            text = t(lang, key, **result.texts)
             if isinstance(query.message, Message):
                 await query.message.answer(text)
             return query.answer(text)

@@ -11,12 +11,12 @@ substitute may answer for the class (bot/actors.py ``acting``). The record book 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.callbacks import parse_id
+from bot.core.callbacks import CallbackData
 from bot.core.i18n import t
 from bot.core.messages import Button
 from scheduler import recipients
@@ -24,12 +24,21 @@ from scheduler.hazards.notify import tell
 from scheduler.routine import Context, Recipient
 from storage import audit, people
 from storage import substitutes as store
+from storage.db import SessionFactory
 from storage.duty import staff_named
 from storage.models import Person, Unit
 from storage.substitutes import Substitution
 
-PREFIX = "lv"
 MAX_DAYS = 62  # a leave longer than two months is a new head teacher, not a substitute
+# Who may ask for a leave (an admin for anyone, a head teacher for themselves), and who may
+# list them: staff too, as a substitute sees the days they stand in.
+WHO = ("admin", "head_teacher")
+STAFF = ("admin", "duty_leader", "safety_officer", "teacher", "head_teacher", "guard", "staff")
+
+
+def may_use(actor: Person | None, listing: bool) -> bool:
+    """/leave list is for staff, a new leave or a cancellation for admins and head teachers."""
+    return people.has_role(actor, *(STAFF if listing else WHO))
 
 
 class Outcome(StrEnum):
@@ -51,32 +60,43 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class Result:
     outcome: Outcome
-    substitution: Substitution | None = None
+    leave_id: int = 0  # the leave the answer is about (0: none)
     name: str = ""  # the name that was not found, or ambiguous
+    # The names and days a reply about the leave shows (absent, substitute, first, last …).
+    texts: dict[str, str] = field(default_factory=dict)
+
+
+async def _answer(session: AsyncSession, result: Result, row: Substitution | None) -> Result:
+    """The result with the leave's id and texts, read in the same transaction."""
+    if row is None:
+        return result
+    return Result(result.outcome, row.id, result.name, await _texts(session, row))
+
+
+class Decision(StrEnum):
+    APPROVE = "ok"  # 批准
+    REFUSE = "no"  # 不批准
 
 
 @dataclass(frozen=True)
-class Press:
-    approve: bool
+class Press(CallbackData, prefix="leave", legacy=("lv",)):
+    """An admin's decision on a head teacher's leave: ``leave:ok:12`` (``lv:ok:12`` before)."""
+
+    decision: Decision
     substitution_id: int
 
-    def pack(self) -> str:
-        return f"{PREFIX}:{'ok' if self.approve else 'no'}:{self.substitution_id}"
-
-    @classmethod
-    def parse(cls, data: str | None) -> Press | None:
-        parts = (data or "").split(":")
-        if len(parts) != 3 or parts[0] != PREFIX or parts[1] not in ("ok", "no"):
-            return None
-        found = parse_id(parts[2])
-        return None if found is None else cls(parts[1] == "ok", found)
+    @property
+    def approve(self) -> bool:
+        return self.decision is Decision.APPROVE
 
 
 def decision_rows(substitution_id: int, lang: str) -> tuple[tuple[Button, ...], ...]:
     return (
         (
-            Button(t(lang, "leave.button.approve"), Press(True, substitution_id).pack()),
-            Button(t(lang, "leave.button.refuse"), Press(False, substitution_id).pack()),
+            Button(
+                t(lang, "leave.button.approve"), Press(Decision.APPROVE, substitution_id).pack()
+            ),
+            Button(t(lang, "leave.button.refuse"), Press(Decision.REFUSE, substitution_id).pack()),
         ),
     )
 
@@ -91,7 +111,7 @@ async def _one_named(session: AsyncSession, school_id: int, name: str) -> Person
 
 
 async def request_leave(
-    session: AsyncSession,
+    sessions: SessionFactory,
     ctx: Context,
     actor: Person,
     absent_name: str | None,
@@ -102,28 +122,46 @@ async def request_leave(
     now: dt.datetime,
 ) -> Result:
     """An admin's leave for a head teacher (in force at once), or a head teacher's own leave
-    (``absent_name`` None: waits for an admin)."""
+    (``absent_name`` None: waits for an admin); in a transaction of its own."""
+    async with sessions.begin() as session:
+        result, row = await _request_leave(
+            session, ctx, actor, absent_name, first, last, substitute_name, today, now
+        )
+        return await _answer(session, result, row)
+
+
+async def _request_leave(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Person,
+    absent_name: str | None,
+    first: dt.date,
+    last: dt.date,
+    substitute_name: str,
+    today: dt.date,
+    now: dt.datetime,
+) -> tuple[Result, Substitution | None]:
     is_admin = people.has_role(actor, "admin")
     if absent_name is None:
         absent: Person | Result | None = await session.get(Person, actor.id)
     elif not is_admin:
-        return Result(Outcome.NOT_ALLOWED)
+        return Result(Outcome.NOT_ALLOWED), None
     else:
         absent = await _one_named(session, ctx.school_id, absent_name)
     if isinstance(absent, Result):
-        return absent
+        return absent, None
     assert absent is not None
     substitute = await _one_named(session, ctx.school_id, substitute_name)
     if isinstance(substitute, Result):
-        return substitute
+        return substitute, None
     if substitute.id == absent.id:
-        return Result(Outcome.SAME_PERSON)
+        return Result(Outcome.SAME_PERSON), None
     if not people.unit_ids_with_role(absent, "head_teacher"):
-        return Result(Outcome.NOT_HEAD_TEACHER, name=absent.display_name)
+        return Result(Outcome.NOT_HEAD_TEACHER, name=absent.display_name), None
     if last < today:
-        return Result(Outcome.PAST)
+        return Result(Outcome.PAST), None
     if (last - first).days >= MAX_DAYS:
-        return Result(Outcome.TOO_LONG)
+        return Result(Outcome.TOO_LONG), None
     row = Substitution(
         school_id=ctx.school_id,
         person_id=absent.id,
@@ -152,22 +190,30 @@ async def request_leave(
     )
     if is_admin:
         await _tell_in_force(session, ctx, row, now)
-        return Result(Outcome.ACTIVE, row)
+        return Result(Outcome.ACTIVE), row
     await _ask_admins(session, ctx, row, now)
-    return Result(Outcome.REQUESTED, row)
+    return Result(Outcome.REQUESTED), row
 
 
 async def decide(
-    session: AsyncSession, ctx: Context, actor: Person, press: Press, now: dt.datetime
+    sessions: SessionFactory, ctx: Context, actor: Person, press: Press, now: dt.datetime
 ) -> Result:
-    """An admin's 批准 / 不批准 on a head teacher's leave."""
+    """An admin's 批准 / 不批准 on a head teacher's leave, in a transaction of its own."""
+    async with sessions.begin() as session:
+        result, row = await _decide(session, ctx, actor, press, now)
+        return await _answer(session, result, row)
+
+
+async def _decide(
+    session: AsyncSession, ctx: Context, actor: Person, press: Press, now: dt.datetime
+) -> tuple[Result, Substitution | None]:
     if not people.has_role(actor, "admin"):
-        return Result(Outcome.NOT_ALLOWED)
+        return Result(Outcome.NOT_ALLOWED), None
     row = await store.get(session, ctx.school_id, press.substitution_id)
     if row is None:
-        return Result(Outcome.NOT_FOUND)
+        return Result(Outcome.NOT_FOUND), None
     if row.status != store.PENDING:
-        return Result(Outcome.STALE, row)
+        return Result(Outcome.STALE), row
     row.status = store.ACTIVE if press.approve else store.REFUSED
     row.decided_by, row.decided_at = actor.id, now
     audit.record(
@@ -180,55 +226,65 @@ async def decide(
     )
     if press.approve:
         await _tell_in_force(session, ctx, row, now)
-        return Result(Outcome.ACTIVE, row)
+        return Result(Outcome.ACTIVE), row
     await _tell_one(session, ctx, row, row.requested_by, "refused", now)
-    return Result(Outcome.REFUSED, row)
+    return Result(Outcome.REFUSED), row
 
 
 async def cancel(
-    session: AsyncSession,
+    sessions: SessionFactory,
     ctx: Context,
     actor: Person,
     substitution_id: int,
     today: dt.date,
     now: dt.datetime,
 ) -> Result:
-    """An admin, the teacher on leave or who asked cancels a leave not yet ended."""
+    """An admin, the teacher on leave or who asked cancels a leave not yet ended; in a
+    transaction of its own."""
+    async with sessions.begin() as session:
+        result, row = await _cancel(session, ctx, actor, substitution_id, today, now)
+        return await _answer(session, result, row)
+
+
+async def _cancel(
+    session: AsyncSession,
+    ctx: Context,
+    actor: Person,
+    substitution_id: int,
+    today: dt.date,
+    now: dt.datetime,
+) -> tuple[Result, Substitution | None]:
     row = await store.get(session, ctx.school_id, substitution_id)
     if row is None:
-        return Result(Outcome.NOT_FOUND)
+        return Result(Outcome.NOT_FOUND), None
     mine = actor.id in (row.person_id, row.requested_by)
     if not people.has_role(actor, "admin") and not mine:
-        return Result(Outcome.NOT_ALLOWED)
+        return Result(Outcome.NOT_ALLOWED), None
     if row.status not in (store.PENDING, store.ACTIVE) or row.last_day < today:
-        return Result(Outcome.STALE, row)
+        return Result(Outcome.STALE), row
     was_active = row.status == store.ACTIVE
     row.status = store.CANCELLED
     row.decided_by, row.decided_at = actor.id, now
     audit.record(session, ctx.school_id, actor.id, "leave.cancel", now, leave_id=row.id)
     if was_active:
         await _tell_one(session, ctx, row, row.substitute_id, "cancelled", now)
-    return Result(Outcome.CANCELLED, row)
+    return Result(Outcome.CANCELLED), row
 
 
 async def listing(
-    session: AsyncSession, ctx: Context, actor: Person, today: dt.date, lang: str
+    sessions: SessionFactory, ctx: Context, actor: Person, today: dt.date, lang: str
 ) -> str:
     """The leaves not yet ended: every one for an admin, one's own for a teacher."""
     mine = None if people.has_role(actor, "admin") else actor.id
-    rows = await store.upcoming(session, ctx.school_id, today, mine)
-    if not rows:
-        return t(lang, "leave.none")
-    lines = [t(lang, "leave.list_title")]
-    for row in rows:
-        texts = await _texts(session, row)
-        lines.append(t(lang, f"leave.line.{row.status}", id=row.id, **texts))
+    async with sessions() as session:
+        rows = await store.upcoming(session, ctx.school_id, today, mine)
+        if not rows:
+            return t(lang, "leave.none")
+        lines = [t(lang, "leave.list_title")]
+        for row in rows:
+            texts = await _texts(session, row)
+            lines.append(t(lang, f"leave.line.{row.status}", id=row.id, **texts))
     return "\n".join(lines)
-
-
-async def describe(session: AsyncSession, row: Substitution) -> dict[str, str]:
-    """The names and days a reply about ``row`` shows."""
-    return await _texts(session, row)
 
 
 async def _texts(session: AsyncSession, row: Substitution) -> dict[str, str]:

@@ -213,7 +213,9 @@ async def test_a_head_teacher_asks_for_a_substitute_and_an_admin_approves_with_a
         )
         assert len(await with_text(school, li, "由您代班 三(2)班")) == 1
         assert "已经处理过" in await press_latest(school, principal, "不批准")  # decided
-        assert "已经处理过" in await press_data(school, principal, "lv:ok:x")
+        # Forged data (no leave's id) is no leave button: the last router's answer.
+        assert "没有做任何更改" in await press_data(school, principal, "lv:ok:x")
+        assert "没有做任何更改" in await press_data(school, principal, "leave:maybe:1")
 
         await school.say(li, "/leave 列表")
         assert "#1 王老师（三(2)班）11月26日–11月26日 由 李老师 代班" in await last_text(school, li)
