@@ -1,5 +1,6 @@
 """/pupils: a class's list (names, and how many have a guardian linked), and importing the
-class lists from a file sent with the caption /pupils."""
+class lists from a file sent with the caption /pupils. The rules and the transactions are the
+services' of scheduler/pupils.py."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.app import App
 from bot.core.i18n import t
 from handlers.common import refuse_unless
 from scheduler import pupils
 from scheduler.actors import Person
+from scheduler.app import App
 from scheduler.duty import roster as duty_roster
 
 router = Router(name="pupils")
@@ -42,8 +43,7 @@ async def class_list_file(
             "\n".join(t(lang, p.key, **p.params) for p in table.problems) or t(lang, "pupils.usage")
         )
         return
-    async with app.sessions.begin() as session:
-        result = await pupils.import_class_list(session, app.school_id, actor, table, app.now())
+    result = await pupils.import_class_list(app.sessions, app.school_id, actor, table, app.now())
     if not result.ok:
         lines = [
             t(lang, "pupils.bad_row", row=p.row, reason=t(lang, p.key, **p.params))
@@ -65,26 +65,23 @@ async def show_class_list(
     if not args or message.chat.type != "private":  # names are shown privately only
         await message.answer(t(lang, "pupils.usage"))
         return
-    async with app.sessions() as session:
-        found = await pupils.class_list(session, app.school_id, actor, args)
-    if found is None:
-        await message.answer(t(lang, "onb.unknown_unit", unit=args))
-        return
-    if found is False:
-        await message.answer(t(lang, "common.not_allowed"))
-        return
-    assert not isinstance(found, bool)
-    if not found.names:
-        await message.answer(t(lang, "pupils.list.empty", unit=found.unit.name))
-        return
-    names = "、".join(f"{name}{'✓' if linked else ''}" for name, linked in found.names)
-    await message.answer(
-        t(
-            lang,
-            "pupils.list",
-            unit=found.unit.name,
-            count=len(found.names),
-            linked=sum(1 for _, linked in found.names if linked),
-            names=names[:3500],
-        )
-    )
+    found = await pupils.class_list(app.sessions, app.school_id, actor, args)
+    match found.outcome:
+        case pupils.Listed.UNKNOWN_UNIT:
+            await message.answer(t(lang, "onb.unknown_unit", unit=args))
+        case pupils.Listed.NOT_ALLOWED:
+            await message.answer(t(lang, "common.not_allowed"))
+        case _ if not found.names:
+            await message.answer(t(lang, "pupils.list.empty", unit=found.unit_name))
+        case _:
+            names = "、".join(f"{name}{'✓' if linked else ''}" for name, linked in found.names)
+            await message.answer(
+                t(
+                    lang,
+                    "pupils.list",
+                    unit=found.unit_name,
+                    count=len(found.names),
+                    linked=sum(1 for _, linked in found.names if linked),
+                    names=names[:3500],
+                )
+            )

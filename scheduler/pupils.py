@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, people, pupils
+from storage.db import SessionFactory
 from storage.models import Person, Unit
 
 CLASS_HEADERS = {"班级", "班", "class", "班级名称"}
@@ -41,13 +43,25 @@ class ImportResult:
 
 
 async def import_class_list(
+    sessions: SessionFactory,
+    school_id: int,
+    actor: Person,
+    table: list[tuple[int, list[Any]]],
+    now: dt.datetime,
+) -> ImportResult:
+    """All rows or none: a head teacher may list only their own classes, an admin any; in a
+    transaction of its own."""
+    async with sessions.begin() as session:
+        return await _import_class_list(session, school_id, actor, table, now)
+
+
+async def _import_class_list(
     session: AsyncSession,
     school_id: int,
     actor: Person,
     table: list[tuple[int, list[Any]]],
     now: dt.datetime,
 ) -> ImportResult:
-    """All rows or none: a head teacher may list only their own classes, an admin any."""
     if not table:
         return ImportResult(problems=(RowProblem(1, "pupils.no_header"),))
     header_row, header = table[0]
@@ -91,32 +105,42 @@ def _cell(cells: list[Any], index: int) -> str:
     return "" if value is None else str(value).strip()
 
 
+class Listed(StrEnum):
+    LISTED = "listed"  # the class's pupils (``names``, maybe none)
+    UNKNOWN_UNIT = "unknown_unit"  # no class of that name
+    NOT_ALLOWED = "not_allowed"  # not the actor's class (and they are no admin)
+
+
 @dataclass(frozen=True)
 class ClassList:
-    unit: Unit
-    names: list[tuple[str, int]]  # (pupil, guardians linked)
+    outcome: Listed
+    unit_name: str = ""
+    names: tuple[tuple[str, int], ...] = ()  # (pupil, guardians linked)
 
 
 async def class_list(
-    session: AsyncSession, school_id: int, actor: Person, unit_text: str
-) -> ClassList | None | bool:
-    """The class's pupils; None: no such class; False: not the actor's class."""
-    unit = await people.find_unit(session, school_id, unit_text)
-    if unit is None or unit.kind != "class":
-        return None
-    if not people.has_role(actor, "admin") and unit.id not in people.unit_ids_with_role(
-        actor, "head_teacher"
-    ):
-        return False
-    counts = dict(
-        (
-            await session.execute(
-                select(pupils.Guardian.pupil_id, func.count())
-                .join(pupils.Pupil, pupils.Pupil.id == pupils.Guardian.pupil_id)
-                .where(pupils.Pupil.unit_id == unit.id)
-                .group_by(pupils.Guardian.pupil_id)
-            )
-        ).all()
-    )
-    listed = await pupils.class_pupils(session, unit.id)
-    return ClassList(unit, [(p.name, int(counts.get(p.id, 0))) for p in listed])
+    sessions: SessionFactory, school_id: int, actor: Person, unit_text: str
+) -> ClassList:
+    """The class's pupils and how many guardians each has linked: an admin's or the class's
+    head teacher's."""
+    async with sessions() as session:
+        unit = await people.find_unit(session, school_id, unit_text)
+        if unit is None or unit.kind != "class":
+            return ClassList(Listed.UNKNOWN_UNIT)
+        if not people.has_role(actor, "admin") and unit.id not in people.unit_ids_with_role(
+            actor, "head_teacher"
+        ):
+            return ClassList(Listed.NOT_ALLOWED)
+        counts = dict(
+            (
+                await session.execute(
+                    select(pupils.Guardian.pupil_id, func.count())
+                    .join(pupils.Pupil, pupils.Pupil.id == pupils.Guardian.pupil_id)
+                    .where(pupils.Pupil.unit_id == unit.id)
+                    .group_by(pupils.Guardian.pupil_id)
+                )
+            ).all()
+        )
+        listed = await pupils.class_pupils(session, unit.id)
+    names = tuple((p.name, int(counts.get(p.id, 0))) for p in listed)
+    return ClassList(Listed.LISTED, unit.name, names)

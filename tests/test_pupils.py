@@ -145,15 +145,13 @@ async def test_a_class_list_is_imported_whole_or_not_at_all(app: App) -> None:
     teacher = await add_person(app, "班主任", "head_teacher", unit, 701)
     good = "班级,姓名\n3-1,王小明\n三(1)班,李四\n3-1,王小明\n".encode()
     bad = "班级,姓名\n3-1,赵六\n3-2,钱七\n九(9)班,孙八\n".encode()
-    async with app.sessions.begin() as session:
-        refused = await class_lists.import_class_list(
-            session, app.school_id, teacher, duty_roster.read_table(bad, "list.csv"), app.now()
-        )
+    refused = await class_lists.import_class_list(
+        app.sessions, app.school_id, teacher, duty_roster.read_table(bad, "list.csv"), app.now()
+    )
     assert [p.key for p in refused.problems] == ["pupils.not_your_class", "pupils.unknown_class"]
-    async with app.sessions.begin() as session:
-        done = await class_lists.import_class_list(
-            session, app.school_id, teacher, duty_roster.read_table(good, "list.csv"), app.now()
-        )
+    done = await class_lists.import_class_list(
+        app.sessions, app.school_id, teacher, duty_roster.read_table(good, "list.csv"), app.now()
+    )
     assert (done.added, done.known) == (2, 1)
     async with app.sessions() as session:
         names = [p.name for p in await pupils.class_pupils(session, unit.id)]
