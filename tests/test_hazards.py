@@ -195,3 +195,13 @@ def test_a_deadline_may_be_named_by_the_school_calendar(shipped_settings: Settin
     assert hz.parse_deadline("3天内", friday, tz, calendar) == dt.date(2026, 11, 30)
     # The last school day before the final exams config.toml names for this term.
     assert hz.parse_deadline("期末前", friday, tz, calendar) == dt.date(2027, 1, 8)
+
+
+def test_every_step_of_the_conversation_has_the_handlers_state() -> None:
+    """A service names the conversation's next step; the handler keeps an aiogram state for
+    each (a step without one would fail in the middle of a transaction)."""
+    from handlers.hazards import _STATES
+    from scheduler.hazards.services import Step
+
+    assert set(_STATES) == set(Step)
+    assert len({state.state for state in _STATES.values()}) == len(Step)

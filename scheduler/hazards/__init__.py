@@ -9,8 +9,10 @@ admins at once and ask for a temporary measure. The tick reminds the owner befor
 deadline and tells the duty leader after it (``chase``). /hazards, /hazard N and /today read
 ``views``; the callback data is typed in ``buttons``.
 
-The services take a session and the clock's ``now`` and never touch Telegram: whatever must
-reach people goes through the outbox in the same transaction, keyed by the step's event.
+The steps take a session (the caller's transaction) and the clock's ``now`` and never touch
+Telegram: whatever must reach people goes through the outbox in the same transaction, keyed
+by the step's event. What handlers/hazards.py calls is ``services``: each service opens its
+own transaction around a step (and the conversation's move) and returns the outcome.
 """
 
 from __future__ import annotations
