@@ -24,11 +24,9 @@ from bot.telegram_transport import keyboard
 from handlers.common import parse_id, school_calendar
 from handlers.duty_common import ctx_of
 from scheduler import bus as bs
-from scheduler.actors import Person
+from scheduler.actors import Person, has_role
 from scheduler.bus import buttons, riders
-from scheduler.bus.common import STAFF
 from scheduler.duty import roster
-from storage.people import has_role
 
 router = Router(name="bus")
 MAX_PROBLEM_LINES = 20
@@ -54,14 +52,9 @@ async def rider_file(
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
     # Read and checked before the transaction, in a worker thread, as the duty roster is.
-    checked = await riders.read_file(buffer.getvalue(), filename, app.settings)
-    if not checked.ok:
-        result = checked
-    else:
-        async with app.sessions.begin() as session:
-            result = await riders.import_riders(
-                session, app.school_id, app.now(), actor, checked, filename
-            )
+    result = await riders.import_file(
+        app.sessions, app.school_id, app.now(), actor, buffer.getvalue(), filename, app.settings
+    )
     if not result.ok:
         lines = [roster.problem_text(p, lang) for p in result.problems[:MAX_PROBLEM_LINES]]
         if len(result.problems) > MAX_PROBLEM_LINES:
@@ -79,13 +72,13 @@ async def rider_file(
 async def bus_command(
     message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
 ) -> SendMessage | SendDocument:
-    if has_role(actor, "parent") and not has_role(actor, *STAFF):
+    if has_role(actor, "parent") and not has_role(actor, *bs.STAFF):
         assert actor is not None
         words = (command.args or "").strip()
         if words:
             return await _parent_delay(message, app, actor, words, lang)
         return await _parent_bus(message, app, actor, lang)
-    if not has_role(actor, *STAFF):
+    if not has_role(actor, *bs.STAFF):
         return message.answer(
             t(lang, "common.unknown_user" if actor is None else "common.not_allowed")
         )
@@ -97,16 +90,14 @@ async def bus_command(
             BufferedInputFile(riders.template_xlsx(app.settings), riders.TEMPLATE_FILENAME),
             caption=t(lang, "bus.import.template_caption"),
         )
-    async with app.sessions() as session:
-        policy = await riders.effective(session, app.school_id, app.settings.bus)
-        if not words:
-            text = await bs.day_listing(session, ctx_of(app), app.today(), lang, policy)
     if not words:
-        return message.answer(text)
+        return message.answer(
+            await bs.listing(app.sessions, ctx_of(app), app.today(), lang, app.settings.bus)
+        )
     number = parse_id(words)
     if number is None:
         return message.answer(t(lang, "bus.usage"))
-    bus = policy.bus(number)
+    bus = await bs.bus_of(app.sessions, app.school_id, app.settings.bus, number)
     if bus is None:
         return message.answer(t(lang, "bus.unknown_bus", number=number))
     return message.answer(
@@ -159,18 +150,17 @@ async def absent_command(
         if isinstance(parsed, ParseFailure):
             return message.answer(describe(parsed, lang) + "\n" + t(lang, usage))
         day = parsed
-    async with app.sessions.begin() as session:
-        result = await bs.mark_absent(
-            session,
-            ctx_of(app),
-            actor,
-            name,
-            class_text,
-            day,
-            app.now(),
-            app.settings,
-            school_day=calendar.is_school_day(day),
-        )
+    result = await bs.mark_absent(
+        app.sessions,
+        ctx_of(app),
+        actor,
+        name,
+        class_text,
+        day,
+        app.now(),
+        app.settings,
+        school_day=calendar.is_school_day(day),
+    )
     app.wake_sender()
     return message.answer(_absence_reply(result, name, day, lang))
 
@@ -206,17 +196,16 @@ async def _parent_delay(
         return message.answer(t(lang, "bus.delay_usage"))
     minutes, name = int(found[1]), found[2] or ""
     calendar = await school_calendar(app)
-    async with app.sessions.begin() as session:
-        result = await bs.report_delay(
-            session,
-            ctx_of(app),
-            actor,
-            minutes,
-            name,
-            app.now(),
-            app.settings,
-            school_day=calendar.is_school_day(app.today()),
-        )
+    result = await bs.report_delay(
+        app.sessions,
+        ctx_of(app),
+        actor,
+        minutes,
+        name,
+        app.now(),
+        app.settings,
+        school_day=calendar.is_school_day(app.today()),
+    )
     app.wake_sender()
     match result.outcome:
         case bs.Outcome.DONE:
@@ -241,9 +230,7 @@ async def _parent_bus(message: Message, app: App, actor: Person, lang: str) -> S
     """A parent's /bus: their child's bus and stop, with 「今天/明天不坐校车」 buttons."""
     calendar = await school_calendar(app)
     today = app.today()
-    async with app.sessions() as session:
-        mine = await bs.own_riders(session, ctx_of(app), actor)
-        policy = await riders.effective(session, app.school_id, app.settings.bus)
+    mine = await bs.own_buses(app.sessions, ctx_of(app), actor, app.settings.bus)
     if not mine:
         return message.answer(t(lang, "bus.parent_unknown_child"))
     days = [(t(lang, "bus.when.today"), today)] if calendar.is_school_day(today) else []
@@ -254,40 +241,38 @@ async def _parent_bus(message: Message, app: App, actor: Person, lang: str) -> S
         days.append((when, following))
     lines = []
     for rider in mine:
-        bus = policy.bus(rider.bus)
+        bus = rider.bus
         lines.append(
             t(
                 lang,
                 "bus.parent_child",
                 name=rider.name,
-                bus=bs.bus_label(bus, rider.bus, lang),
+                bus=bs.bus_label(bus, rider.bus_number, lang),
                 stop=rider.stop or "—",
                 board=bus.morning_board.strftime("%H:%M") if bus else "—",
             )
         )
-    rows = buttons.absence_rows([(r.id, r.name) for r in mine], days, lang)
+    rows = buttons.absence_rows([(r.rider_id, r.name) for r in mine], days, lang)
     return message.answer("\n".join(lines), reply_markup=keyboard(OutMessage("", buttons=rows)))
 
 
-@router.callback_query(F.data.startswith(f"{buttons.ABSENCE_PREFIX}:"))
+@router.callback_query(bs.AbsencePress.filter())
 async def absence_pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str
+    query: CallbackQuery, press: bs.AbsencePress, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery:
-    press = buttons.AbsencePress.parse(query.data)
-    if press is None or actor is None:
+    if actor is None:
         return query.answer(t(lang, "bus.not_found"), show_alert=True)
     calendar = await school_calendar(app)
-    async with app.sessions.begin() as session:
-        result = await bs.mark_own_child(
-            session,
-            ctx_of(app),
-            actor,
-            press.rider_id,
-            press.day,
-            app.now(),
-            app.settings,
-            school_day=calendar.is_school_day(press.day),
-        )
+    result = await bs.mark_own_child(
+        app.sessions,
+        ctx_of(app),
+        actor,
+        press.rider_id,
+        press.day,
+        app.now(),
+        app.settings,
+        school_day=calendar.is_school_day(press.day),
+    )
     if result.outcome is not bs.Outcome.DONE:
         return query.answer(_absence_reply(result, "", press.day, lang), show_alert=True)
     app.wake_sender()
@@ -297,74 +282,40 @@ async def absence_pressed(
     return query.answer()
 
 
-@router.callback_query(F.data.startswith(f"{buttons.PREFIX}:"))
+@router.callback_query(bs.Press.filter())
 async def pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str
+    query: CallbackQuery, press: bs.Press, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery:
-    press = buttons.Press.parse(query.data)
-    if press is None:
-        return query.answer(t(lang, "bus.not_found"), show_alert=True)
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    ctx, now, policy = ctx_of(app), app.now(), app.settings.bus
-    async with app.sessions.begin() as session:
-        match press.action:
-            case bs.Action.ALL:
-                result = await bs.record_all(
-                    session, ctx, press.trip_id, press.stage, actor, now, policy
-                )
-            case bs.Action.MISSING:
-                result = await bs.show_missing(
-                    session, ctx, press.trip_id, press.stage, actor, policy
-                )
-            case bs.Action.TICK:
-                result = await bs.tick(
-                    session, ctx, press.trip_id, press.stage, press.index, actor, policy
-                )
-            case bs.Action.CONFIRM:
-                result = await bs.confirm(
-                    session, ctx, press.trip_id, press.stage, actor, now, policy
-                )
-            case bs.Action.CHECK:
-                result = await bs.check_empty(session, ctx, press.trip_id, actor, now, policy)
-    match result.outcome:
+    done = await bs.pressed(
+        app.sessions, ctx_of(app), press, actor, app.now(), app.settings.bus, lang
+    )
+    match done.outcome:
         case bs.Outcome.DONE:
             pass
         case bs.Outcome.NOT_ALLOWED:
-            escort = result.bus.escort if result.bus else "—"
-            return query.answer(t(lang, "bus.not_escort", escort=escort), show_alert=True)
+            return query.answer(t(lang, "bus.not_escort", escort=done.escort), show_alert=True)
         case bs.Outcome.STALE:
             return query.answer(t(lang, "bus.stale"), show_alert=True)
-        case bs.Outcome.NOT_FOUND | bs.Outcome.BAD_COUNT:
+        case _:  # not found, or a tick of no rider
             return query.answer(t(lang, "bus.not_found"), show_alert=True)
     app.wake_sender()
     message = query.message if isinstance(query.message, Message) else None
-    if message is not None:
-        text, rows = _after(press, result, lang, app)
-        await message.edit_text(text, reply_markup=keyboard(OutMessage("", buttons=rows)))
+    if message is not None and done.message is not None:
+        await message.edit_text(done.message.text, reply_markup=keyboard(done.message))
     return query.answer()
 
 
-def _after(press: bs.Press, result: bs.Result, lang: str, app: App) -> tuple[str, buttons.Rows]:
-    """The pressed message once the press is done: the tick list, or what was recorded."""
-    trip, bus = result.trip, result.bus
-    assert trip is not None
-    label, leg = bs.bus_label(bus, trip.bus, lang), bs.leg_label(trip.leg, lang)
-    if press.action in (bs.Action.MISSING, bs.Action.TICK):
-        candidates = bs.candidates(trip, press.stage)
-        text = t(lang, "bus.tick_title", bus=label, leg=leg)
-        return text, buttons.tick_rows(trip, press.stage, candidates, lang)
-    if press.action is bs.Action.CHECK:
-        time = app.now().astimezone(app.tz).strftime("%H:%M")
-        who = bus.escort if bus else "—"
-        return t(lang, "bus.checked", bus=label, leg=leg, who=who, time=time), ()
-    boarding = press.stage is bs.Stage.BOARD
-    present = trip.boarded if boarding else trip.arrived
-    expected = (present or 0) + len(result.missing)
-    key = "bus.recorded_board" if boarding else "bus.recorded_arrive"
-    lines = [t(lang, key, bus=label, leg=leg, expected=expected, present=present)]
-    if result.missing:
-        lines.append(t(lang, "bus.recorded_missing", names="、".join(result.missing)))
-        if not boarding:
-            lines.append(t(lang, "bus.recorded_alerted"))
-    return "\n".join(lines), ()
+# A press of ours that does not unpack (forged, truncated, a stage that is none): the bus's
+# own word for it, not the fallback's.
+_PREFIXES = tuple(
+    f"{prefix}:"
+    for family in (bs.Press, bs.AbsencePress)
+    for prefix in (family.prefix, *family.legacy_prefixes)
+)
+
+
+@router.callback_query(F.data.startswith(_PREFIXES))
+async def not_ours_any_more(query: CallbackQuery, lang: str) -> AnswerCallbackQuery:
+    return query.answer(t(lang, "bus.not_found"), show_alert=True)

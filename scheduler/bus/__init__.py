@@ -5,8 +5,10 @@ boarded and did not arrive, or a count or check still missing [bus].check_minute
 scheduled arrival, alerts the duty leader and the admins at once.
 
 Buses and riders are in config.toml ([[bus.buses]]); the trips are rows of
-``storage.bus``. The services take a session and the clock's ``now`` and never touch
-Telegram (``counting``); the tick makes the trips and sends the prompts and the late alert
+``storage.bus``. The steps take a session and the clock's ``now`` and never touch Telegram
+(``counting``); what handlers/bus.py calls opens its own transaction and returns an outcome
+(``counting.pressed``, ``absences.mark_absent`` …, ``riders.import_file``,
+``views.listing``); the tick makes the trips and sends the prompts and the late alert
 (``trips``); /bus and /today read ``views``; the callback data is typed in ``buttons``.
 """
 
@@ -14,36 +16,55 @@ from __future__ import annotations
 
 from scheduler.bus.absences import (
     MAX_DELAY_MINUTES,
+    OwnRider,
     mark_absent,
     mark_own_child,
+    own_buses,
     own_riders,
     report_delay,
 )
-from scheduler.bus.buttons import Action, Press
-from scheduler.bus.common import Outcome, Result, Stage, bus_label, leg_label, stage_of
-from scheduler.bus.counting import candidates, check_empty, confirm, record_all, show_missing, tick
+from scheduler.bus.buttons import AbsencePress, Action, Press
+from scheduler.bus.common import STAFF, Outcome, Result, Stage, bus_label, leg_label, stage_of
+from scheduler.bus.counting import (
+    Pressed,
+    candidates,
+    check_empty,
+    confirm,
+    pressed,
+    record_all,
+    show_missing,
+    tick,
+)
 from scheduler.bus.trips import run_buses
-from scheduler.bus.views import bus_overview, day_listing, trip_line
+from scheduler.bus.views import bus_of, bus_overview, day_listing, listing, trip_line
 
 __all__ = [
     "MAX_DELAY_MINUTES",
     "OVERVIEWS",
+    "STAFF",
     "TICK_JOBS",
+    "AbsencePress",
     "Action",
     "Outcome",
+    "OwnRider",
     "Press",
+    "Pressed",
     "Result",
     "Stage",
     "bus_label",
+    "bus_of",
     "bus_overview",
     "candidates",
     "check_empty",
     "confirm",
     "day_listing",
     "leg_label",
+    "listing",
     "mark_absent",
     "mark_own_child",
+    "own_buses",
     "own_riders",
+    "pressed",
     "report_delay",
     "record_all",
     "run_buses",

@@ -10,6 +10,7 @@ count from changed); the head teacher is told when someone else marked it."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,7 @@ from scheduler.routine import Context
 from storage import audit, people, pupils
 from storage import bus as store
 from storage.bus import BusRider
+from storage.db import SessionFactory
 from storage.duty import staff_named
 from storage.models import Person, Unit
 from storage.people import has_role
@@ -41,7 +43,7 @@ MAX_DELAY_MINUTES = 30
 
 
 async def mark_absent(
-    session: AsyncSession,
+    sessions: SessionFactory,
     ctx: Context,
     person: Person,
     name: str,
@@ -52,7 +54,26 @@ async def mark_absent(
     *,
     school_day: bool = True,
 ) -> Result:
-    """``name`` empty: the parent's own child (the one rider they are the guardian of)."""
+    """/absent: ``name`` empty, the parent's own child (the one rider they are the guardian
+    of); in a transaction of its own."""
+    async with sessions.begin() as session:
+        return await _mark_absent(
+            session, ctx, person, name, class_text, day, now, settings, school_day=school_day
+        )
+
+
+async def _mark_absent(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    name: str,
+    class_text: str,
+    day: dt.date,
+    now: dt.datetime,
+    settings: Settings,
+    *,
+    school_day: bool,
+) -> Result:
     today = now.astimezone(ctx.tz).date()
     if day < today:
         return Result(Outcome.PAST_DAY)
@@ -97,7 +118,7 @@ async def mark_absent(
 
 
 async def mark_own_child(
-    session: AsyncSession,
+    sessions: SessionFactory,
     ctx: Context,
     person: Person,
     rider_id: int,
@@ -107,7 +128,25 @@ async def mark_own_child(
     *,
     school_day: bool = True,
 ) -> Result:
-    """The parent's 「明天不坐校车」 button: only the rider's guardian presses it."""
+    """The parent's 「明天不坐校车」 button: only the rider's guardian presses it; in a
+    transaction of its own."""
+    async with sessions.begin() as session:
+        return await _mark_own_child(
+            session, ctx, person, rider_id, day, now, settings, school_day=school_day
+        )
+
+
+async def _mark_own_child(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    rider_id: int,
+    day: dt.date,
+    now: dt.datetime,
+    settings: Settings,
+    *,
+    school_day: bool,
+) -> Result:
     row = await store.rider_by_id(session, ctx.school_id, rider_id)
     if row is None or row.id not in {r.id for r in await own_riders(session, ctx, person)}:
         return Result(Outcome.NOT_ALLOWED)
@@ -137,6 +176,27 @@ async def own_riders(session: AsyncSession, ctx: Context, person: Person) -> lis
             if (r.unit, r.name) in children and r.id not in seen
         ]
     return linked
+
+
+@dataclass(frozen=True)
+class OwnRider:
+    """A parent's child who rides a bus, for their /bus."""
+
+    rider_id: int
+    name: str
+    bus_number: int
+    stop: str
+    bus: BusSettingsEntry | None  # None: a bus no longer in config.toml
+
+
+async def own_buses(
+    sessions: SessionFactory, ctx: Context, person: Person, settings: BusSettings
+) -> tuple[OwnRider, ...]:
+    """A parent's /bus: the riders they are the guardian of, each with its bus."""
+    async with sessions() as session:
+        mine = await own_riders(session, ctx, person)
+        policy = await effective(session, ctx.school_id, settings)
+    return tuple(OwnRider(r.id, r.name, r.bus, r.stop, policy.bus(r.bus)) for r in mine)
 
 
 async def _children(session: AsyncSession, ctx: Context, person: Person) -> set[tuple[str, str]]:
@@ -307,7 +367,7 @@ async def _tell_head_teacher(
 
 
 async def report_delay(
-    session: AsyncSession,
+    sessions: SessionFactory,
     ctx: Context,
     person: Person,
     minutes: int,
@@ -318,7 +378,25 @@ async def report_delay(
     school_day: bool = True,
 ) -> Result:
     """A parent: the child will be at the stop ``minutes`` late for the next run today (晚到):
-    the escort of that bus and the head teacher are told; nothing is counted differently."""
+    the escort of that bus and the head teacher are told; nothing is counted differently. In
+    a transaction of its own."""
+    async with sessions.begin() as session:
+        return await _report_delay(
+            session, ctx, person, minutes, name, now, settings, school_day=school_day
+        )
+
+
+async def _report_delay(
+    session: AsyncSession,
+    ctx: Context,
+    person: Person,
+    minutes: int,
+    name: str,
+    now: dt.datetime,
+    settings: Settings,
+    *,
+    school_day: bool,
+) -> Result:
     if not 1 <= minutes <= MAX_DELAY_MINUTES:
         return Result(Outcome.BAD_COUNT)
     if not school_day:

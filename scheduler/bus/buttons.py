@@ -1,25 +1,28 @@
-"""The bus's buttons: typed callback data (``Press``) and the rows built from it.
+"""The bus's buttons: typed callback data (``Press``, ``AbsencePress``, packed by
+bot/core/callbacks.py) and the rows built from it.
 
 A press names its action, the trip and an argument: the stage it was made for (``Stage``),
-and for a tick the rider's index, so a press from an earlier stage changes nothing.
+and for a tick the rider's index (``b.3``), so a press from an earlier stage changes nothing.
+The prefixes were ``bs`` and ``ba`` before: buttons already sent keep working.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Self
 
-from bot.core.callbacks import parse_id
+from bot.core.callbacks import MAX_ID, CallbackData, parse_id, text
 from bot.core.i18n import t
 from bot.core.messages import Button
 from scheduler.bus.common import Stage
 from storage.bus import BusTrip
 
-PREFIX = "bs"
 Rows = tuple[tuple[Button, ...], ...]
 PER_ROW = 3
+MAX_INDEX = 999  # a tick's rider index: a bus holds at most 80 riders
 
 
 class Action(StrEnum):
@@ -31,36 +34,56 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
-class Press:
+class Press(CallbackData, prefix="bus", legacy=("bs",)):
+    """``bus:t:12:b.3``: the action, the trip, and ``arg``: the stage, with a tick's rider
+    index after a dot. ``Press.of`` builds one; a press whose ``arg`` is no stage (and
+    index) does not unpack."""
+
     action: Action
     trip_id: int
-    stage: Stage
-    index: int = -1
-
-    def pack(self) -> str:
-        arg = self.stage.value if self.index < 0 else f"{self.stage.value}.{self.index}"
-        return f"{PREFIX}:{self.action.value}:{self.trip_id}:{arg}"
+    arg: str = field(metadata=text(5))
 
     @classmethod
-    def parse(cls, data: str | None) -> Press | None:
-        """The press, or None for anything that is not one of ours (forged, truncated)."""
-        parts = (data or "").split(":")
-        if len(parts) != 4 or parts[0] != PREFIX:
-            return None
-        trip_id = parse_id(parts[2])
-        stage_text, _, index_text = parts[3].partition(".")
-        index = parse_id(index_text) if index_text else -1
-        try:
-            action, stage = Action(parts[1]), Stage(stage_text)
-        except ValueError:
-            return None
-        if trip_id is None or index is None or index > 999:
-            return None
-        return cls(action, trip_id, stage, index)
+    def of(cls, action: Action, trip_id: int, stage: Stage, index: int = -1) -> Press:
+        return cls(action, trip_id, stage.value if index < 0 else f"{stage.value}.{index}")
+
+    @property
+    def stage(self) -> Stage:
+        found = _stage_and_index(self.arg)
+        assert found is not None  # unpack refuses any other
+        return found[0]
+
+    @property
+    def index(self) -> int:
+        """The ticked rider's index; -1 for a press of no rider."""
+        found = _stage_and_index(self.arg)
+        assert found is not None
+        return found[1]
+
+    @classmethod
+    def unpack(cls, data: str | None) -> Self | None:
+        press = super().unpack(data)
+        return press if press is not None and _stage_and_index(press.arg) else None
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls(max(Action, key=lambda a: len(a.value)), MAX_ID, f"b.{MAX_INDEX}")
+
+
+def _stage_and_index(arg: str) -> tuple[Stage, int] | None:
+    stage_text, _, index_text = arg.partition(".")
+    index = parse_id(index_text) if index_text else -1
+    try:
+        stage = Stage(stage_text)
+    except ValueError:
+        return None
+    if index is None or index > MAX_INDEX:
+        return None
+    return stage, index
 
 
 def button(text: str, action: Action, trip_id: int, stage: Stage, index: int = -1) -> Button:
-    return Button(text, Press(action, trip_id, stage, index).pack())
+    return Button(text, Press.of(action, trip_id, stage, index).pack())
 
 
 def count_rows(trip_id: int, stage: Stage, expected: int, lang: str) -> Rows:
@@ -92,30 +115,41 @@ def check_rows(trip_id: int, lang: str) -> Rows:
     return ((button(t(lang, "bus.button.check"), Action.CHECK, trip_id, Stage.CHECK),),)
 
 
-ABSENCE_PREFIX = "ba"
-
-
 @dataclass(frozen=True)
-class AbsencePress:
-    """A parent's 「今天/明天不坐校车」: the rider and the day (YYYYMMDD)."""
+class AbsencePress(CallbackData, prefix="busabsent", legacy=("ba",)):
+    """A parent's 「今天/明天不坐校车」: the rider and the day (``ymd``: YYYYMMDD); a press
+    whose day is no date does not unpack."""
 
     rider_id: int
-    day: dt.date
-
-    def pack(self) -> str:
-        return f"{ABSENCE_PREFIX}:{self.rider_id}:{self.day:%Y%m%d}"
+    ymd: str = field(metadata=text(8))
 
     @classmethod
-    def parse(cls, data: str | None) -> AbsencePress | None:
-        parts = (data or "").split(":")
-        if len(parts) != 3 or parts[0] != ABSENCE_PREFIX or not re.fullmatch(r"\d{8}", parts[2]):
-            return None
-        rider_id = parse_id(parts[1])
-        try:
-            day = dt.datetime.strptime(parts[2], "%Y%m%d").date()
-        except ValueError:
-            return None
-        return None if rider_id is None else cls(rider_id, day)
+    def of(cls, rider_id: int, day: dt.date) -> AbsencePress:
+        return cls(rider_id, f"{day:%Y%m%d}")
+
+    @property
+    def day(self) -> dt.date:
+        found = _day(self.ymd)
+        assert found is not None  # unpack refuses any other
+        return found
+
+    @classmethod
+    def unpack(cls, data: str | None) -> Self | None:
+        press = super().unpack(data)
+        return press if press is not None and _day(press.ymd) is not None else None
+
+    @classmethod
+    def largest(cls) -> Self:
+        return cls(MAX_ID, "20991231")
+
+
+def _day(ymd: str) -> dt.date | None:
+    if not re.fullmatch(r"[0-9]{8}", ymd):
+        return None
+    try:
+        return dt.datetime.strptime(ymd, "%Y%m%d").date()
+    except ValueError:
+        return None
 
 
 def absence_rows(riders: list[tuple[int, str]], days: list[tuple[str, dt.date]], lang: str) -> Rows:
@@ -125,7 +159,7 @@ def absence_rows(riders: list[tuple[int, str]], days: list[tuple[str, dt.date]],
         tuple(
             Button(
                 t(lang, "bus.button.absent", name=name, when=when),
-                AbsencePress(rider_id, day).pack(),
+                AbsencePress.of(rider_id, day).pack(),
             )
             for when, day in days
         )

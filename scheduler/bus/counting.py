@@ -6,17 +6,20 @@ button was made for; otherwise nothing changes and the outcome says why. A count
 who was missing: at boarding their head teachers learn it; at arrival a child who boarded
 and did not arrive alerts the duty leader and the admins at once (urgent), and the head
 teacher too. Each step writes an audit row and its outbox messages in the caller's
-transaction.
+transaction; ``pressed`` is what handlers/bus.py calls: the press's step in a transaction of
+its own, and the pressed message as it then reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import t
+from bot.core.messages import OutMessage
 from bot.core.settings import BusSettings, BusSettingsEntry
 from scheduler import recipients
 from scheduler.bus import buttons
@@ -35,7 +38,73 @@ from scheduler.routine import Context
 from storage import audit, people
 from storage import bus as store
 from storage.bus import BusTrip
+from storage.db import SessionFactory
 from storage.models import Person
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """An escort's press: what happened, and the pressed message as it now reads."""
+
+    outcome: Outcome
+    escort: str = "—"  # the bus's escort: NOT_ALLOWED names who counts
+    message: OutMessage | None = None  # DONE: the tick list, or what was recorded
+
+
+async def pressed(
+    sessions: SessionFactory,
+    ctx: Context,
+    press: buttons.Press,
+    person: Person,
+    now: dt.datetime,
+    policy: BusSettings,
+    lang: str,
+) -> Pressed:
+    """The escort's button (实到, 有人未到, a tick, 确认, 车厢已检查), in a transaction of its own."""
+    trip_id, stage = press.trip_id, press.stage
+    async with sessions.begin() as session:
+        match press.action:
+            case buttons.Action.ALL:
+                result = await record_all(session, ctx, trip_id, stage, person, now, policy)
+            case buttons.Action.MISSING:
+                result = await show_missing(session, ctx, trip_id, stage, person, policy)
+            case buttons.Action.TICK:
+                result = await tick(session, ctx, trip_id, stage, press.index, person, policy)
+            case buttons.Action.CONFIRM:
+                result = await confirm(session, ctx, trip_id, stage, person, now, policy)
+            case buttons.Action.CHECK:
+                result = await check_empty(session, ctx, trip_id, person, now, policy)
+    escort = result.bus.escort if result.bus else "—"
+    if result.outcome is not Outcome.DONE:
+        return Pressed(result.outcome, escort)
+    return Pressed(result.outcome, escort, _after(press, result, lang, now, ctx.tz))
+
+
+def _after(
+    press: buttons.Press, result: Result, lang: str, now: dt.datetime, tz: dt.tzinfo
+) -> OutMessage:
+    """The pressed message once the press is done: the tick list, or what was recorded."""
+    trip, bus = result.trip, result.bus
+    assert trip is not None
+    label, leg = bus_label(bus, trip.bus, lang), leg_label(trip.leg, lang)
+    if press.action in (buttons.Action.MISSING, buttons.Action.TICK):
+        text = t(lang, "bus.tick_title", bus=label, leg=leg)
+        rows = buttons.tick_rows(trip, press.stage, candidates(trip, press.stage), lang)
+        return OutMessage(text, buttons=rows)
+    if press.action is buttons.Action.CHECK:
+        time = now.astimezone(tz).strftime("%H:%M")
+        who = bus.escort if bus else "—"
+        return OutMessage(t(lang, "bus.checked", bus=label, leg=leg, who=who, time=time))
+    boarding = press.stage is Stage.BOARD
+    present = trip.boarded if boarding else trip.arrived
+    expected = (present or 0) + len(result.missing)
+    key = "bus.recorded_board" if boarding else "bus.recorded_arrive"
+    lines = [t(lang, key, bus=label, leg=leg, expected=expected, present=present)]
+    if result.missing:
+        lines.append(t(lang, "bus.recorded_missing", names="、".join(result.missing)))
+        if not boarding:
+            lines.append(t(lang, "bus.recorded_alerted"))
+    return OutMessage("\n".join(lines))
 
 
 async def _load(

@@ -37,6 +37,7 @@ from scheduler.duty.roster import (
 )
 from storage import audit
 from storage import bus as store
+from storage.db import SessionFactory
 from storage.exports.cells import FORMULA_START, cell_value
 from storage.models import Person
 from storage.people import normalize_unit_name
@@ -230,6 +231,24 @@ def _row(cell: dict[str, str], classes: dict[str, str], policy: BusSettings) -> 
         "stop": cell.get("stop", ""),
         "guardian_phone": re.sub(r"[\s\-()]", "", cell.get("phone", "")),
     }
+
+
+async def import_file(
+    sessions: SessionFactory,
+    school_id: int,
+    now: dt.datetime,
+    person: Person,
+    data: bytes,
+    filename: str,
+    settings: Settings,
+) -> RiderImport:
+    """/bus import: the file read and checked whole (``read_file``, before the transaction),
+    then applied in a transaction of its own when every row is fine."""
+    checked = await read_file(data, filename, settings)
+    if not checked.ok:
+        return checked
+    async with sessions.begin() as session:
+        return await import_riders(session, school_id, now, person, checked, filename)
 
 
 async def import_riders(

@@ -7,11 +7,13 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import t
-from bot.core.settings import BusSettings
+from bot.core.settings import BusSettings, BusSettingsEntry
 from scheduler.bus.common import Stage, bus_label, leg_label, stage_of
+from scheduler.bus.riders import effective
 from scheduler.routine import Context
 from storage import bus as store
 from storage.bus import BusTrip
+from storage.db import SessionFactory
 
 
 def trip_line(trip: BusTrip, policy: BusSettings, lang: str, tz: dt.tzinfo) -> str:
@@ -39,6 +41,24 @@ def trip_line(trip: BusTrip, policy: BusSettings, lang: str, tz: dt.tzinfo) -> s
     if trip.alerted_at is not None:
         line += "\n    " + t(lang, "bus.trip_alerted", time=hhmm(trip.alerted_at))
     return line
+
+
+async def listing(
+    sessions: SessionFactory, ctx: Context, day: dt.date, lang: str, settings: BusSettings
+) -> str:
+    """/bus: the day's trips, with the imported riders counted."""
+    async with sessions() as session:
+        policy = await effective(session, ctx.school_id, settings)
+        return await day_listing(session, ctx, day, lang, policy)
+
+
+async def bus_of(
+    sessions: SessionFactory, school_id: int, settings: BusSettings, number: int
+) -> BusSettingsEntry | None:
+    """/bus 2: the bus, with the imported riders in place of config.toml's."""
+    async with sessions() as session:
+        policy = await effective(session, school_id, settings)
+    return policy.bus(number)
 
 
 async def day_listing(

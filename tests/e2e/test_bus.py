@@ -124,6 +124,9 @@ async def test_a_bus_day_with_a_child_missing_at_arrival_and_an_unchecked_bus(
         for other in (head_31, escort_2):  # forged: only bus 1's escort counts bus 1
             refused = await press_data(school, other, board_all)
             assert refused == "只有本车的跟车老师（周老师）可以清点和检查车厢，没有更改任何内容。"
+        assert board_all.startswith("bus:all:")
+        sent_before = "bs:" + board_all.removeprefix("bus:")  # the prefix of a button sent before
+        assert "只有本车的跟车老师" in await press_data(school, head_31, sent_before)
         assert "按钮不再有效" in await press_data(school, escort_1, "bs:all:99999:b")
         assert "按钮不再有效" in await press_data(school, escort_1, "bs:all:1:z")
         assert (await trip(school, 1)).boarded is None

@@ -193,14 +193,17 @@ async def test_riders_come_from_a_file_and_parents_mark_their_child_absent(
         shown = await last(school, parent)
         assert "张小明：校车1号（苏D·12341），站点 吕墅村" in shown
         data = await data_of(school, parent, "张小明 明天不坐校车")
-        assert data == f"ba:{imported[0].id}:20261126"
+        assert data == f"busabsent:{imported[0].id}:20261126"
         assert "只有该生的班主任" in await press_data(school, other_parent, data)  # not theirs
+        old = f"ba:{imported[0].id}:20261126"  # the prefix of a button sent before
+        assert "只有该生的班主任" in await press_data(school, other_parent, old)
         async with school.app.sessions() as session:
             assert len(list(await session.scalars(select(BusAbsence)))) == 3
         assert await press(school, parent, "张小明 明天不坐校车") == ""
         assert "张小明 2026-11-26 不乘坐校车1号" in await last(school, parent)
         assert await press_data(school, parent, "ba:999999:20261126") != ""  # forged
         assert await press_data(school, parent, "ba:1:2026xx26") != ""
+        assert "不再有效" in await press_data(school, parent, "busabsent:1:20261332")  # no date
 
         # -- a guardian by the child's invite (storage.pupils) needs no name; other parents of
         #    the class may no longer mark that child -----------------------------------------------
