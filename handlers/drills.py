@@ -11,7 +11,6 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.core.dates import ParseFailure, describe, parse_moment
@@ -22,11 +21,9 @@ from handlers.common import school_calendar
 from handlers.duty_common import ctx_of
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import drills as dr
-from scheduler.drills import buttons, moves, notes
+from scheduler.actors import Person, has_role
+from scheduler.drills import answers
 from scheduler.drills.common import STAFF
-from storage import people
-from storage.models import Person, Unit
-from storage.people import has_role
 
 router = Router(name="drills")
 
@@ -35,7 +32,6 @@ _FEEDBACK = {"问题": "problems", "存在问题": "problems", "problems": "prob
 _FEEDBACK |= {"措施": "measures", "改进措施": "measures", "measures": "measures"}
 _FEEDBACK |= {"建议": "measures", "suggestion": "measures"}
 _MOVE = re.compile(r"^#?(\d{1,9})\s*(?:改到|改期到|改期|移到|move\s+to|to)\s*(.+)$", re.I | re.S)
-_NOTE_KIND = {"problems": "problem", "measures": "suggestion"}
 
 
 @router.message(Command("drill"), F.photo)
@@ -54,17 +50,16 @@ async def drill_photo(
         return message.answer(t(lang, "drill.photo_too_big"))
     assert photo is not None
     stored, *_ = photo
-    async with app.sessions.begin() as session:
-        result = await notes.add_note(
-            session, ctx_of(app), actor, "photo", "", app.now(), app.settings, stored
-        )
-    return message.answer(_note_reply(result, "photo", lang))
+    result = await answers.add_photo(
+        app.sessions, ctx_of(app), actor, stored, app.now(), app.settings
+    )
+    return message.answer(_note_reply(result.outcome, "photo", result.unit_name, lang))
 
 
-def _note_reply(result: dr.Result, kind: str, lang: str) -> str:
-    match result.outcome:
+def _note_reply(outcome: dr.Outcome, kind: str, day: str, lang: str) -> str:
+    match outcome:
         case dr.Outcome.DONE:
-            return t(lang, f"drill.note_saved.{kind}", day=result.unit_name)
+            return t(lang, f"drill.note_saved.{kind}", day=day)
         case dr.Outcome.NOT_ALLOWED:
             return t(lang, "drill.not_marshal")
         case dr.Outcome.BAD_COUNT:
@@ -83,10 +78,10 @@ async def drill_command(
         )
     assert actor is not None
     words = (command.args or "").strip()
-    if not words:
-        async with app.sessions.begin() as session:  # the next drill gets its number
-            text = await dr.next_drill(session, ctx_of(app), app.settings, app.today(), lang)
-        return message.answer(text)
+    if not words:  # the next drill gets its number
+        return message.answer(
+            await answers.next_drill(app.sessions, ctx_of(app), app.settings, app.today(), lang)
+        )
     moving = _MOVE.match(words)
     if moving is not None:
         return message.answer(await _move(app, actor, int(moving[1]), moving[2], lang))
@@ -105,24 +100,19 @@ async def drill_command(
 async def _feedback(app: App, actor: Person, field: str, text: str, lang: str) -> str:
     if not text.strip():
         return t(lang, "drill.usage")
-    async with app.sessions.begin() as session:
-        result = await dr.feedback(
-            session, ctx_of(app), actor, field, text, app.now(), app.settings
-        )
-    match result.outcome:
-        case dr.Outcome.DONE if result.closed:
+    given = await answers.give_feedback(
+        app.sessions, ctx_of(app), actor, field, text, app.now(), app.settings
+    )
+    if given.note:  # a floor marshal's 问题 / 建议, kept with the drill
+        if given.outcome is dr.Outcome.NOT_ALLOWED:
+            return t(lang, "drill.not_commander")
+        return _note_reply(given.outcome, given.note, given.day, lang)
+    match given.outcome:
+        case dr.Outcome.DONE if given.closed:
             return t(lang, "drill.closed")
         case dr.Outcome.DONE:
             other = "drill.ask_measures" if field == "problems" else "drill.ask_problems"
             return t(lang, "drill.feedback_saved") + "\n" + t(lang, other)
-        case dr.Outcome.NOT_ALLOWED:  # a floor marshal's 问题 / 建议, kept with the drill
-            async with app.sessions.begin() as session:
-                note = await notes.add_note(
-                    session, ctx_of(app), actor, _NOTE_KIND[field], text, app.now(), app.settings
-                )
-            if note.outcome is dr.Outcome.NOT_ALLOWED:
-                return t(lang, "drill.not_commander")
-            return _note_reply(note, _NOTE_KIND[field], lang)
         case _:
             return t(lang, "drill.no_ended_drill")
 
@@ -135,17 +125,16 @@ async def _move(app: App, actor: Person, drill_id: int, when: str, lang: str) ->
         return describe(parsed, lang) + "\n" + t(lang, "drill.move_usage")
     if not parsed.has_time:
         return t(lang, "drill.move_needs_time") + "\n" + t(lang, "drill.move_usage")
-    async with app.sessions.begin() as session:
-        result = await moves.move(
-            session,
-            ctx_of(app),
-            drill_id,
-            actor,
-            parsed.at,
-            app.now(),
-            app.settings,
-            school_day=calendar.is_school_day(parsed.at.astimezone(app.tz).date()),
-        )
+    result = await answers.move(
+        app.sessions,
+        ctx_of(app),
+        drill_id,
+        actor,
+        parsed.at,
+        app.now(),
+        app.settings,
+        school_day=calendar.is_school_day(parsed.at.astimezone(app.tz).date()),
+    )
     app.wake_sender()
     match result.outcome:
         case dr.Outcome.DONE:
@@ -174,21 +163,21 @@ async def _count(
     reason: str | None,
     lang: str,
 ) -> str:
-    async with app.sessions.begin() as session:
-        unit = await _unit(session, app, actor, message, class_name)
-        if unit is None:
-            return t(lang, "drill.which_class")
-        result = await dr.report_count(
-            session,
-            ctx_of(app),
-            actor,
-            unit,
-            expected,
-            present,
-            reason or "",
-            app.now(),
-            app.settings,
-        )
+    result = await answers.report_count(
+        app.sessions,
+        ctx_of(app),
+        actor,
+        class_name,
+        expected,
+        present,
+        reason or "",
+        app.now(),
+        app.settings,
+        tg_chat_id=message.chat.id,
+        private=message.chat.type == "private",
+    )
+    if result.outcome is dr.Outcome.NO_CLASS:
+        return t(lang, "drill.which_class")
     app.wake_sender()
     params = {"unit": result.unit_name, "expected": expected, "present": present}
     match result.outcome:
@@ -208,32 +197,13 @@ async def _count(
             return t(lang, "drill.not_started")
 
 
-async def _unit(
-    session: AsyncSession, app: App, actor: Person, message: Message, class_name: str | None
-) -> Unit | None:
-    """The class named, else the class group's, else the head teacher's only class."""
-    if class_name:
-        return await people.find_unit(session, app.school_id, class_name)
-    if message.chat.type != "private":
-        chat = await people.chat_by_tg(session, app.school_id, message.chat.id)
-        if chat is not None and chat.unit_id is not None:
-            return await session.get(Unit, chat.unit_id)
-    mine = sorted({r.unit_id for r in actor.roles if r.role == "head_teacher" and r.unit_id})
-    return await session.get(Unit, mine[0]) if len(mine) == 1 else None
-
-
-@router.callback_query(F.data.startswith(f"{buttons.PREFIX}:"))
+@router.callback_query(dr.Press.filter())
 async def pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str
+    query: CallbackQuery, press: dr.Press, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery:
-    press = dr.Press.parse(query.data)
-    if press is None:
-        return query.answer(t(lang, "drill.stale_button"), show_alert=True)
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    step = dr.start if press.action is dr.Action.START else dr.end
-    async with app.sessions.begin() as session:
-        result = await step(session, ctx_of(app), press.drill_id, actor, app.now(), app.settings)
+    result = await answers.pressed(app.sessions, ctx_of(app), press, actor, app.now(), app.settings)
     match result.outcome:
         case dr.Outcome.DONE:
             pass
@@ -253,3 +223,12 @@ async def pressed(
         took = dr.duration(result.seconds, lang)
         await message.edit_text(t(lang, "drill.ended", time=time, took=took))
     return query.answer()
+
+
+# A press of ours that does not unpack (forged, truncated): the drill's own word for it.
+_PREFIXES = tuple(f"{prefix}:" for prefix in (dr.Press.prefix, *dr.Press.legacy_prefixes))
+
+
+@router.callback_query(F.data.startswith(_PREFIXES))
+async def not_ours_any_more(query: CallbackQuery, lang: str) -> AnswerCallbackQuery:
+    return query.answer(t(lang, "drill.stale_button"), show_alert=True)

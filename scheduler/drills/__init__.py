@@ -7,9 +7,10 @@ commander is alerted at once), classes silent after [drills].report_minutes are 
 the commander; the feedback (存在问题, 改进措施) closes it (有演练必有方案，有演练必有反馈).
 
 Plans are in config.toml ([[drills.plans]]); the drills and headcounts are rows of
-``storage.drills``. Services take a session and the clock's ``now`` (``steps``); the tick
-sends the plan, reminders, start button and silent classes (``ticks``); /drill and /today
-read ``views``; the callback data is typed in ``buttons``.
+``storage.drills``. The steps take a session and the clock's ``now`` (``steps``); what
+handlers/drills.py calls opens its own transaction and returns an outcome (``answers``); the
+tick sends the plan, reminders, start button and silent classes (``ticks``); /drill and
+/today read ``views``; the callback data is typed in ``buttons``.
 """
 
 from __future__ import annotations

@@ -104,6 +104,9 @@ async def test_a_drill_goes_from_its_plan_to_the_feedback_that_closes_it(
         await school.at("2026-11-26 10:00")
         start = next(d for t, d in buttons((await school.received(commander.chat_id))[-1]))
         assert "只有本次演练的总指挥" in await press(school, teacher, "", start)
+        assert start.startswith("drill:go:")
+        sent_before = "dr:" + start.removeprefix("drill:")  # the prefix of a button sent before
+        assert "只有本次演练的总指挥" in await press(school, teacher, "", sent_before)
         assert await press(school, commander, "开始演练") == ""
         assert "演练已开始（10:00:00）" in await last_text(school, commander)
         assert "已失效" in await press(school, commander, "", start)  # pressed twice
