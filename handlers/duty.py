@@ -15,12 +15,13 @@ from bot.app import App
 from bot.core.dates import ParseFailure, describe, parse_day
 from bot.core.i18n import t
 from handlers import duty_handover, duty_patrol
-from handlers.common import ADMIN, ID, LEADERS, refuse_unless, school_calendar
+from handlers.common import ADMIN, LEADERS, refuse_unless, school_calendar
 from handlers.duty_common import STAFF, ctx_of
 from scheduler.actors import Person
-from scheduler.duty import roster
+from scheduler.duty import roster, services
 from scheduler.duty import swap as swaps
-from storage import duty as store
+from scheduler.duty.buttons import SwapPress
+from scheduler.duty.services import Change
 
 router = Router(name="duty")
 router.include_router(duty_handover.router)
@@ -63,10 +64,9 @@ async def duty_command(
             await message.answer(describe(day, lang) + "\n\n" + t(lang, "duty.usage"))
             return
         days = [day]
-    async with app.sessions() as session:
-        text = await roster.roster_text(
-            session, app.school_id, app.settings, days, lang, compact=len(days) > 2
-        )
+    text = await services.roster_of(
+        app.sessions, app.school_id, app.settings, days, lang, compact=len(days) > 2
+    )
     await message.answer(text)
 
 
@@ -76,25 +76,24 @@ async def _set_post(
     if not await refuse_unless(message, actor, lang, *ADMIN):
         return
     names = [n for word in tokens[post_at + 1 :] for n in roster.split_names(word)]
-    async with app.sessions.begin() as session:
-        result = await roster.set_post(
-            session,
-            app.school_id,
-            app.settings,
-            app.now(),
-            actor,
-            " ".join(tokens[:post_at]),
-            tokens[post_at],
-            names,
-        )
-        if isinstance(result, roster.Problem):
-            reply = roster.problem_text(result, lang) + "\n\n" + t(lang, "duty.usage")
-        else:
-            days = [result.day]
-            text = await roster.roster_text(session, app.school_id, app.settings, days, lang)
-            reply = t(lang, "duty.set.done") + "\n" + text
-    # Answers go out after the transaction: the database is not held during a Bot API call.
-    await message.answer(reply)
+    result = await services.set_post(
+        app.sessions,
+        app.school_id,
+        app.settings,
+        app.now(),
+        actor,
+        " ".join(tokens[:post_at]),
+        tokens[post_at],
+        names,
+        lang,
+    )
+    match result.outcome:
+        case Change.DONE:
+            await message.answer(t(lang, "duty.set.done") + "\n" + result.roster)
+        case Change.REFUSED:
+            assert result.problem is not None
+            problem = roster.problem_text(result.problem, lang)
+            await message.answer(problem + "\n\n" + t(lang, "duty.usage"))
 
 
 @router.message(Command("roster"))
@@ -107,9 +106,8 @@ async def roster_command(
     if (command.args or "").strip().lower() not in ("template", "模板"):
         await message.answer(t(lang, "duty.roster.help"))
         return
-    async with app.sessions() as session:
-        staff = await store.duty_staff(session, app.school_id)
-    data = roster.template_xlsx(app.settings, staff, app.today() + dt.timedelta(days=1))
+    first_day = app.today() + dt.timedelta(days=1)
+    data = await services.roster_template(app.sessions, app.school_id, app.settings, first_day)
     await message.answer_document(
         BufferedInputFile(data, filename=roster.TEMPLATE_FILENAME),
         caption=t(lang, "duty.roster.template_caption"),
@@ -137,25 +135,18 @@ async def roster_file(
     # Read before the transaction, in a worker thread: a big sheet holds neither the database
     # nor the other chats.
     table = await roster.read_file(buffer.getvalue(), document.file_name or "")
-    async with app.sessions.begin() as session:
-        result = await roster.import_roster(
-            session,
-            app.school_id,
-            app.settings,
-            app.now(),
-            actor,
-            table,
-            document.file_name or "",
-        )
-        shown = result.days[:14]
-        text = (
-            await roster.roster_text(
-                session, app.school_id, app.settings, shown, lang, compact=True
-            )
-            if result.ok
-            else ""
-        )
-    if not result.ok:
+    imported = await services.import_roster(
+        app.sessions,
+        app.school_id,
+        app.settings,
+        app.now(),
+        actor,
+        table,
+        document.file_name or "",
+        lang,
+    )
+    result = imported.result
+    if imported.outcome is Change.REFUSED:
         await message.answer(_rejection(result.problems, lang))
         return
     first, last = result.days[0], result.days[-1]
@@ -167,7 +158,7 @@ async def roster_file(
         first=first.isoformat(),
         last=last.isoformat(),
     )
-    await message.answer(f"{head}\n\n{text}")
+    await message.answer(f"{head}\n\n{imported.roster}")
 
 
 def _rejection(problems: list[roster.Problem], lang: str) -> str:
@@ -188,33 +179,36 @@ async def swap_command(
     if not await refuse_unless(message, actor, lang, *STAFF):
         return
     assert actor is not None
-    async with app.sessions.begin() as session:
-        result = await swaps.request_swap(
-            session, ctx_of(app), app.settings, app.now(), actor, (command.args or "")[:200]
-        )
-        if isinstance(result, roster.Problem):
-            reply = _problem_with_usage(result, "duty.swap.usage", lang)
-        else:
-            partner = await session.get(Person, result.partner_id)
-            assert partner is not None
-            what = swaps.describe(result, actor, partner, app.settings, lang)
-            reply = t(lang, "duty.swap.requested", name=partner.display_name, what=what)
+    asked = await services.request_swap(
+        app.sessions,
+        ctx_of(app),
+        app.settings,
+        app.now(),
+        actor,
+        (command.args or "")[:200],
+        lang,
+    )
     # Answers go out after the transaction: the database is not held during a Bot API call.
-    if not isinstance(result, roster.Problem):
-        app.wake_sender()
-    await message.answer(reply)
+    match asked.outcome:
+        case Change.DONE:
+            app.wake_sender()
+            text = t(lang, "duty.swap.requested", name=asked.partner, what=asked.what)
+            await message.answer(text)
+        case Change.REFUSED:
+            assert asked.problem is not None
+            await message.answer(_problem_with_usage(asked.problem, "duty.swap.usage", lang))
 
 
-@router.callback_query(F.data.regexp(rf"^sw:{ID}:[yn]$"))
-async def swap_answer(query: CallbackQuery, app: App, actor: Person | None, lang: str) -> None:
-    _, number, choice = (query.data or "").split(":")
+@router.callback_query(SwapPress.filter())
+async def swap_answer(
+    query: CallbackQuery, press: SwapPress, app: App, actor: Person | None, lang: str
+) -> None:
     if actor is None:
         await query.answer(t(lang, "common.unknown_user"), show_alert=True)
         return
-    async with app.sessions.begin() as session:
-        result = await swaps.answer_swap(
-            session, ctx_of(app), app.settings, app.now(), actor, int(number), choice == "y"
-        )
+    result = await services.answer_swap(
+        app.sessions, ctx_of(app), app.settings, app.now(), actor, press.swap_id, press.accept
+    )
     app.wake_sender()
     text = t(lang, f"duty.swap.answer.{result.answer.value}")
     if result.answer in (swaps.Answer.ACCEPTED, swaps.Answer.DECLINED):

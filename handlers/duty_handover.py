@@ -18,7 +18,7 @@ from bot.app import App
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
-from handlers.common import ID, refuse_unless
+from handlers.common import refuse_unless
 from handlers.duty_common import (
     NOT_COMMAND,
     STAFF,
@@ -31,6 +31,8 @@ from handlers.duty_common import (
 from scheduler.actors import Person
 from scheduler.duty import handover as handovers
 from scheduler.duty import handover_text as texts
+from scheduler.duty import services
+from scheduler.duty.buttons import HandoverPress, HandoverStep
 
 router = Router(name="duty_handover")
 
@@ -43,32 +45,28 @@ class HandoverNote(StatesGroup):
 async def handover_command(message: Message, app: App, actor: Person | None, lang: str) -> None:
     if not await refuse_unless(message, actor, lang, *STAFF):
         return
-    async with app.sessions() as session:
-        text = await handovers.recent_text(session, ctx_of(app), app.settings, lang)
+    text = await services.handover_log(app.sessions, ctx_of(app), app.settings, lang)
     await message.answer(text)
 
 
-@router.callback_query(F.data.regexp(rf"^dh:{ID}:(c[0-9]{{1,3}}|n|s|ok)$"))
+@router.callback_query(HandoverPress.filter())
 async def handover_button(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: HandoverPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> None:
-    _, number, action = (query.data or "").split(":")
-    handover_id = int(number)
+    handover_id, action = press.handover_id, press.step
+    assert action is not None  # HandoverPress.unpack reads only the actions the bot sends
     if actor is None:
         await query.answer(t(lang, "common.unknown_user"), show_alert=True)
         return
-    ctx, settings, now = ctx_of(app), app.settings, app.now()
-    async with app.sessions.begin() as session:
-        if action.startswith("c"):
-            step = await handovers.toggle(
-                session, ctx, settings, handover_id, actor, int(action[1:])
-            )
-        elif action == "n":
-            step = await handovers.check_editable(session, ctx, handover_id, actor)
-        elif action == "s":
-            step = await handovers.submit(session, ctx, settings, handover_id, actor, now)
-        else:
-            step = await handovers.confirm(session, ctx, settings, handover_id, actor, now)
+    settings = app.settings
+    step = await services.press_handover(
+        app.sessions, ctx_of(app), settings, handover_id, actor, action, press.item, app.now()
+    )
     app.wake_sender()
     if step.outcome is not handovers.Outcome.OK:
         await query.answer(_step_refusal(step, action, lang), show_alert=True)
@@ -76,18 +74,18 @@ async def handover_button(
             await _show(query, texts.checklist_message(step.view, settings, lang))
         return
     assert step.view is not None
-    if action == "n":
+    if action is HandoverStep.NOTE:
         await start_state(state, app, HandoverNote.collecting, handover=handover_id)
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.answer(t(lang, "duty.handover.note_ask"))
         return
-    if action == "ok":
+    if action is HandoverStep.CONFIRM:
         await query.answer(t(lang, "duty.handover.confirmed"))
         await _show(query, texts.confirmed_message(step.view, settings, lang))
         return
     await _show(query, texts.checklist_message(step.view, settings, lang))
-    if action == "s":
+    if action is HandoverStep.SUBMIT:
         await _leave_note_state(state, handover_id)
         key = "duty.handover.submitted" if step.view.incoming else "duty.handover.submitted_alone"
         name = step.view.incoming.display_name if step.view.incoming else ""
@@ -96,11 +94,12 @@ async def handover_button(
         await query.answer()
 
 
-def _step_refusal(step: handovers.Step, action: str, lang: str) -> str:
+def _step_refusal(step: handovers.Step, action: HandoverStep, lang: str) -> str:
     match step.outcome:
         case handovers.Outcome.NOT_YOURS:
+            confirming = action is HandoverStep.CONFIRM
             return t(
-                lang, "duty.handover.not_yours_in" if action == "ok" else "duty.handover.not_yours"
+                lang, "duty.handover.not_yours_in" if confirming else "duty.handover.not_yours"
             )
         case handovers.Outcome.CLOSED:
             return t(lang, "duty.handover.closed")
@@ -133,19 +132,7 @@ async def handover_note_text(
     handover_id = await live_state(state, app, "handover")
     if actor is None:
         return
-    text = (message.text or "")[: handovers.MAX_NOTE]
-    async with app.sessions.begin() as session:
-        step = await handovers.add_note(
-            session,
-            ctx_of(app),
-            handover_id,
-            actor,
-            text,
-            app.now(),
-            tg_chat_id=message.chat.id,
-            tg_message_id=message.message_id,
-        )
-    await _after_note(message, bot, app, state, step, lang, "duty.handover.note_saved")
+    await _add_handover_note(message, bot, app, actor, lang, state, handover_id)
 
 
 @router.message(HandoverNote.collecting, F.photo)
@@ -166,27 +153,37 @@ async def reply_to_checklist(
     reply = message.reply_to_message
     if actor is None or reply is None:
         raise SkipHandler
-    async with app.sessions() as session:
-        handover = await handovers.handover_of_prompt(
-            session, app.school_id, message.chat.id, reply.message_id
-        )
-    if handover is None or handover.outgoing_id != actor.id:
+    handover_id = await services.checklist_replied_to(
+        app.sessions, app.school_id, actor, message.chat.id, reply.message_id
+    )
+    if handover_id is None:
         raise SkipHandler
     if message.photo:
-        await _add_handover_photo(message, bot, app, actor, lang, state, handover.id)
+        await _add_handover_photo(message, bot, app, actor, lang, state, handover_id)
         return
-    async with app.sessions.begin() as session:
-        step = await handovers.add_note(
-            session,
-            ctx_of(app),
-            handover.id,
-            actor,
-            (message.text or "")[: handovers.MAX_NOTE],
-            app.now(),
-            tg_chat_id=message.chat.id,
-            tg_message_id=message.message_id,
-        )
-    await _after_note(message, bot, app, state, step, lang, "duty.handover.note_saved")
+    await _add_handover_note(message, bot, app, actor, lang, state, handover_id)
+
+
+async def _add_handover_note(
+    message: Message,
+    bot: Bot,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+    handover_id: int,
+) -> None:
+    noted = await services.add_handover_note(
+        app.sessions,
+        ctx_of(app),
+        handover_id,
+        actor,
+        message.text or "",
+        app.now(),
+        tg_chat_id=message.chat.id,
+        tg_message_id=message.message_id,
+    )
+    await _after_note(message, bot, app, state, noted, lang, "duty.handover.note_saved")
 
 
 async def _add_handover_photo(
@@ -201,20 +198,19 @@ async def _add_handover_photo(
     photo = await download(message, bot, app, lang)
     if photo is None:
         return
-    async with app.sessions.begin() as session:
-        step = await handovers.add_photo(
-            session,
-            ctx_of(app),
-            handover_id,
-            actor,
-            photo,
-            message.caption or "",
-            app.now(),
-            tg_chat_id=message.chat.id,
-            tg_message_id=message.message_id,
-        )
+    noted = await services.add_handover_photo(
+        app.sessions,
+        ctx_of(app),
+        handover_id,
+        actor,
+        photo,
+        message.caption or "",
+        app.now(),
+        tg_chat_id=message.chat.id,
+        tg_message_id=message.message_id,
+    )
     key = "duty.handover.photo_saved" if first_of_album(message.media_group_id) else ""
-    await _after_note(message, bot, app, state, step, lang, key)
+    await _after_note(message, bot, app, state, noted, lang, key)
 
 
 async def _after_note(
@@ -222,17 +218,16 @@ async def _after_note(
     bot: Bot,
     app: App,
     state: FSMContext,
-    step: handovers.Step,
+    noted: services.Noted,
     lang: str,
     saved_key: str,
 ) -> None:
     """Refresh the checklist (note, photo count) and say so; or say why not."""
+    step, where = noted.step, noted.checklist
     if step.outcome is not handovers.Outcome.OK or step.view is None:
         await state.clear()
-        await message.answer(_step_refusal(step, "n", lang))
+        await message.answer(_step_refusal(step, HandoverStep.NOTE, lang))
         return
-    async with app.sessions() as session:
-        where = await handovers.prompt_message_id(session, step.view.handover)
     if where is not None:
         out = texts.checklist_message(step.view, app.settings, lang)
         with contextlib.suppress(TelegramBadRequest):

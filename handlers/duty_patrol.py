@@ -14,9 +14,9 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.app import App
 from bot.core.i18n import t
-from bot.core.messages import Button, OutMessage
+from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
-from handlers.common import ID, refuse_unless
+from handlers.common import refuse_unless
 from handlers.duty_common import (
     NOT_COMMAND,
     STAFF,
@@ -26,7 +26,9 @@ from handlers.duty_common import (
     start_state,
 )
 from scheduler.actors import Person
-from scheduler.duty import patrol as patrols
+from scheduler.duty import services
+from scheduler.duty.buttons import PatrolAction, PatrolPress, patrol_done_rows
+from scheduler.duty.services import Patrolled
 from scheduler.hazards import buttons as hazard_buttons
 
 router = Router(name="duty_patrol")
@@ -34,11 +36,6 @@ router = Router(name="duty_patrol")
 
 class PatrolInput(StatesGroup):
     collecting = State()
-
-
-def _patrol_markup_message(patrol_id: int, text: str, lang: str) -> OutMessage:
-    button = Button(t(lang, "duty.button.patrol_done"), f"pt:{patrol_id}:done")
-    return OutMessage(text, buttons=((button,),))
 
 
 @router.message(Command("patrol"))
@@ -89,36 +86,30 @@ async def _record(
     photo = await download(message, bot, app, lang) if message.photo else None
     if message.photo and photo is None:
         return
-    text = text[: patrols.MAX_TEXT]
-    async with app.sessions.begin() as session:
-        if patrol_id:
-            patrol = await patrols.add_to_patrol(
-                session, app.school_id, patrol_id, actor, app.now(), text, photo
-            )
-        else:
-            patrol = await patrols.start_patrol(
-                session,
-                app.school_id,
-                app.settings,
-                actor,
-                app.now(),
-                text,
-                photo,
-                tg_chat_id=message.chat.id,
-                tg_message_id=message.message_id,
-            )
-        photos = len(patrol.attachments) if patrol else 0
-    if patrol is None:
-        await state.clear()
-        await message.answer(t(lang, "duty.patrol.gone"))
-        return
-    if not patrol_id:
-        await start_state(state, app, PatrolInput.collecting, patrol=patrol.id)
-        reply = t(lang, "duty.patrol.started", time=_hhmm(app), photos=photos)
-    else:
-        reply = t(lang, "duty.patrol.added", photos=photos)
+    patrol = await services.record_patrol(
+        app.sessions,
+        app.school_id,
+        app.settings,
+        actor,
+        app.now(),
+        patrol_id,
+        text,
+        photo,
+        tg_chat_id=message.chat.id,
+        tg_message_id=message.message_id,
+    )
+    match patrol.outcome:
+        case Patrolled.STARTED:
+            await start_state(state, app, PatrolInput.collecting, patrol=patrol.patrol_id)
+            reply = t(lang, "duty.patrol.started", time=_hhmm(app), photos=patrol.photos)
+        case Patrolled.ADDED:
+            reply = t(lang, "duty.patrol.added", photos=patrol.photos)
+        case _:
+            await state.clear()
+            await message.answer(t(lang, "duty.patrol.gone"))
+            return
     if photo is None or first_of_album(message.media_group_id):
-        out = _patrol_markup_message(patrol.id, reply, lang)
+        out = OutMessage(reply, buttons=patrol_done_rows(patrol.patrol_id, lang))
         await message.answer(out.text, reply_markup=keyboard(out))
 
 
@@ -126,38 +117,31 @@ def _hhmm(app: App) -> str:
     return app.now().astimezone(app.tz).strftime("%H:%M")
 
 
-@router.callback_query(F.data.regexp(rf"^pt:{ID}:done$"))
+@router.callback_query(PatrolPress.filter(action=PatrolAction.DONE))
 async def patrol_done(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: PatrolPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> None:
-    patrol_id = int((query.data or "").split(":")[1])
+    patrol_id = press.patrol_id
     if actor is None:
         await query.answer(t(lang, "common.unknown_user"), show_alert=True)
         return
     data = await state.get_data()
     if data.get("patrol") == patrol_id:
         await state.clear()
-    async with app.sessions() as session:
-        patrol = await patrols.patrol_of(session, app.school_id, patrol_id, actor)
-        summary = (
-            t(lang, "duty.patrol.done", photos=len(patrol.attachments), text=patrol.text or "—")
-            if patrol is not None
-            else t(lang, "duty.patrol.gone")
-        )
+    patrol = await services.patrol_summary(app.sessions, app.school_id, patrol_id, actor)
     await query.answer()
     if isinstance(query.message, Message):
-        # Something found on the round becomes a hazard with one press (its text and photos).
-        found = (
-            OutMessage(
-                summary,
-                buttons=(
-                    hazard_buttons.raise_from_row(
-                        hazard_buttons.Action.FROM_PATROL, patrol_id, lang
-                    ),
-                ),
-            )
-            if patrol is not None
-            else OutMessage(summary)
-        )
+        if patrol.outcome is Patrolled.DONE:
+            summary = t(lang, "duty.patrol.done", photos=patrol.photos, text=patrol.text or "—")
+            # Something found on the round becomes a hazard with one press (its text and photos).
+            row = hazard_buttons.raise_from_row(hazard_buttons.Action.FROM_PATROL, patrol_id, lang)
+            found = OutMessage(summary, buttons=(row,))
+        else:
+            found = OutMessage(t(lang, "duty.patrol.gone"))
         with contextlib.suppress(TelegramBadRequest):
-            await query.message.edit_text(summary, reply_markup=keyboard(found))
+            await query.message.edit_text(found.text, reply_markup=keyboard(found))

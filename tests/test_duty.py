@@ -24,6 +24,14 @@ from scheduler.duty import handover_text as texts
 from scheduler.duty import patrol as patrols
 from scheduler.duty import roster
 from scheduler.duty import swap as swaps
+from scheduler.duty.buttons import (
+    HandoverPress,
+    HandoverStep,
+    PatrolAction,
+    PatrolPress,
+    SwapChoice,
+    SwapPress,
+)
 from scheduler.routine import Context
 from scheduler.rules import duty as rules
 from storage import duty as store
@@ -582,7 +590,8 @@ async def test_a_complete_handover_with_photos_and_the_confirmation(
     assert ask.payload["text"].startswith("【接班确认】\n【交接班】值班教师 → 夜间值班")
     assert "☑校门及围墙 ☑消防设施 ☑水电气 ☑巡查完成 ☑来访登记 ☐突发情况" in ask.payload["text"]
     assert "备注：无突发情况，东门锁已更换\n东门\n照片：2 张" in ask.payload["text"]
-    assert ask.payload["buttons"] == [[{"text": "✅ 接班确认", "data": f"dh:{h.id}:ok", "url": ""}]]
+    confirm = {"text": "✅ 接班确认", "data": f"handover:{h.id}:ok", "url": ""}
+    assert ask.payload["buttons"] == [[confirm]]
 
     clock.set(local("2026-11-25 17:41"))
     async with app.sessions.begin() as session:
@@ -730,8 +739,8 @@ async def test_a_swap_takes_effect_when_both_agree_and_the_admin_is_told(
         "张老师 接替 李老师 在 2026-11-27 的值班教师。是否同意？"
     )
     assert [b["data"] for b in asked.payload["buttons"][0]] == [
-        f"sw:{swap.id}:y",
-        f"sw:{swap.id}:n",
+        f"duty_swap:{swap.id}:y",
+        f"duty_swap:{swap.id}:n",
     ]
     assert await roster_of(app, THU) == {("teacher", "张老师"), ("gate", "张老师")}
 
@@ -840,3 +849,20 @@ async def test_the_today_overview_names_the_leader_and_counts_handovers(
     async with app.sessions() as session:
         text = await duty_overview(session, ctx_of(app), WED, "zh")
     assert text == "值班：带班领导 赵主任；今日交接班 1 次，已交 0，已确认 0"
+
+
+def test_buttons_sent_before_the_typed_codec_still_unpack_and_forged_ones_do_not() -> None:
+    assert SwapPress.unpack("sw:7:y") == SwapPress(7, SwapChoice.ACCEPT)
+    assert SwapPress.unpack("duty_swap:7:n") == SwapPress(7, SwapChoice.DECLINE)
+    ticked = HandoverPress.unpack("dh:5:c12")
+    assert ticked is not None and ticked == HandoverPress.tick(5, 12)
+    assert ticked.step is HandoverStep.TICK
+    assert ticked.item == 12 and ticked.pack() == "handover:5:c12"
+    assert HandoverPress.unpack("handover:5:ok") == HandoverPress.of(5, HandoverStep.CONFIRM)
+    for step in ("n", "s", "ok"):
+        assert HandoverPress.unpack(f"dh:5:{step}") == HandoverPress(5, step)
+    assert PatrolPress.unpack("pt:3:done") == PatrolPress(3, PatrolAction.DONE)
+    assert PatrolPress(3).pack() == "patrol:3:done"
+    for forged in ("dh:5:c", "dh:5:c1234", "dh:5:x", "dh:5:cc", "handover:5:c1:2"):
+        assert HandoverPress.unpack(forged) is None, forged
+    assert SwapPress.unpack("sw:7:maybe") is None and PatrolPress.unpack("pt:3:undo") is None

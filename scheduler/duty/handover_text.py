@@ -1,9 +1,7 @@
 """What the handover's messages say: the outgoing person's checklist, the incoming person's
 request to confirm, and the log lines of /handover.
 
-Button callbacks are ``dh:<handover id>:<action>`` (ASCII, far under Telegram's 64 bytes):
-``c<n>`` ticks or unticks checklist item n, ``n`` opens the note, ``s`` submits, ``ok`` is the
-incoming person's confirmation.
+Its buttons carry a ``HandoverPress`` (scheduler/duty/buttons.py).
 """
 
 from __future__ import annotations
@@ -14,14 +12,11 @@ from dataclasses import dataclass
 from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
 from bot.core.settings import ChecklistItemSettings, Settings
+from scheduler.duty.buttons import HandoverPress, HandoverStep
 from scheduler.duty.roster import post_label
 from scheduler.rules import duty as rules
 from storage import duty as store
 from storage.models import Person
-
-
-def callback(handover_id: int, action: str) -> str:
-    return f"dh:{handover_id}:{action}"
 
 
 @dataclass(frozen=True)
@@ -44,16 +39,15 @@ def checklist_message(view: View, settings: Settings, lang: str) -> OutMessage:
     ticks = [
         Button(
             f"{'☑' if item.id in h.checks else '☐'} {_item_label(item, lang)}",
-            callback(h.id, f"c{n}"),
+            HandoverPress.tick(h.id, n).pack(),
         )
         for n, item in enumerate(items)
     ]
     rows = [tuple(ticks[i : i + 2]) for i in range(0, len(ticks), 2)]
+    note = HandoverPress.of(h.id, HandoverStep.NOTE).pack()
+    submit = HandoverPress.of(h.id, HandoverStep.SUBMIT).pack()
     rows.append(
-        (
-            Button(t(lang, "duty.button.note"), callback(h.id, "n")),
-            Button(t(lang, "duty.button.submit"), callback(h.id, "s")),
-        )
+        (Button(t(lang, "duty.button.note"), note), Button(t(lang, "duty.button.submit"), submit))
     )
     body = t(
         lang,
@@ -74,7 +68,8 @@ def confirm_request_message(view: View, settings: Settings, lang: str) -> OutMes
             t(lang, "duty.handover.confirm_ask", grace=settings.duty.confirm_grace_minutes),
         ]
     )
-    button = Button(t(lang, "duty.button.confirm"), callback(view.handover.id, "ok"))
+    confirm = HandoverPress.of(view.handover.id, HandoverStep.CONFIRM).pack()
+    button = Button(t(lang, "duty.button.confirm"), confirm)
     return OutMessage(text, buttons=((button,),))
 
 

@@ -15,9 +15,10 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import t
-from bot.core.messages import Button, OutMessage
+from bot.core.messages import OutMessage
 from bot.core.settings import DutyPostSettings, Settings
 from scheduler.duty import notify
+from scheduler.duty.buttons import swap_rows
 from scheduler.duty.roster import (
     Localized,
     Problem,
@@ -47,10 +48,6 @@ class Answer(StrEnum):
 class SwapAnswer:
     answer: Answer
     swap: store.Swap | None = None
-
-
-def callback(swap_id: int, accept: bool) -> str:
-    return f"sw:{swap_id}:{'y' if accept else 'n'}"
 
 
 async def request_swap(
@@ -295,13 +292,7 @@ def _ask_partner(
         name=requester.display_name,
         what=describe(swap, requester, partner, settings, lang),
     )
-    buttons = (
-        (
-            Button(t(lang, "duty.button.accept"), callback(swap.id, True)),
-            Button(t(lang, "duty.button.decline"), callback(swap.id, False)),
-        ),
-    )
-    return OutMessage(text, buttons=buttons)
+    return OutMessage(text, buttons=swap_rows(swap.id, lang))
 
 
 def describe(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.core.clock import FakeClock
 from bot.core.i18n import t
 from bot.core.settings import Settings
+from scheduler.duty.buttons import HandoverPress
 from storage import duty as store
 from storage.models import Submission
 from tests.conftest import local
@@ -88,9 +89,8 @@ async def hand_over(
     checklist = await message_with(school, person, "【交接班】")
     handover_id = buttons(checklist)[0][1].split(":")[1]
     for n in range(6):
-        await school.press(
-            person, person.chat_id, checklist["message_id"], f"dh:{handover_id}:c{n}"
-        )
+        tick = HandoverPress.tick(int(handover_id), n).pack()
+        await school.press(person, person.chat_id, checklist["message_id"], tick)
     if note or photos:
         checklist = await message_with(school, person, "【交接班】")
         await press(school, person, checklist, "备注")
@@ -300,7 +300,8 @@ async def test_bad_input_changes_nothing_and_a_restart_keeps_the_handover_note(
         await school.at("2026-11-25 17:30")
         checklist = await message_with(school, zhang, "【交接班】")
         handover_id = buttons(checklist)[0][1].split(":")[1]
-        # Someone else's press (a forwarded checklist, a modified client) changes nothing.
+        # Someone else's press (a forwarded checklist, a modified client) changes nothing;
+        # the button's data as checklists sent before the typed codec carried it (dh:).
         await school.say(wang, "/handover")
         own = (await school.received(wang.chat_id))[-1]
         assert "交班人：张老师" in own["text"] and "⏳ 尚未交班" in own["text"]
