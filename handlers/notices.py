@@ -2,7 +2,9 @@
 and the parents' 已阅知晓 button.
 
 Every step stores what the author sent in the draft at once (nothing is lost, a restart
-resumes), and nothing reaches a parent before the author presses 确认发送.
+resumes), and nothing reaches a parent before the author presses 确认发送. Each step is one
+service of scheduler/notices/ (``steps``, ``presses``, ``views``) in its own transaction; this
+module parses, keeps the conversation's state, and answers after the transaction.
 """
 
 from __future__ import annotations
@@ -16,28 +18,32 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import AnswerCallbackQuery
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-)
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.app import App
 from bot.core.dates import describe, examples, school_part_times
 from bot.core.i18n import t
-from bot.core.messages import Button, OutMessage
+from bot.core.messages import OutMessage
 from bot.telegram_transport import TelegramTransport, keyboard
-from handlers.common import ID, parse_id, refuse_unless, school_calendar
+from handlers.common import parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_file, download_photo
 from scheduler import notices as service
-from scheduler.delivery import ResendScope, resend_offer
+from scheduler.actors import Person
+from scheduler.notices.buttons import (
+    ChasePress,
+    DraftAction,
+    DraftPress,
+    ReadPress,
+    ReceiptAction,
+    ReceiptPress,
+    Rows,
+    audience_rows,
+    groups_rows,
+    skip_rows,
+)
+from scheduler.notices.steps import Ask, Step
+from scheduler.notices.views import View
 from scheduler.routine import Context
-from storage import audit, people
-from storage import notices as store
-from storage.models import Person, Unit
-from storage.notices import Audience, Notice
 
 router = Router(name="notices")
 
@@ -45,6 +51,7 @@ AUTHORS = ("admin", "head_teacher")
 MAX_MESSAGE = 4096
 SKIP_WORDS = {"跳过", "skip", "无", "没有", "不用", "no", "none"}
 NOT_A_COMMAND = F.text & ~F.text.startswith("/")
+TYPED = (ReceiptAction.SIGN, ReceiptAction.TEXT)  # receipt parts the guardian types
 
 
 class NoticeForm(StatesGroup):
@@ -68,12 +75,8 @@ def _ctx(app: App) -> Context:
     return Context(app.school_id, app.settings.school.language, app.tz)
 
 
-def _buttons(*pairs: tuple[str, str]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=text, callback_data=data) for text, data in pairs]
-        ]
-    )
+def _markup(rows: Rows) -> InlineKeyboardMarkup | None:
+    return keyboard(OutMessage("", buttons=rows))
 
 
 # --- /notice and /notice <id> ----------------------------------------------------------------
@@ -112,63 +115,31 @@ async def show_report(
     if not await refuse_unless(message, actor, lang, *AUTHORS):
         return
     assert actor is not None
-    resend: Button | None = None  # an admin's 重发未确认的 N 条
-    async with app.sessions() as session:
-        notice = await store.get(session, app.school_id, notice_id)
-        scope = service.report_scope(actor, notice) if notice is not None else False
-        if notice is not None and scope is not False and notice.status not in store.UNSENT:
-            report = (await service.build_report(session, _ctx(app), notice)).only(
-                scope if isinstance(scope, set) else None
-            )
-            if people.has_role(actor, "admin") and message.chat.type == "private":
-                resend = await resend_offer(session, _ctx(app), ResendScope.notice(notice_id), lang)
-    # Refusals are answered outside the session: the database is not held during a call.
-    if notice is None:
-        await message.answer(t(lang, "notice.not_found", id=notice_id))
-        return
-    if scope is False:
-        await message.answer(t(lang, "common.not_allowed"))
-        return
-    if notice.status in store.UNSENT:
-        await message.answer(t(lang, "notice.not_sent_yet", id=notice_id))
-        return
-    if isinstance(scope, set) and not report.classes:
-        await message.answer(t(lang, "common.not_allowed"))
-        return
     private = message.chat.type == "private"
+    view = await service.report_view(
+        app.sessions, _ctx(app), notice_id, actor, lang, private=private
+    )
+    match view.outcome:
+        case View.NOT_FOUND:
+            await message.answer(t(lang, "notice.not_found", id=notice_id))
+            return
+        case View.NOT_ALLOWED:
+            await message.answer(t(lang, "common.not_allowed"))
+            return
+        case View.NOT_SENT:
+            await message.answer(t(lang, "notice.not_sent_yet", id=notice_id))
+            return
     # Names stay private (Chengdu 2023: no lists of parents in parent groups): a group sees
     # each class's rate and counts only.
-    chunks = service.format_report(report, lang, app.tz, names=private)
+    chunks = list(view.chunks)
     if not private:
         chunks[-1] += "\n\n" + t(lang, "notice.report.group_only_rates")
-    chase = _chase_buttons(report, lang) if private else None
-    if resend is not None:
-        rows = chase.inline_keyboard if chase is not None else []
-        chase = keyboard(OutMessage("", buttons=((resend,),)))
-        assert chase is not None
-        chase.inline_keyboard[:0] = rows
+    buttons = _markup(view.buttons)
     for index, chunk in enumerate(chunks):
         if index:
             await _between_messages(app)
         last = index == len(chunks) - 1
-        await message.answer(chunk, reply_markup=chase if last else None)
-
-
-def _chase_buttons(report: service.NoticeReport, lang: str) -> InlineKeyboardMarkup | None:
-    """🔔 per class with guardians still to ask, while the notice collects receipts."""
-    if report.notice.status not in store.LIVE:
-        return None
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=t(lang, "notice.button.chase", unit=row.name),
-                callback_data=service.chase_callback(report.notice.id, row.unit_id),
-            )
-        ]
-        for row in report.classes
-        if row.unit_id is not None and row.missing
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows[:20]) if rows else None
+        await message.answer(chunk, reply_markup=buttons if last else None)
 
 
 # --- step 1: the text ------------------------------------------------------------------------
@@ -187,14 +158,11 @@ async def got_text(
             t(lang, "notice.text_too_long", length=len(text), limit=service.MAX_NOTICE_TEXT)
         )
         return
-    async with app.sessions.begin() as session:
-        notice = await service.start_draft(session, app.school_id, actor, text, app.now())
-        notice_id = notice.id
+    notice_id = await service.new_draft(app.sessions, app.school_id, actor, text, app.now())
     await state.update_data(draft=notice_id)
     await state.set_state(NoticeForm.attachment)
     await message.answer(
-        t(lang, "notice.ask_attachment"),
-        reply_markup=_buttons((t(lang, "notice.button.skip"), f"nd:{notice_id}:skip")),
+        t(lang, "notice.ask_attachment"), reply_markup=_markup(skip_rows(notice_id, lang))
     )
 
 
@@ -266,11 +234,16 @@ async def skip_typed(
     await _ask_audience(message, app, actor, lang, state)
 
 
-@router.callback_query(F.data.regexp(rf"^nd:{ID}:skip$"))
+@router.callback_query(DraftPress.filter(action=DraftAction.SKIP, arg=""))
 async def skip_pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: DraftPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> None:
-    if not await _own_step(query, state, lang, NoticeForm.attachment):
+    if not await _own_step(query, press, state, lang, NoticeForm.attachment):
         return
     assert actor is not None and isinstance(query.message, Message)
     await query.answer()
@@ -295,11 +268,10 @@ async def _attach_and_continue(
     path: str,
     filename: str = "",
 ) -> None:
-    async with app.sessions.begin() as session:
-        notice = await _draft(session, app, draft_id, actor)
-        if notice is not None:
-            service.attach(notice, kind, file_id, path, filename)
-    if notice is None:
+    step = await service.attach_file(
+        app.sessions, app.school_id, draft_id, actor, kind, file_id, path, filename
+    )
+    if step is Step.GONE:
         await _draft_gone(message, state, lang)
         return
     await _ask_audience(message, app, actor, lang, state, before=t(lang, "notice.attachment_kept"))
@@ -316,27 +288,23 @@ async def _ask_audience(
     ``before`` is put in front of the question: one message per step, not two in a row.
     """
     await state.set_state(NoticeForm.audience)
-    if people.has_role(actor, "admin"):
-        draft_id = await _draft_id(state)
-        await message.answer(
-            _joined(before, t(lang, "notice.ask_audience")),
-            reply_markup=_buttons(
-                (t(lang, "notice.button.school"), f"nd:{draft_id}:aud:school"),
-                (t(lang, "notice.button.staff"), f"nd:{draft_id}:aud:staff"),
-            ),
-        )
-        return
-    own = sorted(people.unit_ids_with_role(actor, "head_teacher"))
-    if len(own) == 1:  # a head teacher writes to their own class: nothing to choose
-        await _choose_audience(
-            message, app, actor, lang, state, Audience("classes", unit_ids=(own[0],)), before
-        )
-        return
-    async with app.sessions() as session:
-        names = [u.name for u in await _units(session, own)]
-    await message.answer(
-        _joined(before, t(lang, "notice.ask_own_classes", classes="、".join(names)))
-    )
+    question = await service.audience_question(app.sessions, actor)
+    match question.ask:
+        case Ask.CHOOSE:
+            draft_id = await _draft_id(state)
+            await message.answer(
+                _joined(before, t(lang, "notice.ask_audience")),
+                reply_markup=_markup(audience_rows(draft_id or 0, lang)),
+            )
+        case Ask.OWN_CLASS:
+            assert question.audience is not None
+            await _choose_audience(message, app, actor, lang, state, question.audience, before)
+        case _:
+            await message.answer(
+                _joined(
+                    before, t(lang, "notice.ask_own_classes", classes="、".join(question.classes))
+                )
+            )
 
 
 @router.message(NoticeForm.audience, NOT_A_COMMAND)
@@ -344,28 +312,29 @@ async def audience_typed(
     message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
     assert actor is not None and message.text is not None
-    async with app.sessions() as session:
-        classes = await people.units(session, app.school_id, "class")
-    parsed = service.parse_audience(message.text, classes)
+    parsed = await service.read_audience(app.sessions, app.school_id, message.text)
     if parsed.audience is None:
         await message.answer(t(lang, "notice.audience.unknown", text=parsed.unknown))
         return
     await _choose_audience(message, app, actor, lang, state, parsed.audience)
 
 
-@router.callback_query(F.data.regexp(rf"^nd:{ID}:aud:(school|staff)$"))
+@router.callback_query(DraftPress.filter(action=DraftAction.AUDIENCE, arg=("school", "staff")))
 async def audience_pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: DraftPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> None:
-    if not await _own_step(query, state, lang, NoticeForm.audience):
+    if not await _own_step(query, press, state, lang, NoticeForm.audience):
         return
     assert actor is not None and isinstance(query.message, Message)
-    kind = (query.data or "").rsplit(":", 1)[1]
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
-    await _choose_audience(
-        query.message, app, actor, lang, state, Audience("school" if kind == "school" else "staff")
-    )
+    audience = service.Audience("school" if press.arg == "school" else "staff")
+    await _choose_audience(query.message, app, actor, lang, state, audience)
 
 
 async def _choose_audience(
@@ -374,25 +343,21 @@ async def _choose_audience(
     actor: Person,
     lang: str,
     state: FSMContext,
-    audience: Audience,
+    audience: service.Audience,
     before: str = "",
 ) -> None:
-    if not service.may_address(actor, audience):
-        async with app.sessions() as session:
-            own = await _units(session, sorted(people.unit_ids_with_role(actor, "head_teacher")))
-        await message.answer(
-            t(lang, "notice.audience.not_allowed", classes="、".join(u.name for u in own) or "-")
-        )
-        return
     wanted = await _draft_id(state)  # first: reading the state may need the database
-    async with app.sessions.begin() as session:
-        notice = await _draft(session, app, wanted, actor)
-        if notice is not None:
-            notice.audience = audience.to_json()
-            summary = await service.summarize_audience(session, app.school_id, audience)
-    if notice is None:
-        await _draft_gone(message, state, lang)
-        return
+    chosen = await service.choose_audience(app.sessions, app.school_id, wanted, actor, audience)
+    match chosen.outcome:
+        case Step.NOT_ALLOWED:
+            classes = "、".join(chosen.own_classes) or "-"
+            await message.answer(t(lang, "notice.audience.not_allowed", classes=classes))
+            return
+        case Step.GONE:
+            await _draft_gone(message, state, lang)
+            return
+    summary = chosen.summary
+    assert summary is not None
     described = service.describe_audience(audience, summary, lang)
     await state.set_state(NoticeForm.deadline)
     await message.answer(
@@ -429,26 +394,15 @@ async def deadline_typed(
             await message.answer(t(lang, deadline.key, days=settings.max_deadline_days))
         return
     wanted = await _draft_id(state)  # first: reading the state may need the database
-    async with app.sessions.begin() as session:
-        notice = await _draft(session, app, wanted, actor)
-        if notice is not None:
-            notice.deadline_at = deadline
-            staff = notice.audience.get("kind") == "staff"
-            draft_id = notice.id
-    if notice is None:
+    done = await service.set_deadline(app.sessions, app.school_id, wanted, actor, deadline)
+    if done.outcome is Step.GONE:
         await _draft_gone(message, state, lang)
         return
-    if staff:
+    if done.staff:
         await _preview(message, app, actor, lang, state)
         return
     await state.set_state(NoticeForm.groups)
-    await message.answer(
-        t(lang, "notice.ask_groups"),
-        reply_markup=_buttons(
-            (t(lang, "notice.button.groups_yes"), f"nd:{draft_id}:grp:1"),
-            (t(lang, "notice.button.groups_no"), f"nd:{draft_id}:grp:0"),
-        ),
-    )
+    await _ask_groups(message, lang, wanted)
 
 
 @router.message(NoticeForm.deadline, ~F.text.startswith("/"))
@@ -459,19 +413,21 @@ async def deadline_expected(message: Message, lang: str) -> None:
 # --- step 5: the class groups too? -----------------------------------------------------------
 
 
-@router.callback_query(F.data.regexp(rf"^nd:{ID}:grp:[01]$"))
+@router.callback_query(DraftPress.filter(action=DraftAction.GROUPS, arg=("1", "0")))
 async def groups_pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: DraftPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> None:
-    if not await _own_step(query, state, lang, NoticeForm.groups):
+    if not await _own_step(query, press, state, lang, NoticeForm.groups):
         return
     assert actor is not None and isinstance(query.message, Message)
     wanted = await _draft_id(state)  # first: reading the state may need the database
-    async with app.sessions.begin() as session:
-        notice = await _draft(session, app, wanted, actor)
-        if notice is not None:
-            notice.post_to_groups = (query.data or "").endswith(":1")
-    if notice is None:
+    step = await service.set_groups(app.sessions, app.school_id, wanted, actor, press.arg == "1")
+    if step is Step.GONE:
         await _draft_gone(query, state, lang)
         return
     await query.answer()
@@ -481,13 +437,12 @@ async def groups_pressed(
 
 @router.message(NoticeForm.groups, ~F.text.startswith("/"))
 async def groups_expected(message: Message, lang: str, state: FSMContext) -> None:
-    draft_id = await _draft_id(state)
+    await _ask_groups(message, lang, await _draft_id(state))
+
+
+async def _ask_groups(message: Message, lang: str, draft_id: int | None) -> None:
     await message.answer(
-        t(lang, "notice.ask_groups"),
-        reply_markup=_buttons(
-            (t(lang, "notice.button.groups_yes"), f"nd:{draft_id}:grp:1"),
-            (t(lang, "notice.button.groups_no"), f"nd:{draft_id}:grp:0"),
-        ),
+        t(lang, "notice.ask_groups"), reply_markup=_markup(groups_rows(draft_id or 0, lang))
     )
 
 
@@ -501,42 +456,33 @@ async def _preview(message: Message, app: App, actor: Person, lang: str, state: 
     line); a photo or a file goes first, on its own.
     """
     wanted = await _draft_id(state)  # first: reading the state may need the database
-    async with app.sessions() as session:
-        notice = await _draft(session, app, wanted, actor)
-        audience = Audience.from_json(notice.audience) if notice is not None else None
-        if audience is not None:
-            summary = await service.summarize_audience(session, app.school_id, audience)
-    if notice is None or audience is None:
+    shown = await service.preview(
+        app.sessions,
+        app.school_id,
+        wanted,
+        actor,
+        lang,
+        app.tz,
+        app.settings.notices,
+        app.now(),
+    )
+    if shown.outcome is Step.GONE:
         await _draft_gone(message, state, lang)
         return
     await state.set_state(NoticeForm.preview)
-    check = service.preview_summary(
-        notice, audience, summary, lang, app.tz, app.settings.notices, app.now()
-    )
-    buttons = _buttons(
-        (t(lang, "notice.button.send"), f"nd:{notice.id}:send"),
-        (t(lang, "notice.button.cancel"), f"nd:{notice.id}:cancel"),
-    )
-    if audience.kind != "staff":
-        buttons.inline_keyboard.append(
-            [
-                InlineKeyboardButton(
-                    text=t(lang, "notice.button.receipt"), callback_data=f"nd:{notice.id}:rcpt"
-                )
-            ]
-        )
-    shown = service.notice_messages(notice, lang, app.tz, button=False)
+    buttons = _markup(shown.buttons)
     intro = t(lang, "notice.preview_intro")
-    together = f"{intro}\n\n{shown[0].text}\n\n———\n{check}"
-    if len(shown) == 1 and shown[0].kind == "text" and len(together) <= MAX_MESSAGE:
+    parts = shown.messages
+    together = f"{intro}\n\n{parts[0].text}\n\n———\n{shown.check}"
+    if len(parts) == 1 and parts[0].kind == "text" and len(together) <= MAX_MESSAGE:
         await message.answer(together, reply_markup=buttons)
         return
     assert message.bot is not None
     transport = TelegramTransport(message.bot)
-    for part in shown:
+    for part in parts:
         await transport.deliver(message.chat.id, part)
         await _between_messages(app)
-    await message.answer(f"{intro}\n\n{check}", reply_markup=buttons)
+    await message.answer(f"{intro}\n\n{shown.check}", reply_markup=buttons)
 
 
 async def _between_messages(app: App) -> None:
@@ -544,40 +490,38 @@ async def _between_messages(app: App) -> None:
     await asyncio.sleep(app.settings.telegram.per_chat_interval_s)
 
 
-@router.callback_query(F.data.regexp(rf"^nd:{ID}:send$"))
+@router.callback_query(DraftPress.filter(action=DraftAction.SEND, arg=""))
 async def send_pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: DraftPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> None:
-    if not await _own_step(query, state, lang, NoticeForm.preview):
+    if not await _own_step(query, press, state, lang, NoticeForm.preview):
         return
     assert actor is not None and isinstance(query.message, Message)
     ctx = _ctx(app)
     wanted = await _draft_id(state)  # first: reading the state may need the database
-    async with app.sessions.begin() as session:
-        notice = await _draft(session, app, wanted, actor)
-        if notice is not None:
-            author = await session.get(Person, actor.id)
-            assert author is not None
-            # The preview's summary message becomes the "sent / total" line, edited in place.
-            result = await service.confirm_and_enqueue(
-                session,
-                ctx,
-                app.settings.notices,
-                notice,
-                author,
-                app.now(),
-                progress_chat_id=query.message.chat.id,
-                progress_message_id=query.message.message_id,
-            )
-            notice_id = notice.id
-    if notice is None:
+    sent = await service.send_draft(
+        app.sessions,
+        ctx,
+        app.settings.notices,
+        wanted,
+        actor,
+        app.now(),
+        progress_chat_id=query.message.chat.id,
+        progress_message_id=query.message.message_id,
+    )
+    if sent.outcome is Step.GONE:
         await _draft_gone(query, state, lang)
         return
     await state.clear()
-    match result.outcome:
+    match sent.sent:
         case service.SendOutcome.QUEUED:
             app.wake_sender()
-            _follow(app, ctx, notice_id)
+            _follow(app, ctx, sent.notice_id)
             await query.answer(t(lang, "notice.sending"))
         case service.SendOutcome.DEADLINE_PASSED:
             await query.answer(t(lang, "notice.deadline_passed"), show_alert=True)
@@ -587,21 +531,21 @@ async def send_pressed(
             await query.answer(t(lang, "notice.incomplete"), show_alert=True)
 
 
-@router.callback_query(F.data.regexp(rf"^nd:{ID}:cancel$"))
+@router.callback_query(DraftPress.filter(action=DraftAction.CANCEL, arg=""))
 async def cancel_pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: DraftPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> None:
-    if not await _own_step(query, state, lang, NoticeForm.preview):
+    if not await _own_step(query, press, state, lang, NoticeForm.preview):
         return
     assert actor is not None and isinstance(query.message, Message)
     wanted = await _draft_id(state)  # first: reading the state may need the database
-    async with app.sessions.begin() as session:
-        notice = await _draft(session, app, wanted, actor)
-        if notice is not None:
-            service.cancel_draft(notice)
-            audit.record(
-                session, app.school_id, actor.id, "notice.cancel", app.now(), notice_id=notice.id
-            )
+    # A draft already gone is cancelled all the same: the answer is the same.
+    await service.cancel(app.sessions, app.school_id, wanted, actor, app.now())
     await state.clear()
     await query.answer()
     await query.message.edit_text(t(lang, "notice.cancelled"), reply_markup=None)
@@ -612,10 +556,12 @@ async def confirm_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.confirm_expected"))
 
 
-@router.callback_query(F.data.regexp(rf"^nd:{ID}:rcpt$"))
-async def receipt_pressed(query: CallbackQuery, lang: str, state: FSMContext) -> None:
+@router.callback_query(DraftPress.filter(action=DraftAction.RECEIPT, arg=""))
+async def receipt_pressed(
+    query: CallbackQuery, press: DraftPress, lang: str, state: FSMContext
+) -> None:
     """On the preview: choose what parents give back (a choice, a signature, a note)."""
-    if not await _own_step(query, state, lang, NoticeForm.preview):
+    if not await _own_step(query, press, state, lang, NoticeForm.preview):
         return
     assert isinstance(query.message, Message)
     await state.set_state(NoticeForm.receipt)
@@ -634,11 +580,10 @@ async def receipt_typed(
         await message.answer(t(lang, parsed.problem, **(parsed.params or {})))
         return
     wanted = await _draft_id(state)  # first: reading the state may need the database
-    async with app.sessions.begin() as session:
-        notice = await _draft(session, app, wanted, actor)
-        if notice is not None:
-            service.set_receipt(notice, parsed.spec.to_json())
-    if notice is None:
+    step = await service.set_receipt_spec(
+        app.sessions, app.school_id, wanted, actor, parsed.spec.to_json()
+    )
+    if step is Step.GONE:
         await _draft_gone(message, state, lang)
         return
     await _preview(message, app, actor, lang, state)
@@ -670,26 +615,25 @@ def _follow(app: App, ctx: Context, notice_id: int) -> None:
 # --- the parents' 已阅知晓 button -------------------------------------------------------------
 
 
-@router.callback_query(F.data.regexp(rf"^n:{ID}:ok$"))
+@router.callback_query(ReadPress.filter())
 async def read_pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str
+    query: CallbackQuery, press: ReadPress, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery:
     """Returns its answer: by webhook it is the response, and a press replayed after its
     query expired ("query is too old") must not fail the update."""
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    notice_id = int((query.data or "").split(":")[1])
+    notice_id = press.notice_id
     message = query.message if isinstance(query.message, Message) else None
-    async with app.sessions.begin() as session:
-        result = await service.record_press(
-            session,
-            app.school_id,
-            notice_id,
-            actor,
-            app.now(),
-            tg_chat_id=message.chat.id if message else None,
-            tg_message_id=message.message_id if message else None,
-        )
+    result = await service.confirm_read(
+        app.sessions,
+        app.school_id,
+        notice_id,
+        actor,
+        app.now(),
+        tg_chat_id=message.chat.id if message else None,
+        tg_message_id=message.message_id if message else None,
+    )
     match result.outcome:
         case service.Press.RECORDED | service.Press.ALREADY:
             assert result.confirmed_at is not None
@@ -697,9 +641,7 @@ async def read_pressed(
                 buttons = service.confirmed_buttons(notice_id, lang, result.confirmed_at, app.tz)
                 # A second press finds the button already changed: "not modified" is fine.
                 with contextlib.suppress(TelegramBadRequest):
-                    await message.edit_reply_markup(
-                        reply_markup=keyboard(OutMessage("", buttons=buttons))
-                    )
+                    await message.edit_reply_markup(reply_markup=_markup(buttons))
             if result.outcome is service.Press.RECORDED:
                 return query.answer(t(lang, "notice.press.recorded"))
             shown = result.confirmed_at.astimezone(app.tz).strftime("%m-%d %H:%M")
@@ -713,43 +655,35 @@ async def read_pressed(
 # --- a guardian's receipt for one child: 已阅知晓, a choice, a signature, a note ---------------
 
 
-@router.callback_query(F.data.regexp(r"^n:\d{1,12}:\d{1,12}:(ok|o[0-4]|sg|tx)$"))
+@router.callback_query(ReceiptPress.filter())
 async def receipt_button(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: ReceiptPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> AnswerCallbackQuery:
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    found = service.RECEIPT_CALLBACK.match(query.data or "")
-    assert found is not None
-    notice_id, pupil_id = int(found.group(1)), int(found.group(2)) or None
-    action = found.group(3)
+    action, pupil_id = press.action, press.pupil_id
     message = query.message if isinstance(query.message, Message) else None
     where = {
         "tg_chat_id": message.chat.id if message else None,
         "tg_message_id": message.message_id if message else None,
     }
-    now = app.now()
-    async with app.sessions.begin() as session:
-        if action == "ok":
-            result = await service.record_read(
-                session, app.school_id, notice_id, actor, pupil_id, now, **where
-            )
-        elif action.startswith("o"):
-            result = await service.record_choice(
-                session, app.school_id, notice_id, actor, pupil_id, int(action[1:]), now, **where
-            )
-        else:
-            part = "signature" if action == "sg" else "text"
-            result = await service.check_can_sign(
-                session, app.school_id, notice_id, actor, pupil_id, part
-            )
-        buttons = (
-            service.receipt_buttons(result.notice, pupil_id, lang, app.tz, result.row)
-            if result.notice is not None and result.row is not None
-            else None
-        )
-        spec = service.ReceiptSpec.of(result.notice) if result.notice is not None else None
-        chosen = result.row.choice if result.row is not None else None
+    result = await service.press_receipt(
+        app.sessions,
+        app.school_id,
+        press.notice_id,
+        actor,
+        pupil_id,
+        action,
+        app.now(),
+        lang,
+        app.tz,
+        **where,
+    )
     match result.outcome:
         case service.Receipt.UNKNOWN:
             return query.answer(t(lang, "notice.press.unknown"), show_alert=True)
@@ -757,17 +691,17 @@ async def receipt_button(
             return query.answer(t(lang, "notice.press.not_recipient"), show_alert=True)
         case service.Receipt.NOT_ASKED:
             return query.answer(t(lang, "notice.receipt.not_asked"), show_alert=True)
-    if message is not None and buttons is not None and action not in ("sg", "tx"):
+    if message is not None and result.buttons is not None and action not in TYPED:
         with contextlib.suppress(TelegramBadRequest):  # a second press: "not modified"
-            await message.edit_reply_markup(reply_markup=keyboard(OutMessage("", buttons=buttons)))
-    if action in ("sg", "tx"):
-        if action == "sg" and result.outcome is service.Receipt.ALREADY:
+            await message.edit_reply_markup(reply_markup=_markup(result.buttons))
+    if action in TYPED:
+        if action is ReceiptAction.SIGN and result.outcome is service.Receipt.ALREADY:
             return query.answer(t(lang, "notice.receipt.already_signed"), show_alert=True)
-        form = ReceiptForm.signature if action == "sg" else ReceiptForm.text
+        form = ReceiptForm.signature if action is ReceiptAction.SIGN else ReceiptForm.text
         await state.set_state(form)
         await state.set_data(
             {
-                "notice": notice_id,
+                "notice": press.notice_id,
                 "pupil": pupil_id or 0,
                 "chat": where["tg_chat_id"],
                 "message": where["tg_message_id"],
@@ -775,7 +709,7 @@ async def receipt_button(
             }
         )
         if message is not None:
-            if action == "sg":
+            if action is ReceiptAction.SIGN:
                 example = result.child or actor.display_name
                 await message.answer(t(lang, "notice.receipt.ask_signature", child=example))
             else:
@@ -783,19 +717,19 @@ async def receipt_button(
                     t(lang, "notice.receipt.ask_text", limit=service.MAX_REPLY_TEXT)
                 )
         return query.answer()
+    chose = action.option_index is not None and result.option is not None
     if result.outcome is service.Receipt.ALREADY:
-        if action.startswith("o") and spec is not None and chosen is not None:
-            option = spec.options[chosen]
+        if chose:
             return query.answer(
-                t(lang, "notice.receipt.already_chosen", option=option), show_alert=True
+                t(lang, "notice.receipt.already_chosen", option=result.option), show_alert=True
             )
-        assert result.row is not None and result.row.confirmed_at is not None
-        shown = result.row.confirmed_at.astimezone(app.tz).strftime("%m-%d %H:%M")
+        assert result.confirmed_at is not None
+        shown = result.confirmed_at.astimezone(app.tz).strftime("%m-%d %H:%M")
         return query.answer(t(lang, "notice.press.already", time=shown), show_alert=True)
     if result.completed:
         return query.answer(t(lang, "notice.receipt.complete"))
-    if action.startswith("o") and spec is not None and chosen is not None:
-        return query.answer(t(lang, "notice.receipt.chosen", option=spec.options[chosen]))
+    if chose:
+        return query.answer(t(lang, "notice.receipt.chosen", option=result.option))
     return query.answer(t(lang, "notice.press.recorded"))
 
 
@@ -809,30 +743,19 @@ async def signature_typed(
         await message.answer(t(lang, "common.unknown_user"))
         return
     now = app.now()
-    async with app.sessions.begin() as session:
-        result = await service.record_signature(
-            session,
-            app.school_id,
-            int(data.get("notice", 0)),
-            actor,
-            int(data.get("pupil", 0)) or None,
-            message.text,
-            now,
-            tg_chat_id=message.chat.id,
-            tg_message_id=message.message_id,
-        )
-        buttons = (
-            service.receipt_buttons(
-                result.notice, int(data.get("pupil", 0)) or None, lang, app.tz, result.row
-            )
-            if result.notice is not None and result.row is not None
-            else None
-        )
-        signed = (
-            (result.row.signed_name, result.row.signed_relation)
-            if result.row is not None
-            else ("", "")
-        )
+    result = await service.sign(
+        app.sessions,
+        app.school_id,
+        int(data.get("notice", 0)),
+        actor,
+        int(data.get("pupil", 0)) or None,
+        message.text,
+        now,
+        lang,
+        app.tz,
+        tg_chat_id=message.chat.id,
+        tg_message_id=message.message_id,
+    )
     child = result.child or str(data.get("child") or "") or actor.display_name
     match result.outcome:
         case service.Receipt.WRONG_NAME:
@@ -852,12 +775,12 @@ async def signature_typed(
             await message.answer(t(lang, "notice.press.unknown"))
             return
     await state.clear()
-    await _refresh_buttons(bot, data, buttons)
+    await _refresh_buttons(bot, data, result.buttons)
     reply = t(
         lang,
         "notice.receipt.signed",
-        name=signed[0],
-        relation=signed[1],
+        name=result.signed_name,
+        relation=result.signed_relation,
         time=service.local_time(now, app.tz),
     )
     if result.completed:
@@ -883,27 +806,21 @@ async def reply_text_typed(
     if len(message.text.strip()) > service.MAX_REPLY_TEXT:
         await message.answer(t(lang, "notice.receipt.text_too_long", limit=service.MAX_REPLY_TEXT))
         return
-    async with app.sessions.begin() as session:
-        result = await service.record_reply_text(
-            session,
-            app.school_id,
-            int(data.get("notice", 0)),
-            actor,
-            int(data.get("pupil", 0)) or None,
-            message.text,
-            app.now(),
-        )
-        buttons = (
-            service.receipt_buttons(
-                result.notice, int(data.get("pupil", 0)) or None, lang, app.tz, result.row
-            )
-            if result.notice is not None and result.row is not None
-            else None
-        )
+    result = await service.give_text(
+        app.sessions,
+        app.school_id,
+        int(data.get("notice", 0)),
+        actor,
+        int(data.get("pupil", 0)) or None,
+        message.text,
+        app.now(),
+        lang,
+        app.tz,
+    )
     match result.outcome:
         case service.Receipt.RECORDED:
             await state.clear()
-            await _refresh_buttons(bot, data, buttons)
+            await _refresh_buttons(bot, data, result.buttons)
             await message.answer(t(lang, "notice.receipt.text_saved"))
         case service.Receipt.EMPTY:
             await message.answer(t(lang, "notice.receipt.text_expected"))
@@ -921,37 +838,30 @@ async def reply_text_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.receipt.text_expected"))
 
 
-async def _refresh_buttons(bot: Bot, data: dict, buttons: object) -> None:  # type: ignore[type-arg]
+async def _refresh_buttons(bot: Bot, data: dict[str, object], buttons: Rows | None) -> None:
     """The notice's buttons now show the signature or the note (best effort)."""
     chat, message_id = data.get("chat"), data.get("message")
     if buttons is None or not chat or not message_id:
         return
     with contextlib.suppress(TelegramBadRequest):
         await bot.edit_message_reply_markup(
-            chat_id=int(chat),
-            message_id=int(message_id),
-            reply_markup=keyboard(OutMessage("", buttons=buttons)),  # type: ignore[arg-type]
+            chat_id=int(str(chat)), message_id=int(str(message_id)), reply_markup=_markup(buttons)
         )
 
 
 # --- the head teacher's one-button reminder ----------------------------------------------------
 
 
-@router.callback_query(F.data.regexp(rf"^nm:{ID}:{ID}$"))
+@router.callback_query(ChasePress.filter())
 async def chase_pressed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str
+    query: CallbackQuery, press: ChasePress, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery:
     """🔔: one private reminder to the class's guardians still without a receipt."""
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    _, notice_part, unit_part = (query.data or "").split(":")
-    notice_id, unit_id = parse_id(notice_part), parse_id(unit_part)
-    if notice_id is None or unit_id is None:
-        return query.answer(t(lang, "notice.press.unknown"), show_alert=True)
-    async with app.sessions.begin() as session:
-        result = await service.remind_missing(
-            session, _ctx(app), notice_id, unit_id, actor, app.now()
-        )
+    result = await service.chase(
+        app.sessions, _ctx(app), press.notice_id, press.unit_id, actor, app.now()
+    )
     match result.outcome:
         case service.Chase.SENT:
             app.wake_sender()
@@ -987,14 +897,6 @@ async def _draft_id(state: FSMContext) -> int | None:
     return int(value) if isinstance(value, int) else None
 
 
-async def _draft(
-    session: AsyncSession, app: App, draft_id: int | None, actor: Person
-) -> Notice | None:
-    if draft_id is None:
-        return None
-    return await service.own_draft(session, app.school_id, draft_id, actor)
-
-
 async def _draft_gone(event: Message | CallbackQuery, state: FSMContext, lang: str) -> None:
     """The draft was sent, cancelled or replaced: the conversation ends. Called outside the
     transaction, since the answer is a Bot API call and clearing the state a write."""
@@ -1005,14 +907,11 @@ async def _draft_gone(event: Message | CallbackQuery, state: FSMContext, lang: s
         await event.answer(t(lang, "notice.draft_gone"))
 
 
-async def _own_step(query: CallbackQuery, state: FSMContext, lang: str, step: State) -> bool:
+async def _own_step(
+    query: CallbackQuery, press: DraftPress, state: FSMContext, lang: str, step: State
+) -> bool:
     """A draft's button works only in its author's conversation, at that step."""
-    wanted = int((query.data or "").split(":")[1])
-    if await state.get_state() != step.state or await _draft_id(state) != wanted:
+    if await state.get_state() != step.state or await _draft_id(state) != press.notice_id:
         await query.answer(t(lang, "notice.draft_gone"), show_alert=True)
         return False
     return True
-
-
-async def _units(session: AsyncSession, unit_ids: list[int]) -> list[Unit]:
-    return [u for u in [await session.get(Unit, uid) for uid in unit_ids] if u is not None]

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from scheduler.notices.buttons import ReadPress
+
 LETTER = (
     "致家长的一封信：冬季安全\n"
     "天气转冷，请家长提醒孩子：不在冰面上行走玩耍；取暖用电用气注意安全，防一氧化碳中毒；"
@@ -93,7 +95,7 @@ def _total(parents: dict[int, list[tuple[str, Any]]]) -> int:
 
 
 async def _press_read(school: Any, parent: Any, notice_id: int) -> int:
-    wanted = f"n:{notice_id}:ok"
+    wanted = ReadPress(notice_id).pack()
     for message in await school.received(parent.chat_id):
         if _button(message, wanted):
             await school.press(parent, parent.chat_id, message["message_id"], wanted)

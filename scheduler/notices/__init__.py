@@ -11,9 +11,11 @@ The services are what the handlers, the bench and the tests call, as ``service.<
 this package: who a notice is for and who may address it (``audience``), the deadline typed by
 the author (``deadline``), the draft (``drafts``), what parents see and the author's preview
 (``messages``), confirming and queueing a notice and the author's progress line
-(``broadcast``), the 已阅知晓 press (``presses``) and the confirmation report (``report``); the
-tick jobs and the /today section that scheduler.registry collects are in ``ticks``, the
-constants, the callback id and ``local_time`` in ``common``. The tables and queries are in
+(``broadcast``), the presses on a sent notice — 已阅知晓, a child's receipt, the 🔔 — (``presses``), the
+confirmation report (``report``) and as the asker sees it (``views``); the author's
+conversation, one transaction per step (``steps``); the buttons' callback data
+(``buttons``); the tick jobs and the /today section that scheduler.registry collects are in
+``ticks``, the constants and ``local_time`` in ``common``. The tables and queries are in
 storage/notices.py.
 """
 
@@ -38,7 +40,6 @@ from scheduler.notices.broadcast import (
 from scheduler.notices.chase import (
     Chase,
     ChaseResult,
-    chase_callback,
     low_confirmers,
     remind_missing,
     send_monthly_low_rates,
@@ -49,7 +50,6 @@ from scheduler.notices.common import (
     FOLLOW_IDLE_S,
     MAX_NOTICE_TEXT,
     REPORT_CHUNK,
-    confirm_callback,
     local_time,
 )
 from scheduler.notices.deadline import DeadlineProblem, deadline_from_text
@@ -60,9 +60,16 @@ from scheduler.notices.messages import (
     preview_summary,
     reminder_time,
 )
-from scheduler.notices.presses import Press, PressResult, record_press
-from scheduler.notices.receipts import (
-    CALLBACK as RECEIPT_CALLBACK,
+from scheduler.notices.presses import (
+    Press,
+    PressResult,
+    ReceiptAnswer,
+    chase,
+    confirm_read,
+    give_text,
+    press_receipt,
+    record_press,
+    sign,
 )
 from scheduler.notices.receipts import (
     MAX_REPLY_TEXT,
@@ -85,6 +92,26 @@ from scheduler.notices.report import (
     format_report,
     report_scope,
 )
+from scheduler.notices.steps import (
+    Ask,
+    AudienceChoice,
+    AudienceQuestion,
+    DeadlineSet,
+    DraftSent,
+    Preview,
+    Step,
+    attach_file,
+    audience_question,
+    cancel,
+    choose_audience,
+    new_draft,
+    preview,
+    read_audience,
+    send_draft,
+    set_deadline,
+    set_groups,
+    set_receipt_spec,
+)
 from scheduler.notices.ticks import (
     OVERVIEWS,
     TICK_JOBS,
@@ -93,16 +120,45 @@ from scheduler.notices.ticks import (
     notices_overview,
     send_reminders,
 )
+from scheduler.notices.views import ReportView, View, chase_rows, report_view
+from storage.notices import Audience  # what the author's conversation passes to its steps
 
 __all__ = [
+    "Ask",
+    "Audience",
+    "AudienceChoice",
+    "AudienceQuestion",
+    "DeadlineSet",
+    "DraftSent",
+    "Preview",
+    "ReceiptAnswer",
+    "ReportView",
+    "Step",
+    "View",
+    "attach_file",
+    "audience_question",
+    "cancel",
+    "chase",
+    "chase_rows",
+    "choose_audience",
+    "confirm_read",
+    "give_text",
+    "new_draft",
+    "press_receipt",
+    "preview",
+    "read_audience",
+    "report_view",
+    "send_draft",
+    "set_deadline",
+    "set_groups",
+    "set_receipt_spec",
+    "sign",
     "MAX_REPLY_TEXT",
-    "RECEIPT_CALLBACK",
     "Chase",
     "ChaseResult",
     "Receipt",
     "ReceiptResult",
     "ReceiptSpec",
-    "chase_callback",
     "check_can_sign",
     "describe_receipt",
     "low_confirmers",
@@ -137,7 +193,6 @@ __all__ = [
     "cancel_draft",
     "close_at_deadline",
     "confirm_and_enqueue",
-    "confirm_callback",
     "confirmed_buttons",
     "deadline_from_text",
     "describe_audience",

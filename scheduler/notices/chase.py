@@ -31,13 +31,8 @@ from storage.models import Person, Unit
 from storage.notices import Notice, NoticeRecipient, RecipientStatus
 from storage.outbox import PRIORITY_ALERT, PRIORITY_BULK, Envelope
 
-CHASE_BUTTON = "nm"  # nm:<notice>:<unit>
 MONTHLY_CATCH_UP_DAYS = 7
 MONTHLY_AT = dt.time(8, 0)
-
-
-def chase_callback(notice_id: int, unit_id: int) -> str:
-    return f"{CHASE_BUTTON}:{notice_id}:{unit_id}"
 
 
 def reminder_envelope(
@@ -312,7 +307,6 @@ __all__ = [
     "Chase",
     "ChaseResult",
     "NoticeRecipient",
-    "chase_callback",
     "group_rate_envelopes",
     "low_confirmers",
     "remind_missing",

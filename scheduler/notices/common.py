@@ -1,5 +1,5 @@
 """What the notice modules share: the size limits, how long a progress follower waits, the
-attachment types accepted, the 已阅知晓 callback id and how a moment is shown."""
+attachment types accepted and how a moment is shown."""
 
 from __future__ import annotations
 
@@ -15,10 +15,6 @@ DOCUMENT_TYPES = frozenset(
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }
 )
-
-
-def confirm_callback(notice_id: int) -> str:
-    return f"n:{notice_id}:ok"
 
 
 def local_time(moment: dt.datetime, tz: dt.tzinfo) -> str:

@@ -10,7 +10,8 @@ from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
 from bot.core.settings import NoticeSettings
 from scheduler.notices.audience import AudienceSummary, describe_audience
-from scheduler.notices.common import CAPTION_LIMIT, confirm_callback, local_time
+from scheduler.notices.buttons import confirm_data
+from scheduler.notices.common import CAPTION_LIMIT, local_time
 from scheduler.notices.receipts import ReceiptSpec, describe_receipt, receipt_buttons
 from storage.notices import Audience, Notice
 
@@ -127,7 +128,7 @@ def confirmed_buttons(
 ) -> tuple[tuple[Button, ...], ...]:
     """The button after a press: it shows the press was recorded (pressing again is harmless)."""
     text = t(lang, "notice.button.recorded", time=local_time(confirmed_at, tz))
-    return ((Button(text, confirm_callback(notice_id)),),)
+    return ((Button(text, confirm_data(notice_id)),),)
 
 
 def preview_summary(

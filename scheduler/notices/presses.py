@@ -1,4 +1,6 @@
-"""A parent's 已阅知晓 press: the first one is recorded, later ones change nothing."""
+"""The presses on a sent notice, each a service in its own transaction: a parent's 已阅知晓
+(the first one is recorded, later ones change nothing), a guardian's receipt for one child
+(a choice, a signature, a note) and the head teacher's 🔔 for their class."""
 
 from __future__ import annotations
 
@@ -8,7 +10,22 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.notices.buttons import ReceiptAction, Rows
+from scheduler.notices.chase import ChaseResult, remind_missing
+from scheduler.notices.receipts import (
+    Receipt,
+    ReceiptResult,
+    ReceiptSpec,
+    check_can_sign,
+    receipt_buttons,
+    record_choice,
+    record_read,
+    record_reply_text,
+    record_signature,
+)
+from scheduler.routine import Context
 from storage import notices as store
+from storage.db import SessionFactory
 from storage.models import Person, Submission
 
 # --- 已阅知晓 ----------------------------------------------------------------------------------
@@ -70,3 +87,160 @@ async def record_press(
         )
     )
     return PressResult(Press.RECORDED, now)
+
+
+async def confirm_read(
+    sessions: SessionFactory,
+    school_id: int,
+    notice_id: int,
+    person: Person,
+    now: dt.datetime,
+    *,
+    tg_chat_id: int | None = None,
+    tg_message_id: int | None = None,
+) -> PressResult:
+    """已阅知晓 with no child named (``ReadPress``), in its own transaction."""
+    async with sessions.begin() as session:
+        return await record_press(
+            session,
+            school_id,
+            notice_id,
+            person,
+            now,
+            tg_chat_id=tg_chat_id,
+            tg_message_id=tg_message_id,
+        )
+
+
+# --- a guardian's receipt for one child --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptAnswer:
+    """What a receipt step did, with what the answer needs: no rows."""
+
+    outcome: Receipt
+    buttons: Rows | None = None  # the child's buttons, showing what is recorded now
+    completed: bool = False  # this answer completed the receipt
+    child: str = ""  # the child's name (signing: the name to type)
+    option: str | None = None  # the option chosen (now or before)
+    confirmed_at: dt.datetime | None = None
+    signed_name: str = ""
+    signed_relation: str = ""
+
+
+def _answer(result: ReceiptResult, pupil_id: int | None, lang: str, tz: dt.tzinfo) -> ReceiptAnswer:
+    notice, row = result.notice, result.row
+    buttons = option = None
+    if notice is not None and row is not None:
+        buttons = receipt_buttons(notice, pupil_id, lang, tz, row)
+        if row.choice is not None:
+            option = ReceiptSpec.of(notice).options[row.choice]
+    return ReceiptAnswer(
+        result.outcome,
+        buttons,
+        result.completed,
+        result.child,
+        option,
+        row.confirmed_at if row is not None else None,
+        (row.signed_name or "") if row is not None else "",
+        (row.signed_relation or "") if row is not None else "",
+    )
+
+
+async def press_receipt(
+    sessions: SessionFactory,
+    school_id: int,
+    notice_id: int,
+    person: Person,
+    pupil_id: int | None,
+    action: ReceiptAction,
+    now: dt.datetime,
+    lang: str,
+    tz: dt.tzinfo,
+    *,
+    tg_chat_id: int | None = None,
+    tg_message_id: int | None = None,
+) -> ReceiptAnswer:
+    """A receipt button: 已阅知晓 and an option are recorded; 签字 and 说明 are checked (RECORDED:
+    go on and ask the guardian to type it)."""
+    where = {"tg_chat_id": tg_chat_id, "tg_message_id": tg_message_id}
+    async with sessions.begin() as session:
+        index = action.option_index
+        if action is ReceiptAction.READ:
+            result = await record_read(
+                session, school_id, notice_id, person, pupil_id, now, **where
+            )
+        elif index is not None:
+            result = await record_choice(
+                session, school_id, notice_id, person, pupil_id, index, now, **where
+            )
+        else:
+            part = "signature" if action is ReceiptAction.SIGN else "text"
+            result = await check_can_sign(session, school_id, notice_id, person, pupil_id, part)
+        return _answer(result, pupil_id, lang, tz)
+
+
+async def sign(
+    sessions: SessionFactory,
+    school_id: int,
+    notice_id: int,
+    person: Person,
+    pupil_id: int | None,
+    typed: str,
+    now: dt.datetime,
+    lang: str,
+    tz: dt.tzinfo,
+    *,
+    tg_chat_id: int | None = None,
+    tg_message_id: int | None = None,
+) -> ReceiptAnswer:
+    """The guardian's typed signature for one child."""
+    async with sessions.begin() as session:
+        result = await record_signature(
+            session,
+            school_id,
+            notice_id,
+            person,
+            pupil_id,
+            typed,
+            now,
+            tg_chat_id=tg_chat_id,
+            tg_message_id=tg_message_id,
+        )
+        return _answer(result, pupil_id, lang, tz)
+
+
+async def give_text(
+    sessions: SessionFactory,
+    school_id: int,
+    notice_id: int,
+    person: Person,
+    pupil_id: int | None,
+    typed: str,
+    now: dt.datetime,
+    lang: str,
+    tz: dt.tzinfo,
+) -> ReceiptAnswer:
+    """The guardian's short note for one child."""
+    async with sessions.begin() as session:
+        result = await record_reply_text(
+            session, school_id, notice_id, person, pupil_id, typed, now
+        )
+        return _answer(result, pupil_id, lang, tz)
+
+
+# --- the head teacher's 🔔 -------------------------------------------------------------------
+
+
+async def chase(
+    sessions: SessionFactory,
+    ctx: Context,
+    notice_id: int,
+    unit_id: int,
+    person: Person,
+    now: dt.datetime,
+) -> ChaseResult:
+    """One private reminder to the class's guardians still without a receipt."""
+    async with sessions.begin() as session:
+        return await remind_missing(session, ctx, notice_id, unit_id, person, now)

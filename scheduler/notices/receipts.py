@@ -6,8 +6,8 @@ relation, 妈妈 / 爸爸 …, checked against the child and recorded with the t
 short text. A guardian's receipt for a child is complete (``confirmed_at``) once the choice and
 the signature it asks for are in; the text never holds it back.
 
-Buttons carry the notice, the child (0: none) and the action: ``n:<notice>:<pupil>:ok|o<k>|sg|tx``
-(the older ``n:<notice>:ok`` of notices sent before children were linked still works).
+Buttons carry the notice, the child (0: none) and the action (scheduler/notices/buttons.py:
+``ReceiptPress``; ``ReadPress`` for 已阅知晓 with no child, as before children were linked).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import t
 from bot.core.messages import Button
+from scheduler.notices.buttons import ReceiptAction, receipt_data
 from scheduler.notices.common import local_time
 from storage import notices as store
 from storage import pupils
@@ -41,7 +42,6 @@ RELATIONS = {
     "grandpa", "guardian", "parent", "aunt", "uncle", "brother", "sister",
 }  # fmt: skip
 _SPLIT = re.compile(r"\s*[/／|｜、,，;；]\s*|\s+")
-CALLBACK = re.compile(r"^n:(\d{1,12}):(\d{1,12}):(ok|o[0-4]|sg|tx)$")
 
 
 # --- the receipt the sender asks for -----------------------------------------------------------
@@ -111,12 +111,6 @@ def describe_receipt(spec: ReceiptSpec, lang: str) -> str:
 # --- the buttons -------------------------------------------------------------------------------
 
 
-def callback(notice_id: int, pupil_id: int | None, action: str) -> str:
-    if pupil_id is None and action == "ok":
-        return f"n:{notice_id}:ok"  # as before children were linked
-    return f"n:{notice_id}:{pupil_id or 0}:{action}"
-
-
 def receipt_buttons(
     notice: Notice,
     pupil_id: int | None,
@@ -133,19 +127,21 @@ def receipt_buttons(
             label = t(lang, "notice.button.recorded", time=local_time(confirmed, tz))
         else:
             label = t(lang, "notice.button.read")
-        rows: list[tuple[Button, ...]] = [(Button(label, callback(nid, pupil_id, "ok")),)]
+        rows: list[tuple[Button, ...]] = [
+            (Button(label, receipt_data(nid, pupil_id, ReceiptAction.READ)),)
+        ]
     else:
         rows = []
         chosen = row.choice if row is not None else None
         if spec.options and chosen is None:
             buttons = [
-                Button(option, callback(nid, pupil_id, f"o{k}"))
+                Button(option, receipt_data(nid, pupil_id, ReceiptAction.option(k)))
                 for k, option in enumerate(spec.options)
             ]
             rows += [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
         elif spec.options and chosen is not None:
             label = t(lang, "notice.button.chosen", option=spec.options[chosen])
-            rows.append((Button(label, callback(nid, pupil_id, f"o{chosen}")),))
+            rows.append((Button(label, receipt_data(nid, pupil_id, ReceiptAction.option(chosen))),))
         if spec.signature:
             signed = row.signed_at if row is not None else None
             label = (
@@ -153,11 +149,11 @@ def receipt_buttons(
                 if signed is not None and row is not None
                 else t(lang, "notice.button.sign")
             )
-            rows.append((Button(label, callback(nid, pupil_id, "sg")),))
+            rows.append((Button(label, receipt_data(nid, pupil_id, ReceiptAction.SIGN)),))
     if spec.text:
         given = row.reply_text if row is not None else None
         label = t(lang, "notice.button.text_given" if given else "notice.button.text")
-        rows.append((Button(label, callback(nid, pupil_id, "tx")),))
+        rows.append((Button(label, receipt_data(nid, pupil_id, ReceiptAction.TEXT)),))
     return tuple(rows)
 
 

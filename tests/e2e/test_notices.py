@@ -153,13 +153,15 @@ async def test_notice_to_200_parents_with_confirmations_reminder_and_reports(
         for parent in confirmers:
             notice = the_notice(await school.received(parent.chat_id))[0]
             school.world.press_button(
-                parent.user_id, parent.chat_id, notice["message_id"], "n:1:ok"
+                parent.user_id, parent.chat_id, notice["message_id"], "nread:1:ok"
             )
         await school.settle()
         pressed = the_notice(await school.received(confirmers[0].chat_id))[0]
         assert "已确认" in pressed["reply_markup"]["inline_keyboard"][0][0]["text"]
         # A second press changes nothing and says so.
-        await school.press(confirmers[0], confirmers[0].chat_id, pressed["message_id"], "n:1:ok")
+        await school.press(
+            confirmers[0], confirmers[0].chat_id, pressed["message_id"], "nread:1:ok"
+        )
 
         not_confirmed = [p for p in everyone if p not in confirmers]
         assert len(not_confirmed) == 50

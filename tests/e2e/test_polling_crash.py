@@ -99,7 +99,7 @@ async def test_a_bot_killed_right_after_fetching_a_batch_of_presses_loses_none(
             await wait_until(lambda: all(notices()), 60, "the notice to reach every parent")
             queue = world.bot().updates
             for chat, message_id in zip(chats, notices(), strict=True):
-                world.press_button(chat, chat, message_id, f"n:{notice_id}:ok")
+                world.press_button(chat, chat, message_id, f"nread:{notice_id}:ok")
             first_press = min(u["update_id"] for u in queue.peek() if "callback_query" in u)
             confirm = queue.confirm
             killed: list[int] = []
