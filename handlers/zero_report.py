@@ -19,8 +19,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.app import App
 from bot.core.dates import ParseFailure, describe, examples, parse_day
@@ -28,13 +27,12 @@ from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
 from bot.fsm_storage import move_to
 from bot.telegram_transport import keyboard
-from handlers.common import ID, LEADERS, parse_id, refuse_unless, school_calendar
+from handlers.common import LEADERS, parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import zero_report as zr
+from scheduler.actors import Person
 from scheduler.hazards.buttons import Action, raise_from_row
 from scheduler.routine import Context
-from storage import zero_report as incidents
-from storage.models import Person, Unit
 
 router = Router(name="zero_report")
 
@@ -46,6 +44,15 @@ class IncidentReport(StatesGroup):
     photos = State()
     confirm = State()
 
+
+# The conversation's steps as the services name them (scheduler/zero_report/incidents.py).
+_STATES = {
+    zr.Step.TEXT: IncidentReport.text,
+    zr.Step.PLACE: IncidentReport.place,
+    zr.Step.SEVERITY: IncidentReport.severity,
+    zr.Step.PHOTOS: IncidentReport.photos,
+    zr.Step.CONFIRM: IncidentReport.confirm,
+}
 
 # Commands keep working in the middle of the conversation (/cancel, /zero, /help …).
 NOT_COMMAND = ~F.text.startswith("/")
@@ -60,40 +67,27 @@ def _ctx(app: App) -> Context:
     return Context(app.school_id, app.settings.school.language, app.tz)
 
 
-def _markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in rows
-        ]
+def _moves(state: FSMContext) -> zr.MoveTo:
+    """The chat's conversation, moved on inside a service's transaction."""
+    return lambda session, step, data: move_to(
+        session, state, _STATES[step] if step is not None else None, data
     )
 
 
-def _severity_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup:
-    return _markup(
-        (
-            tuple(
-                Button(t(lang, key), zr.severity_callback(incident_id, severity))
-                for severity, key in zr.SEVERITY_LABELS.items()
-            ),
-        )
-    )
+def _markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    return keyboard(OutMessage("", buttons=rows))
 
 
-def _photos_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup:
-    return _markup(
-        ((Button(t(lang, "zero.button.photos_done"), zr.photos_done_callback(incident_id)),),)
-    )
+def _severity_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup | None:
+    return _markup(zr.severity_rows(incident_id, lang))
 
 
-def _confirm_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup:
-    return _markup(
-        (
-            (
-                Button(t(lang, "zero.button.send"), zr.confirm_callback(incident_id, "send")),
-                Button(t(lang, "zero.button.drop"), zr.confirm_callback(incident_id, "drop")),
-            ),
-        )
-    )
+def _photos_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup | None:
+    return _markup(zr.photos_rows(incident_id, lang))
+
+
+def _confirm_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup | None:
+    return _markup(zr.confirm_rows(incident_id, lang))
 
 
 def _refusal_text(answer: zr.Answer | zr.Started, lang: str) -> str:
@@ -105,30 +99,29 @@ def _refusal_text(answer: zr.Answer | zr.Started, lang: str) -> str:
 # -- the prompt's buttons ---------------------------------------------------------------------
 
 
-@router.callback_query(F.data.regexp(rf"^z:{ID}:zero$"))
+@router.callback_query(zr.TaskPress.filter(action=zr.TaskAction.ZERO))
 async def answer_zero(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str
+    query: CallbackQuery, press: zr.TaskPress, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery:
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    task_id = int((query.data or "").split(":")[1])
     message = query.message if isinstance(query.message, Message) else None
-    async with app.sessions.begin() as session:
-        answer = await zr.record_zero(
-            session,
-            _ctx(app),
-            task_id,
-            actor,
-            app.now(),
-            tg_chat_id=message.chat.id if message else None,
-            tg_message_id=message.message_id if message else None,
-        )
+    answer = await zr.answer_zero(
+        app.sessions,
+        _ctx(app),
+        press.task_id,
+        actor,
+        app.now(),
+        tg_chat_id=message.chat.id if message else None,
+        tg_message_id=message.message_id if message else None,
+    )
     match answer.outcome:
         case zr.Outcome.DONE | zr.Outcome.LATE:
             key = "zero.done" if answer.outcome is zr.Outcome.DONE else "zero.done_late"
             text = t(lang, key, unit=answer.unit_name, who=actor.display_name, time=_now(app))
             if message is not None:  # 有情况 stays: something may still happen today
-                await message.edit_text(text, reply_markup=_markup(zr.incident_only(task_id, lang)))
+                markup = _markup(zr.incident_only(press.task_id, lang))
+                await message.edit_text(text, reply_markup=markup)
             return query.answer()
         case zr.Outcome.ALREADY:
             return query.answer(_already_text(answer, app, lang), show_alert=True)
@@ -147,22 +140,29 @@ def _already_text(answer: zr.Answer, app: App, lang: str) -> str:
     )
 
 
-@router.callback_query(F.data.regexp(rf"^zu?:{ID}:inc$"))
+@router.callback_query(zr.TaskPress.filter(action=zr.TaskAction.INCIDENT))
+@router.callback_query(zr.UnitPress.filter())
 async def answer_incident(
-    query: CallbackQuery, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: zr.TaskPress | zr.UnitPress,
+    bot: Bot,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> AnswerCallbackQuery:
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    prefix, number, _ = (query.data or "").split(":")
-    target = {"task_id": int(number)} if prefix == "z" else {"unit_id": int(number)}
-    chat_id = query.message.chat.id if query.message else None
-    async with app.sessions.begin() as session:
-        started = await zr.start_incident(
-            session, _ctx(app), actor, app.now(), tg_chat_id=chat_id, **target
-        )
-        if started.outcome is zr.Outcome.DONE:
-            data = {"incident_id": started.incident_id}
-            await move_to(session, state, IncidentReport.text, data)
+    started = await zr.begin_incident(
+        app.sessions,
+        _ctx(app),
+        actor,
+        app.now(),
+        _moves(state),
+        task_id=press.task_id if isinstance(press, zr.TaskPress) else None,
+        unit_id=press.unit_id if isinstance(press, zr.UnitPress) else None,
+        tg_chat_id=query.message.chat.id if query.message else None,
+    )
     if started.outcome is not zr.Outcome.DONE:
         return query.answer(_refusal_text(started, lang), show_alert=True)
     if query.message is not None:
@@ -181,8 +181,8 @@ async def got_text(
 ) -> SendMessage:
     problem = zr.text_problem(message.text)
     if problem is not None:
-        return message.answer(t(lang, problem, limit=incidents.MAX_TEXT))
-    if not await _save(app, actor, state, IncidentReport.place, text=(message.text or "").strip()):
+        return message.answer(t(lang, problem, limit=zr.MAX_TEXT))
+    if not await _save(app, actor, state, zr.Step.TEXT, (message.text or "").strip()):
         return await _gone(message, state, lang)
     return message.answer(t(lang, "zero.ask_place"))
 
@@ -193,9 +193,8 @@ async def got_place(
 ) -> SendMessage:
     problem = zr.place_problem(message.text)
     if problem is not None:
-        return message.answer(t(lang, problem, limit=incidents.MAX_PLACE))
-    place = (message.text or "").strip()
-    if not await _save(app, actor, state, IncidentReport.severity, place=place):
+        return message.answer(t(lang, problem, limit=zr.MAX_PLACE))
+    if not await _save(app, actor, state, zr.Step.PLACE, (message.text or "").strip()):
         return await _gone(message, state, lang)
     incident_id = await _draft_id(state)
     return message.answer(
@@ -213,35 +212,36 @@ async def typed_severity(
         return message.answer(
             t(lang, "zero.need_severity"), reply_markup=_severity_markup(incident_id, lang)
         )
-    if await _set_severity(app, actor, state, severity):
+    if await _save(app, actor, state, zr.Step.SEVERITY, severity):
         return message.answer(
             _photos_question(severity, lang), reply_markup=_photos_markup(incident_id, lang)
         )
     return await _gone(message, state, lang)
 
 
-@router.callback_query(F.data.regexp(rf"^zs:{ID}:(general|serious|urgent)$"))
+@router.callback_query(zr.SeverityPress.filter())
 async def pressed_severity(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: zr.SeverityPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> AnswerCallbackQuery:
-    _, number, severity = (query.data or "").split(":")
-    incident_id = int(number)
-    refusal = await _off_step(query, state, IncidentReport.severity, incident_id, lang)
+    severity = press.severity.value
+    refusal = await _off_step(query, state, IncidentReport.severity, press.incident_id, lang)
     if refusal is not None:
         return refusal
-    saved = await _set_severity(app, actor, state, severity)
+    saved = await _save(app, actor, state, zr.Step.SEVERITY, severity)
     if isinstance(query.message, Message):
         if not saved:
             await (await _gone(query.message, state, lang))
         else:  # the question becomes the next one: one Bot API call instead of two
             await query.message.edit_text(
-                _photos_question(severity, lang), reply_markup=_photos_markup(incident_id, lang)
+                _photos_question(severity, lang),
+                reply_markup=_photos_markup(press.incident_id, lang),
             )
     return query.answer()
-
-
-async def _set_severity(app: App, actor: Person | None, state: FSMContext, severity: str) -> bool:
-    return await _save(app, actor, state, IncidentReport.photos, severity=severity)
 
 
 def _photos_question(severity: str, lang: str) -> str:
@@ -260,9 +260,7 @@ async def got_photo(
         return message.answer(t(lang, "zero.photo_too_large", limit=exc.limit // (1024 * 1024)))
     if actor is None or photo is None:
         return None
-    async with app.sessions.begin() as session:
-        kept = await zr.add_photo(session, _ctx(app), incident_id, actor, photo, app.now())
-    if not kept:
+    if not await zr.keep_photo(app.sessions, _ctx(app), incident_id, actor, photo, app.now()):
         return await _gone(message, state, lang)
     if not _first_of_album(message.media_group_id):
         return None
@@ -282,19 +280,21 @@ def _first_of_album(media_group_id: str | None) -> bool:
     return True
 
 
-@router.callback_query(F.data.regexp(rf"^zp:{ID}:done$"))
+@router.callback_query(zr.PhotosPress.filter())
 async def photos_done(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: zr.PhotosPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> AnswerCallbackQuery:
-    incident_id = int((query.data or "").split(":")[1])
+    incident_id = press.incident_id
     refusal = await _off_step(query, state, IncidentReport.photos, incident_id, lang)
     if refusal is not None:
         return refusal
     assert actor is not None
-    async with app.sessions.begin() as session:
-        summary = await zr.draft_summary(session, _ctx(app), incident_id, actor)
-        if summary is not None:
-            await move_to(session, state, IncidentReport.confirm)
+    summary = await zr.photos_done(app.sessions, _ctx(app), incident_id, actor, _moves(state))
     if isinstance(query.message, Message):
         if summary is None:
             await (await _gone(query.message, state, lang))
@@ -306,42 +306,48 @@ async def photos_done(
     return query.answer()
 
 
-@router.callback_query(F.data.regexp(rf"^zc:{ID}:(send|drop)$"))
+@router.callback_query(zr.ConfirmPress.filter())
 async def confirm(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str, state: FSMContext
+    query: CallbackQuery,
+    press: zr.ConfirmPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
 ) -> AnswerCallbackQuery:
-    _, number, choice = (query.data or "").split(":")
-    incident_id = int(number)
+    incident_id = press.incident_id
     refusal = await _off_step(query, state, IncidentReport.confirm, incident_id, lang)
     if refusal is not None:
         return refusal
     assert actor is not None
-    async with app.sessions.begin() as session:
-        if choice == "send":
-            submitted = await zr.submit_incident(
-                session, _ctx(app), incident_id, actor, app.now(), app.settings.zero_report
-            )
-            ok = submitted.outcome is zr.Outcome.DONE
-        else:
-            ok = await zr.cancel_draft(session, _ctx(app), incident_id, actor)
-        await move_to(session, state, None, {})  # the conversation ends with what it did
-    if ok and choice == "send":
+    finished = await zr.finish_incident(
+        app.sessions,
+        _ctx(app),
+        incident_id,
+        actor,
+        app.now(),
+        _moves(state),
+        send=press.choice is zr.Choice.SEND,
+        policy=app.settings.zero_report,
+    )
+    if finished.outcome is zr.Finish.SENT:
         app.wake_sender()  # the alert leaves now, not at the sender's next poll
     if isinstance(query.message, Message):
-        if not ok:
-            outcome = t(lang, "zero.draft_gone")
-        elif choice == "send":
-            key = "zero.submitted_urgent" if submitted.urgent else "zero.submitted"
-            outcome = t(lang, key, id=incident_id)
-        else:
-            outcome = t(lang, "zero.draft_cancelled")
+        match finished.outcome:
+            case zr.Finish.SENT:
+                key = "zero.submitted_urgent" if finished.urgent else "zero.submitted"
+                outcome = t(lang, key, id=incident_id)
+            case zr.Finish.CANCELLED:
+                outcome = t(lang, "zero.draft_cancelled")
+            case _:
+                outcome = t(lang, "zero.draft_gone")
         # The summary keeps what was sent and says what became of it; its buttons go, but
         # for 发现隐患: what was reported may be a hazard to fix (its text, place, photos).
         text = f"{query.message.text or ''}\n\n{outcome}"
         raise_from = OutMessage(
             text,
             buttons=(raise_from_row(Action.FROM_INCIDENT, incident_id, lang),)
-            if ok and choice == "send"
+            if finished.outcome is zr.Finish.SENT
             else (),
         )
         await query.message.edit_text(text, reply_markup=keyboard(raise_from))
@@ -382,18 +388,16 @@ async def _draft_id(state: FSMContext) -> int:
 
 
 async def _save(
-    app: App, actor: Person | None, state: FSMContext, next_step: State, **fields: str
+    app: App, actor: Person | None, state: FSMContext, step: zr.Step, answer: str
 ) -> bool:
-    """Keep one answer in the draft and move to the next step, in one transaction: a restart
-    resumes at the step after the last answer saved."""
+    """Keep one answer in the draft and move to the next step, in one transaction (the
+    service's): a restart resumes at the step after the last answer saved."""
     if actor is None:
         return False
     incident_id = await _draft_id(state)
-    async with app.sessions.begin() as session:
-        if not await zr.save_answer(session, _ctx(app), incident_id, actor, **fields):
-            return False
-        await move_to(session, state, next_step)
-    return True
+    return await zr.answer_step(
+        app.sessions, _ctx(app), incident_id, actor, step, answer, _moves(state)
+    )
 
 
 async def _off_step(
@@ -430,39 +434,12 @@ async def report(message: Message, app: App, actor: Person | None, lang: str) ->
     if message.chat.type != "private":
         await message.answer(t(lang, "zero.report_private_only"))
         return
-    async with app.sessions() as session:
-        units = await zr.units_reported_by(session, actor)
-        menus = [await _report_menu(session, app, unit, lang) for unit in units]
+    menus = await zr.report_menus(app.sessions, _ctx(app), actor, app.today(), lang)
     if not menus:
         await message.answer(t(lang, "zero.report_not_allowed"))
         return
-    for text, markup in menus:
-        await message.answer(text, reply_markup=markup)
-
-
-async def _report_menu(
-    session: AsyncSession, app: App, unit: Unit, lang: str
-) -> tuple[str, InlineKeyboardMarkup]:
-    task = await zr.task_of_day(session, app.school_id, unit, app.today())
-    if task is None or task.status in ("missed", "cancelled"):
-        button = Button(t(lang, "zero.button.incident"), zr.unit_incident_callback(unit.id))
-        return t(lang, "zero.report_no_task", unit=unit.name), _markup(((button,),))
-    if task.status not in zr.ANSWERED:
-        state = t(lang, "zero.report_state_waiting")
-        return t(lang, "zero.report_menu", unit=unit.name, state=state), _markup(
-            zr.answer_buttons(task.id, lang)
-        )
-    done_by = await session.get(Person, task.done_by) if task.done_by else None
-    state = t(
-        lang,
-        "zero.report_state_done",
-        who=done_by.display_name if done_by else "?",
-        answer=t(lang, f"zero.answer.{task.payload.get('answer', zr.ZERO)}"),
-        time=task.done_at.astimezone(app.tz).strftime("%H:%M") if task.done_at else "",
-    )
-    return t(lang, "zero.report_menu", unit=unit.name, state=state), _markup(
-        zr.incident_only(task.id, lang)
-    )
+    for menu in menus:
+        await message.answer(menu.text, reply_markup=keyboard(menu))
 
 
 # What may follow the incident's number: mark it handled, or change the note afterwards.
@@ -508,15 +485,15 @@ async def incident(
         await message.answer(t(lang, "zero.incident_usage"))
         return
     verb, note = action
-    if len(note) > incidents.MAX_NOTE:
-        await message.answer(t(lang, "zero.note_too_long", limit=incidents.MAX_NOTE))
+    if len(note) > zr.MAX_NOTE:
+        await message.answer(t(lang, "zero.note_too_long", limit=zr.MAX_NOTE))
         return
     if verb == "note" and not note:
         await message.answer(t(lang, "zero.note_needs_text", id=incident_id))
         return
-    change = zr.mark_handled if verb == "done" else zr.change_note
-    async with app.sessions.begin() as session:
-        handled = await change(session, _ctx(app), incident_id, actor, note, app.now())
+    handled = await zr.handle_incident(
+        app.sessions, _ctx(app), incident_id, actor, note, app.now(), done=verb == "done"
+    )
     app.wake_sender()
     await message.answer(_handling_reply(handled, incident_id, actor, app, lang))
 
@@ -550,8 +527,7 @@ def _handling_reply(
 
 
 async def _show_incident(message: Message, app: App, incident_id: int, lang: str) -> None:
-    async with app.sessions() as session:
-        line = await zr.incident_details(session, _ctx(app), incident_id)
+    line = await zr.show_incident(app.sessions, _ctx(app), incident_id)
     if line is None:
         await message.answer(t(lang, "zero.incident_unknown", id=incident_id))
         return
@@ -576,7 +552,6 @@ async def zero_grid(
             await message.answer(describe(parsed, lang) + "\n\n" + examples(lang))
             return
         day = parsed
-    async with app.sessions() as session:
-        report = await zr.day_report(session, _ctx(app), day)
+    report = await zr.day_grid(app.sessions, _ctx(app), day)
     for part in zr.split_message(zr.format_grid(report, lang, app.tz, app.today())):
         await message.answer(part)

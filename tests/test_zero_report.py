@@ -126,10 +126,29 @@ async def test_the_prompt_reaches_the_responsible_people_privately_with_two_butt
         next(r for r in prompts if r.person_id == teacher.id).payload
     )
     assert "今日安全情况报告" in to_teacher.text and "三(2)班" in to_teacher.text
-    assert [b.data for b in to_teacher.buttons[0]] == [f"z:{task.id}:zero", f"z:{task.id}:inc"]
+    assert [b.data for b in to_teacher.buttons[0]] == [
+        f"zero:{task.id}:zero",
+        f"zero:{task.id}:inc",
+    ]
     assert [b.text for b in to_teacher.buttons[0]] == ["✅ 零报告", "⚠️ 有情况"]
     await at(app, clock, "2026-11-25 14:31")
     assert len(await outbox_rows(app, "prompt:zero:")) == 2  # a second tick sends nothing new
+
+
+def test_buttons_sent_before_the_callback_codec_still_unpack() -> None:
+    """The prompts' and the conversation's buttons already in chats (z:, zu:, zs:, zp:,
+    zc:) answer as the readable ones do."""
+    old_and_new = [
+        ("z:12:zero", zr.TaskPress(12, zr.TaskAction.ZERO), "zero:12:zero"),
+        ("z:12:inc", zr.TaskPress(12, zr.TaskAction.INCIDENT), "zero:12:inc"),
+        ("zu:3:inc", zr.UnitPress(3), "zero_unit:3:inc"),
+        ("zs:7:urgent", zr.SeverityPress(7, zr.Severity.URGENT), "zero_sev:7:urgent"),
+        ("zp:7:done", zr.PhotosPress(7), "zero_pics:7:done"),
+        ("zc:7:drop", zr.ConfirmPress(7, zr.Choice.DROP), "zero_send:7:drop"),
+    ]
+    for old, press, new in old_and_new:
+        assert type(press).unpack(old) == press and press.pack() == new
+    assert zr.SeverityPress.unpack("zs:7:huge") is None and zr.UnitPress.unpack("zu:3:zero") is None
 
 
 @pytest.mark.stock_sqlite_too
@@ -160,7 +179,7 @@ async def test_one_answer_completes_the_unit_and_the_others_see_who(
     assert [row.person_id for row in edits] == [second.id]  # not the one who pressed
     edit = OutMessage.from_payload(edits[0].payload)
     assert edit.edit_message_id is not None and "食堂张师傅" in edit.text
-    assert [b.data for row in edit.buttons for b in row] == [f"z:{task.id}:inc"]
+    assert [b.data for row in edit.buttons for b in row] == [f"zero:{task.id}:inc"]
     async with app.sessions.begin() as session:
         again = await zr.record_zero(session, ctx_of(app), task.id, second, app.now())
     assert (again.outcome, again.answered_by, again.answer) == (

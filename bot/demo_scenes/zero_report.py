@@ -92,10 +92,8 @@ async def _report_incident(school: Any, teacher: Any, log: Callable[[str], None]
 
 async def _summary(school: Any, incident_id: int | None) -> list[str]:
     app = school.app
-    async with app.sessions() as session:
-        report = await zr.day_report(
-            session, Context(app.school_id, app.settings.school.language, app.tz), app.today()
-        )
+    ctx = Context(app.school_id, app.settings.school.language, app.tz)
+    report = await zr.day_grid(app.sessions, ctx, app.today())
     admin = school.people["校长"]
     rollups = [
         m for m in await school.received(admin.chat_id) if "日报告汇总" in (m.get("text") or "")

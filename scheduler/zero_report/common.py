@@ -10,6 +10,7 @@ from bot.core.i18n import t
 from bot.core.settings import ZeroReportSettings
 from scheduler import tasks
 from scheduler.routine import Context
+from storage import zero_report as incidents
 
 ROUTINE = "zero_report"
 ZERO, INCIDENT = "zero", "incident"
@@ -33,6 +34,8 @@ SEVERITY_WORDS = {
     "3": "urgent",
 }
 HANDLERS_ROLES = ("admin", "duty_leader")
+# What a reporter or a handler may type (the columns' sizes).
+MAX_TEXT, MAX_PLACE, MAX_NOTE = incidents.MAX_TEXT, incidents.MAX_PLACE, incidents.MAX_NOTE
 DEFAULT_POLICY = ZeroReportSettings()
 
 

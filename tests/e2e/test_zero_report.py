@@ -351,7 +351,7 @@ async def test_a_crash_keeps_the_update_and_says_so(
         async def broken(*args: Any, **kwargs: Any) -> None:
             raise RuntimeError("the database went away")
 
-        monkeypatch.setattr("scheduler.zero_report.record_zero", broken)
+        monkeypatch.setattr("scheduler.zero_report.answer_zero", broken)
         alert = await press(school, teacher, prompt, ":zero")
         async with school.app.sessions() as session:
             kept = (await session.scalars(select(Inbound).where(Inbound.error.is_not(None)))).all()
