@@ -16,12 +16,12 @@ from aiohttp import web
 
 from bot.app import App, attach_sender, start_scheduler
 from bot.core.i18n import t
-from bot.core.messages import OutMessage
 from bot.core.settings import TelegramSettings
 from bot.webhook_reply import JsonReplyHandler
-from storage import outbox, people
+from scheduler import admin
+from scheduler.admin import PRIVACY_ON
+from storage import people
 from storage.leader import tick_leadership
-from storage.outbox import PRIORITY_ALERT, Envelope
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,6 @@ class StartupError(Exception):
     """A problem the operator must fix; the message says what to do."""
 
 
-PRIVACY_ON = "privacy_on"  # app.extras: check_bot found group privacy mode on
-
-
 async def check_bot(app: App, bot: Bot) -> None:
     try:
         me = await bot.get_me()
@@ -79,31 +76,10 @@ async def check_bot(app: App, bot: Bot) -> None:
 
 
 async def tell_admins_of_privacy_mode(app: App) -> None:
-    """The privacy-mode warning to every admin, once a day: at start-up, and when the first
-    admin joins."""
-    await tell_admins_once(app, f"privacy:{app.today().isoformat()}", "onb.privacy_on")
-
-
-async def tell_admins_once(app: App, key: str, text_key: str, **params: object) -> None:
-    """A message to every admin, at most once per key."""
-    async with app.sessions.begin() as session:
-        admins = await people.people_with_role(session, app.school_id, "admin")
-        envelopes = []
-        for admin in admins:
-            chat = await people.private_chat_of(session, admin.id)
-            if chat is not None:
-                lang = admin.language or app.settings.school.language
-                envelopes.append(
-                    Envelope(
-                        f"{key}:{chat.tg_chat_id}",
-                        chat.tg_chat_id,
-                        OutMessage(t(lang, text_key, **params)),
-                        app.now(),
-                        person_id=admin.id,
-                        priority=PRIORITY_ALERT,
-                    )
-                )
-        await outbox.enqueue(session, app.school_id, envelopes, app.now())
+    """The privacy-mode warning to every admin, once a day (scheduler/admin.py)."""
+    await admin.tell_admins_of_privacy_mode(
+        app.sessions, app.school_id, app.today(), app.now(), app.settings.school.language
+    )
     app.wake_sender()
 
 

@@ -1,28 +1,27 @@
-"""Admin and duty-leader commands: /today, /plan, /calendar, /pause, /resume, /people."""
+"""Admin and duty-leader commands: /today, /plan, /calendar, /pause, /resume, /people. The
+transactions are the services' of scheduler/admin.py; answers go out after them."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy import delete, select
 
-from bot.app import App
 from bot.core.dates import DateRange, ParseFailure, describe, examples, parse_day, parse_range
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import ADMIN, LEADERS, refuse_unless, school_calendar
-from scheduler.delivery import RESEND_CALLBACK, ResendScope, Resent, resend_offer, resend_uncertain
-from scheduler.overview import day_overview
+from scheduler import admin
+from scheduler.actors import Person
+from scheduler.admin import CalendarAction, Override, Pausing
+from scheduler.app import App
+from scheduler.delivery import ResendScope, Resent
 from scheduler.planning import format_plan_text, plan_range
-from storage import audit
-from storage.models import CalendarOverride, Person, Role, School, Unit
-from storage.people import has_role
 
 router = Router(name="admin")
 
@@ -35,6 +34,7 @@ async def today(
 ) -> None:
     if not await refuse_unless(message, actor, lang, *LEADERS):
         return
+    assert actor is not None
     day = app.today()
     calendar = await school_calendar(app)
     if command.args:
@@ -44,36 +44,29 @@ async def today(
             return
         day = parsed
     assert app.ticker is not None
-    async with app.sessions() as session:
-        text = await day_overview(
-            session, app.ticker.ctx, app.settings, calendar, day, app.today(), lang
-        )
-        resend = (
-            await resend_offer(session, app.ticker.ctx, ResendScope.day(day), lang)
-            if has_role(actor, *ADMIN)
-            else None
-        )
-    markup = keyboard(OutMessage(text, buttons=((resend,),))) if resend else None
-    await message.answer(text, reply_markup=markup)
+    overview = await admin.today(
+        app.sessions, app.ticker.ctx, app.settings, calendar, day, app.today(), lang, actor
+    )
+    resend = overview.resend
+    markup = keyboard(OutMessage(overview.text, buttons=((resend,),))) if resend else None
+    await message.answer(overview.text, reply_markup=markup)
 
 
-@router.callback_query(F.data.startswith(f"{RESEND_CALLBACK}:"))
+@router.callback_query(ResendScope.filter())
 async def resend_unconfirmed(
-    query: CallbackQuery, app: App, actor: Person | None, lang: str
+    query: CallbackQuery, press: ResendScope, app: App, actor: Person | None, lang: str
 ) -> AnswerCallbackQuery | None:
     """An admin's 重发未确认的 N 条 (/today, a notice's report): each once more, marked 🔁."""
     if not await refuse_unless(query, actor, lang, *ADMIN):
         return None
     assert actor is not None and app.ticker is not None
-    scope = ResendScope.parse(query.data or "")
-    if scope is None:
+    if not press.valid:
         return query.answer(t(lang, "delivery.bad_button"), show_alert=True)
-    async with app.sessions.begin() as session:
-        outcome, count = await resend_uncertain(session, app.ticker.ctx, scope, actor.id, app.now())
-    match outcome:
+    resent = await admin.resend(app.sessions, app.ticker.ctx, press, actor.id, app.now())
+    match resent.outcome:
         case Resent.RESENT:
             app.wake_sender()
-            return query.answer(t(lang, "delivery.resent", count=count), show_alert=True)
+            return query.answer(t(lang, "delivery.resent", count=resent.count), show_alert=True)
         case Resent.NOTHING:
             return query.answer(t(lang, "delivery.nothing_to_resend"), show_alert=True)
 
@@ -116,7 +109,7 @@ async def calendar_command(
         await message.answer(await _list_overrides(app, lang))
         return
     action = parts[0].lower()
-    if action not in ("off", "on", "clear") or len(parts) < 2:
+    if action not in tuple(CalendarAction) or len(parts) < 2:
         await message.answer(t(lang, "usage.calendar"))
         return
     calendar = await school_calendar(app)
@@ -128,50 +121,23 @@ async def calendar_command(
         await message.answer(t(lang, "calendar.past", day=day.isoformat()))
         return
     reason = parts[2][:100] if len(parts) > 2 else ""
-    async with app.sessions.begin() as session:
-        existing = await session.scalar(
-            select(CalendarOverride).where(
-                CalendarOverride.school_id == app.school_id, CalendarOverride.day == day
-            )
-        )
-        changed = True
-        if action == "clear" and existing is None:
-            reply, changed = t(lang, "calendar.not_found", day=day.isoformat()), False
-        elif action == "clear" and existing is not None:
-            await session.execute(
-                delete(CalendarOverride).where(CalendarOverride.id == existing.id)
-            )
-            reply = t(lang, "calendar.cleared", day=day.isoformat())
-        else:
-            if existing is None:
-                existing = CalendarOverride(school_id=app.school_id, day=day, created_at=app.now())
-                session.add(existing)
-            existing.is_school_day = action == "on"
-            existing.reason, existing.created_by = reason, actor.id
-            reply = t(lang, f"calendar.set_{action}", day=day.isoformat(), reason=reason or "—")
-        if changed:
-            audit.record(
-                session,
-                app.school_id,
-                actor.id,
-                f"calendar.{action}",
-                app.now(),
-                day=day.isoformat(),
-                reason=reason,
-            )
+    changed = await admin.set_override(
+        app.sessions, app.school_id, actor.id, CalendarAction(action), day, reason, app.now()
+    )
     # Answers go out after the transaction: the database is not held during a Bot API call.
-    await message.answer(reply)
+    match changed:
+        case Override.NOT_FOUND:
+            await message.answer(t(lang, "calendar.not_found", day=day.isoformat()))
+        case Override.CLEARED:
+            await message.answer(t(lang, "calendar.cleared", day=day.isoformat()))
+        case Override.SET:
+            await message.answer(
+                t(lang, f"calendar.set_{action}", day=day.isoformat(), reason=reason or "—")
+            )
 
 
 async def _list_overrides(app: App, lang: str) -> str:
-    async with app.sessions() as session:
-        rows = (
-            await session.scalars(
-                select(CalendarOverride)
-                .where(CalendarOverride.school_id == app.school_id)
-                .order_by(CalendarOverride.day)
-            )
-        ).all()
+    rows = await admin.overrides(app.sessions, app.school_id)
     if not rows:
         return t(lang, "calendar.empty") + "\n\n" + t(lang, "usage.calendar")
     items = "\n".join(
@@ -188,16 +154,11 @@ async def pause(
         return
     assert actor is not None
     reason = (command.args or "").strip()[:200] or "—"
-    async with app.sessions.begin() as session:
-        school = await session.get(School, app.school_id)
-        assert school is not None
-        if school.paused:
-            reply = t(lang, "pause.already", reason=school.paused_reason or "—")
-        else:
-            school.paused, school.paused_reason = True, reason
-            audit.record(session, app.school_id, actor.id, "pause", app.now(), reason=reason)
-            reply = t(lang, "pause.done", reason=reason)
-    await message.answer(reply)
+    paused = await admin.pause(app.sessions, app.school_id, actor.id, reason, app.now())
+    if paused.outcome is Pausing.ALREADY:
+        await message.answer(t(lang, "pause.already", reason=paused.reason))
+    else:
+        await message.answer(t(lang, "pause.done", reason=paused.reason))
 
 
 @router.message(Command("resume"))
@@ -205,14 +166,8 @@ async def resume(message: Message, app: App, actor: Person | None, lang: str) ->
     if not await refuse_unless(message, actor, lang, *ADMIN):
         return
     assert actor is not None
-    async with app.sessions.begin() as session:
-        school = await session.get(School, app.school_id)
-        assert school is not None
-        was_paused = school.paused
-        if was_paused:
-            school.paused, school.paused_reason = False, ""
-            audit.record(session, app.school_id, actor.id, "resume", app.now())
-    if not was_paused:
+    resumed = await admin.resume(app.sessions, app.school_id, actor.id, app.now())
+    if resumed.outcome is Pausing.NOT_PAUSED:
         await message.answer(t(lang, "resume.not_paused"))
         return
     await app.tick()
@@ -223,25 +178,16 @@ async def resume(message: Message, app: App, actor: Person | None, lang: str) ->
 async def people_list(message: Message, app: App, actor: Person | None, lang: str) -> None:
     if not await refuse_unless(message, actor, lang, *LEADERS):
         return
-    async with app.sessions() as session:
-        rows = (
-            await session.execute(
-                select(Person, Role, Unit)
-                .join(Role, Role.person_id == Person.id)
-                .outerjoin(Unit, Unit.id == Role.unit_id)
-                .where(Person.school_id == app.school_id)
-                .order_by(Role.role, Unit.grade, Unit.slug, Person.id)
-            )
-        ).all()
+    rows = await admin.roles(app.sessions, app.school_id)
     groups: dict[str, list[str]] = defaultdict(list)
     persons: set[int] = set()
     unreachable: list[str] = []
-    for person, role, unit in rows:
-        persons.add(person.id)
-        label = t(lang, f"role.{role.role}") + (f" {unit.name}" if unit else "")
-        groups[label].append(person.display_name)
-        if person.unreachable and person.display_name not in unreachable:
-            unreachable.append(person.display_name)
+    for row in rows:
+        persons.add(row.person_id)
+        label = t(lang, f"role.{row.role}") + (f" {row.unit_name}" if row.unit_name else "")
+        groups[label].append(row.name)
+        if row.unreachable and row.name not in unreachable:
+            unreachable.append(row.name)
     lines = [t(lang, "people.head", count=len(persons))]
     lines += [
         f"• {label}（{len(names)}）: " + "、".join(names[:30]) + ("…" if len(names) > 30 else "")

@@ -13,7 +13,7 @@ from scheduler.actors import Person
 from storage.people import has_role
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from scheduler.app import App
     from scheduler.calendar import SchoolCalendar
 
 ADMIN = ("admin",)

@@ -20,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.callbacks import parse_id
+from bot.core.callbacks import CallbackData
 from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
 from scheduler import recipients
@@ -230,50 +230,57 @@ def to_parent(key: str) -> bool:
     return len(parts) >= 3 and parts[0] == "notice" and parts[2].isdigit()
 
 
-RESEND_CALLBACK = "ru"
-
-
 class Resent(StrEnum):
     RESENT = "resent"
     NOTHING = "nothing"  # none left to resend (pressed twice, or resent already)
 
 
-@dataclass(frozen=True)
-class ResendScope:
-    """The uncertain sends an admin's button resends: a day's (/today) or a notice's (its
-    report). Its callback data: ``ru:d:20261125`` or ``ru:n:<notice id>``."""
+class ScopeKind(StrEnum):
+    DAY = "d"  # /today's: ``ref`` is the day as YYYYMMDD
+    NOTICE = "n"  # a notice's report: ``ref`` is the notice's id
 
-    kind: str  # "d" a day, "n" a notice
+
+@dataclass(frozen=True)
+class ResendScope(CallbackData, prefix="resend", legacy=("ru",)):
+    """The uncertain sends an admin's button resends: a day's (/today) or a notice's (its
+    report). Its callback data: ``resend:d:20261125`` or ``resend:n:<notice id>``; buttons
+    sent before the codec (``ru:d:20261125``) have the same layout and still answer."""
+
+    kind: ScopeKind
     ref: int
 
     @classmethod
     def day(cls, day: dt.date) -> ResendScope:
-        return cls("d", day.year * 10000 + day.month * 100 + day.day)
+        return cls(ScopeKind.DAY, day.year * 10000 + day.month * 100 + day.day)
 
     @classmethod
     def notice(cls, notice_id: int) -> ResendScope:
-        return cls("n", notice_id)
+        return cls(ScopeKind.NOTICE, notice_id)
 
     @property
     def data(self) -> str:
-        return f"{RESEND_CALLBACK}:{self.kind}:{self.ref}"
+        return self.pack()
+
+    @property
+    def audited(self) -> str:
+        """The scope as the audit log has always named it (``ru:d:20261125``)."""
+        return f"ru:{self.kind.value}:{self.ref}"
+
+    @property
+    def valid(self) -> bool:
+        """False for a forged day's button (20261399: a date that is none)."""
+        if self.kind is ScopeKind.DAY:
+            try:
+                self.as_day()
+            except ValueError:
+                return False
+        return True
 
     @classmethod
     def parse(cls, data: str) -> ResendScope | None:
         """None for a forged button (unknown kind, ², 58 digits, a date that is none)."""
-        parts = data.split(":")
-        if len(parts) != 3 or parts[0] != RESEND_CALLBACK or parts[1] not in ("d", "n"):
-            return None
-        ref = parse_id(parts[2])
-        if ref is None:
-            return None
-        scope = cls(parts[1], ref)
-        if scope.kind == "d":
-            try:
-                scope.as_day()
-            except ValueError:
-                return None
-        return scope
+        scope = cls.unpack(data)
+        return scope if scope is not None and scope.valid else None
 
     def as_day(self) -> dt.date:
         return dt.date(self.ref // 10000, self.ref // 100 % 100, self.ref % 100)
@@ -281,7 +288,7 @@ class ResendScope:
 
 async def uncertain_in(session: AsyncSession, ctx: Context, scope: ResendScope) -> list[Outbox]:
     """The scope's uncertain sends that no admin has resent yet."""
-    if scope.kind == "n":
+    if scope.kind is ScopeKind.NOTICE:
         return await outbox.uncertain_unresent(
             session, ctx.school_id, key_prefix=f"notice:{scope.ref}:"
         )
@@ -309,7 +316,7 @@ async def resend_uncertain(
     if not queued:
         return Resent.NOTHING, 0
     audit.record(
-        session, ctx.school_id, person_id, "delivery.resend", now, scope=scope.data, count=queued
+        session, ctx.school_id, person_id, "delivery.resend", now, scope=scope.audited, count=queued
     )
     return Resent.RESENT, queued
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from storage.exports.labels import KindNamer
 from storage.exports.records import collect
 from storage.exports.workbook import write_workbook
 from storage.models import AuditLog, Outbox
-from tests.e2e.harness import SimPerson, running_school, texts
+from tests.e2e.harness import SimPerson, SimulatedSchool, running_school, texts
 
 PROMPT = "今日安全情况报告"
 MARK = TEXT.splitlines()[0]
@@ -25,6 +26,17 @@ MARK = TEXT.splitlines()[0]
 
 def any_kind(routine: str, kind: str) -> str:
     return kind
+
+
+async def answer_to(
+    school: SimulatedSchool, person: SimPerson, message: dict[str, Any], data: str
+) -> str:
+    """Press ``data`` on the message (a button it shows, or one an older message showed)."""
+    query = school.world.press_button(
+        person.user_id, person.chat_id, message["message_id"], data, check_button=False
+    )
+    await school.settle()
+    return str((school.world.callbacks[query["id"]].answer or {}).get("text") or "")
 
 
 async def test_a_prompt_telegram_never_answered_twice_is_shown_in_today_and_resent_once_by_the_admin(
@@ -44,11 +56,22 @@ async def test_a_prompt_telegram_never_answered_twice_is_shown_in_today_and_rese
         overview = today[-1]
         assert "今日送达不确定 1 条" in overview["text"]
         assert "王老师" in overview["text"] and PROMPT in overview["text"]
-        resend = school.last_button(overview, "ru:d:")
+        resend = school.last_button(overview, "resend:d:")
         assert "重发未确认的 1 条" in str(overview["reply_markup"])
 
-        await school.press(admin, admin.chat_id, overview["message_id"], resend)
-        await school.press(admin, admin.chat_id, overview["message_id"], resend)
+        assert (
+            await answer_to(school, admin, overview, resend)
+            == "已重发 1 条未确认的消息（标记 🔁，收件人可能会收到第二份）。"
+        )
+        # A button sent before the callback codec (ru:d:YYYYMMDD) is the same press.
+        legacy = resend.replace("resend:", "ru:", 1)
+        assert legacy.startswith("ru:d:")
+        assert (
+            await answer_to(school, admin, overview, legacy)
+            == "没有需要重发的未确认消息（可能已经重发过）。"
+        )
+        forged = await answer_to(school, admin, overview, "resend:d:20261399")  # no such day
+        assert forged == "这个按钮已失效。"
         prompts = [x for x in texts(await school.received(teacher.chat_id)) if PROMPT in x]
         assert len(prompts) == 3 and prompts[2].startswith("🔁 ")  # once, for two presses
 
@@ -63,6 +86,11 @@ async def test_a_prompt_telegram_never_answered_twice_is_shown_in_today_and_rese
                 session, school.app.school_id, dt.date(2026, 11, 25), dt.date(2026, 11, 25)
             )
         assert audited == 1
+        async with school.app.sessions() as session:
+            scope = await session.scalar(
+                select(AuditLog.detail).where(AuditLog.action == "delivery.resend")
+            )
+        assert scope == {"scope": "ru:d:20261125", "count": 1}  # as the audit log always said
         assert sum(k.startswith("resend:") and s == "sent" for k, s in statuses.items()) == 1
 
         await school.say(admin, "/today")
@@ -97,7 +125,7 @@ async def test_a_parent_notice_held_as_uncertain_is_resent_from_its_report_by_th
         await school.say(admin, f"/notice {notice_id}")
         report = (await school.received(admin.chat_id))[-1]
         assert "送达不确定" in report["text"]
-        resend = school.last_button(report, "ru:n:")
+        resend = school.last_button(report, "resend:n:")
         await school.press(admin, admin.chat_id, report["message_id"], resend)
         await school.press(admin, admin.chat_id, report["message_id"], resend)
 
