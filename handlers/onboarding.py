@@ -1,4 +1,5 @@
-"""Joining: /start with an invite, /invite, /bind a class group, /lang, /help, /cancel."""
+"""Joining: /start with an invite, /invite, /bind a class group, /lang, /help, /cancel. The
+transactions are the services' of scheduler/invites.py; answers go out after them."""
 
 from __future__ import annotations
 
@@ -7,16 +8,15 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import ChatMemberUpdated, Message
 
-from bot.app import App
 from bot.core.i18n import LANGUAGES, catalog, t
 from bot.core.messages import OutMessage
-from bot.runner import PRIVACY_ON, tell_admins_of_privacy_mode
 from bot.telegram_transport import keyboard
 from handlers.common import display_name, refuse_unless
-from scheduler import invites, privacy
+from scheduler import admin, invites, privacy
 from scheduler.actors import Person
-from scheduler.invites import Invitation
-from storage import audit, people, pupils
+from scheduler.admin import PRIVACY_ON
+from scheduler.app import App
+from scheduler.invites import Binding, Invitation, Joining
 
 router = Router(name="onboarding")
 
@@ -49,70 +49,53 @@ ROLE_ALIASES = {
 
 @router.message(CommandStart(deep_link=True), F.chat.type == "private")
 async def start_with_invite(message: Message, command: CommandObject, app: App, lang: str) -> None:
-    token = (command.args or "").strip()
     user = message.from_user
     assert user is not None
-    first_admin = consent_asked = False
-    async with app.sessions.begin() as session:
-        result = await people.redeem_invite(
-            session,
-            app.school_id,
-            token[:64],
-            user.id,
-            display_name(user.first_name, user.last_name, user.username),
-            user.username,
-            app.now(),
-        )
-        if result.outcome in (people.Redeem.OK, people.Redeem.ALREADY):
-            assert result.person is not None
-            await people.remember_private_chat(
-                session, app.school_id, result.person, message.chat.id, app.now()
+    joined = await invites.join(
+        app.sessions,
+        app.school_id,
+        (command.args or "").strip(),
+        tg_user_id=user.id,
+        name=display_name(user.first_name, user.last_name, user.username),
+        username=user.username,
+        tg_chat_id=message.chat.id,
+        now=app.now(),
+        settings=app.settings,
+    )
+    match joined.outcome:
+        case Joining.OK if joined.consent_asked:
+            text, rows = privacy.consent_message(app.settings, lang)
+            await message.answer(text, reply_markup=keyboard(OutMessage(text, buttons=rows)))
+        case Joining.OK:
+            assert joined.person is not None
+            await message.answer(
+                t(
+                    lang,
+                    "onb.welcome",
+                    name=joined.person.display_name,
+                    school=app.settings.school.name,
+                    role=role_label(joined.role, joined.unit_name, lang),
+                )
+                + child_line(joined.child_name, joined.child_unit, lang)
+                + "\n\n"
+                + help_text(joined.person, lang)
             )
-        if result.outcome is people.Redeem.OK:
-            assert result.person is not None and result.invite is not None
-            audit.record(
-                session,
-                app.school_id,
-                result.person.id,
-                "joined",
-                app.now(),
-                role=result.invite.role,
-                invite_id=result.invite.id,
-            )
-            unit = (
-                await session.get(people.Unit, result.invite.unit_id)
-                if result.invite.unit_id
-                else None
-            )
-            role_text = role_label(result.invite.role, unit.name if unit else "", lang)
-            # The setup code (made by nobody) makes the school's first admin.
-            first_admin = result.invite.role == "admin" and result.invite.created_by is None
-            # A guardian reads the school's consent text (PIPL) before anything else.
-            consent_asked = privacy.on_join(result.person, result.invite.role, app.settings)
-    if result.outcome is people.Redeem.OK and consent_asked:
-        text, rows = privacy.consent_message(app.settings, lang)
-        await message.answer(text, reply_markup=keyboard(OutMessage(text, buttons=rows)))
-    elif result.outcome is people.Redeem.OK:
-        await message.answer(
-            t(
-                lang,
-                "onb.welcome",
-                name=result.person.display_name,  # type: ignore[union-attr]
-                school=app.settings.school.name,
-                role=role_text,
-            )
-            + child_line(result.child, lang)
-            + "\n\n"
-            + help_text(result.person, lang)  # type: ignore[arg-type]
-        )
-        if first_admin and app.extras.get(PRIVACY_ON):
-            await tell_admins_of_privacy_mode(app)  # start-up had no admin to tell
-    elif result.outcome is people.Redeem.ALREADY and result.child is not None:
-        await message.answer(child_line(result.child, lang).strip())
-    elif result.outcome is people.Redeem.ALREADY:
-        await message.answer(t(lang, "onb.already_joined"))
-    else:
-        await message.answer(t(lang, f"onb.invite.{result.outcome.value}"))
+            if joined.first_admin and app.extras.get(PRIVACY_ON):
+                # Start-up had no admin to tell (bot/runner.py check_bot).
+                await admin.tell_admins_of_privacy_mode(
+                    app.sessions,
+                    app.school_id,
+                    app.today(),
+                    app.now(),
+                    app.settings.school.language,
+                )
+                app.wake_sender()
+        case Joining.ALREADY if joined.child_name:
+            await message.answer(child_line(joined.child_name, joined.child_unit, lang).strip())
+        case Joining.ALREADY:
+            await message.answer(t(lang, "onb.already_joined"))
+        case _:
+            await message.answer(t(lang, f"onb.invite.{joined.outcome.value}"))
 
 
 @router.message(CommandStart(), F.chat.type == "private")
@@ -120,12 +103,7 @@ async def start_plain(message: Message, app: App, actor: Person | None, lang: st
     if actor is None:
         await message.answer(t(lang, "common.unknown_user"))
         return
-    async with app.sessions.begin() as session:
-        person = await session.get(Person, actor.id)
-        assert person is not None
-        await people.remember_private_chat(
-            session, app.school_id, person, message.chat.id, app.now()
-        )
+    await invites.remember_chat(app.sessions, app.school_id, actor.id, message.chat.id, app.now())
     await message.answer(help_text(actor, lang))
 
 
@@ -211,46 +189,25 @@ async def bind_group(
     if not await refuse_unless(message, actor, lang, "admin", "head_teacher"):
         return
     assert actor is not None
-    async with app.sessions() as session:
-        unit = None
-        if command.args:
-            unit = await people.find_unit(session, app.school_id, command.args[:40])
-        else:
-            own = people.unit_ids_with_role(actor, "head_teacher")
-            if len(own) == 1:
-                unit = await session.get(people.Unit, next(iter(own)))
-    # Refusals are answered outside any transaction (a class group's replies wait for its
-    # slot of 20 a minute, which must not hold the database).
-    if unit is None:
-        await message.answer(t(lang, "usage.bind"))
-        return
-    if not people.has_role(actor, "admin") and unit.id not in people.unit_ids_with_role(
-        actor, "head_teacher"
-    ):
-        await message.answer(t(lang, "onb.bind.not_your_class", unit=unit.name))
-        return
-    async with app.sessions.begin() as session:
-        await people.bind_group(
-            session,
-            app.school_id,
-            message.chat.id,
-            message.chat.type,
-            message.chat.title or "",
-            unit,
-            actor,
-            app.now(),
-        )
-        audit.record(
-            session,
-            app.school_id,
-            actor.id,
-            "group.bind",
-            app.now(),
-            unit=unit.slug,
-            chat_id=message.chat.id,
-        )
-        unit_name = unit.name
-    await message.answer(t(lang, "onb.bind.done", unit=unit_name))
+    bound = await invites.bind(
+        app.sessions,
+        app.school_id,
+        actor,
+        command.args or "",
+        tg_chat_id=message.chat.id,
+        kind=message.chat.type,
+        title=message.chat.title or "",
+        now=app.now(),
+    )
+    # Answered outside the transaction (a class group's replies wait for its slot of 20 a
+    # minute, which must not hold the database).
+    match bound.outcome:
+        case Binding.NO_UNIT:
+            await message.answer(t(lang, "usage.bind"))
+        case Binding.NOT_YOUR_CLASS:
+            await message.answer(t(lang, "onb.bind.not_your_class", unit=bound.unit_name))
+        case Binding.BOUND:
+            await message.answer(t(lang, "onb.bind.done", unit=bound.unit_name))
 
 
 @router.message(Command("bind"))
@@ -269,11 +226,7 @@ async def set_language(
     if choice not in LANGUAGES:
         await message.answer(t(lang, "usage.lang"))
         return
-    async with app.sessions.begin() as session:
-        person = await session.get(Person, actor.id)
-        assert person is not None
-        person.language = choice
-        audit.record(session, app.school_id, actor.id, "lang.set", app.now(), language=choice)
+    await invites.set_language(app.sessions, app.school_id, actor.id, choice, app.now())
     await message.answer(t(choice, "onb.lang.done"))
 
 
@@ -292,11 +245,11 @@ async def added_to_group(event: ChatMemberUpdated, app: App) -> None:
         await event.answer(t(app.settings.school.language, "onb.group_hello"))
 
 
-def child_line(child: pupils.Child | None, lang: str) -> str:
+def child_line(child: str, unit_name: str, lang: str) -> str:
     """The child an invite linked the parent to (notices about them name them)."""
-    if child is None:
+    if not child:
         return ""
-    return "\n" + t(lang, "onb.child_linked", child=child.name, unit=child.unit_name)
+    return "\n" + t(lang, "onb.child_linked", child=child, unit=unit_name)
 
 
 def role_label(role: str, unit_name: str, lang: str) -> str:
@@ -305,16 +258,4 @@ def role_label(role: str, unit_name: str, lang: str) -> str:
 
 
 def help_text(person: Person, lang: str) -> str:
-    roles = people.role_names(person)
-    sections = [t(lang, "help.everyone")]
-    if roles & {"teacher", "head_teacher", "staff", "guard", "safety_officer"}:
-        sections.append(t(lang, "help.staff"))
-    if "head_teacher" in roles:
-        sections.append(t(lang, "help.head_teacher"))
-    if roles & {"admin", "duty_leader"}:
-        sections.append(t(lang, "help.leader"))
-    if "admin" in roles:
-        sections.append(t(lang, "help.admin"))
-    if roles == {"parent"}:
-        sections.append(t(lang, "help.parent"))
-    return "\n\n".join(sections)
+    return "\n\n".join(t(lang, key) for key in invites.help_keys(person))
