@@ -21,7 +21,7 @@ import logging
 import os
 import signal
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Bot, Dispatcher
@@ -34,13 +34,12 @@ from sqlalchemy.exc import IntegrityError
 from bot.app import App, make_bot, open_school
 from bot.core.clock import Clock, SystemClock
 from bot.core.settings import ConfigError, Secrets, Settings, format_validation_error, load_settings
+from scheduler.district import DISTRICT, DISTRICT_ADMIN
+from scheduler.district import District as SchoolsOfDistrict
 from storage import db, people
 from storage.models import Person
 
 log = logging.getLogger(__name__)
-
-DISTRICT = "district"  # App.extras: the District an App belongs to
-DISTRICT_ADMIN = "district_admin"
 
 
 class _Strict(BaseModel):
@@ -138,16 +137,8 @@ def load_district(path: Path | str) -> LoadedDistrict:
     return LoadedDistrict(config, path, schools)
 
 
-@dataclass
-class District:
-    """What a district's handlers reach through ``app.extras[DISTRICT]``."""
-
-    name: str
-    apps: list[App]
-    bots: dict[int, Bot] = field(default_factory=dict)  # school id → its bot
-
-    def app_of(self, school_id: int) -> App:
-        return next(a for a in self.apps if a.school_id == school_id)
+# The process's schools (scheduler/district.py), each an App of the composition root.
+District = SchoolsOfDistrict[App]
 
 
 async def open_district(
@@ -273,7 +264,7 @@ async def run_district(
     ``--role web`` only the updates of every school's bot, with ``--role worker`` only the
     tick (when this worker leads) and every school's sender (bot/roles.py)."""
     from bot.app import redis_url
-    from bot.dispatching import make_dispatcher  # here: handlers/district.py imports this module
+    from bot.dispatching import make_dispatcher  # here: only a running district needs the routers
     from bot.runner import (
         StartupError,
         check_bot,

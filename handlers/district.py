@@ -1,49 +1,36 @@
-"""/district today and /district notice: a district admin's view of every school of the
-process (bot/district.py), from any school's bot. Services: scheduler/district.py."""
+"""/district today, notice and export: a district admin's view of every school of the process
+(bot/district.py opens them), from any school's bot. Services: scheduler/district.py."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import FSInputFile, Message
 
-from bot.app import App
 from bot.core.dates import ParseFailure, describe, examples, parse_range
 from bot.core.i18n import t
-from bot.district import DISTRICT, District
 from handlers.common import refuse_unless, school_calendar
 from handlers.export import MAX_DAYS, kind_namer
 from scheduler.actors import Person
+from scheduler.app import App
 from scheduler.district import (
     DISTRICT_ADMIN,
+    District,
     NoticeOutcome,
-    SchoolRef,
+    district_of,
     district_today,
+    export_book,
     format_district_today,
     send_district_notice,
 )
-from storage import audit
-from storage.exports.district import export_district
 
 router = Router(name="district")
 
 TODAY = ("today", "今天", "今日")
 NOTICE = ("notice", "通知")
 EXPORT = ("export", "导出", "台账")
-
-
-def school_refs(district: District) -> list[SchoolRef]:
-    return [
-        SchoolRef(
-            app.school_id,
-            app.settings.school.name,
-            app.settings.school.language,
-            app.tz,
-            app.today(),
-            app.settings.notices,
-        )
-        for app in district.apps
-    ]
 
 
 @router.message(Command("district"))
@@ -53,21 +40,20 @@ async def district_command(
     if not await refuse_unless(message, actor, lang, DISTRICT_ADMIN):
         return
     assert actor is not None  # refuse_unless answered a stranger
-    district: District | None = app.extras.get(DISTRICT)
+    district = district_of(app)
     if district is None:
         await message.answer(t(lang, "district.not_a_district"))
         return
     words = (command.args or "").strip()
     head, rest = (words.split(maxsplit=1) + [""])[:2] if words else ("", "")
     if head in TODAY:
-        days = await district_today(app.sessions, school_refs(district), app.now())
+        days = await district_today(app.sessions, district.schools(), app.now())
         await message.answer(format_district_today(district.name, app.today(), days, lang))
     elif head in NOTICE and rest.strip():
         results = await send_district_notice(
-            app.sessions, school_refs(district), actor.tg_user_id or 0, rest.strip(), app.now()
+            app.sessions, district.schools(), actor.tg_user_id or 0, rest.strip(), app.now()
         )
-        for school in district.apps:
-            school.wake_sender()
+        district.wake_senders()
         lines = [t(lang, "district.notice.head", n=len(results))]
         for result in results:
             match result.outcome:
@@ -91,7 +77,7 @@ async def district_command(
 
 
 async def export_district_book(
-    message: Message, app: App, district: District, actor: Person, text: str, lang: str
+    message: Message, app: App, district: District[Any], actor: Person, text: str, lang: str
 ) -> None:
     """/district export 本月: one .xlsx for every school, a sheet per routine, a school
     column (storage/exports/district.py)."""
@@ -108,27 +94,19 @@ async def export_district_book(
     path = settings.resolve(settings.storage.export_dir) / (
         f"district_{span.start}_{span.end}_{app.now():%Y%m%dT%H%M%S}_{actor.id}.xlsx"
     )
-    schools = [(school.school_id, school.settings.school.name) for school in district.apps]
-    await export_district(
+    schools = district.schools()
+    await export_book(
         app.sessions,
         schools,
+        app.school_id,
+        actor.id,
         span.start,
         span.end,
         path,
+        app.now(),
         lang=lang,
         kind_name=kind_namer(lang, settings.duty),
     )
-    async with app.sessions.begin() as session:
-        audit.record(
-            session,
-            app.school_id,
-            actor.id,
-            "district.export",
-            app.now(),
-            start=span.start.isoformat(),
-            end=span.end.isoformat(),
-            schools=len(schools),
-        )
     await message.answer_document(
         FSInputFile(path),
         caption=t(lang, "district.export.done", n=len(schools), start=span.start, end=span.end),

@@ -1,31 +1,38 @@
 """A district's view of its schools (区教育局): today's completion per school, worst first, and
 a district notice that becomes one notice per school, sent by that school's own bot.
 
-Plain data in, plain data out (no aiogram): ``SchoolRef`` is what the handler knows of each
-school of the process (bot/district.py holds one App per school on one database).
+Plain data in, plain data out (no aiogram): ``District`` is what the process's schools are
+(bot/district.py opens one App per school on one database and puts the District in each
+App's extras under ``DISTRICT``); ``SchoolRef`` is what the services need of each school.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import t
 from bot.core.settings import NoticeSettings
+from scheduler.app import App
 from scheduler.notices.broadcast import SendOutcome, confirm_and_enqueue
 from scheduler.notices.common import MAX_NOTICE_TEXT
 from scheduler.routine import Context
+from storage import audit, people
 from storage import notices as store
-from storage import people
 from storage.db import SessionFactory
+from storage.exports.district import export_district
+from storage.exports.labels import KindNamer
 from storage.models import Task
 from storage.notices import Audience, Notice, NoticeRecipient
 
+DISTRICT = "district"  # App.extras: the District an App belongs to
 DISTRICT_ADMIN = "district_admin"
 # The routines a district compares, in the order of its lines: 1530, the daily report, duty.
 ROUTINES = ("education", "zero_report", "duty")
@@ -41,6 +48,46 @@ class SchoolRef:
     tz: dt.tzinfo
     today: dt.date
     notices: NoticeSettings
+
+
+SchoolApp = TypeVar("SchoolApp", bound=App)
+
+
+@dataclass
+class District(Generic[SchoolApp]):
+    """What a district's handlers reach through ``app.extras[DISTRICT]``: its name and the
+    App of every school of the process (bot/district.py's, with their bots)."""
+
+    name: str
+    apps: list[SchoolApp]
+    bots: dict[int, Any] = field(default_factory=dict)  # school id → its aiogram Bot
+
+    def app_of(self, school_id: int) -> SchoolApp:
+        return next(a for a in self.apps if a.school_id == school_id)
+
+    def schools(self) -> list[SchoolRef]:
+        """Each school as the services read it, with its today as of now."""
+        return [
+            SchoolRef(
+                app.school_id,
+                app.settings.school.name,
+                app.settings.school.language,
+                app.tz,
+                app.today(),
+                app.settings.notices,
+            )
+            for app in self.apps
+        ]
+
+    def wake_senders(self) -> None:
+        for app in self.apps:
+            app.wake_sender()
+
+
+def district_of(app: App) -> District[Any] | None:
+    """The district the school's App belongs to, or None for a school run on its own."""
+    found = app.extras.get(DISTRICT)
+    return found if isinstance(found, District) else None
 
 
 @dataclass(frozen=True)
@@ -193,3 +240,44 @@ async def send_district_notice(
                 )
             )
     return results
+
+
+# --- the district's record book --------------------------------------------------------------
+
+
+async def export_book(
+    sessions: SessionFactory,
+    schools: Sequence[SchoolRef],
+    school_id: int,
+    actor_id: int,
+    start: dt.date,
+    end: dt.date,
+    path: Path,
+    now: dt.datetime,
+    *,
+    lang: str,
+    kind_name: KindNamer,
+) -> Path:
+    """/district export: one .xlsx for every school (storage/exports/district.py), written
+    to ``path``, and the admin's export audited in the school they asked from."""
+    await export_district(
+        sessions,
+        [(school.school_id, school.name) for school in schools],
+        start,
+        end,
+        path,
+        lang=lang,
+        kind_name=kind_name,
+    )
+    async with sessions.begin() as session:
+        audit.record(
+            session,
+            school_id,
+            actor_id,
+            "district.export",
+            now,
+            start=start.isoformat(),
+            end=end.isoformat(),
+            schools=len(schools),
+        )
+    return path
