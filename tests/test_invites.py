@@ -1,5 +1,6 @@
 """Who may invite whom (scheduler/invites.py): an admin anyone, a head teacher the parents
-of their own class; a refused invite makes nothing."""
+of their own class; a refused invite makes nothing. Joining by an invite and binding a class
+group, each a service with its own transaction."""
 
 from __future__ import annotations
 
@@ -70,3 +71,77 @@ async def test_a_wrong_unit_is_refused_politely_and_makes_nothing(app: App) -> N
     assert (await _invite(app, admin, "parent")).outcome is Invitation.NEEDS_UNIT
     assert (await _invite(app, admin, "staff", "3-2")).outcome is Invitation.WRONG_UNIT
     assert await _invites_made(app) == 0
+
+
+async def test_joining_by_an_invite_makes_the_person_once_and_a_second_start_is_already(
+    app: App,
+) -> None:
+    admin = await add_person(app, "校长", "admin", None, 6100)
+    made = await _invite(app, admin, "teacher", "3-2")
+
+    async def join(tg_user_id: int) -> invites.Joined:
+        return await invites.join(
+            app.sessions,
+            app.school_id,
+            made.token,
+            tg_user_id=tg_user_id,
+            name="王老师",
+            username=None,
+            tg_chat_id=tg_user_id,
+            now=app.now(),
+            settings=app.settings,
+        )
+
+    joined = await join(6200)
+    assert (joined.outcome, joined.role, joined.unit_name, joined.first_admin) == (
+        invites.Joining.OK,
+        "head_teacher",
+        "三(2)班",
+        False,
+    )
+    assert joined.person is not None
+    assert invites.help_keys(joined.person) == ["help.everyone", "help.staff", "help.head_teacher"]
+    assert (await join(6200)).outcome is invites.Joining.ALREADY
+    assert (await join(6201)).outcome is invites.Joining.USED_UP  # one person's link
+    bad = await invites.join(
+        app.sessions,
+        app.school_id,
+        "no-such-token",
+        tg_user_id=6202,
+        name="?",
+        username=None,
+        tg_chat_id=6202,
+        now=app.now(),
+        settings=app.settings,
+    )
+    assert bad == invites.Joined(invites.Joining.UNKNOWN)
+    async with app.sessions() as session:
+        logged = await session.scalar(
+            select(func.count(AuditLog.id)).where(AuditLog.action == "joined")
+        )
+    assert logged == 1
+
+
+async def test_a_head_teacher_binds_their_own_class_group_and_no_other(app: App) -> None:
+    teacher = await add_person(app, "王老师", "head_teacher", await unit_by_slug(app, "3-2"), 6101)
+
+    async def bind(asked: str, chat: int) -> invites.Bound:
+        return await invites.bind(
+            app.sessions,
+            app.school_id,
+            teacher,
+            asked,
+            tg_chat_id=chat,
+            kind="supergroup",
+            title="三(2)班家长群",
+            now=app.now(),
+        )
+
+    assert await bind("", -100) == invites.Bound(invites.Binding.BOUND, "三(2)班")
+    assert await bind("3-1", -101) == invites.Bound(invites.Binding.NOT_YOUR_CLASS, "三(1)班")
+    assert await bind("九(9)班", -102) == invites.Bound(invites.Binding.NO_UNIT)
+    async with app.sessions() as session:
+        binds = await session.scalar(
+            select(func.count(AuditLog.id)).where(AuditLog.action == "group.bind")
+        )
+    assert binds == 1
