@@ -9,25 +9,25 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.app import App
 from bot.core.i18n import t
-from handlers.common import ID
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import education
 from scheduler.actors import Person
-from scheduler.education import KIND_KEYS, Kept, Outcome
+from scheduler.education import KIND_KEYS, DonePress, Kept, Outcome
 
 router = Router(name="education")
 
 
-@router.callback_query(F.data.regexp(rf"^t:{ID}:done$"))
-async def confirm(query: CallbackQuery, app: App, actor: Person | None, lang: str) -> None:
-    task_id = int((query.data or "").split(":")[1])
+@router.callback_query(DonePress.filter())
+async def confirm(
+    query: CallbackQuery, press: DonePress, app: App, actor: Person | None, lang: str
+) -> None:
     if actor is None:
         await query.answer(t(lang, "common.unknown_user"), show_alert=True)
         return
     confirmed = await education.confirm_done(
         app.sessions,
         app.school_id,
-        task_id,
+        press.task_id,
         actor,
         app.now(),
         app.today(),

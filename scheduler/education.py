@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.callbacks import CallbackData
 from bot.core.i18n import t
 from bot.core.messages import OutMessage, single_button
 from scheduler import recipients, tasks
@@ -27,8 +28,17 @@ KIND_KEYS = {
 }
 
 
-def done_callback(task_id: int) -> str:
-    return f"t:{task_id}:done"
+class DoneAction(StrEnum):
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class DonePress(CallbackData, prefix="edu", legacy=("t",)):
+    """A 1530 prompt's or reminder's Done button: ``edu:<task>:done`` (``t:<task>:done``
+    before the callback codec, still answered: the layout is the same)."""
+
+    task_id: int
+    action: DoneAction = DoneAction.DONE
 
 
 class EducationRoutine:
@@ -54,7 +64,7 @@ class EducationRoutine:
         if drill:
             text += "\n" + t(lang, "edu.drill_today", theme=drill["theme"], time=drill["time"])
         return OutMessage(
-            text, buttons=single_button(t(lang, "edu.button.done"), done_callback(task.id))
+            text, buttons=single_button(t(lang, "edu.button.done"), DonePress(task.id).pack())
         )
 
     def reminder(self, task: Task, unit: Unit | None, lang: str, ctx: Context) -> OutMessage:
@@ -66,7 +76,7 @@ class EducationRoutine:
             theme=task.theme,
         )
         return OutMessage(
-            text, buttons=single_button(t(lang, "edu.button.done"), done_callback(task.id))
+            text, buttons=single_button(t(lang, "edu.button.done"), DonePress(task.id).pack())
         )
 
     def alert(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.core.clock import FakeClock
 from scheduler import education
-from scheduler.education import Kept, Outcome
+from scheduler.education import DonePress, Kept, Outcome
 from storage.models import Outbox, Person, Submission, Task
 from tests.conftest import add_person, local, unit_by_slug
 
@@ -34,6 +34,12 @@ async def _confirm(app: App, task_id: int, person: Person) -> education.Confirma
     return await education.confirm_done(
         app.sessions, app.school_id, task_id, person, app.now(), app.today()
     )
+
+
+def test_the_done_button_reads_edu_and_still_answers_the_t_buttons_sent_before() -> None:
+    assert DonePress(42).pack() == "edu:42:done"
+    assert DonePress.unpack("t:42:done") == DonePress.unpack("edu:42:done") == DonePress(42)
+    assert DonePress.unpack("t:42:undo") is None and DonePress.unpack("t:4200000000:done") is None
 
 
 async def test_the_class_teacher_confirms_once_and_the_next_press_says_who_did(

@@ -52,7 +52,7 @@ async def _confirm(school: Any, slug: str, *, with_photo: bool, log: Callable[[s
     if not prompts:
         return
     for prompt in prompts:
-        await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "t:"))
+        await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "edu:"))
     log(f"{teacher.name} confirmed 1530 in {slug}")
     if with_photo:
         await school.photo(teacher, scene_photo(f"1530 safety lesson, class {slug}"), chat=group)

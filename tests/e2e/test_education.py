@@ -36,17 +36,17 @@ async def test_a_day_of_1530(small_school: Settings, clock: FakeClock) -> None:
 
         await school.at("2026-11-25 15:55")
         await school.press(
-            teachers[1], groups[1], prompts[1]["message_id"], school.last_button(prompts[1], "t:")
+            teachers[1], groups[1], prompts[1]["message_id"], school.last_button(prompts[1], "edu:")
         )
         await school.photo(teachers[1], JPEG, chat=groups[1])
         await school.at("2026-11-25 16:10")
         await school.press(
-            teachers[2], groups[2], prompts[2]["message_id"], school.last_button(prompts[2], "t:")
+            teachers[2], groups[2], prompts[2]["message_id"], school.last_button(prompts[2], "edu:")
         )
         # Another class's teacher cannot confirm for 三(3)班.
         school.world.add_members(groups[3], [teachers[2].user_id])
         await school.press(
-            teachers[2], groups[3], prompts[3]["message_id"], school.last_button(prompts[3], "t:")
+            teachers[2], groups[3], prompts[3]["message_id"], school.last_button(prompts[3], "edu:")
         )
 
         await school.at("2026-11-25 16:30")  # first deadline: reminders to the two missing
@@ -56,7 +56,7 @@ async def test_a_day_of_1530(small_school: Settings, clock: FakeClock) -> None:
 
         await school.at("2026-11-25 16:40")
         await school.press(
-            teachers[3], groups[3], prompts[3]["message_id"], school.last_button(prompts[3], "t:")
+            teachers[3], groups[3], prompts[3]["message_id"], school.last_button(prompts[3], "edu:")
         )
         await school.at("2026-11-25 17:00")  # second deadline: one alert to the duty leader
         await school.at("2026-11-25 17:30")

@@ -47,7 +47,7 @@ async def test_admin_exports_the_month_with_its_photos(
         group = await school.class_group("3-1", teacher)
         await school.at("2026-11-25 15:50")
         prompt = (await school.received(group))[-1]
-        await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "t:"))
+        await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "edu:"))
         for data in photos:
             await school.photo(teacher, data, chat=group)
 

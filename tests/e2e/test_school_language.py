@@ -79,7 +79,7 @@ async def test_a_chinese_schools_class_group_and_parents_read_only_chinese(
         await send_notice(school, teacher, "周五下午开家长会，请准时参加。", "Friday 5pm")
         await school.at("2026-11-25 15:50")  # the 1530 prompt in the class group
         prompt = the(await school.received(group), "1530")[-1]
-        await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "t:"))
+        await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "edu:"))
 
         group_messages = await school.received(group)
         to_parent = the(await school.received(phone_in_english.chat_id), "家长会")
@@ -107,7 +107,7 @@ async def test_an_english_schools_class_group_and_parents_read_english(
         await send_notice(school, teacher, "Parents' meeting on Friday afternoon.", "周五下午5点")
         await school.at("2026-11-25 15:50")
         prompt = the(await school.received(group), "1530")[-1]
-        await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "t:"))
+        await school.press(teacher, group, prompt["message_id"], school.last_button(prompt, "edu:"))
 
         group_messages = await school.received(group)
         (notice,) = the(await school.received(parent.chat_id), "meeting")
