@@ -22,7 +22,7 @@ from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import parse_id, school_calendar
-from handlers.duty_common import ctx_of
+from handlers.duty.common import ctx_of
 from scheduler import bus as bs
 from scheduler.actors import Person, has_role
 from scheduler.bus import buttons, riders

@@ -18,7 +18,7 @@ from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import school_calendar
-from handlers.duty_common import ctx_of
+from handlers.duty.common import ctx_of
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import drills as dr
 from scheduler.actors import Person, has_role

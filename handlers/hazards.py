@@ -29,7 +29,7 @@ from bot.core.messages import OutMessage
 from bot.fsm_storage import move_to
 from bot.telegram_transport import keyboard
 from handlers.common import parse_id, school_calendar
-from handlers.duty_common import NOT_COMMAND, ctx_of, download, first_of_album
+from handlers.duty.common import NOT_COMMAND, ctx_of, download, first_of_album
 from scheduler import hazards as hz
 from scheduler import inspections as insp
 from scheduler import zero_report as zr

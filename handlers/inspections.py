@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.app import App
 from bot.core.i18n import t
 from bot.telegram_transport import keyboard
-from handlers.duty_common import ctx_of
+from handlers.duty.common import ctx_of
 from handlers.hazards import moves
 from scheduler import inspections as insp
 from scheduler.actors import Person

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.core.dates import DateRange, ParseFailure, describe, parse_range
 from bot.core.i18n import t
 from handlers.common import parse_id, school_calendar
-from handlers.duty_common import ctx_of
+from handlers.duty.common import ctx_of
 from scheduler import substitutes as sb
 from scheduler.actors import Person
 

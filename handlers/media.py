@@ -7,9 +7,8 @@ import io
 from aiogram import Bot
 from aiogram.types import Document, Message, PhotoSize
 
-from bot.app import App
-from storage.media import MediaTooLarge, StoredFile
-from storage.submissions import ReceivedFile
+from scheduler.app import App
+from scheduler.inbox import MediaTooLarge, ReceivedFile, StoredFile
 
 PhotoFile = ReceivedFile
 

@@ -19,7 +19,7 @@ from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import refuse_unless
-from handlers.duty_common import ctx_of
+from handlers.duty.common import ctx_of
 from handlers.onboarding import help_text
 from scheduler import privacy as pv
 from scheduler.actors import Person

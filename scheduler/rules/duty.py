@@ -3,8 +3,8 @@ when reminders go out and which handovers happen at the end of each post's shift
 
 Why no ``PLANNERS`` here: the generic planner turns (settings, calendar, day) into tasks per
 unit, but duty tasks belong to the people on the roster, which lives in the database. So these
-pure functions give the *slots* of a day, and the duty tick job (scheduler/duty.py) binds them
-to the rostered people. Keeping the time rules pure keeps them testable without a database.
+pure functions give the *slots* of a day, and the duty tick job (scheduler/duty/ticks.py) binds
+them to the rostered people. Keeping the time rules pure keeps them testable without a database.
 
 A duty day D starts when the first shift of its post starts on D; the night shift of D runs
 into D+1 (17:30 → 07:30), so its holder hands over on the morning of D+1.

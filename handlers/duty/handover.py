@@ -14,12 +14,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import App
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from bot.telegram_transport import keyboard
 from handlers.common import refuse_unless
-from handlers.duty_common import (
+from handlers.duty.common import (
     NOT_COMMAND,
     STAFF,
     ctx_of,
@@ -29,6 +28,7 @@ from handlers.duty_common import (
     start_state,
 )
 from scheduler.actors import Person
+from scheduler.app import App
 from scheduler.duty import handover as handovers
 from scheduler.duty import handover_text as texts
 from scheduler.duty import services

@@ -1,6 +1,4 @@
-"""24-hour duty: /duty, /roster and roster files, /swap. The handover (handlers/duty_handover.py)
-and patrols (handlers/duty_patrol.py) are sub-routers of this one, so the duty routine keeps
-its one place in handlers.ROUTER_MODULES."""
+"""24-hour duty: /duty, /roster and roster files, /swap."""
 
 from __future__ import annotations
 
@@ -11,21 +9,18 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot.app import App
 from bot.core.dates import ParseFailure, describe, parse_day
 from bot.core.i18n import t
-from handlers import duty_handover, duty_patrol
 from handlers.common import ADMIN, LEADERS, refuse_unless, school_calendar
-from handlers.duty_common import STAFF, ctx_of
+from handlers.duty.common import STAFF, ctx_of
 from scheduler.actors import Person
+from scheduler.app import App
 from scheduler.duty import roster, services
 from scheduler.duty import swap as swaps
 from scheduler.duty.buttons import SwapPress
 from scheduler.duty.services import Change
 
-router = Router(name="duty")
-router.include_router(duty_handover.router)
-router.include_router(duty_patrol.router)
+router = Router(name="duty_roster")
 
 WEEK_WORDS = {"week", "本周", "一周", "周", "7"}
 MAX_PROBLEM_LINES = 40

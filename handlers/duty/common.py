@@ -11,9 +11,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import Message
 
-from bot.app import App
 from bot.core.i18n import t
 from handlers.media import MediaTooLarge, PhotoFile, download_photo
+from scheduler.app import App
 from scheduler.routine import Context
 
 STAFF = ("admin", "duty_leader", "teacher", "head_teacher", "guard", "staff")
