@@ -8,7 +8,8 @@ from aiogram import Bot
 from aiogram.types import Document, Message, PhotoSize
 
 from scheduler.app import App
-from scheduler.inbox import MediaTooLarge, ReceivedFile, StoredFile
+from storage.media import MediaTooLarge, StoredFile
+from storage.submissions import ReceivedFile
 
 PhotoFile = ReceivedFile
 
