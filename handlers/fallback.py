@@ -8,8 +8,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.app import App
 from bot.core.i18n import t
 from handlers.common import MAX_TEXT
+from scheduler import inbox
 from scheduler.actors import Person
-from storage import submissions
 
 router = Router(name="fallback")
 
@@ -30,17 +30,15 @@ async def anything_else(message: Message, app: App, actor: Person | None, lang: 
         return
     if message.text:
         # Nothing a registered person wrote is lost, even when no routine understood it.
-        async with app.sessions.begin() as session:
-            await submissions.add(
-                session,
-                app.school_id,
-                actor.id,
-                "text",
-                app.now(),
-                text=message.text,
-                tg_chat_id=message.chat.id,
-                tg_message_id=message.message_id,
-            )
+        await inbox.keep_text(
+            app.sessions,
+            app.school_id,
+            actor,
+            message.text,
+            app.now(),
+            tg_chat_id=message.chat.id,
+            tg_message_id=message.message_id,
+        )
     if message.text and len(message.text) > MAX_TEXT:
         await message.answer(t(lang, "common.too_long", limit=MAX_TEXT))
     else:

@@ -8,8 +8,7 @@ from aiogram import Bot
 from aiogram.types import Document, Message, PhotoSize
 
 from scheduler.app import App
-from storage.media import MediaTooLarge, StoredFile
-from storage.submissions import ReceivedFile
+from scheduler.inbox import MediaTooLarge, ReceivedFile, StoredFile
 
 PhotoFile = ReceivedFile
 
