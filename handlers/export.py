@@ -1,14 +1,12 @@
 """/export <range>: the record book (台账) of a period as an .xlsx and a .docx, for admins.
 
-The files are built by storage.exports (a worker thread does the writing); this handler parses
-the range, shows progress by editing one message, sends the files and audits the action.
+The files are built and the export audited by scheduler/exports.py; this handler parses the
+range, shows progress by editing one message and sends the files.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-from typing import Literal
 
 from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
@@ -18,47 +16,12 @@ from aiogram.types import FSInputFile, Message
 from bot.app import App
 from bot.core.dates import ParseFailure, describe, examples, parse_range
 from bot.core.i18n import t
-from bot.core.settings import DutySettings
 from handlers.common import ADMIN, refuse_unless, school_calendar
 from scheduler.actors import Person
-from scheduler.duty.roster import post_label
-from scheduler.planning import default_labels
-from storage import audit
-from storage.exports import TELEGRAM_DOCUMENT_LIMIT, Step, export_records
-from storage.exports.labels import Names, listed
-from storage.people import ROLES
+from scheduler.exports import MAX_DAYS, TELEGRAM_DOCUMENT_LIMIT, Export, Step, export_book
+from scheduler.exports import kind_namer as kind_namer  # the district's, the CLI's, the demo's
 
-log = logging.getLogger(__name__)
 router = Router(name="export")
-
-MAX_DAYS = 366
-
-
-def kind_namer(lang: str, duty: DutySettings | None = None) -> Names:
-    """The record book's names in ``lang``: a task's kind by the planner's label (每日1分钟),
-    the posts, shifts and handover checklist of ``duty`` (the shipped config's when not
-    given), the roles as the chat calls them."""
-    labels = default_labels()
-    language: Literal["zh", "en"] = "en" if lang == "en" else "zh"
-    duty = duty or DutySettings()
-
-    def name(routine: str, kind: str) -> str:
-        label = labels.get((routine, kind))
-        return label.text(language) if label is not None else kind
-
-    shift_names = {s.slug: s.name_en if lang == "en" and s.name_en else s.name for s in duty.shifts}
-    return Names(
-        kind=name,
-        posts={p.slug: post_label(p, lang) for p in duty.posts},
-        shifts={
-            p.slug: listed(lang, [shift_names[s] for s in p.shifts])
-            if p.shifts
-            else t(lang, "duty.gate_hours")
-            for p in duty.posts
-        },
-        checks={c.id: c.en if lang == "en" else c.zh for c in duty.checklist},
-        roles={role: t(lang, f"role.{role}") for role in ROLES},
-    )
 
 
 @router.message(Command("export"))
@@ -90,34 +53,23 @@ async def export(
     out_dir = settings.resolve(settings.storage.export_dir) / (
         f"{span.start}_{span.end}_{app.now():%Y%m%dT%H%M%S}_{actor.id}"
     )
-    try:
-        paths = await export_records(
-            app.sessions,
-            app.school_id,
-            span.start,
-            span.end,
-            out_dir,
-            lang=lang,
-            kind_name=kind_namer(lang, app.settings.duty),
-            progress=show,
-        )
-    except Exception:
-        log.exception("export of %s..%s failed", span.start, span.end)
+    exported = await export_book(
+        app.sessions,
+        app.school_id,
+        actor,
+        span.start,
+        span.end,
+        out_dir,
+        app.now(),
+        lang=lang,
+        duty=settings.duty,
+        progress=show,
+    )
+    if exported.outcome is Export.FAILED:
         await edit_quietly(progress, t(lang, "export.failed"))
         return
-    async with app.sessions.begin() as session:
-        audit.record(
-            session,
-            app.school_id,
-            actor.id,
-            "export",
-            app.now(),
-            start=span.start.isoformat(),
-            end=span.end.isoformat(),
-            files=[p.name for p in paths],
-        )
-    await edit_quietly(progress, t(lang, "export.sending", count=len(paths)))
-    for path in paths:
+    await edit_quietly(progress, t(lang, "export.sending", count=len(exported.files)))
+    for path in exported.files:
         if path.stat().st_size > TELEGRAM_DOCUMENT_LIMIT:
             await message.answer(t(lang, "export.file_too_large", name=path.name))
             continue

@@ -16,12 +16,12 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.app import App
-from handlers.export import kind_namer
 from scheduler import tasks
 from scheduler import zero_report as reports
 from scheduler.duty import handover as handovers
 from scheduler.duty import patrol as patrols
 from scheduler.duty import roster as duty_roster
+from scheduler.exports import kind_namer
 from scheduler.routine import Context
 from scheduler.rules.education import plan_education
 from scheduler.rules.zero_report import plan_zero_report
