@@ -9,8 +9,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.i18n import t
 from bot.core.text import clean_text
-from scheduler.actors import Person
-from storage.people import has_role
+from scheduler.actors import Person, has_role
 
 if TYPE_CHECKING:
     from scheduler.app import App
@@ -19,10 +18,10 @@ if TYPE_CHECKING:
 ADMIN = ("admin",)
 LEADERS = ("admin", "duty_leader")
 MAX_TEXT = 4000
-# An id in a button's data or after a command: at most 9 digits, so a forged one is simply
-# not found instead of overflowing a database integer (PostgreSQL's is 32-bit).
-ID = r"[0-9]{1,9}"
-_ID_TYPED = re.compile(rf"#?({ID})")
+# An id typed after a command: at most 9 digits, so a forged one is simply not found instead
+# of overflowing a database integer (PostgreSQL's is 32-bit). A button's id is read by the
+# callback codec (bot/core/callbacks.py), with the same limit.
+_ID_TYPED = re.compile(r"#?([0-9]{1,9})")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
