@@ -859,7 +859,7 @@ async def chase_pressed(
     """🔔: one private reminder to the class's guardians still without a receipt."""
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    result = await service.chase(
+    result = await service.chase_class(
         app.sessions, _ctx(app), press.notice_id, press.unit_id, actor, app.now()
     )
     match result.outcome:

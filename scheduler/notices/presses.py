@@ -233,7 +233,7 @@ async def give_text(
 # --- the head teacher's 🔔 -------------------------------------------------------------------
 
 
-async def chase(
+async def chase_class(
     sessions: SessionFactory,
     ctx: Context,
     notice_id: int,
