@@ -7,11 +7,11 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import App
 from bot.core.i18n import t
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import education
 from scheduler.actors import Person
+from scheduler.app import App
 from scheduler.education import KIND_KEYS, DonePress, Kept, Outcome
 
 router = Router(name="education")

@@ -13,11 +13,11 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import FSInputFile, Message
 
-from bot.app import App
 from bot.core.dates import ParseFailure, describe, examples, parse_range
 from bot.core.i18n import t
 from handlers.common import ADMIN, refuse_unless, school_calendar
 from scheduler.actors import Person
+from scheduler.app import App
 from scheduler.exports import MAX_DAYS, TELEGRAM_DOCUMENT_LIMIT, Export, Step, export_book
 from scheduler.exports import kind_namer as kind_namer  # the district's, the CLI's, the demo's
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import App
 from bot.core.i18n import t
 from handlers.common import MAX_TEXT
 from scheduler import inbox
 from scheduler.actors import Person
+from scheduler.app import App
 
 router = Router(name="fallback")
 

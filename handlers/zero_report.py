@@ -21,7 +21,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.app import App
 from bot.core.dates import ParseFailure, describe, examples, parse_day
 from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
@@ -31,6 +30,7 @@ from handlers.common import LEADERS, parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_photo
 from scheduler import zero_report as zr
 from scheduler.actors import Person
+from scheduler.app import App
 from scheduler.hazards.buttons import Action, raise_from_row
 from scheduler.routine import Context
 
