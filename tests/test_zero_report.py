@@ -495,6 +495,56 @@ async def test_a_draft_that_is_incomplete_or_someone_elses_cannot_be_sent(
     assert (await task_for(app, "3-2")).status == "sent"
 
 
+async def test_each_answer_is_saved_with_the_conversations_next_step_in_one_transaction(
+    app: App, clock: FakeClock
+) -> None:
+    """The handler's services (scheduler/zero_report/services.py): an answer and the step it
+    moves the conversation to commit together, or not at all; a draft that is gone moves
+    nothing but the end of the conversation."""
+    teacher = await make_person(app, "王老师", "head_teacher", "3-2")
+    intruder = await make_person(app, "李老师", "head_teacher", "4-1")
+    await at(app, clock, "2026-11-25 14:30")
+    ctx = ctx_of(app)
+    moves: list[tuple[zr.Step | None, dict[str, Any] | None]] = []
+
+    async def move(_session: Any, step: zr.Step | None, data: dict[str, Any] | None) -> None:
+        moves.append((step, data))
+
+    async def broken(_session: Any, step: zr.Step | None, data: dict[str, Any] | None) -> None:
+        raise RuntimeError("the conversation store went away")
+
+    task = await task_for(app, "3-2")
+    started = await zr.begin_incident(app.sessions, ctx, teacher, app.now(), move, task_id=task.id)
+    incident_id = started.incident_id
+    assert started.outcome is zr.Outcome.DONE and incident_id is not None
+    assert moves == [(zr.Step.TEXT, {"incident_id": incident_id})]
+    refused = await zr.begin_incident(app.sessions, ctx, intruder, app.now(), move, task_id=task.id)
+    assert refused.outcome is zr.Outcome.NOT_YOURS and len(moves) == 1
+
+    step = zr.answer_step
+    assert await step(app.sessions, ctx, incident_id, teacher, zr.Step.TEXT, "楼梯湿滑", move)
+    assert moves[-1] == (zr.Step.PLACE, None)  # the conversation's data stays
+    with pytest.raises(RuntimeError):
+        await step(app.sessions, ctx, incident_id, teacher, zr.Step.PLACE, "二楼", broken)
+    assert not await step(app.sessions, ctx, incident_id, intruder, zr.Step.PLACE, "二楼", move)
+    async with app.sessions() as session:
+        draft = await zr.draft_of(session, ctx, incident_id, teacher)
+    assert draft is not None and (draft.text, draft.place) == ("楼梯湿滑", "")
+    assert len(moves) == 2
+
+    policy = app.settings.zero_report
+    sent = await zr.finish_incident(
+        app.sessions, ctx, incident_id, teacher, app.now(), move, send=True, policy=policy
+    )
+    assert sent.outcome is zr.Finish.GONE and moves[-1] == (None, {})  # incomplete: not sent
+    dropped = await zr.finish_incident(
+        app.sessions, ctx, incident_id, teacher, app.now(), move, send=False, policy=policy
+    )
+    assert dropped.outcome is zr.Finish.CANCELLED and moves[-1] == (None, {})
+    assert await zr.photos_done(app.sessions, ctx, incident_id, teacher, move) is None
+    assert len(moves) == 4
+
+
 def test_what_people_type_is_checked_before_it_is_kept() -> None:
     assert zr.text_problem("学生摔倒") is None
     assert zr.text_problem("x" * 5000) == "zero.text_too_long"
