@@ -278,7 +278,7 @@ def export(
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.app import close_app, open_app
-    from handlers.export import MAX_DAYS, kind_namer
+    from scheduler.exports import MAX_DAYS, kind_namer
     from storage import audit
     from storage.exports import export_records
 

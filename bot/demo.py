@@ -224,7 +224,7 @@ class LiveView:
 
 async def write_record_book(school: SimulatedSchool, out: Path) -> list[Path]:
     """The day's record book (台账) as an inspector would ask for it: .xlsx and .docx."""
-    from handlers.export import kind_namer
+    from scheduler.exports import kind_namer
     from storage.exports import export_records
 
     day = school.settings.demo.date

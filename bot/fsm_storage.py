@@ -15,7 +15,7 @@ message may reach any web worker (bot/app.py also sets RedisEventIsolation then:
 of a chat at a time across workers).
 
 A handler that saves an answer and moves the conversation on does both in one transaction
-with ``move_to``: the step can never be ahead of, or behind, what was saved, and a busy bot
+with handlers/conversation.py's ``move_to`` (which calls ``write_in``): the step can never be ahead of, or behind, what was saved, and a busy bot
 commits once per answer instead of twice (bench/ingest.py).
 """
 
@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import (
     BaseStorage,
@@ -132,22 +131,6 @@ class DatabaseStorage(BaseStorage):
             await fsm.save(session, text_key, state, data, self.clock.now())
         if self._cache is not None:
             self._cache[text_key] = (state, dict(data))
-
-
-async def move_to(
-    session: AsyncSession,
-    context: FSMContext,
-    state: StateType,
-    data: Mapping[str, Any] | None = None,
-) -> None:
-    """The conversation's next step (``None`` and ``{}`` end it), in the caller's transaction
-    when the state lives in this database. Redis is written at once, outside it."""
-    if isinstance(context.storage, DatabaseStorage):
-        await context.storage.write_in(session, context.key, state, data)
-        return
-    await context.set_state(state)
-    if data is not None:
-        await context.set_data(data)
 
 
 @event.listens_for(Session, "after_commit")

@@ -13,31 +13,16 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import Message
 
 from bot.core.messages import OutMessage
 from bot.telegram_session import watch_request
+from handlers.rendering import send
 from scheduler.sender import Delivery, Result
 
 # Well under the outbox's claim lease (60 s), and under aiogram's 60 s: a hung answer holds
 # its own chat this long at most; Telegram's answers take well under a second.
 REQUEST_TIMEOUT_S = 20.0
-
-
-def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(text=b.text, url=b.url)
-                if b.url
-                else InlineKeyboardButton(text=b.text, callback_data=b.data)
-                for b in row
-            ]
-            for row in message.buttons
-        ]
-    )
 
 
 class TelegramTransport:
@@ -65,42 +50,7 @@ class TelegramTransport:
         return Delivery(Result.SENT, message_id=message_id)
 
     async def _call(self, chat_id: int, message: OutMessage) -> Message | bool:
-        timeout = self.request_timeout_s
-        markup = keyboard(message)
-        if message.edit_message_id is not None:
-            return await self.bot.edit_message_text(
-                text=message.text,
-                chat_id=chat_id,
-                message_id=message.edit_message_id,
-                reply_markup=markup,
-                request_timeout=timeout,  # type: ignore[arg-type]
-            )
-        if message.kind == "photo":
-            photo = message.file_id or FSInputFile(message.media_path)
-            return await self.bot.send_photo(
-                chat_id,
-                photo,
-                caption=message.text[:1024] or None,
-                reply_markup=markup,
-                request_timeout=timeout,  # type: ignore[arg-type]
-            )
-        if message.kind == "document":
-            document = message.file_id or FSInputFile(
-                message.media_path, filename=message.filename or None
-            )
-            return await self.bot.send_document(
-                chat_id,
-                document,
-                caption=message.text[:1024] or None,
-                reply_markup=markup,
-                request_timeout=timeout,  # type: ignore[arg-type]
-            )
-        return await self.bot.send_message(
-            chat_id,
-            message.text,
-            reply_markup=markup,
-            request_timeout=timeout,  # type: ignore[arg-type]
-        )
+        return await send(self.bot, chat_id, message, self.request_timeout_s)
 
 
 def _refused(exc: Exception, message: OutMessage) -> Delivery:

@@ -14,8 +14,8 @@ from aiogram.types import CallbackQuery, Message
 from bot.core.dates import DateRange, ParseFailure, describe, examples, parse_day, parse_range
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from bot.telegram_transport import keyboard
 from handlers.common import ADMIN, LEADERS, refuse_unless, school_calendar
+from handlers.rendering import keyboard
 from scheduler import admin
 from scheduler.actors import Person
 from scheduler.admin import CalendarAction, Override, Pausing

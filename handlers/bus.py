@@ -16,15 +16,15 @@ from aiogram.filters import Command, CommandObject
 from aiogram.methods import AnswerCallbackQuery, SendDocument, SendMessage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot.app import App
 from bot.core.dates import ParseFailure, describe, parse_day
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from bot.telegram_transport import keyboard
 from handlers.common import parse_id, school_calendar
 from handlers.duty.common import ctx_of
+from handlers.rendering import keyboard
 from scheduler import bus as bs
 from scheduler.actors import Person, has_role
+from scheduler.app import App
 from scheduler.bus import buttons, riders
 from scheduler.duty import roster
 

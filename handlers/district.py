@@ -12,7 +12,6 @@ from aiogram.types import FSInputFile, Message
 from bot.core.dates import ParseFailure, describe, examples, parse_range
 from bot.core.i18n import t
 from handlers.common import refuse_unless, school_calendar
-from handlers.export import MAX_DAYS, kind_namer
 from scheduler.actors import Person
 from scheduler.app import App
 from scheduler.district import (
@@ -25,6 +24,7 @@ from scheduler.district import (
     format_district_today,
     send_district_notice,
 )
+from scheduler.exports import MAX_DAYS, kind_namer
 
 router = Router(name="district")
 

@@ -12,16 +12,16 @@ from aiogram.filters import Command, CommandObject
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import App
 from bot.core.dates import ParseFailure, describe, parse_moment
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from bot.telegram_transport import keyboard
 from handlers.common import school_calendar
 from handlers.duty.common import ctx_of
 from handlers.media import MediaTooLarge, download_photo
+from handlers.rendering import keyboard
 from scheduler import drills as dr
 from scheduler.actors import Person, has_role
+from scheduler.app import App
 from scheduler.drills import answers
 from scheduler.drills.common import STAFF
 

@@ -19,7 +19,6 @@ from handlers.common import ADMIN, refuse_unless, school_calendar
 from scheduler.actors import Person
 from scheduler.app import App
 from scheduler.exports import MAX_DAYS, TELEGRAM_DOCUMENT_LIMIT, Export, Step, export_book
-from scheduler.exports import kind_namer as kind_namer  # the district's, the CLI's, the demo's
 
 router = Router(name="export")
 

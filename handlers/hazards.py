@@ -22,18 +22,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardMarkup, Message
 
-from bot.app import App
 from bot.core.dates import ParseFailure, describe, examples
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from bot.fsm_storage import move_to
-from bot.telegram_transport import keyboard
 from handlers.common import parse_id, school_calendar
+from handlers.conversation import move_to
 from handlers.duty.common import NOT_COMMAND, ctx_of, download, first_of_album
+from handlers.rendering import keyboard
 from scheduler import hazards as hz
 from scheduler import inspections as insp
 from scheduler import zero_report as zr
 from scheduler.actors import Person
+from scheduler.app import App
 from scheduler.hazards import buttons, services
 from scheduler.hazards.services import MAX_NOTE, MAX_PLACE, MAX_WHAT, Step
 

@@ -10,13 +10,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import App
 from bot.core.i18n import t
-from bot.telegram_transport import keyboard
 from handlers.duty.common import ctx_of
 from handlers.hazards import moves
+from handlers.rendering import keyboard
 from scheduler import inspections as insp
 from scheduler.actors import Person
+from scheduler.app import App
 
 router = Router(name="inspections")
 

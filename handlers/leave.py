@@ -9,13 +9,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import CallbackQuery, Message
 
-from bot.app import App
 from bot.core.dates import DateRange, ParseFailure, describe, parse_range
 from bot.core.i18n import t
 from handlers.common import parse_id, school_calendar
 from handlers.duty.common import ctx_of
 from scheduler import substitutes as sb
 from scheduler.actors import Person
+from scheduler.app import App
 
 router = Router(name="leave")
 

@@ -11,24 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.app import App
 from bot.core.dates import describe, examples, school_part_times
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from bot.telegram_transport import TelegramTransport, keyboard
 from handlers.common import parse_id, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_file, download_photo
+from handlers.rendering import keyboard, send
 from scheduler import notices as service
 from scheduler.actors import Person
+from scheduler.app import App
 from scheduler.notices.buttons import (
     ChasePress,
     DraftAction,
@@ -45,6 +46,7 @@ from scheduler.notices.steps import Ask, Step
 from scheduler.notices.views import View
 from scheduler.routine import Context
 
+log = logging.getLogger(__name__)
 router = Router(name="notices")
 
 AUTHORS = ("admin", "head_teacher")
@@ -478,9 +480,11 @@ async def _preview(message: Message, app: App, actor: Person, lang: str, state: 
         await message.answer(together, reply_markup=buttons)
         return
     assert message.bot is not None
-    transport = TelegramTransport(message.bot)
     for part in parts:
-        await transport.deliver(message.chat.id, part)
+        try:
+            await send(message.bot, message.chat.id, part)
+        except TelegramAPIError:  # a part Telegram refused: the author sees the rest
+            log.warning("a notice preview's part was refused", exc_info=True)
         await _between_messages(app)
     await message.answer(f"{intro}\n\n{shown.check}", reply_markup=buttons)
 

@@ -10,8 +10,8 @@ from aiogram.types import ChatMemberUpdated, Message
 
 from bot.core.i18n import LANGUAGES, catalog, t
 from bot.core.messages import OutMessage
-from bot.telegram_transport import keyboard
 from handlers.common import display_name, refuse_unless
+from handlers.rendering import keyboard
 from scheduler import admin, invites, privacy
 from scheduler.actors import Person
 from scheduler.admin import PRIVACY_ON

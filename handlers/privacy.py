@@ -14,15 +14,15 @@ from aiogram.filters import Command, CommandObject
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
-from bot.app import App
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from bot.telegram_transport import keyboard
 from handlers.common import refuse_unless
 from handlers.duty.common import ctx_of
 from handlers.onboarding import help_text
+from handlers.rendering import keyboard
 from scheduler import privacy as pv
 from scheduler.actors import Person
+from scheduler.app import App
 
 router = Router(name="privacy")
 

@@ -24,10 +24,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.core.dates import ParseFailure, describe, examples, parse_day
 from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
-from bot.fsm_storage import move_to
-from bot.telegram_transport import keyboard
 from handlers.common import LEADERS, parse_id, refuse_unless, school_calendar
+from handlers.conversation import move_to
 from handlers.media import MediaTooLarge, download_photo
+from handlers.rendering import keyboard
 from scheduler import zero_report as zr
 from scheduler.actors import Person
 from scheduler.app import App

@@ -12,9 +12,8 @@ function-level and ``if TYPE_CHECKING:`` ones included. Layers, lowest first:
 - the Bot API emulator (``emulator/``): a product of its own, importing nothing of the
   project, imported only by the root (the demo, the simulation, the CLI's ``emulator``).
 
-Today's code breaks the rule in the places listed in ``ALLOWED`` (each with its reason and
-the step of issue 19 that removes it), so that this test fails on any *new* violation; an
-entry that no longer happens must be removed from its list, which ratchets the list down.
+A handler reaches the database only through a scheduler service, which owns the
+transaction: no handler imports ``storage`` or opens a session. No exception is allowed.
 """
 
 from __future__ import annotations
@@ -33,178 +32,6 @@ PACKAGES = ("bot", "handlers", "scheduler", "storage", "emulator")
 BASE_MODULES = ("bot.core",)
 EMULATOR = "emulator"
 RANK = {"base": 0, "storage": 1, "scheduler": 2, "handlers": 3, "root": 4}
-
-# Violations of today's code: imported module → (why it is still there, the importers).
-# Handlers should reach the database only through a scheduler service (issue 19 step 1);
-# the composition root's modules (bot.*) are above the handlers.
-STEP_1 = "issue 19 step 1 moves this into the routine's services (scheduler/)"
-ALLOWED: dict[str, tuple[str, frozenset[str]]] = {
-    "bot.app": (
-        "handlers get the App injected and import its class from the composition root; "
-        "issue 19 step 4 gives them the interface they need in the base package",
-        frozenset(
-            {
-                "handlers.admin",
-                "handlers.bus",
-                "handlers.common",
-                "handlers.district",
-                "handlers.drills",
-                "handlers.duty",
-                "handlers.duty_common",
-                "handlers.duty_handover",
-                "handlers.duty_patrol",
-                "handlers.education",
-                "handlers.export",
-                "handlers.fallback",
-                "handlers.hazards",
-                "handlers.inspections",
-                "handlers.leave",
-                "handlers.media",
-                "handlers.notices",
-                "handlers.onboarding",
-                "handlers.privacy",
-                "handlers.pupils",
-                "handlers.zero_report",
-            }
-        ),
-    ),
-    "bot.telegram_transport": (
-        "handlers render keyboards with the transport's keyboard(); issue 19 step 3 (one "
-        "callback codec, every keyboard rendered by the transport) takes them out",
-        frozenset(
-            {
-                "handlers.admin",
-                "handlers.bus",
-                "handlers.drills",
-                "handlers.duty_handover",
-                "handlers.duty_patrol",
-                "handlers.hazards",
-                "handlers.inspections",
-                "handlers.notices",
-                "handlers.onboarding",
-                "handlers.privacy",
-                "handlers.zero_report",
-            }
-        ),
-    ),
-    "bot.fsm_storage": (
-        "a conversation step moves the FSM in its own transaction (move_to): " + STEP_1,
-        frozenset({"handlers.hazards", "handlers.inspections", "handlers.zero_report"}),
-    ),
-    "bot.runner": (
-        "the first admin's /start sends the group-privacy-mode warning: " + STEP_1,
-        frozenset({"handlers.onboarding"}),
-    ),
-    "bot.district": (
-        "the district's commands read the schools of the process from the root: " + STEP_1,
-        frozenset({"handlers.district"}),
-    ),
-    "storage.models": (
-        "handlers load and change rows themselves: " + STEP_1,
-        frozenset(
-            {
-                "handlers.admin",
-                "handlers.drills",
-                "handlers.notices",
-                "handlers.zero_report",
-            }
-        ),
-    ),
-    "storage.people": (
-        "handlers look people, units and invites up: " + STEP_1,
-        frozenset(
-            {
-                "handlers.admin",
-                "handlers.bus",
-                "handlers.common",
-                "handlers.drills",
-                "handlers.export",
-                "handlers.leave",
-                "handlers.notices",
-                "handlers.onboarding",
-            }
-        ),
-    ),
-    "storage.audit": (
-        "handlers write the audit row of an admin action: " + STEP_1,
-        frozenset(
-            {
-                "handlers.district",
-                "handlers.admin",
-                "handlers.export",
-                "handlers.notices",
-                "handlers.onboarding",
-            }
-        ),
-    ),
-    "storage.submissions": (
-        "photo rows written by handlers: " + STEP_1,
-        frozenset({"handlers.fallback", "handlers.media"}),
-    ),
-    "storage.duty": (
-        "the roster and swaps read by the handler: " + STEP_1,
-        frozenset({"handlers.duty"}),
-    ),
-    "storage.exports": (
-        "the record book built by the handler: " + STEP_1,
-        frozenset({"handlers.export"}),
-    ),
-    "storage.exports.district": (
-        "the district's record book built by the handler: " + STEP_1,
-        frozenset({"handlers.district"}),
-    ),
-    "storage.exports.labels": ("export kinds' names: " + STEP_1, frozenset({"handlers.export"})),
-    "storage.hazards": (
-        "hazard rows read by the handler: " + STEP_1,
-        frozenset({"handlers.hazards"}),
-    ),
-    "storage.media": ("MediaStore.save of a photo: " + STEP_1, frozenset({"handlers.media"})),
-    "storage.notices": (
-        "the notice draft steps in the handler: " + STEP_1,
-        frozenset({"handlers.notices"}),
-    ),
-    "storage.privacy": (
-        "consent rows read by the handler: " + STEP_1,
-        frozenset({"handlers.privacy"}),
-    ),
-    "storage.pupils": ("a parent link's pupils: " + STEP_1, frozenset({"handlers.onboarding"})),
-    "storage.zero_report": (
-        "incident rows read by the handler: " + STEP_1,
-        frozenset({"handlers.zero_report"}),
-    ),
-}
-
-# Handlers that still open transactions themselves (``app.sessions()``, ``app.sessions.begin()``),
-# at most this many each: issue 19 step 1 takes them to zero, as handlers/education.py is
-# (its services in scheduler/education.py open their own).
-SESSIONS_ALLOWED = {
-    "handlers.admin": 7,
-    "handlers.bus": 8,
-    "handlers.district": 1,
-    "handlers.drills": 7,
-    "handlers.duty": 6,
-    "handlers.duty_handover": 7,
-    "handlers.duty_patrol": 2,
-    "handlers.export": 1,
-    "handlers.fallback": 1,
-    "handlers.hazards": 19,
-    "handlers.inspections": 1,
-    "handlers.leave": 4,
-    "handlers.notices": 18,
-    "handlers.onboarding": 5,
-    "handlers.privacy": 4,
-    "handlers.pupils": 2,
-    "handlers.zero_report": 10,
-}
-
-# Imports that still close a cycle: (importer, imported) → why. Without these edges the
-# graph must have no cycle.
-CYCLE_EDGES_ALLOWED = {
-    ("handlers.district", "bot.district"): "the district's commands take District and the "
-    "DISTRICT key of App.extras from bot/district.py, which runs the district's processes and "
-    "so builds the dispatcher (bot/dispatching.py, imported inside run_district); moving "
-    "District below the handlers (issue 19 step 1/4) breaks this cycle",
-}
 
 
 @cache
@@ -281,7 +108,7 @@ def test_no_layer_imports_one_above_it() -> None:
             continue
         upward = RANK[low] < RANK[high]
         handler_to_storage = low == "handlers" and high == "storage"
-        if (upward or handler_to_storage) and importer not in ALLOWED.get(imported, ("", ()))[1]:
+        if upward or handler_to_storage:
             new.append(f"{importer} → {imported} ({low} → {high})")
     assert not new, (
         "imports against the layers (handlers → scheduler → storage → base; a handler calls "
@@ -304,22 +131,6 @@ def test_the_emulator_imports_nothing_of_the_bot_and_only_the_root_imports_it() 
     assert not wrong, "the emulator is a product of its own:\n  " + "\n  ".join(wrong)
 
 
-def test_every_allowed_violation_still_happens() -> None:
-    """A violation fixed is struck off the list, so it cannot come back unnoticed."""
-    gone = [
-        f"{importer} → {imported}"
-        for imported, (_, importers) in ALLOWED.items()
-        for importer in sorted(importers)
-        if importer in modules() and imported not in imports_of(importer)
-    ]
-    gone += [
-        f"{a} → {b} (cycle)"
-        for a, b in CYCLE_EDGES_ALLOWED
-        if a in modules() and b not in imports_of(a)
-    ]
-    assert not gone, "fixed: remove from tests/test_layers.py's lists:\n  " + "\n  ".join(gone)
-
-
 def _sessions_opened(name: str) -> int:
     """``app.sessions()`` and ``app.sessions.begin()``: handing ``app.sessions`` to a
     service, which opens its own transaction, is no such use."""
@@ -336,12 +147,11 @@ def _sessions_opened(name: str) -> int:
     )
 
 
-def test_handlers_open_no_more_transactions_than_they_did() -> None:
+def test_no_handler_opens_a_transaction() -> None:
     grown = [
-        f"{name}: {count} uses of .sessions (allowed {SESSIONS_ALLOWED.get(name, 0)})"
+        f"{name}: {count} uses of .sessions"
         for name in modules()
-        if layer(name) == "handlers"
-        and (count := _sessions_opened(name)) > SESSIONS_ALLOWED.get(name, 0)
+        if layer(name) == "handlers" and (count := _sessions_opened(name))
     ]
     assert not grown, (
         "a handler parses, calls one service (which owns its transaction) and replies:\n  "
@@ -392,10 +202,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_no_modules_import_each_other_in_a_cycle() -> None:
-    graph = {
-        name: {m for m in imports_of(name) if (name, m) not in CYCLE_EDGES_ALLOWED}
-        for name in modules()
-    }
+    graph = {name: set(imports_of(name)) for name in modules()}
     cycles = _cycles(graph)
     assert not cycles, "import cycles (function-level imports count):\n  " + "\n  ".join(
         " ↔ ".join(cycle) for cycle in cycles

@@ -17,7 +17,8 @@ from bot.app import App, close_app, open_app
 from bot.core.clock import FakeClock
 from bot.core.messages import OutMessage
 from bot.core.settings import Settings
-from bot.fsm_storage import DatabaseStorage, move_to
+from bot.fsm_storage import DatabaseStorage
+from handlers.conversation import move_to
 from scheduler import zero_report as zr
 from scheduler.calendar import SchoolCalendar
 from scheduler.routine import Context

@@ -16,7 +16,6 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from bot.telegram_transport import keyboard
 from handlers.common import refuse_unless
 from handlers.duty.common import (
     NOT_COMMAND,
@@ -27,6 +26,7 @@ from handlers.duty.common import (
     live_state,
     start_state,
 )
+from handlers.rendering import keyboard
 from scheduler.actors import Person
 from scheduler.app import App
 from scheduler.duty import handover as handovers

@@ -4,7 +4,7 @@
 A conversation (raising a hazard; the owner's photos and note; a rejection's reason and
 deadline) moves to its next ``Step`` in the same transaction as the answer it saved, so the
 step is never ahead of, or behind, the row: the handler hands the service a ``Move`` that
-writes the conversation's state in the session it is given (bot/fsm_storage.py's move_to).
+writes the conversation's state in the session it is given (handlers/conversation.py's move_to).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ from storage.models import Person, Unit
 from storage.zero_report import DraftSummary
 
 # Moves the reporter's conversation to a step (None: it ends; data None: kept as it is),
-# inside the caller's transaction: the handler binds bot/fsm_storage.move_to to the chat.
+# inside the caller's transaction: the handler binds handlers/conversation.py's move_to to the chat.
 MoveTo = Callable[[AsyncSession, Step | None, dict[str, Any] | None], Awaitable[None]]
 
 # The answer each step saves (the draft's column of the same name) and the step after it.

@@ -408,7 +408,7 @@ class Names:
     """The school's own names for the codes the database keeps: its posts, shifts and handover
     checklist (config.toml) and the roles (the chat's words), in the book's language.
 
-    storage does not read the settings, so the caller gives them (handlers.export.kind_namer);
+    storage does not read the settings, so the caller gives them (scheduler.exports.kind_namer);
     a code without a name stays as stored. Called as (routine, kind) it names a task's kind,
     so it goes wherever a KindNamer did.
     """
