@@ -20,6 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core.messages import OutMessage
 from scheduler.planning import PlannedEvent
+from scheduler.recipients import privately
 from scheduler.routine import Context, Recipient, Routine
 from storage import outbox
 from storage.db import insert_rows_ignore
@@ -77,30 +78,10 @@ async def prompt_due(
 ) -> int:
     """Queue the prompt of every task of today that is due; the outbox row expires at the
     end of the day, so a prompt that could not leave today is never sent tomorrow."""
-    due = await _tasks_with_units(
-        session,
-        Task.school_id == ctx.school_id,
-        Task.day == today,
-        Task.status == "planned",
-        Task.due_at <= now,
-        Task.routine.in_(list(routines)),
+    due = await _due_today(
+        session, ctx, routines, today, Task.status == "planned", Task.due_at <= now
     )
-    envelopes: list[Envelope] = []
-    queued: list[tuple[Task, Unit | None, int]] = []
-    for task, unit in due:
-        routine = routines[task.routine]
-        recipients = await routine.recipients(session, ctx, task, unit)
-        envelopes += _to_each(
-            "prompt", task, unit, ctx, recipients, task.due_at, day_end, routine.prompt
-        )
-        queued.append((task, unit, len(recipients)))
-        task.status = "sent"
-        task.sent_at = now
-        if not recipients:
-            task.payload = {**task.payload, "no_recipient": True}
-    await outbox.enqueue(session, ctx.school_id, envelopes, now)
-    _log_queued("prompt", queued)
-    return len(due)
+    return await _queue_each(session, ctx, routines, due, now, day_end, reminder=False)
 
 
 async def remind_due(
@@ -112,25 +93,51 @@ async def remind_due(
     day_end: dt.datetime,
 ) -> int:
     """One reminder per open task once its first deadline has passed."""
-    due = await _tasks_with_units(
+    due = await _due_today(
         session,
-        Task.school_id == ctx.school_id,
-        Task.day == today,
+        ctx,
+        routines,
+        today,
         Task.status == "sent",
         Task.deadline_at <= now,
         Task.reminded_at.is_(None),
-        Task.routine.in_(list(routines)),
     )
+    return await _queue_each(session, ctx, routines, due, now, day_end, reminder=True)
+
+
+async def _queue_each(
+    session: AsyncSession,
+    ctx: Context,
+    routines: Mapping[str, Routine],
+    due: Sequence[tuple[Task, Unit | None]],
+    now: dt.datetime,
+    day_end: dt.datetime,
+    *,
+    reminder: bool,
+) -> int:
+    """Each due task's prompt (sent at its due time) or reminder (now) to its recipients,
+    and the task marked sent or reminded."""
     envelopes: list[Envelope] = []
     queued: list[tuple[Task, Unit | None, int]] = []
     for task, unit in due:
         routine = routines[task.routine]
         recipients = await routine.recipients(session, ctx, task, unit)
-        envelopes += _to_each("remind", task, unit, ctx, recipients, now, day_end, routine.reminder)
+        if reminder:
+            envelopes += _to_each(
+                "remind", task, unit, ctx, recipients, now, day_end, routine.reminder
+            )
+            task.reminded_at = now
+        else:
+            envelopes += _to_each(
+                "prompt", task, unit, ctx, recipients, task.due_at, day_end, routine.prompt
+            )
+            task.status = "sent"
+            task.sent_at = now
+            if not recipients:
+                task.payload = {**task.payload, "no_recipient": True}
         queued.append((task, unit, len(recipients)))
-        task.reminded_at = now
     await outbox.enqueue(session, ctx.school_id, envelopes, now)
-    _log_queued("reminder", queued)
+    _log_queued("reminder" if reminder else "prompt", queued)
     return len(due)
 
 
@@ -144,14 +151,14 @@ async def escalate_due(
     alert_to: Sequence[Recipient],
 ) -> int:
     """One alert per routine and day to the duty leaders, listing what is still missing."""
-    due = await _tasks_with_units(
+    due = await _due_today(
         session,
-        Task.school_id == ctx.school_id,
-        Task.day == today,
+        ctx,
+        routines,
+        today,
         Task.status.in_(("sent", "planned")),
         Task.escalate_at <= now,
         Task.escalated_at.is_(None),
-        Task.routine.in_(list(routines)),
     )
     by_routine: dict[str, list[tuple[Task, Unit | None]]] = defaultdict(list)
     for task, unit in due:
@@ -302,6 +309,17 @@ _PRESS = insert(Submission).values(
 )
 
 
+async def privately_named(
+    session: AsyncSession, ctx: Context, task: Task, persons: list[Person]
+) -> list[Recipient]:
+    """A routine's recipients: the people's private chats. Their names are kept on the task,
+    because the duty leader's alert is built without a session and names them from there."""
+    names = [p.display_name for p in persons]
+    if task.payload.get("responsible") != names:
+        task.payload = {**task.payload, "responsible": names}
+    return await privately(session, ctx, persons)
+
+
 def _log_queued(step: str, sent: Sequence[tuple[Task, Unit | None, int]]) -> None:
     """An admin reads in the log that the bot is alive on schedule: one line per routine
     event queued, naming the units nobody could be told of (not onboarded, or blocked)."""
@@ -354,13 +372,23 @@ def _to_each(
     ]
 
 
-async def _tasks_with_units(
-    session: AsyncSession, *conditions: object
+async def _due_today(
+    session: AsyncSession,
+    ctx: Context,
+    routines: Mapping[str, Routine],
+    today: dt.date,
+    *conditions: object,
 ) -> list[tuple[Task, Unit | None]]:
+    """Today's tasks of these routines that meet the conditions, with their units."""
     query = (
         select(Task, Unit)
         .outerjoin(Unit, Unit.id == Task.unit_id)
-        .where(*conditions)  # type: ignore[arg-type]
+        .where(
+            Task.school_id == ctx.school_id,
+            Task.day == today,
+            *conditions,  # type: ignore[arg-type]
+            Task.routine.in_(list(routines)),
+        )
         .order_by(Task.due_at, Unit.grade, Unit.slug, Task.id)
     )
     return [(task, unit) for task, unit in (await session.execute(query)).all()]

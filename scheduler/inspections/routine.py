@@ -21,6 +21,7 @@ from scheduler.inspections.common import (
     kind_label,
 )
 from scheduler.routine import Context, Recipient
+from scheduler.tasks import privately_named
 from scheduler.zero_report.common import hhmm, people_text
 from storage import duty as named
 from storage import people
@@ -48,11 +49,7 @@ class InspectionRoutine:
         self, session: AsyncSession, ctx: Context, task: Task, unit: Unit | None
     ) -> list[Recipient]:
         persons = await owners(session, ctx, task, unit)
-        # The duty leader's alert is built without a session: it names the people from here.
-        names = [p.display_name for p in persons]
-        if task.payload.get("responsible") != names:
-            task.payload = {**task.payload, "responsible": names}
-        return await recipients.privately(session, ctx, persons)
+        return await privately_named(session, ctx, task, persons)
 
     def prompt(self, task: Task, unit: Unit | None, lang: str, ctx: Context) -> OutMessage:
         text = t(

@@ -12,6 +12,7 @@ from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from scheduler import recipients
 from scheduler.routine import Context, Recipient
+from scheduler.tasks import privately_named
 from scheduler.zero_report.buttons import answer_buttons
 from scheduler.zero_report.common import ROUTINE, hhmm, people_text
 from storage.models import Task, Unit
@@ -26,11 +27,7 @@ class ZeroReportRoutine:
         if unit is None:
             return []
         persons = await recipients.responsible_people(session, ctx, unit, task.day)
-        # The duty leader's alert is built without a session: it names the people from here.
-        names = [p.display_name for p in persons]
-        if task.payload.get("responsible") != names:
-            task.payload = {**task.payload, "responsible": names}
-        return await recipients.privately(session, ctx, persons)
+        return await privately_named(session, ctx, task, persons)
 
     def prompt(self, task: Task, unit: Unit | None, lang: str, ctx: Context) -> OutMessage:
         text = t(
