@@ -25,16 +25,7 @@ from scheduler.bus.absences import (
 )
 from scheduler.bus.buttons import AbsencePress, Action, Press
 from scheduler.bus.common import STAFF, Outcome, Result, Stage, bus_label, leg_label, stage_of
-from scheduler.bus.counting import (
-    Pressed,
-    candidates,
-    check_empty,
-    confirm,
-    pressed,
-    record_all,
-    show_missing,
-    tick,
-)
+from scheduler.bus.counting import Pressed, candidates, pressed
 from scheduler.bus.trips import run_buses
 from scheduler.bus.views import bus_of, bus_overview, day_listing, listing, trip_line
 
@@ -55,8 +46,6 @@ __all__ = [
     "bus_of",
     "bus_overview",
     "candidates",
-    "check_empty",
-    "confirm",
     "day_listing",
     "leg_label",
     "listing",
@@ -66,11 +55,8 @@ __all__ = [
     "own_riders",
     "pressed",
     "report_delay",
-    "record_all",
     "run_buses",
-    "show_missing",
     "stage_of",
-    "tick",
     "trip_line",
 ]
 

@@ -27,6 +27,7 @@ from scheduler.bus.common import (
     rider_label,
     stage_of,
     times,
+    trip_text,
 )
 from scheduler.bus.riders import effective
 from scheduler.hazards.notify import tell
@@ -57,64 +58,47 @@ async def mark_absent(
     """/absent: ``name`` empty, the parent's own child (the one rider they are the guardian
     of); in a transaction of its own."""
     async with sessions.begin() as session:
-        return await _mark_absent(
-            session, ctx, person, name, class_text, day, now, settings, school_day=school_day
-        )
-
-
-async def _mark_absent(
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-    name: str,
-    class_text: str,
-    day: dt.date,
-    now: dt.datetime,
-    settings: Settings,
-    *,
-    school_day: bool,
-) -> Result:
-    today = now.astimezone(ctx.tz).date()
-    if day < today:
-        return Result(Outcome.PAST_DAY)
-    if not school_day:
-        return Result(Outcome.NO_BUS_DAY)
-    policy = await effective(session, ctx.school_id, settings.bus)
-    if not name.strip():
-        own = await _own_children(session, ctx, person, policy)
-        if not own:
-            return Result(Outcome.NO_CHILD)
-        if len(own) > 1:
-            return Result(Outcome.AMBIGUOUS, missing=tuple(name for _, name in own))
-        class_text, name = own[0]
-    unit = await people.find_unit(session, ctx.school_id, class_text) if class_text else None
-    if class_text and unit is None:
-        return Result(Outcome.NO_RIDER)
-    found = [
-        (bus, rider)
-        for bus in policy.buses
-        for rider in bus.riders
-        if rider.name == name.strip() and (unit is None or rider.unit == unit.slug)
-    ]
-    if not found:
-        return Result(Outcome.NO_RIDER)
-    if len({rider.unit for _, rider in found}) > 1:
-        return Result(Outcome.AMBIGUOUS)
-    bus, rider = found[0]
-    units = {u.slug: u for u in await people.units(session, ctx.school_id, "class")}
-    rider_unit = units.get(rider.unit)
-    row = await _imported(session, ctx, rider)
-    guardians = await _pupil_guardians(session, rider_unit, rider.name)
-    if not _may_mark(person, rider_unit, row, guardians):
-        return Result(Outcome.NOT_ALLOWED, bus=bus)
-    if (
-        row is not None
-        and row.guardian_id is None
-        and not guardians
-        and _is_parent_of(person, rider_unit)
-    ):
-        row.guardian_id = person.id  # the parent who names the child is its guardian
-    return await _mark(session, ctx, person, bus, rider, rider_unit, day, now)
+        today = now.astimezone(ctx.tz).date()
+        if day < today:
+            return Result(Outcome.PAST_DAY)
+        if not school_day:
+            return Result(Outcome.NO_BUS_DAY)
+        policy = await effective(session, ctx.school_id, settings.bus)
+        if not name.strip():
+            own = await _own_children(session, ctx, person, policy)
+            if not own:
+                return Result(Outcome.NO_CHILD)
+            if len(own) > 1:
+                return Result(Outcome.AMBIGUOUS, missing=tuple(name for _, name in own))
+            class_text, name = own[0]
+        unit = await people.find_unit(session, ctx.school_id, class_text) if class_text else None
+        if class_text and unit is None:
+            return Result(Outcome.NO_RIDER)
+        found = [
+            (bus, rider)
+            for bus in policy.buses
+            for rider in bus.riders
+            if rider.name == name.strip() and (unit is None or rider.unit == unit.slug)
+        ]
+        if not found:
+            return Result(Outcome.NO_RIDER)
+        if len({rider.unit for _, rider in found}) > 1:
+            return Result(Outcome.AMBIGUOUS)
+        bus, rider = found[0]
+        units = {u.slug: u for u in await people.units(session, ctx.school_id, "class")}
+        rider_unit = units.get(rider.unit)
+        row = await _imported(session, ctx, rider)
+        guardians = await _pupil_guardians(session, rider_unit, rider.name)
+        if not _may_mark(person, rider_unit, row, guardians):
+            return Result(Outcome.NOT_ALLOWED, bus=bus)
+        if (
+            row is not None
+            and row.guardian_id is None
+            and not guardians
+            and _is_parent_of(person, rider_unit)
+        ):
+            row.guardian_id = person.id  # the parent who names the child is its guardian
+        return await _mark(session, ctx, person, bus, rider, rider_unit, day, now)
 
 
 async def mark_own_child(
@@ -131,36 +115,20 @@ async def mark_own_child(
     """The parent's 「明天不坐校车」 button: only the rider's guardian presses it; in a
     transaction of its own."""
     async with sessions.begin() as session:
-        return await _mark_own_child(
-            session, ctx, person, rider_id, day, now, settings, school_day=school_day
-        )
-
-
-async def _mark_own_child(
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-    rider_id: int,
-    day: dt.date,
-    now: dt.datetime,
-    settings: Settings,
-    *,
-    school_day: bool,
-) -> Result:
-    row = await store.rider_by_id(session, ctx.school_id, rider_id)
-    if row is None or row.id not in {r.id for r in await own_riders(session, ctx, person)}:
-        return Result(Outcome.NOT_ALLOWED)
-    if day < now.astimezone(ctx.tz).date():
-        return Result(Outcome.PAST_DAY)
-    if not school_day:
-        return Result(Outcome.NO_BUS_DAY)
-    policy = await effective(session, ctx.school_id, settings.bus)
-    bus = policy.bus(row.bus)
-    if bus is None:
-        return Result(Outcome.NO_RIDER)
-    rider_unit = await people.find_unit(session, ctx.school_id, row.unit)
-    rider = BusRiderSettings(unit=row.unit, name=row.name)
-    return await _mark(session, ctx, person, bus, rider, rider_unit, day, now)
+        row = await store.rider_by_id(session, ctx.school_id, rider_id)
+        if row is None or row.id not in {r.id for r in await own_riders(session, ctx, person)}:
+            return Result(Outcome.NOT_ALLOWED)
+        if day < now.astimezone(ctx.tz).date():
+            return Result(Outcome.PAST_DAY)
+        if not school_day:
+            return Result(Outcome.NO_BUS_DAY)
+        policy = await effective(session, ctx.school_id, settings.bus)
+        bus = policy.bus(row.bus)
+        if bus is None:
+            return Result(Outcome.NO_RIDER)
+        rider_unit = await people.find_unit(session, ctx.school_id, row.unit)
+        rider = BusRiderSettings(unit=row.unit, name=row.name)
+        return await _mark(session, ctx, person, bus, rider, rider_unit, day, now)
 
 
 async def own_riders(session: AsyncSession, ctx: Context, person: Person) -> list[BusRider]:
@@ -324,17 +292,15 @@ async def _tell_escort(
         session, ctx, await staff_named(session, ctx.school_id, bus.escort)
     )
 
-    def text(lang: str) -> str:
-        return t(
-            lang,
-            "bus.absent_escort",
-            bus=bus_label(bus, trip.bus, lang),
-            leg=leg_label(trip.leg, lang),
-            rider=label,
-            who=who,
-            expected=len(trip.riders),
-        )
-
+    text = trip_text(
+        "bus.absent_escort",
+        bus,
+        trip.bus,
+        trip.leg,
+        rider=label,
+        who=who,
+        expected=len(trip.riders),
+    )
     await tell(session, ctx, f"bus:{trip.id}:abs:{label}", escorts, text, now, urgent=True)
 
 
@@ -381,67 +347,50 @@ async def report_delay(
     the escort of that bus and the head teacher are told; nothing is counted differently. In
     a transaction of its own."""
     async with sessions.begin() as session:
-        return await _report_delay(
-            session, ctx, person, minutes, name, now, settings, school_day=school_day
+        if not 1 <= minutes <= MAX_DELAY_MINUTES:
+            return Result(Outcome.BAD_COUNT)
+        if not school_day:
+            return Result(Outcome.NO_BUS_DAY)
+        mine = await own_riders(session, ctx, person)
+        if name.strip():
+            mine = [r for r in mine if r.name == name.strip()]
+        if not mine:
+            return Result(Outcome.NO_CHILD)
+        if len(mine) > 1:
+            return Result(Outcome.AMBIGUOUS, missing=tuple(r.name for r in mine))
+        row = mine[0]
+        policy = await effective(session, ctx.school_id, settings.bus)
+        bus = policy.bus(row.bus)
+        if bus is None:
+            return Result(Outcome.NO_RIDER)
+        local = now.astimezone(ctx.tz)
+        leg = next(
+            (leg for leg in store.LEGS if local.time() < times(bus, leg)[0]),
+            None,
         )
+        if leg is None:
+            return Result(Outcome.PAST_DAY)
+        rider_unit = await people.find_unit(session, ctx.school_id, row.unit)
+        label = rider_label(rider_unit.name if rider_unit else row.unit, row.name)
+        day = local.date()
+        audit.record(
+            session,
+            ctx.school_id,
+            person.id,
+            "bus.delay",
+            now,
+            bus=bus.number,
+            leg=leg,
+            rider=label,
+            minutes=minutes,
+        )
+        board = times(bus, leg)[0].strftime("%H:%M")
 
-
-async def _report_delay(
-    session: AsyncSession,
-    ctx: Context,
-    person: Person,
-    minutes: int,
-    name: str,
-    now: dt.datetime,
-    settings: Settings,
-    *,
-    school_day: bool,
-) -> Result:
-    if not 1 <= minutes <= MAX_DELAY_MINUTES:
-        return Result(Outcome.BAD_COUNT)
-    if not school_day:
-        return Result(Outcome.NO_BUS_DAY)
-    mine = await own_riders(session, ctx, person)
-    if name.strip():
-        mine = [r for r in mine if r.name == name.strip()]
-    if not mine:
-        return Result(Outcome.NO_CHILD)
-    if len(mine) > 1:
-        return Result(Outcome.AMBIGUOUS, missing=tuple(r.name for r in mine))
-    row = mine[0]
-    policy = await effective(session, ctx.school_id, settings.bus)
-    bus = policy.bus(row.bus)
-    if bus is None:
-        return Result(Outcome.NO_RIDER)
-    local = now.astimezone(ctx.tz)
-    leg = next(
-        (leg for leg in store.LEGS if local.time() < times(bus, leg)[0]),
-        None,
-    )
-    if leg is None:
-        return Result(Outcome.PAST_DAY)
-    rider_unit = await people.find_unit(session, ctx.school_id, row.unit)
-    label = rider_label(rider_unit.name if rider_unit else row.unit, row.name)
-    day = local.date()
-    audit.record(
-        session,
-        ctx.school_id,
-        person.id,
-        "bus.delay",
-        now,
-        bus=bus.number,
-        leg=leg,
-        rider=label,
-        minutes=minutes,
-    )
-    board = times(bus, leg)[0].strftime("%H:%M")
-
-    def text(lang: str) -> str:
-        return t(
-            lang,
+        text = trip_text(
             "bus.delay_told",
-            bus=bus_label(bus, bus.number, lang),
-            leg=leg_label(leg, lang),
+            bus,
+            bus.number,
+            leg,
             rider=label,
             stop=row.stop or "—",
             minutes=minutes,
@@ -449,15 +398,15 @@ async def _report_delay(
             who=person.display_name,
         )
 
-    escorts = await recipients.privately(
-        session, ctx, await staff_named(session, ctx.school_id, bus.escort)
-    )
-    heads = (  # a substitute in place of a head teacher on leave that day
-        await recipients.head_teachers(session, ctx, rider_unit.id, day)
-        if rider_unit is not None
-        else []
-    )
-    found = escorts + await recipients.privately(session, ctx, heads)
-    key = f"bus:delay:{day.isoformat()}:{leg}:{row.id}:{minutes}"
-    await tell(session, ctx, key, found, text, now, urgent=True)
-    return Result(Outcome.DONE, bus=bus, missing=(label, leg_label(leg, "zh"), board))
+        escorts = await recipients.privately(
+            session, ctx, await staff_named(session, ctx.school_id, bus.escort)
+        )
+        heads = (  # a substitute in place of a head teacher on leave that day
+            await recipients.head_teachers(session, ctx, rider_unit.id, day)
+            if rider_unit is not None
+            else []
+        )
+        found = escorts + await recipients.privately(session, ctx, heads)
+        key = f"bus:delay:{day.isoformat()}:{leg}:{row.id}:{minutes}"
+        await tell(session, ctx, key, found, text, now, urgent=True)
+        return Result(Outcome.DONE, bus=bus, missing=(label, leg_label(leg, "zh"), board))

@@ -4,8 +4,10 @@ escort is, the riders of a day, and how a bus and a leg are named."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from bot.core.i18n import t
 from bot.core.settings import BusSettings, BusSettingsEntry
@@ -98,6 +100,17 @@ def bus_label(bus: BusSettingsEntry | None, number: int, lang: str) -> str:
 
 def leg_label(leg: str, lang: str) -> str:
     return t(lang, f"bus.leg.{leg}")
+
+
+def trip_text(
+    key: str, bus: BusSettingsEntry | None, number: int, leg: str, **params: Any
+) -> Callable[[str], str]:
+    """The message ``key`` naming bus ``number`` and the leg, in each reader's language."""
+
+    def text(lang: str) -> str:
+        return t(lang, key, bus=bus_label(bus, number, lang), leg=leg_label(leg, lang), **params)
+
+    return text
 
 
 def find_bus(policy: BusSettings, number: int) -> BusSettingsEntry | None:

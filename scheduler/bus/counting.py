@@ -32,6 +32,7 @@ from scheduler.bus.common import (
     leg_label,
     on_board,
     stage_of,
+    trip_text,
 )
 from scheduler.hazards.notify import leaders_and_admins, tell
 from scheduler.routine import Context
@@ -61,19 +62,14 @@ async def pressed(
     lang: str,
 ) -> Pressed:
     """The escort's button (实到, 有人未到, a tick, 确认, 车厢已检查), in a transaction of its own."""
-    trip_id, stage = press.trip_id, press.stage
+    # 车厢检查's button is made for the check, whatever stage its data names
+    stage = Stage.CHECK if press.action is buttons.Action.CHECK else press.stage
     async with sessions.begin() as session:
-        match press.action:
-            case buttons.Action.ALL:
-                result = await record_all(session, ctx, trip_id, stage, person, now, policy)
-            case buttons.Action.MISSING:
-                result = await show_missing(session, ctx, trip_id, stage, person, policy)
-            case buttons.Action.TICK:
-                result = await tick(session, ctx, trip_id, stage, press.index, person, policy)
-            case buttons.Action.CONFIRM:
-                result = await confirm(session, ctx, trip_id, stage, person, now, policy)
-            case buttons.Action.CHECK:
-                result = await check_empty(session, ctx, trip_id, person, now, policy)
+        loaded = await _load(session, ctx, press.trip_id, stage, person, policy)
+        if isinstance(loaded, Result):
+            result = loaded
+        else:
+            result = await _step(session, ctx, press, *loaded, stage, person, now)
     escort = result.bus.escort if result.bus else "—"
     if result.outcome is not Outcome.DONE:
         return Pressed(result.outcome, escort)
@@ -131,96 +127,40 @@ def candidates(trip: BusTrip, stage: Stage) -> list[str]:
     return list(trip.riders) if stage is Stage.BOARD else on_board(trip)
 
 
-async def record_all(
+async def _step(
     session: AsyncSession,
     ctx: Context,
-    trip_id: int,
+    press: buttons.Press,
+    trip: BusTrip,
+    bus: BusSettingsEntry,
     stage: Stage,
     person: Person,
     now: dt.datetime,
-    policy: BusSettings,
 ) -> Result:
-    """实到 = 应到: one tap when everyone is there."""
-    loaded = await _load(session, ctx, trip_id, stage, person, policy)
-    if isinstance(loaded, Result):
-        return loaded
-    return await _record(session, ctx, *loaded, stage, [], person, now)
-
-
-async def show_missing(
-    session: AsyncSession,
-    ctx: Context,
-    trip_id: int,
-    stage: Stage,
-    person: Person,
-    policy: BusSettings,
-) -> Result:
-    """Someone is missing: the riders to tick (what was ticked already stays ticked)."""
-    loaded = await _load(session, ctx, trip_id, stage, person, policy)
-    if isinstance(loaded, Result):
-        return loaded
-    return Result(Outcome.DONE, *loaded)
-
-
-async def tick(
-    session: AsyncSession,
-    ctx: Context,
-    trip_id: int,
-    stage: Stage,
-    index: int,
-    person: Person,
-    policy: BusSettings,
-) -> Result:
-    """Tick (or untick) one rider as missing."""
-    loaded = await _load(session, ctx, trip_id, stage, person, policy)
-    if isinstance(loaded, Result):
-        return loaded
-    trip, bus = loaded
-    if not 0 <= index < len(candidates(trip, stage)):
-        return Result(Outcome.BAD_COUNT, trip, bus)
-    ticked = set(trip.ticked)
-    ticked.symmetric_difference_update({index})
-    trip.ticked = sorted(ticked)  # a new list: the JSON column sees the change
-    return Result(Outcome.DONE, trip, bus)
-
-
-async def confirm(
-    session: AsyncSession,
-    ctx: Context,
-    trip_id: int,
-    stage: Stage,
-    person: Person,
-    now: dt.datetime,
-    policy: BusSettings,
-) -> Result:
-    """The ticked riders are missing: 实到 = 应到 − ticked."""
-    loaded = await _load(session, ctx, trip_id, stage, person, policy)
-    if isinstance(loaded, Result):
-        return loaded
-    trip, bus = loaded
-    expected = candidates(trip, stage)
-    missing = [expected[i] for i in sorted(set(trip.ticked)) if 0 <= i < len(expected)]
-    return await _record(session, ctx, trip, bus, stage, missing, person, now)
-
-
-async def check_empty(
-    session: AsyncSession,
-    ctx: Context,
-    trip_id: int,
-    person: Person,
-    now: dt.datetime,
-    policy: BusSettings,
-) -> Result:
-    """车厢检查: the escort confirms nobody is left on board."""
-    loaded = await _load(session, ctx, trip_id, Stage.CHECK, person, policy)
-    if isinstance(loaded, Result):
-        return loaded
-    trip, bus = loaded
-    trip.checked_at, trip.checked_by = now, person.id
-    audit.record(
-        session, ctx.school_id, person.id, "bus.checked", now, trip_id=trip.id, bus=trip.bus
-    )
-    return Result(Outcome.DONE, trip, bus)
+    """The press's step on its trip, once the presser is its escort and the stage is right."""
+    match press.action:
+        case buttons.Action.ALL:  # 实到 = 应到: one tap when everyone is there
+            return await _record(session, ctx, trip, bus, stage, [], person, now)
+        case buttons.Action.MISSING:
+            # someone is missing: the riders to tick (what was ticked already stays ticked)
+            return Result(Outcome.DONE, trip, bus)
+        case buttons.Action.TICK:  # tick (or untick) one rider as missing
+            if not 0 <= press.index < len(candidates(trip, stage)):
+                return Result(Outcome.BAD_COUNT, trip, bus)
+            ticked = set(trip.ticked)
+            ticked.symmetric_difference_update({press.index})
+            trip.ticked = sorted(ticked)  # a new list: the JSON column sees the change
+            return Result(Outcome.DONE, trip, bus)
+        case buttons.Action.CONFIRM:  # the ticked riders are missing: 实到 = 应到 − ticked
+            expected = candidates(trip, stage)
+            missing = [expected[i] for i in sorted(set(trip.ticked)) if 0 <= i < len(expected)]
+            return await _record(session, ctx, trip, bus, stage, missing, person, now)
+        case buttons.Action.CHECK:  # 车厢检查: the escort confirms nobody is left on board
+            trip.checked_at, trip.checked_by = now, person.id
+            audit.record(
+                session, ctx.school_id, person.id, "bus.checked", now, trip_id=trip.id, bus=trip.bus
+            )
+            return Result(Outcome.DONE, trip, bus)
 
 
 async def _record(
@@ -285,26 +225,13 @@ async def _tell_head_teachers(
         if unit is None:
             continue
         found = await recipients.head_teachers(session, ctx, unit.id, trip.day)
-
-        def text(lang: str, class_name: str = class_name, names: list[str] = names) -> str:
-            return t(
-                lang,
-                key,
-                bus=bus_label(bus, trip.bus, lang),
-                leg=leg_label(trip.leg, lang),
-                unit=class_name,
-                names="、".join(names),
-                escort=bus.escort,
-            )
-
+        names_text = "、".join(names)
+        text = trip_text(
+            key, bus, trip.bus, trip.leg, unit=class_name, names=names_text, escort=bus.escort
+        )
+        to = await recipients.privately(session, ctx, found)
         await tell(
-            session,
-            ctx,
-            f"bus:{trip.id}:{stage.value}:ht:{unit.id}",
-            await recipients.privately(session, ctx, found),
-            text,
-            now,
-            urgent=True,
+            session, ctx, f"bus:{trip.id}:{stage.value}:ht:{unit.id}", to, text, now, urgent=True
         )
 
 
@@ -319,28 +246,18 @@ async def _alert_leaders(
 ) -> None:
     """A child who boarded and did not arrive: the duty leader and the admins at once."""
 
-    def text(lang: str) -> str:
-        return t(
-            lang,
-            "bus.arrive_missing_alert",
-            bus=bus_label(bus, trip.bus, lang),
-            leg=leg_label(trip.leg, lang),
-            boarded=len(on_board(trip)),
-            arrived=trip.arrived,
-            names="、".join(missing),
-            escort=person.display_name,
-        )
-
-    today = now.astimezone(ctx.tz).date()
-    await tell(
-        session,
-        ctx,
-        f"bus:{trip.id}:a:alert",
-        await leaders_and_admins(session, ctx, today),
-        text,
-        now,
-        urgent=True,
+    text = trip_text(
+        "bus.arrive_missing_alert",
+        bus,
+        trip.bus,
+        trip.leg,
+        boarded=len(on_board(trip)),
+        arrived=trip.arrived,
+        names="、".join(missing),
+        escort=person.display_name,
     )
+    to = await leaders_and_admins(session, ctx, now.astimezone(ctx.tz).date())
+    await tell(session, ctx, f"bus:{trip.id}:a:alert", to, text, now, urgent=True)
 
 
 async def _ask_check(
@@ -351,20 +268,12 @@ async def _ask_check(
     person: Person,
     now: dt.datetime,
 ) -> None:
-    def text(lang: str) -> str:
-        return t(
-            lang,
-            "bus.check_asked",
-            bus=bus_label(bus, trip.bus, lang),
-            leg=leg_label(trip.leg, lang),
-        )
-
     await tell(
         session,
         ctx,
         f"bus:{trip.id}:c:ask",
         await recipients.privately(session, ctx, [person]),
-        text,
+        trip_text("bus.check_asked", bus, trip.bus, trip.leg),
         now,
         buttons=lambda lang: buttons.check_rows(trip.id, lang),
         urgent=True,
