@@ -32,8 +32,8 @@ from scheduler.duty.roster import (
     RosterFileError,
     RosterImport,
     Table,
-    header_columns,
     read_table,
+    table_head,
 )
 from storage import audit
 from storage import bus as store
@@ -138,24 +138,15 @@ def check_riders(settings: Settings, table: Table | RosterImport) -> RiderImport
     if isinstance(table, RosterImport):
         result.problems = list(table.problems)  # the file itself: too big, unreadable …
         return result
-    rows = [(n, cells) for n, cells in table if any(_text(c) for c in cells)]
-    if not rows:
-        result.problems.append(Problem(0, "bus.import.empty"))
+    head = table_head(table, COLUMNS, REQUIRED, _text, "bus.import")
+    if isinstance(head, Problem):
+        result.problems.append(head)
         return result
-    header_row, header = rows[0]
-    columns = header_columns(header, COLUMNS, _text)
-    missing = [COLUMNS[c][0] for c in REQUIRED if c not in columns]
-    if missing:
-        params: dict[str, Any] = {"columns": "、".join(missing)}
-        result.problems.append(Problem(header_row, "bus.import.no_columns", params))
-        return result
-    if len(rows) - 1 > MAX_ROWS:
-        result.problems.append(Problem(0, "duty.roster.too_many", {"limit": MAX_ROWS}))
-        return result
+    rows, columns = head
     classes = {normalize_unit_name(c.name): c.slug for c in settings.classes}
     classes |= {c.slug.lower(): c.slug for c in settings.classes}
     first_row: dict[tuple[str, str], int] = {}
-    for number, cells in rows[1:]:
+    for number, cells in rows:
         cell = {k: _text(cells[i]) if i < len(cells) else "" for k, i in columns.items()}
         problems = _check_row(number, cell, cells, columns, classes, settings.bus)
         if problems:

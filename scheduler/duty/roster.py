@@ -215,24 +215,14 @@ async def check_roster(
 ) -> RosterImport:
     """Every row checked; the problems of all rows, or the assignments when there are none."""
     result = RosterImport()
-    rows = [(n, cells) for n, cells in table if any(_text(c) for c in cells)]
-    if not rows:
-        result.problems.append(Problem(0, "duty.roster.empty"))
+    head = table_head(table, COLUMNS, COLUMNS, _text, "duty.roster")
+    if isinstance(head, Problem):
+        result.problems.append(head)
         return result
-    header_row, header = rows[0]
-    columns = header_columns(header, COLUMNS, _text)
-    missing = [COLUMNS[c][0] for c in COLUMNS if c not in columns]
-    if missing:
-        result.problems.append(
-            Problem(header_row, "duty.roster.no_columns", {"columns": "、".join(missing)})
-        )
-        return result
-    if len(rows) - 1 > MAX_ROWS:
-        result.problems.append(Problem(0, "duty.roster.too_many", {"limit": MAX_ROWS}))
-        return result
+    rows, columns = head
     people = _PeopleIndex(session, school_id, settings, now)
     calendar = await load_calendar(session, school_id, settings)
-    for number, cells in rows[1:]:
+    for number, cells in rows:
         cell = {key: cells[index] if index < len(cells) else None for key, index in columns.items()}
         await _check_row(result, number, cell, settings, now, people, calendar)
     # Rows with their own problems are not among the assignments, so a duplicate is only
@@ -242,6 +232,30 @@ async def check_roster(
     if result.problems:
         result.assignments.clear()
     return result
+
+
+def table_head(
+    table: Sequence[tuple[int, list[Any]]],
+    names_of: Mapping[str, Sequence[str]],
+    required: Iterable[str],
+    text: Callable[[Any], str],
+    keys: str,
+) -> tuple[list[tuple[int, list[Any]]], dict[str, int]] | Problem:
+    """The rows below the header (blank ones left out) and each column's index (the
+    roster's and the bus riders' files alike); or what is wrong with the file as a whole: no
+    rows (``{keys}.empty``), a required column missing (``{keys}.no_columns``), too many
+    rows."""
+    rows = [(n, cells) for n, cells in table if any(text(c) for c in cells)]
+    if not rows:
+        return Problem(0, f"{keys}.empty")
+    header_row, header = rows[0]
+    columns = header_columns(header, names_of, text)
+    missing = [names_of[c][0] for c in required if c not in columns]
+    if missing:
+        return Problem(header_row, f"{keys}.no_columns", {"columns": "、".join(missing)})
+    if len(rows) - 1 > MAX_ROWS:
+        return Problem(0, "duty.roster.too_many", {"limit": MAX_ROWS})
+    return rows[1:], columns
 
 
 def header_columns(
