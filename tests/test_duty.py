@@ -570,11 +570,11 @@ async def test_a_complete_handover_with_photos_and_the_confirmation(
         await handovers.add_note(
             session, ctx, h.id, outgoing, "无突发情况，东门锁已更换", app.now()
         )
-        await handovers.add_photo(
-            session, ctx, h.id, outgoing, fake_photo(tmp_path, "gate"), "东门", app.now()
+        await handovers.add_note(
+            session, ctx, h.id, outgoing, "东门", app.now(), photo=fake_photo(tmp_path, "gate")
         )
-        step = await handovers.add_photo(
-            session, ctx, h.id, outgoing, fake_photo(tmp_path, "fire"), "", app.now()
+        step = await handovers.add_note(
+            session, ctx, h.id, outgoing, "", app.now(), photo=fake_photo(tmp_path, "fire")
         )
         assert step.view is not None and step.view.photos == 2
     clock.set(local("2026-11-25 17:36"))

@@ -125,24 +125,14 @@ async def _leave_note_state(state: FSMContext, handover_id: int) -> None:
             await state.clear()
 
 
-@router.message(HandoverNote.collecting, F.text, NOT_COMMAND)
-async def handover_note_text(
+@router.message(HandoverNote.collecting, F.photo | (F.text & NOT_COMMAND))
+async def handover_note(
     message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
     handover_id = await live_state(state, app, "handover")
     if actor is None:
         return
-    await _add_handover_note(message, bot, app, actor, lang, state, handover_id)
-
-
-@router.message(HandoverNote.collecting, F.photo)
-async def handover_note_photo(
-    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
-    handover_id = await live_state(state, app, "handover")
-    if actor is None:
-        return
-    await _add_handover_photo(message, bot, app, actor, lang, state, handover_id)
+    await _add_to_handover(message, bot, app, actor, lang, state, handover_id)
 
 
 @router.message(F.chat.type == "private", F.reply_to_message, F.photo | (F.text & NOT_COMMAND))
@@ -158,13 +148,10 @@ async def reply_to_checklist(
     )
     if handover_id is None:
         raise SkipHandler
-    if message.photo:
-        await _add_handover_photo(message, bot, app, actor, lang, state, handover_id)
-        return
-    await _add_handover_note(message, bot, app, actor, lang, state, handover_id)
+    await _add_to_handover(message, bot, app, actor, lang, state, handover_id)
 
 
-async def _add_handover_note(
+async def _add_to_handover(
     message: Message,
     bot: Bot,
     app: App,
@@ -173,43 +160,25 @@ async def _add_handover_note(
     state: FSMContext,
     handover_id: int,
 ) -> None:
+    """A text is a note; a photo is kept with its caption (one answer per album)."""
+    photo = await download(message, bot, app, lang) if message.photo else None
+    if message.photo and photo is None:
+        return
     noted = await services.add_handover_note(
         app.sessions,
         ctx_of(app),
         handover_id,
         actor,
-        message.text or "",
+        (message.text if photo is None else message.caption) or "",
         app.now(),
+        photo=photo,
         tg_chat_id=message.chat.id,
         tg_message_id=message.message_id,
     )
-    await _after_note(message, bot, app, state, noted, lang, "duty.handover.note_saved")
-
-
-async def _add_handover_photo(
-    message: Message,
-    bot: Bot,
-    app: App,
-    actor: Person,
-    lang: str,
-    state: FSMContext,
-    handover_id: int,
-) -> None:
-    photo = await download(message, bot, app, lang)
     if photo is None:
-        return
-    noted = await services.add_handover_photo(
-        app.sessions,
-        ctx_of(app),
-        handover_id,
-        actor,
-        photo,
-        message.caption or "",
-        app.now(),
-        tg_chat_id=message.chat.id,
-        tg_message_id=message.message_id,
-    )
-    key = "duty.handover.photo_saved" if first_of_album(message.media_group_id) else ""
+        key = "duty.handover.note_saved"
+    else:
+        key = "duty.handover.photo_saved" if first_of_album(message.media_group_id) else ""
     await _after_note(message, bot, app, state, noted, lang, key)
 
 

@@ -189,57 +189,29 @@ async def add_note(
     text: str,
     now: dt.datetime,
     *,
+    photo: ReceivedFile | None = None,
     tg_chat_id: int | None = None,
     tg_message_id: int | None = None,
 ) -> Step:
+    """A note, or a photo with ``text`` its caption (an empty caption adds nothing to the
+    note)."""
     handover, problem = await _outgoing_may_edit(session, ctx, handover_id, person)
     if handover is None:
         return problem
-    handover.note = _appended(handover.note, text)
+    if photo is None or text:
+        handover.note = _appended(handover.note, text)
     await submissions.add(
         session,
         ctx.school_id,
         person.id,
-        "text",
+        "text" if photo is None else "photo",
         now,
         task_id=handover.task_id,
         text=text,
         data={"handover": handover.id},
         tg_chat_id=tg_chat_id,
         tg_message_id=tg_message_id,
-    )
-    return Step(Outcome.OK, await view_of(session, handover))
-
-
-async def add_photo(
-    session: AsyncSession,
-    ctx: Context,
-    handover_id: int,
-    person: Person,
-    photo: ReceivedFile,
-    caption: str,
-    now: dt.datetime,
-    *,
-    tg_chat_id: int | None = None,
-    tg_message_id: int | None = None,
-) -> Step:
-    handover, problem = await _outgoing_may_edit(session, ctx, handover_id, person)
-    if handover is None:
-        return problem
-    if caption:
-        handover.note = _appended(handover.note, caption)
-    await submissions.add(
-        session,
-        ctx.school_id,
-        person.id,
-        "photo",
-        now,
-        task_id=handover.task_id,
-        text=caption,
-        data={"handover": handover.id},
-        tg_chat_id=tg_chat_id,
-        tg_message_id=tg_message_id,
-        files=[photo],
+        files=() if photo is None else [photo],
     )
     return Step(Outcome.OK, await view_of(session, handover))
 

@@ -213,44 +213,20 @@ async def add_handover_note(
     text: str,
     now: dt.datetime,
     *,
+    photo: ReceivedFile | None = None,
     tg_chat_id: int | None = None,
     tg_message_id: int | None = None,
 ) -> Noted:
+    """A note, or a photo with ``text`` its caption."""
     async with sessions.begin() as session:
         step = await handovers.add_note(
             session,
             ctx,
             handover_id,
             actor,
-            text[: handovers.MAX_NOTE],
+            text[: handovers.MAX_NOTE],  # a caption is shorter already
             now,
-            tg_chat_id=tg_chat_id,
-            tg_message_id=tg_message_id,
-        )
-        return await _noted(session, step)
-
-
-async def add_handover_photo(
-    sessions: SessionFactory,
-    ctx: Context,
-    handover_id: int,
-    actor: Person,
-    photo: ReceivedFile,
-    caption: str,
-    now: dt.datetime,
-    *,
-    tg_chat_id: int | None = None,
-    tg_message_id: int | None = None,
-) -> Noted:
-    async with sessions.begin() as session:
-        step = await handovers.add_photo(
-            session,
-            ctx,
-            handover_id,
-            actor,
-            photo,
-            caption,
-            now,
+            photo=photo,
             tg_chat_id=tg_chat_id,
             tg_message_id=tg_message_id,
         )
