@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import TypedDict, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,15 @@ from storage.outbox import PRIORITY_ALERT, PRIORITY_PROMPT, Envelope
 Render = Callable[[str], OutMessage]  # the message in one language
 
 
+class Delivery(TypedDict, total=False):
+    """How a message goes out: when it is too late to send, the task it is about, and
+    whether it is an alert (sent before the prompts)."""
+
+    expires_at: dt.datetime | None
+    task_id: int | None
+    alert: bool
+
+
 async def tell(
     session: AsyncSession,
     ctx: Context,
@@ -28,14 +38,11 @@ async def tell(
     key: str,
     render: Render,
     now: dt.datetime,
-    *,
-    expires_at: dt.datetime | None = None,
-    task_id: int | None = None,
-    alert: bool = False,
+    **delivery: Unpack[Delivery],
 ) -> int:
     """One message per person, in their language; ``key`` makes it once only."""
     found = await recipients.privately(session, ctx, _unique(persons))
-    return await send(session, ctx, found, key, render, now, expires_at, task_id, alert)
+    return await send(session, ctx, found, key, render, now, **delivery)
 
 
 async def send(
@@ -45,9 +52,7 @@ async def send(
     key: str,
     render: Render,
     now: dt.datetime,
-    expires_at: dt.datetime | None = None,
-    task_id: int | None = None,
-    alert: bool = False,
+    **delivery: Unpack[Delivery],
 ) -> int:
     seen: set[int] = set()
     envelopes = []
@@ -61,10 +66,10 @@ async def send(
                 tg_chat_id=r.tg_chat_id,
                 message=render(r.language),
                 send_after=now,
-                expires_at=expires_at,
-                task_id=task_id,
+                expires_at=delivery.get("expires_at"),
+                task_id=delivery.get("task_id"),
                 person_id=r.person_id,
-                priority=PRIORITY_ALERT if alert else PRIORITY_PROMPT,
+                priority=PRIORITY_ALERT if delivery.get("alert") else PRIORITY_PROMPT,
             )
         )
     return await outbox.enqueue(session, ctx.school_id, envelopes, now)

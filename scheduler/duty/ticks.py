@@ -206,20 +206,7 @@ async def alert_missed_handovers(tc: TickContext) -> int:
         h.handover_alerted_at = tc.now
         if h.ends_at < tc.now - CATCH_UP:
             continue  # the bot was down: an alert this late helps nobody
-        outgoing = await tc.session.get(Person, h.outgoing_id)
-        assert outgoing is not None
-        to = await notify.alert_recipients(
-            tc.session, tc.ctx, tc.settings, tc.now, outgoing, h.post == store.LEADER_POST
-        )
-        sent += await notify.send(
-            tc.session,
-            tc.ctx,
-            to,
-            f"duty:alert:ho:{h.id}",
-            partial(_alert, tc, "duty.alert.handover", h, outgoing),
-            tc.now,
-            alert=True,
-        )
+        sent += await _send_alert(tc, h, "ho", "duty.alert.handover", h.outgoing_id, h.post)
         await _escalate_task(tc.session, h, tc.now)
     return sent
 
@@ -233,21 +220,29 @@ async def alert_missed_confirmations(tc: TickContext) -> int:
         h.confirm_alerted_at = tc.now
         if h.submitted_at is not None and h.submitted_at < tc.now - CATCH_UP:
             continue
-        incoming = await tc.session.get(Person, h.incoming_id)
-        assert incoming is not None
-        to = await notify.alert_recipients(
-            tc.session, tc.ctx, tc.settings, tc.now, incoming, h.to_post == store.LEADER_POST
-        )
-        sent += await notify.send(
-            tc.session,
-            tc.ctx,
-            to,
-            f"duty:alert:hc:{h.id}",
-            partial(_alert, tc, "duty.alert.confirm", h, incoming),
-            tc.now,
-            alert=True,
-        )
+        sent += await _send_alert(tc, h, "hc", "duty.alert.confirm", h.incoming_id, h.to_post)
     return sent
+
+
+async def _send_alert(
+    tc: TickContext, h: store.Handover, tag: str, key: str, who_id: int | None, post: str
+) -> int:
+    """The alert ``key`` that ``who_id`` (of ``post``) has not handed over or confirmed: to
+    the leader on duty (the admins too when the post is the leader's)."""
+    who = await tc.session.get(Person, who_id)
+    assert who is not None
+    to = await notify.alert_recipients(
+        tc.session, tc.ctx, tc.settings, tc.now, who, post == store.LEADER_POST
+    )
+    return await notify.send(
+        tc.session,
+        tc.ctx,
+        to,
+        f"duty:alert:{tag}:{h.id}",
+        partial(_alert, tc, key, h, who),
+        tc.now,
+        alert=True,
+    )
 
 
 def _alert(tc: TickContext, key: str, h: store.Handover, who: Person, lang: str) -> OutMessage:
