@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.core.clock import FakeClock
 from bot.core.settings import Settings, settings_from_dict
-from bot.demo_scenes import scenes
+from bot.demo_scenes import SCENES
 from bot.demo_scenes.bus_drills import with_buses_and_drill
 from bot.simulation import SimPerson, SimulatedSchool, Timeline, simulated_school
 from emulator.spec import BUNDLED_SPEC
@@ -50,7 +50,7 @@ async def run_demo(settings: Settings, out: Path, speed: float | None) -> int:
         view = LiveView(school, console, pause=_pause_for(speed))
         await view.refresh()
         school.timeline = Timeline(school, step=STEP, on_step=view.refresh)
-        chosen = scenes()
+        chosen = SCENES
         results = await school.timeline.run([scene(school, view.log) for _, scene in chosen])
         await view.refresh()
         written = await write_record_book(school, out)

@@ -2,23 +2,22 @@
 daily retention sweep's rows. The rules (who may, what a school sets) are in
 scheduler/privacy.py; here only the reads and writes.
 
-Pupils and guardians (storage/pupils.py) and the per-child receipts of notices are read when
-their tables exist: the module is optional to this one.
+A guardian's children (storage/pupils.py) and the per-child receipts of notices are part of
+what is kept about them, and of what is deleted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Integer, UniqueConstraint, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage import pupils
 from storage.bus import BusRider
 from storage.models import (
     Attachment,
@@ -51,20 +50,8 @@ class RetentionRun(Base):
     created_at: Mapped[dt.datetime]
 
 
-def _pupils() -> ModuleType | None:
-    try:
-        return importlib.import_module("storage.pupils")
-    except ImportError:  # pragma: no cover - before the pupils' tables existed
-        return None
-
-
 # Parts of a notice's receipt a guardian typed (storage/notices.py), blanked on deletion.
 _TYPED_RECEIPT = ("reply_text", "signed_name", "signed_relation")
-
-
-def _typed_columns() -> list[str]:
-    columns = NoticeRecipient.__table__.c
-    return [name for name in _TYPED_RECEIPT if name in columns]
 
 
 # --- consent -----------------------------------------------------------------------------
@@ -106,19 +93,17 @@ async def kept_about(session: AsyncSession, school_id: int, person_id: int) -> d
         ],
         "children": [],
     }
-    pupils = _pupils()
-    if pupils is not None:
-        rows = await session.execute(
-            select(pupils.Pupil.name, pupils.Pupil.unit_id, pupils.Guardian.relation)
-            .join(pupils.Guardian, pupils.Guardian.pupil_id == pupils.Pupil.id)
-            .where(pupils.Guardian.person_id == person_id)
-            .order_by(pupils.Pupil.id)
-        )
-        found["children"] = [
-            {"name": name, "class": units.get(unit_id, ""), "relation": relation}
-            for name, unit_id, relation in rows.all()
-        ]
-    typed = _typed_columns()
+    rows = await session.execute(
+        select(pupils.Pupil.name, pupils.Pupil.unit_id, pupils.Guardian.relation)
+        .join(pupils.Guardian, pupils.Guardian.pupil_id == pupils.Pupil.id)
+        .where(pupils.Guardian.person_id == person_id)
+        .order_by(pupils.Pupil.id)
+    )
+    found["children"] = [
+        {"name": name, "class": units.get(unit_id, ""), "relation": relation}
+        for name, unit_id, relation in rows.all()
+    ]
+    typed = list(_TYPED_RECEIPT)
     receipts = await session.execute(
         select(NoticeRecipient, Notice.created_at, Notice.text)
         .join(Notice, Notice.id == NoticeRecipient.notice_id)
@@ -188,19 +173,17 @@ async def forget(
             .where(Submission.id.in_(submission_ids))
             .values(text="", data={}, tg_message_id=None)
         )
-    typed = _typed_columns()
+    typed = list(_TYPED_RECEIPT)
     receipts = await session.execute(
         update(NoticeRecipient)
         .where(NoticeRecipient.person_id == person_id)
         .values(confirm_chat_id=None, confirm_message_id=None, **dict.fromkeys(typed))
     )
     result.receipts = receipts.rowcount or 0  # type: ignore[attr-defined]
-    pupils = _pupils()
-    if pupils is not None:
-        links = await session.execute(
-            delete(pupils.Guardian).where(pupils.Guardian.person_id == person_id)
-        )
-        result.children = links.rowcount or 0  # type: ignore[attr-defined]
+    links = await session.execute(
+        delete(pupils.Guardian).where(pupils.Guardian.person_id == person_id)
+    )
+    result.children = links.rowcount or 0  # type: ignore[attr-defined]
     # The bus riders they marked absent as the guardian (storage.bus) are no longer theirs.
     await session.execute(
         update(BusRider).where(BusRider.guardian_id == person_id).values(guardian_id=None)
@@ -254,9 +237,6 @@ async def forget_pupil(
     """A pupil removed from the bot: renamed 已删除 and inactive (their receipts stay counted
     under that name), what guardians typed on the receipts about them blanked (the child's
     name is the signature), their guardians' links deleted. None: no such pupil."""
-    pupils = _pupils()
-    if pupils is None:
-        return None
     pupil = await session.get(pupils.Pupil, pupil_id)
     if pupil is None or pupil.school_id != school_id:
         return None
@@ -266,7 +246,7 @@ async def forget_pupil(
     receipts = await session.execute(
         update(NoticeRecipient)
         .where(NoticeRecipient.__table__.c.pupil_id == pupil_id)
-        .values(**dict.fromkeys(_typed_columns()))
+        .values(**dict.fromkeys(_TYPED_RECEIPT))
     )
     result.receipts = receipts.rowcount or 0  # type: ignore[attr-defined]
     links = await session.execute(
@@ -314,7 +294,7 @@ async def sweep(session: AsyncSession, school_id: int, before: dt.datetime) -> S
         session,
         Attachment.submission_id.in_(submissions) & (Attachment.created_at < before),
     )
-    typed = _typed_columns()
+    typed = list(_TYPED_RECEIPT)
     if typed:
         old = select(Notice.id).where(Notice.school_id == school_id, Notice.created_at < before)
         blank = await session.execute(
@@ -326,16 +306,14 @@ async def sweep(session: AsyncSession, school_id: int, before: dt.datetime) -> S
             .values(**dict.fromkeys(typed))
         )
         result.receipts = blank.rowcount or 0  # type: ignore[attr-defined]
-    pupils = _pupils()
-    if pupils is not None:
-        gone = await session.execute(
-            delete(pupils.Pupil).where(
-                pupils.Pupil.school_id == school_id,
-                pupils.Pupil.active.is_(False),
-                pupils.Pupil.created_at < before,
-            )
+    gone = await session.execute(
+        delete(pupils.Pupil).where(
+            pupils.Pupil.school_id == school_id,
+            pupils.Pupil.active.is_(False),
+            pupils.Pupil.created_at < before,
         )
-        result.pupils = gone.rowcount or 0  # type: ignore[attr-defined]
+    )
+    result.pupils = gone.rowcount or 0  # type: ignore[attr-defined]
     return result
 
 

@@ -1,29 +1,24 @@
 """Demo scenes, one per routine: ``async def scene(school, log) -> list[str]`` (summary lines).
 
-``SCENE_MODULES`` gives the order; every scene runs on the same simulated day, interleaved
-by the demo's timeline.
+``SCENES`` gives the order; every scene runs on the same simulated day, interleaved by the
+demo's timeline.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-SCENE_MODULES = (
-    "education",
-    "zero_report",
-    "duty",
-    "notices",
-    "pupils",
-    "hazards",
-    "bus_drills",
-)
+from bot.demo_scenes import bus_drills, duty, education, hazards, notices, pupils, zero_report
 
 Scene = Callable[[Any, Callable[[str], None]], Awaitable[list[str]]]
 
-
-def scenes() -> list[tuple[str, Scene]]:
-    return [
-        (name, importlib.import_module(f"bot.demo_scenes.{name}").scene) for name in SCENE_MODULES
-    ]
+SCENES: tuple[tuple[str, Scene], ...] = (
+    ("education", education.scene),
+    ("zero_report", zero_report.scene),
+    ("duty", duty.scene),
+    ("notices", notices.scene),
+    ("pupils", pupils.scene),
+    ("hazards", hazards.scene),
+    ("bus_drills", bus_drills.scene),
+)

@@ -478,10 +478,10 @@ async def zero_incident(
 async def test_the_demo_day_shows_a_hazard_from_the_1010_patrol_to_the_principals_sign_off(
     patrol_school: Settings, clock: FakeClock, tmp_path: Path
 ) -> None:
-    from bot.demo_scenes import SCENE_MODULES
+    from bot.demo_scenes import SCENES
     from bot.demo_scenes.hazards import PHOTO_AFTER_2, PHOTO_BEFORE, scene
 
-    assert "hazards" in SCENE_MODULES
+    assert "hazards" in dict(SCENES)
     demo = settings_for(
         patrol_school, patrol_school.database_url, tmp_path, inspections__enabled=True
     )

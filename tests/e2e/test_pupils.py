@@ -317,10 +317,10 @@ async def test_a_head_teacher_imports_the_class_list_and_sees_who_has_a_guardian
 async def test_the_demo_day_shows_a_consent_per_child_and_the_head_teachers_private_reminder(
     two_classes: Settings, clock: FakeClock
 ) -> None:
-    from bot.demo_scenes import SCENE_MODULES
+    from bot.demo_scenes import SCENES
     from bot.demo_scenes.pupils import scene
 
-    assert "pupils" in SCENE_MODULES
+    assert "pupils" in dict(SCENES)
     async with running_school(two_classes, clock) as school:
         school.people["校长"] = await school.admin("校长")
         teacher = await school.join("teacher", "3-1", "班主任3-1")

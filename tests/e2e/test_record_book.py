@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot.core.clock import FakeClock
 from bot.core.settings import Settings
 from bot.demo import populate
-from bot.demo_scenes import scenes
+from bot.demo_scenes import SCENES
 from bot.demo_scenes.bus_drills import with_buses_and_drill
 from bot.simulation import Timeline
 from storage.drills import DrillNote
@@ -47,7 +47,7 @@ async def test_a_day_of_every_routine_then_export(
     async with running_school(settings, clock) as school:
         await populate(school, Console(file=io.StringIO()))
         school.timeline = Timeline(school)
-        await school.timeline.run([scene(school, lambda _: None) for _, scene in scenes()])
+        await school.timeline.run([scene(school, lambda _: None) for _, scene in SCENES])
         school.timeline = None
         async with school.app.sessions() as session:
             tasks = dict(
