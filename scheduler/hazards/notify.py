@@ -56,9 +56,10 @@ async def name_of(session: AsyncSession, person_id: int | None) -> str:
     return found.display_name if found else "—"
 
 
-def card(hazard: Hazard, lang: str, policy: HazardSettings, finder: str) -> str:
-    """The hazard in a few lines: number, what, where, category, severity, who found it."""
-    text = t(
+def card_head(hazard: Hazard, lang: str, policy: HazardSettings, finder: str) -> str:
+    """Number, what, where, category, severity, who found it (/hazard N's history opens
+    with it too)."""
+    return t(
         lang,
         "hazard.card",
         id=hazard.id,
@@ -68,6 +69,11 @@ def card(hazard: Hazard, lang: str, policy: HazardSettings, finder: str) -> str:
         severity=severity_label(hazard.severity, lang),
         who=finder,
     )
+
+
+def card(hazard: Hazard, lang: str, policy: HazardSettings, finder: str) -> str:
+    """The hazard in a few lines: its head, the inspection's item, 🚨 when urgent."""
+    text = card_head(hazard, lang, policy, finder)
     if hazard.item:
         text += "\n" + t(lang, "hazard.card_item", item=hazard.item)
     if is_urgent(hazard, policy):

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,9 +27,10 @@ from scheduler.hazards.common import DEFAULT_POLICY, Outcome, Result
 from scheduler.routine import Context
 from storage import hazards as store
 from storage.db import SessionFactory
-from storage.submissions import ReceivedFile
 
 MAX_WHAT, MAX_PLACE, MAX_NOTE = store.MAX_WHAT, store.MAX_PLACE, store.MAX_NOTE
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class Step(StrEnum):
@@ -95,30 +96,35 @@ async def move(
 # -- reading ------------------------------------------------------------------------------------
 
 
-async def listing(
-    sessions: SessionFactory,
-    ctx: Context,
-    lang: str,
-    today: dt.date,
-    words: str,
-    policy: HazardSettings = DEFAULT_POLICY,
-) -> str:
-    """/hazards: the open hazards (``words`` filters them)."""
-    async with sessions() as session:
-        return await views.listing(session, ctx, lang, today, words, policy)
+def _reading(
+    view: Callable[Concatenate[AsyncSession, _P], Awaitable[_R]],
+) -> Callable[Concatenate[SessionFactory, _P], Awaitable[_R]]:
+    """The view as a service: it reads in a session of its own."""
+
+    async def service(sessions: SessionFactory, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        async with sessions() as session:
+            return await view(session, *args, **kwargs)
+
+    service.__doc__ = view.__doc__
+    return service
 
 
-async def history(
-    sessions: SessionFactory,
-    ctx: Context,
-    hazard_id: int,
-    lang: str,
-    today: dt.date,
-    policy: HazardSettings = DEFAULT_POLICY,
-) -> views.History | None:
-    """/hazard N: its history and photos; None when the school has no such hazard."""
-    async with sessions() as session:
-        return await views.history(session, ctx, hazard_id, lang, today, policy)
+def _writing(
+    step: Callable[Concatenate[AsyncSession, _P], Awaitable[_R]],
+) -> Callable[Concatenate[SessionFactory, _P], Awaitable[_R]]:
+    """The step as a service: it runs in a transaction of its own, which moves no
+    conversation."""
+
+    async def service(sessions: SessionFactory, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        async with sessions.begin() as session:
+            return await step(session, *args, **kwargs)
+
+    service.__doc__ = step.__doc__
+    return service
+
+
+listing = _reading(views.listing)  # /hazards: the open hazards (``words`` filters them)
+history = _reading(views.history)  # /hazard N: its history and photos (None: no such hazard)
 
 
 # -- raising ------------------------------------------------------------------------------------
@@ -164,17 +170,7 @@ async def answer(
     return step
 
 
-async def add_photo(
-    sessions: SessionFactory,
-    ctx: Context,
-    hazard_id: int,
-    person: Person,
-    received: ReceivedFile,
-    now: dt.datetime,
-) -> bool:
-    """A photo of the draft kept; False when the draft is gone."""
-    async with sessions.begin() as session:
-        return await raising.add_photo(session, ctx, hazard_id, person, received, now)
+add_photo = _writing(raising.add_photo)  # a photo of the draft kept (False: the draft is gone)
 
 
 async def submit(
@@ -233,45 +229,9 @@ async def raise_from(
 # -- the chain's steps --------------------------------------------------------------------------
 
 
-async def assign(
-    sessions: SessionFactory,
-    ctx: Context,
-    hazard_id: int,
-    person: Person,
-    owner_name: str,
-    deadline: dt.date,
-    now: dt.datetime,
-    policy: HazardSettings = DEFAULT_POLICY,
-) -> Result:
-    async with sessions.begin() as session:
-        return await steps.assign(
-            session, ctx, hazard_id, person, owner_name, deadline, now, policy
-        )
-
-
-async def record_measure(
-    sessions: SessionFactory,
-    ctx: Context,
-    hazard_id: int,
-    person: Person,
-    measure: str,
-    now: dt.datetime,
-) -> Result:
-    async with sessions.begin() as session:
-        return await steps.record_measure(session, ctx, hazard_id, person, measure, now)
-
-
-async def reopen(
-    sessions: SessionFactory,
-    ctx: Context,
-    hazard_id: int,
-    person: Person,
-    reason: str,
-    now: dt.datetime,
-    policy: HazardSettings = DEFAULT_POLICY,
-) -> Result:
-    async with sessions.begin() as session:
-        return await steps.reopen(session, ctx, hazard_id, person, reason, now, policy)
+assign = _writing(steps.assign)
+record_measure = _writing(steps.record_measure)
+reopen = _writing(steps.reopen)
 
 
 async def press(
@@ -311,16 +271,7 @@ async def start_fix(
     return result
 
 
-async def add_fix_photo(
-    sessions: SessionFactory,
-    ctx: Context,
-    hazard_id: int,
-    person: Person,
-    received: ReceivedFile,
-    now: dt.datetime,
-) -> Result:
-    async with sessions.begin() as session:
-        return await steps.add_fix_photo(session, ctx, hazard_id, person, received, now)
+add_fix_photo = _writing(steps.add_fix_photo)
 
 
 async def fix_photos_done(

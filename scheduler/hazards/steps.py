@@ -11,7 +11,7 @@ caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,7 @@ from scheduler.hazards.common import (
     deadline_problem,
     may,
 )
-from scheduler.routine import Context
+from scheduler.routine import Context, Recipient
 from storage import audit
 from storage import duty as people_named
 from storage import hazards as store
@@ -38,20 +38,69 @@ from storage.submissions import ReceivedFile
 LEADERS = ("admin", "duty_leader", "safety_officer")  # may record a temporary measure
 
 
-async def _hazard(session: AsyncSession, ctx: Context, hazard_id: int) -> Hazard | None:
-    return await store.get(session, ctx.school_id, hazard_id, for_update=True)
+async def _found(
+    session: AsyncSession,
+    ctx: Context,
+    hazard_id: int,
+    person: Person,
+    roles: tuple[str, ...] | None,
+    where: Callable[[Hazard], bool],
+    done_by: str = "",
+    *,
+    lock: bool = True,
+) -> Hazard | Result:
+    """The hazard a step takes (locked), or why the step does nothing: the person lacks the
+    ``roles`` (None: the step is the hazard's owner's), the school has no such hazard, or it
+    is not ``where`` the step expects it (STALE, naming the person in its column ``done_by``,
+    who took the step already)."""
+    if roles is not None and not may(person, roles):
+        return Result(Outcome.NOT_ALLOWED, hazard_id)
+    hazard = await store.get(session, ctx.school_id, hazard_id, for_update=lock)
+    if hazard is None:
+        return Result(Outcome.NOT_FOUND, hazard_id)
+    if roles is None and hazard.owner_id != person.id:
+        return Result(Outcome.NOT_ALLOWED, hazard_id)
+    if not where(hazard):
+        name = await notify.name_of(session, getattr(hazard, done_by)) if done_by else ""
+        return Result(Outcome.STALE, hazard.id, hazard.status, name)
+    return hazard
 
 
-def _stale(hazard: Hazard) -> Result:
-    return Result(Outcome.STALE, hazard.id, hazard.status)
+def _at(status: str, round_: int) -> Callable[[Hazard], bool]:
+    """A press's hazard is at the step it was made for: this status, this round."""
+    return lambda hazard: hazard.status == status and hazard.round == round_
 
 
-async def _under_card(
-    session: AsyncSession, hazard: Hazard, policy: HazardSettings, below: Callable[[str], str]
-) -> Callable[[str], str]:
-    """A message's text per language: the hazard's card, then what this step says."""
+async def _photos(session: AsyncSession, submission_id: int | None) -> list[str]:
+    return [a.path for a in await store.photos_of(session, submission_id)]
+
+
+async def _announce(
+    session: AsyncSession,
+    ctx: Context,
+    hazard: Hazard,
+    key: str,
+    found: Sequence[Recipient],
+    below: Callable[[str], str],
+    now: dt.datetime,
+    policy: HazardSettings,
+    *,
+    rows: Callable[[int, int, str], buttons.Rows] | None = None,
+    photos: Sequence[str] = (),
+) -> int:
+    """Each recipient gets the hazard's card and, under it, what this step says (with the
+    buttons of the hazard's round, then the photos)."""
     finder = await notify.name_of(session, hazard.raised_by)
-    return lambda lang: f"{notify.card(hazard, lang, policy, finder)}\n\n{below(lang)}"
+    return await notify.tell(
+        session,
+        ctx,
+        key,
+        found,
+        lambda lang: f"{notify.card(hazard, lang, policy, finder)}\n\n{below(lang)}",
+        now,
+        buttons=(lambda lang: rows(hazard.id, hazard.round, lang)) if rows else None,
+        photos=photos,
+    )
 
 
 def _today(now: dt.datetime, ctx: Context) -> dt.date:
@@ -116,13 +165,16 @@ async def assign(
 ) -> Result:
     """The officer names the owner and the deadline; the principal is asked to sign the
     list. A hazard not yet fixed may be assigned again (another owner, another day)."""
-    if not may(person, OFFICERS):
-        return Result(Outcome.NOT_ALLOWED, hazard_id)
-    hazard = await _hazard(session, ctx, hazard_id)
-    if hazard is None:
-        return Result(Outcome.NOT_FOUND, hazard_id)
-    if hazard.status not in ("reported", "assigned", "open"):
-        return _stale(hazard)
+    hazard = await _found(
+        session,
+        ctx,
+        hazard_id,
+        person,
+        OFFICERS,
+        lambda h: h.status in ("reported", "assigned", "open"),
+    )
+    if isinstance(hazard, Result):
+        return hazard
     problem = deadline_problem(deadline, _today(now, ctx), policy)
     if problem is not None:
         return Result(problem, hazard_id, deadline=deadline)
@@ -156,16 +208,9 @@ async def assign(
             who=person.display_name,
         )
 
-    text = await _under_card(session, hazard, policy, below)
-
-    await notify.tell(
-        session,
-        ctx,
-        f"hz:{event.id}",
-        await notify.signers(session, ctx),
-        text,
-        now,
-        buttons=lambda lang: buttons.list_rows(hazard.id, hazard.round, lang),
+    signers = await notify.signers(session, ctx)
+    await _announce(
+        session, ctx, hazard, f"hz:{event.id}", signers, below, now, policy, rows=buttons.list_rows
     )
     return Result(Outcome.DONE, hazard.id, hazard.status, owner.display_name, deadline)
 
@@ -181,15 +226,11 @@ async def sign_list(
 ) -> Result:
     """The principal confirms the assignment with one button (who and when are kept); the
     owner gets the hazard, its photos, the deadline and the 整改完成 button."""
-    if not may(person, SIGNERS):
-        return Result(Outcome.NOT_ALLOWED, hazard_id)
-    hazard = await _hazard(session, ctx, hazard_id)
-    if hazard is None:
-        return Result(Outcome.NOT_FOUND, hazard_id)
-    if hazard.status != "assigned" or hazard.round != round_:
-        return Result(
-            Outcome.STALE, hazard.id, hazard.status, await notify.name_of(session, hazard.listed_by)
-        )
+    hazard = await _found(
+        session, ctx, hazard_id, person, SIGNERS, _at("assigned", round_), "listed_by"
+    )
+    if isinstance(hazard, Result):
+        return hazard
     hazard.listed_by, hazard.listed_at, hazard.status = person.id, now, "open"
     event = await _step(session, ctx, person, "listed", hazard, now)
     await tell_owner(session, ctx, hazard, f"hz:{event.id}", "hazard.owner_told", now, policy)
@@ -209,23 +250,15 @@ async def tell_owner(
     note: str = "",
     photos: bool = True,
 ) -> int:
-    paths = [a.path for a in await store.photos_of(session, hazard.submission_id)] if photos else []
+    paths = await _photos(session, hazard.submission_id) if photos else []
     deadline = hazard.deadline.isoformat() if hazard.deadline else "—"
 
     def below(lang: str) -> str:
         return t(lang, text_key, id=hazard.id, deadline=deadline, note=note)
 
-    text = await _under_card(session, hazard, policy, below)
-
-    return await notify.tell(
-        session,
-        ctx,
-        key,
-        await notify.person(session, ctx, hazard.owner_id),
-        text,
-        now,
-        buttons=lambda lang: buttons.fix_rows(hazard.id, hazard.round, lang),
-        photos=paths,
+    owner = await notify.person(session, ctx, hazard.owner_id)
+    return await _announce(
+        session, ctx, hazard, key, owner, below, now, policy, rows=buttons.fix_rows, photos=paths
     )
 
 
@@ -241,13 +274,9 @@ async def start_fix(
     now: dt.datetime,
 ) -> Result:
     """整改完成 pressed: the owner's "after" photos go into a submission of this round."""
-    hazard = await _hazard(session, ctx, hazard_id)
-    if hazard is None:
-        return Result(Outcome.NOT_FOUND, hazard_id)
-    if hazard.owner_id != person.id:
-        return Result(Outcome.NOT_ALLOWED, hazard_id)
-    if hazard.status != "open" or hazard.round != round_:
-        return _stale(hazard)
+    hazard = await _found(session, ctx, hazard_id, person, None, _at("open", round_))
+    if isinstance(hazard, Result):
+        return hazard
     if hazard.fix_submission_id is None:
         submission = await store.new_photo_submission(
             session, ctx.school_id, person.id, "after", now
@@ -258,15 +287,26 @@ async def start_fix(
 
 
 async def _fixing(
-    session: AsyncSession, ctx: Context, hazard_id: int, person: Person
+    session: AsyncSession,
+    ctx: Context,
+    hazard_id: int,
+    person: Person,
+    policy: HazardSettings | None = None,
 ) -> Hazard | Result:
-    hazard = await _hazard(session, ctx, hazard_id)
-    if hazard is None:
-        return Result(Outcome.NOT_FOUND, hazard_id)
-    if hazard.owner_id != person.id:
-        return Result(Outcome.NOT_ALLOWED, hazard_id)
-    if hazard.status != "open" or hazard.fix_submission_id is None:
-        return _stale(hazard)
+    """The hazard its owner is fixing (整改完成 pressed); with the school's ``policy``, NEED_PHOTO
+    when it asks for an "after" photo and none came."""
+    hazard = await _found(
+        session,
+        ctx,
+        hazard_id,
+        person,
+        None,
+        lambda h: h.status == "open" and h.fix_submission_id is not None,
+    )
+    if isinstance(hazard, Result) or policy is None or not policy.fix_photo_required:
+        return hazard
+    if not await store.photo_count(session, hazard.fix_submission_id):
+        return Result(Outcome.NEED_PHOTO, hazard.id, hazard.status)
     return hazard
 
 
@@ -294,11 +334,9 @@ async def fix_photos_done(
     policy: HazardSettings = DEFAULT_POLICY,
 ) -> Result:
     """The owner has sent the photos: NEED_PHOTO when the school asks for one and none came."""
-    hazard = await _fixing(session, ctx, hazard_id, person)
+    hazard = await _fixing(session, ctx, hazard_id, person, policy)
     if isinstance(hazard, Result):
         return hazard
-    if policy.fix_photo_required and not await store.photo_count(session, hazard.fix_submission_id):
-        return Result(Outcome.NEED_PHOTO, hazard.id, hazard.status)
     return Result(Outcome.DONE, hazard.id, hazard.status)
 
 
@@ -312,11 +350,9 @@ async def finish_fix(
     policy: HazardSettings = DEFAULT_POLICY,
 ) -> Result:
     """The fix with its note: the officers are asked to verify (复查验收), with the photos."""
-    checked = await fix_photos_done(session, ctx, hazard_id, person, policy)
-    if checked.outcome is not Outcome.DONE:
-        return checked
-    hazard = await _hazard(session, ctx, hazard_id)
-    assert hazard is not None
+    hazard = await _fixing(session, ctx, hazard_id, person, policy)
+    if isinstance(hazard, Result):
+        return hazard
     hazard.status, hazard.fixed_at, hazard.fix_note = "fixed", now, note
     event = await _step(
         session,
@@ -329,21 +365,22 @@ async def finish_fix(
         submission_id=hazard.fix_submission_id,
         logged={"note": note},
     )
-    photos = [a.path for a in await store.photos_of(session, hazard.fix_submission_id)]
+    photos = await _photos(session, hazard.fix_submission_id)
 
     def below(lang: str) -> str:
         return t(lang, "hazard.verify_asked", owner=person.display_name, note=note)
 
-    text = await _under_card(session, hazard, policy, below)
-
-    await notify.tell(
+    officers = notify.without(await notify.officers(session, ctx), person.id)
+    await _announce(
         session,
         ctx,
+        hazard,
         f"hz:{event.id}",
-        notify.without(await notify.officers(session, ctx), person.id),
-        text,
+        officers,
+        below,
         now,
-        buttons=lambda lang: buttons.verify_rows(hazard.id, hazard.round, lang),
+        policy,
+        rows=buttons.verify_rows,
         photos=photos,
     )
     return Result(Outcome.DONE, hazard.id, hazard.status)
@@ -352,22 +389,27 @@ async def finish_fix(
 # -- verification and sign-off -----------------------------------------------------------------
 
 
+async def _verifying(
+    session: AsyncSession,
+    ctx: Context,
+    hazard_id: int,
+    round_: int,
+    person: Person,
+    *,
+    lock: bool = True,
+) -> Hazard | Result:
+    """The hazard whose fix of this round this officer may verify now."""
+    where = _at("fixed", round_)
+    return await _found(session, ctx, hazard_id, person, OFFICERS, where, "verified_by", lock=lock)
+
+
 async def may_verify(
     session: AsyncSession, ctx: Context, hazard_id: int, round_: int, person: Person
 ) -> Result:
     """Whether this officer may verify the fix of this round now (before asking a reason)."""
-    if not may(person, OFFICERS):
-        return Result(Outcome.NOT_ALLOWED, hazard_id)
-    hazard = await store.get(session, ctx.school_id, hazard_id)
-    if hazard is None:
-        return Result(Outcome.NOT_FOUND, hazard_id)
-    if hazard.status != "fixed" or hazard.round != round_:
-        return Result(
-            Outcome.STALE,
-            hazard.id,
-            hazard.status,
-            await notify.name_of(session, hazard.verified_by),
-        )
+    hazard = await _verifying(session, ctx, hazard_id, round_, person, lock=False)
+    if isinstance(hazard, Result):
+        return hazard
     return Result(Outcome.DONE, hazard.id, hazard.status)
 
 
@@ -381,11 +423,9 @@ async def accept(
     policy: HazardSettings = DEFAULT_POLICY,
 ) -> Result:
     """复查验收 passed: the principal is asked for the final sign-off; the owner is told."""
-    checked = await may_verify(session, ctx, hazard_id, round_, person)
-    if checked.outcome is not Outcome.DONE:
-        return checked
-    hazard = await _hazard(session, ctx, hazard_id)
-    assert hazard is not None
+    hazard = await _verifying(session, ctx, hazard_id, round_, person)
+    if isinstance(hazard, Result):
+        return hazard
     hazard.status, hazard.verified_by, hazard.verified_at = "verified", person.id, now
     event = await _step(session, ctx, person, "verified", hazard, now)
     owner = await notify.name_of(session, hazard.owner_id)
@@ -395,23 +435,25 @@ async def accept(
             lang, "hazard.sign_asked", owner=owner, note=hazard.fix_note, who=person.display_name
         )
 
-    text = await _under_card(session, hazard, policy, below)
-
-    photos = [a.path for a in await store.photos_of(session, hazard.fix_submission_id)]
-    await notify.tell(
+    photos = await _photos(session, hazard.fix_submission_id)
+    signers = await notify.signers(session, ctx)
+    key = f"hz:{event.id}"
+    await _announce(
         session,
         ctx,
-        f"hz:{event.id}",
-        await notify.signers(session, ctx),
-        text,
+        hazard,
+        key,
+        signers,
+        below,
         now,
-        buttons=lambda lang: buttons.sign_rows(hazard.id, hazard.round, lang),
+        policy,
+        rows=buttons.sign_rows,
         photos=photos,
     )
     await notify.tell(
         session,
         ctx,
-        f"hz:{event.id}:owner",
+        f"{key}:owner",
         notify.without(await notify.person(session, ctx, hazard.owner_id), person.id),
         lambda lang: t(lang, "hazard.owner_accepted", id=hazard.id, who=person.display_name),
         now,
@@ -431,14 +473,12 @@ async def reject(
     policy: HazardSettings = DEFAULT_POLICY,
 ) -> Result:
     """The fix is not accepted: back to the owner with the reason and a new deadline."""
-    checked = await may_verify(session, ctx, hazard_id, round_, person)
-    if checked.outcome is not Outcome.DONE:
-        return checked
+    hazard = await _verifying(session, ctx, hazard_id, round_, person)
+    if isinstance(hazard, Result):
+        return hazard
     problem = deadline_problem(deadline, _today(now, ctx), policy)
     if problem is not None:
         return Result(problem, hazard_id, deadline=deadline)
-    hazard = await _hazard(session, ctx, hazard_id)
-    assert hazard is not None
     hazard.status, hazard.deadline, hazard.round = "open", deadline, hazard.round + 1
     hazard.fix_submission_id, hazard.fixed_at = None, None
     hazard.rejected += 1
@@ -453,16 +493,9 @@ async def reject(
         deadline=deadline,
         logged={"reason": reason, "deadline": deadline.isoformat()},
     )
+    key = f"hz:{event.id}"
     await tell_owner(
-        session,
-        ctx,
-        hazard,
-        f"hz:{event.id}",
-        "hazard.owner_rejected",
-        now,
-        policy,
-        note=reason,
-        photos=False,
+        session, ctx, hazard, key, "hazard.owner_rejected", now, policy, note=reason, photos=False
     )
     owner = await notify.name_of(session, hazard.owner_id)
     return Result(Outcome.DONE, hazard.id, hazard.status, owner, deadline)
@@ -478,15 +511,11 @@ async def sign(
 ) -> Result:
     """The principal's final sign-off (审核): the hazard is closed; the owner, the finder and
     the officers are told."""
-    if not may(person, SIGNERS):
-        return Result(Outcome.NOT_ALLOWED, hazard_id)
-    hazard = await _hazard(session, ctx, hazard_id)
-    if hazard is None:
-        return Result(Outcome.NOT_FOUND, hazard_id)
-    if hazard.status != "verified" or hazard.round != round_:
-        return Result(
-            Outcome.STALE, hazard.id, hazard.status, await notify.name_of(session, hazard.signed_by)
-        )
+    hazard = await _found(
+        session, ctx, hazard_id, person, SIGNERS, _at("verified", round_), "signed_by"
+    )
+    if isinstance(hazard, Result):
+        return hazard
     hazard.status, hazard.signed_by, hazard.signed_at = "closed", person.id, now
     event = await _step(session, ctx, person, "signed", hazard, now)
     told = await notify.person(session, ctx, hazard.owner_id)
@@ -516,13 +545,9 @@ async def reopen(
     policy: HazardSettings = DEFAULT_POLICY,
 ) -> Result:
     """A closed hazard comes back (nothing is deleted): reported again, to be assigned."""
-    if not may(person, OFFICERS):
-        return Result(Outcome.NOT_ALLOWED, hazard_id)
-    hazard = await _hazard(session, ctx, hazard_id)
-    if hazard is None:
-        return Result(Outcome.NOT_FOUND, hazard_id)
-    if hazard.status != "closed":
-        return _stale(hazard)
+    hazard = await _found(session, ctx, hazard_id, person, OFFICERS, lambda h: h.status == "closed")
+    if isinstance(hazard, Result):
+        return hazard
     hazard.status, hazard.round, hazard.reopened = "reported", hazard.round + 1, hazard.reopened + 1
     hazard.deadline = hazard.listed_by = hazard.listed_at = None
     hazard.fix_submission_id = hazard.fixed_at = None
@@ -535,16 +560,8 @@ async def reopen(
         line = t(lang, "hazard.reopened_told", who=person.display_name, reason=reason)
         return f"{line}\n{t(lang, 'hazard.assign_hint', id=hazard.id)}"
 
-    text = await _under_card(session, hazard, policy, below)
-
-    await notify.tell(
-        session,
-        ctx,
-        f"hz:{event.id}",
-        notify.without(await notify.officers(session, ctx), person.id),
-        text,
-        now,
-    )
+    officers = notify.without(await notify.officers(session, ctx), person.id)
+    await _announce(session, ctx, hazard, f"hz:{event.id}", officers, below, now, policy)
     return Result(Outcome.DONE, hazard.id, hazard.status)
 
 
@@ -557,13 +574,9 @@ async def record_measure(
     now: dt.datetime,
 ) -> Result:
     """临时管控措施: what was done at once until the fix (cordoned off, gas valve shut …)."""
-    if not may(person, LEADERS):
-        return Result(Outcome.NOT_ALLOWED, hazard_id)
-    hazard = await _hazard(session, ctx, hazard_id)
-    if hazard is None:
-        return Result(Outcome.NOT_FOUND, hazard_id)
-    if hazard.status == "closed":
-        return _stale(hazard)
+    hazard = await _found(session, ctx, hazard_id, person, LEADERS, lambda h: h.status != "closed")
+    if isinstance(hazard, Result):
+        return hazard
     hazard.measure = measure
     store.add_event(session, hazard, "measure", person.id, now, note=measure)
     _audit(session, ctx, person, "measure", hazard, now, measure=measure)

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import t
 from bot.core.settings import HazardSettings
-from scheduler.hazards.common import DEFAULT_POLICY, category_label, severity_label, status_label
+from scheduler.hazards import notify
+from scheduler.hazards.common import DEFAULT_POLICY, category_label, status_label
 from scheduler.routine import Context
 from storage import hazards as store
 from storage.hazards import Hazard
@@ -121,16 +122,7 @@ async def history(
         session, {e.person_id for e in events} | {hazard.owner_id, hazard.raised_by}
     )
     head = [
-        t(
-            lang,
-            "hazard.card",
-            id=hazard.id,
-            what=hazard.what,
-            place=hazard.place,
-            category=category_label(hazard.category, lang, policy),
-            severity=severity_label(hazard.severity, lang),
-            who=names.get(hazard.raised_by, "?"),
-        ),
+        notify.card_head(hazard, lang, policy, names.get(hazard.raised_by, "?")),
         line(hazard, lang, today, names.get(hazard.owner_id or 0, "")),
     ]
     if hazard.item:
