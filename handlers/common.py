@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 
 from bot.core.i18n import t
@@ -64,3 +67,46 @@ def parse_id(text: str) -> int | None:
     """A number typed after a command (12, #12, １２); None for anything else (², 10 digits)."""
     found = _ID_TYPED.fullmatch(text.strip().translate(_FULL_WIDTH_DIGITS))
     return int(found.group(1)) if found else None
+
+
+class PressedAt(TypedDict):
+    """Where a button was pressed, as a service keeps it with the press."""
+
+    tg_chat_id: int | None
+    tg_message_id: int | None
+
+
+def pressed_message(query: CallbackQuery) -> Message | None:
+    """The message whose button was pressed, when the bot can still edit it."""
+    return query.message if isinstance(query.message, Message) else None
+
+
+def pressed_at(message: Message | None) -> PressedAt:
+    return PressedAt(
+        tg_chat_id=message.chat.id if message else None,
+        tg_message_id=message.message_id if message else None,
+    )
+
+
+async def draft_id(state: FSMContext, field: str) -> int:
+    """The id of the draft a conversation is filling in (0: none)."""
+    return int(str((await state.get_data()).get(field, 0)))
+
+
+async def off_step(
+    query: CallbackQuery,
+    state: FSMContext,
+    step: State,
+    field: str,
+    pressed_id: int,
+    lang: str,
+    keys: str,
+) -> AnswerCallbackQuery | None:
+    """A conversation's button counts only at its own step of its own draft (the ``field``
+    of the conversation's data): otherwise the answer that says why, ``<keys>.draft_gone``
+    or ``<keys>.step_passed``."""
+    if await draft_id(state, field) != pressed_id:
+        return query.answer(t(lang, f"{keys}.draft_gone"), show_alert=True)
+    if await state.get_state() != step.state:
+        return query.answer(t(lang, f"{keys}.step_passed"), show_alert=True)
+    return None

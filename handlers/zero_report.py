@@ -12,8 +12,6 @@ act in that step's state: outside the conversation, photos go on to education's 
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
@@ -24,15 +22,16 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.core.dates import ParseFailure, describe, examples, parse_day
 from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
+from handlers import common
 from handlers.common import LEADERS, parse_id, refuse_unless, school_calendar
 from handlers.conversation import move_to
+from handlers.duty.common import NOT_COMMAND, ctx_of, first_of_album
 from handlers.media import MediaTooLarge, download_photo
 from handlers.rendering import keyboard
 from scheduler import zero_report as zr
 from scheduler.actors import Person
 from scheduler.app import App
 from scheduler.hazards.buttons import Action, raise_from_row
-from scheduler.routine import Context
 
 router = Router(name="zero_report")
 
@@ -53,18 +52,6 @@ _STATES = {
     zr.Step.PHOTOS: IncidentReport.photos,
     zr.Step.CONFIRM: IncidentReport.confirm,
 }
-
-# Commands keep working in the middle of the conversation (/cancel, /zero, /help …).
-NOT_COMMAND = ~F.text.startswith("/")
-# An album arrives as several messages: it gets one answer. Per process, bounded.
-_ALBUMS_ANSWERED: OrderedDict[str, None] = OrderedDict()
-_ALBUMS_KEPT = 1000
-
-
-def _ctx(app: App) -> Context:
-    if app.ticker is not None:
-        return app.ticker.ctx
-    return Context(app.school_id, app.settings.school.language, app.tz)
 
 
 def _moves(state: FSMContext) -> zr.MoveTo:
@@ -105,15 +92,9 @@ async def answer_zero(
 ) -> AnswerCallbackQuery:
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    message = query.message if isinstance(query.message, Message) else None
+    message = common.pressed_message(query)
     answer = await zr.answer_zero(
-        app.sessions,
-        _ctx(app),
-        press.task_id,
-        actor,
-        app.now(),
-        tg_chat_id=message.chat.id if message else None,
-        tg_message_id=message.message_id if message else None,
+        app.sessions, ctx_of(app), press.task_id, actor, app.now(), **common.pressed_at(message)
     )
     match answer.outcome:
         case zr.Outcome.DONE | zr.Outcome.LATE:
@@ -155,7 +136,7 @@ async def answer_incident(
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     started = await zr.begin_incident(
         app.sessions,
-        _ctx(app),
+        ctx_of(app),
         actor,
         app.now(),
         _moves(state),
@@ -175,27 +156,32 @@ async def answer_incident(
 # -- the conversation: text, place, severity, photos, confirm ------------------------------------
 
 
+# The typed answers: the step each state saves, what checks it, and its length limit.
+_TYPED = {
+    IncidentReport.text.state: (zr.Step.TEXT, zr.text_problem, zr.MAX_TEXT),
+    IncidentReport.place.state: (zr.Step.PLACE, zr.place_problem, zr.MAX_PLACE),
+}
+
+
 @router.message(IncidentReport.text, F.text, NOT_COMMAND)
-async def got_text(
-    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> SendMessage:
-    problem = zr.text_problem(message.text)
-    if problem is not None:
-        return message.answer(t(lang, problem, limit=zr.MAX_TEXT))
-    if not await _save(app, actor, state, zr.Step.TEXT, (message.text or "").strip()):
-        return await _gone(message, state, lang)
-    return message.answer(t(lang, "zero.ask_place"))
-
-
 @router.message(IncidentReport.place, F.text, NOT_COMMAND)
-async def got_place(
-    message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
+async def got_words(
+    message: Message,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
+    raw_state: str | None,
 ) -> SendMessage:
-    problem = zr.place_problem(message.text)
+    """What happened, then where: each checked and kept, and the next question asked."""
+    step, problem_of, limit = _TYPED[raw_state or ""]
+    problem = problem_of(message.text)
     if problem is not None:
-        return message.answer(t(lang, problem, limit=zr.MAX_PLACE))
-    if not await _save(app, actor, state, zr.Step.PLACE, (message.text or "").strip()):
+        return message.answer(t(lang, problem, limit=limit))
+    if not await _save(app, actor, state, step, (message.text or "").strip()):
         return await _gone(message, state, lang)
+    if step is zr.Step.TEXT:
+        return message.answer(t(lang, "zero.ask_place"))
     incident_id = await _draft_id(state)
     return message.answer(
         t(lang, "zero.ask_severity"), reply_markup=_severity_markup(incident_id, lang)
@@ -219,31 +205,6 @@ async def typed_severity(
     return await _gone(message, state, lang)
 
 
-@router.callback_query(zr.SeverityPress.filter())
-async def pressed_severity(
-    query: CallbackQuery,
-    press: zr.SeverityPress,
-    app: App,
-    actor: Person | None,
-    lang: str,
-    state: FSMContext,
-) -> AnswerCallbackQuery:
-    severity = press.severity.value
-    refusal = await _off_step(query, state, IncidentReport.severity, press.incident_id, lang)
-    if refusal is not None:
-        return refusal
-    saved = await _save(app, actor, state, zr.Step.SEVERITY, severity)
-    if isinstance(query.message, Message):
-        if not saved:
-            await (await _gone(query.message, state, lang))
-        else:  # the question becomes the next one: one Bot API call instead of two
-            await query.message.edit_text(
-                _photos_question(severity, lang),
-                reply_markup=_photos_markup(press.incident_id, lang),
-            )
-    return query.answer()
-
-
 def _photos_question(severity: str, lang: str) -> str:
     chosen = t(lang, "zero.severity_chosen", severity=t(lang, zr.SEVERITY_LABELS[severity]))
     return f"{chosen}\n\n{t(lang, 'zero.ask_photos')}"
@@ -260,69 +221,103 @@ async def got_photo(
         return message.answer(t(lang, "zero.photo_too_large", limit=exc.limit // (1024 * 1024)))
     if actor is None or photo is None:
         return None
-    if not await zr.keep_photo(app.sessions, _ctx(app), incident_id, actor, photo, app.now()):
+    if not await zr.keep_photo(app.sessions, ctx_of(app), incident_id, actor, photo, app.now()):
         return await _gone(message, state, lang)
-    if not _first_of_album(message.media_group_id):
+    if not first_of_album(message.media_group_id):
         return None
     return message.answer(
         t(lang, "zero.photo_saved"), reply_markup=_photos_markup(incident_id, lang)
     )
 
 
-def _first_of_album(media_group_id: str | None) -> bool:
-    if media_group_id is None:
-        return True
-    if media_group_id in _ALBUMS_ANSWERED:
-        return False
-    _ALBUMS_ANSWERED[media_group_id] = None
-    while len(_ALBUMS_ANSWERED) > _ALBUMS_KEPT:
-        _ALBUMS_ANSWERED.popitem(last=False)
-    return True
+# The conversation's buttons: each counts only at its own step of its own draft.
+_BUTTON_STEPS: dict[type, State] = {
+    zr.SeverityPress: IncidentReport.severity,
+    zr.PhotosPress: IncidentReport.photos,
+    zr.ConfirmPress: IncidentReport.confirm,
+}
 
 
+@router.callback_query(zr.SeverityPress.filter())
 @router.callback_query(zr.PhotosPress.filter())
-async def photos_done(
+@router.callback_query(zr.ConfirmPress.filter())
+async def conversation_button(
     query: CallbackQuery,
-    press: zr.PhotosPress,
+    press: zr.SeverityPress | zr.PhotosPress | zr.ConfirmPress,
     app: App,
     actor: Person | None,
     lang: str,
     state: FSMContext,
 ) -> AnswerCallbackQuery:
-    incident_id = press.incident_id
-    refusal = await _off_step(query, state, IncidentReport.photos, incident_id, lang)
+    step = _BUTTON_STEPS[type(press)]
+    refusal = await common.off_step(
+        query, state, step, "incident_id", press.incident_id, lang, "zero"
+    )
     if refusal is not None:
         return refusal
+    message = common.pressed_message(query)
+    if isinstance(press, zr.SeverityPress):
+        await _severity_chosen(message, press, app, actor, lang, state)
+        return query.answer()
     assert actor is not None
-    summary = await zr.photos_done(app.sessions, _ctx(app), incident_id, actor, _moves(state))
-    if isinstance(query.message, Message):
-        if summary is None:
-            await (await _gone(query.message, state, lang))
-        else:
-            await query.message.edit_text(
-                zr.incident_summary(summary, lang),
-                reply_markup=_confirm_markup(incident_id, lang),
-            )
+    if isinstance(press, zr.PhotosPress):
+        await _photos_done(message, press.incident_id, app, actor, lang, state)
+    else:
+        await _confirm(message, press, app, actor, lang, state)
     return query.answer()
 
 
-@router.callback_query(zr.ConfirmPress.filter())
-async def confirm(
-    query: CallbackQuery,
-    press: zr.ConfirmPress,
+async def _severity_chosen(
+    message: Message | None,
+    press: zr.SeverityPress,
     app: App,
     actor: Person | None,
     lang: str,
     state: FSMContext,
-) -> AnswerCallbackQuery:
+) -> None:
+    severity = press.severity.value
+    saved = await _save(app, actor, state, zr.Step.SEVERITY, severity)
+    if message is not None:
+        if not saved:
+            await (await _gone(message, state, lang))
+        else:  # the question becomes the next one: one Bot API call instead of two
+            await message.edit_text(
+                _photos_question(severity, lang),
+                reply_markup=_photos_markup(press.incident_id, lang),
+            )
+
+
+async def _photos_done(
+    message: Message | None,
+    incident_id: int,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+) -> None:
+    summary = await zr.photos_done(app.sessions, ctx_of(app), incident_id, actor, _moves(state))
+    if message is not None:
+        if summary is None:
+            await (await _gone(message, state, lang))
+        else:
+            await message.edit_text(
+                zr.incident_summary(summary, lang),
+                reply_markup=_confirm_markup(incident_id, lang),
+            )
+
+
+async def _confirm(
+    message: Message | None,
+    press: zr.ConfirmPress,
+    app: App,
+    actor: Person,
+    lang: str,
+    state: FSMContext,
+) -> None:
     incident_id = press.incident_id
-    refusal = await _off_step(query, state, IncidentReport.confirm, incident_id, lang)
-    if refusal is not None:
-        return refusal
-    assert actor is not None
     finished = await zr.finish_incident(
         app.sessions,
-        _ctx(app),
+        ctx_of(app),
         incident_id,
         actor,
         app.now(),
@@ -332,7 +327,7 @@ async def confirm(
     )
     if finished.outcome is zr.Finish.SENT:
         app.wake_sender()  # the alert leaves now, not at the sender's next poll
-    if isinstance(query.message, Message):
+    if message is not None:
         match finished.outcome:
             case zr.Finish.SENT:
                 key = "zero.submitted_urgent" if finished.urgent else "zero.submitted"
@@ -343,15 +338,14 @@ async def confirm(
                 outcome = t(lang, "zero.draft_gone")
         # The summary keeps what was sent and says what became of it; its buttons go, but
         # for 发现隐患: what was reported may be a hazard to fix (its text, place, photos).
-        text = f"{query.message.text or ''}\n\n{outcome}"
+        text = f"{message.text or ''}\n\n{outcome}"
         raise_from = OutMessage(
             text,
             buttons=(raise_from_row(Action.FROM_INCIDENT, incident_id, lang),)
             if finished.outcome is zr.Finish.SENT
             else (),
         )
-        await query.message.edit_text(text, reply_markup=keyboard(raise_from))
-    return query.answer()
+        await message.edit_text(text, reply_markup=keyboard(raise_from))
 
 
 # Whatever else arrives during a step gets that step's hint; nothing changes.
@@ -384,7 +378,7 @@ async def wrong_kind_of_answer(message: Message, lang: str, state: FSMContext) -
 
 
 async def _draft_id(state: FSMContext) -> int:
-    return int((await state.get_data()).get("incident_id", 0))
+    return await common.draft_id(state, "incident_id")
 
 
 async def _save(
@@ -396,20 +390,8 @@ async def _save(
         return False
     incident_id = await _draft_id(state)
     return await zr.answer_step(
-        app.sessions, _ctx(app), incident_id, actor, step, answer, _moves(state)
+        app.sessions, ctx_of(app), incident_id, actor, step, answer, _moves(state)
     )
-
-
-async def _off_step(
-    query: CallbackQuery, state: FSMContext, step: State, incident_id: int, lang: str
-) -> AnswerCallbackQuery | None:
-    """A conversation button counts only at its own step of its own draft: otherwise the
-    answer that says why."""
-    if await _draft_id(state) != incident_id:
-        return query.answer(t(lang, "zero.draft_gone"), show_alert=True)
-    if await state.get_state() != step.state:
-        return query.answer(t(lang, "zero.step_passed"), show_alert=True)
-    return None
 
 
 async def _gone(message: Message, state: FSMContext, lang: str) -> SendMessage:
@@ -434,7 +416,7 @@ async def report(message: Message, app: App, actor: Person | None, lang: str) ->
     if message.chat.type != "private":
         await message.answer(t(lang, "zero.report_private_only"))
         return
-    menus = await zr.report_menus(app.sessions, _ctx(app), actor, app.today(), lang)
+    menus = await zr.report_menus(app.sessions, ctx_of(app), actor, app.today(), lang)
     if not menus:
         await message.answer(t(lang, "zero.report_not_allowed"))
         return
@@ -492,7 +474,7 @@ async def incident(
         await message.answer(t(lang, "zero.note_needs_text", id=incident_id))
         return
     handled = await zr.handle_incident(
-        app.sessions, _ctx(app), incident_id, actor, note, app.now(), done=verb == "done"
+        app.sessions, ctx_of(app), incident_id, actor, note, app.now(), done=verb == "done"
     )
     app.wake_sender()
     await message.answer(_handling_reply(handled, incident_id, actor, app, lang))
@@ -527,7 +509,7 @@ def _handling_reply(
 
 
 async def _show_incident(message: Message, app: App, incident_id: int, lang: str) -> None:
-    line = await zr.show_incident(app.sessions, _ctx(app), incident_id)
+    line = await zr.show_incident(app.sessions, ctx_of(app), incident_id)
     if line is None:
         await message.answer(t(lang, "zero.incident_unknown", id=incident_id))
         return
@@ -552,6 +534,6 @@ async def zero_grid(
             await message.answer(describe(parsed, lang) + "\n\n" + examples(lang))
             return
         day = parsed
-    report = await zr.day_grid(app.sessions, _ctx(app), day)
+    report = await zr.day_grid(app.sessions, ctx_of(app), day)
     for part in zr.split_message(zr.format_grid(report, lang, app.tz, app.today())):
         await message.answer(part)

@@ -572,19 +572,21 @@ async def test_marking_an_incident_handled_keeps_who_when_and_tells_the_reporter
     submitted = await report_incident(app, cook, task_id=(await task_for(app, "canteen")).id)
     incident_id = submitted.incident_id or 0
     async with app.sessions.begin() as session:
-        refused = await zr.mark_handled(
-            session, ctx_of(app), incident_id, cook, "自己处理", app.now()
+        refused = await zr.handle(
+            session, ctx_of(app), incident_id, cook, "自己处理", app.now(), done=True
         )
-        unknown = await zr.mark_handled(session, ctx_of(app), 424242, leader, "", app.now())
+        unknown = await zr.handle(session, ctx_of(app), 424242, leader, "", app.now(), done=True)
     assert refused.outcome is zr.Handling.NOT_ALLOWED and unknown.outcome is zr.Handling.NOT_FOUND
     clock.set(local("2026-11-25 15:10"))
     async with app.sessions.begin() as session:
-        handled = await zr.mark_handled(
-            session, ctx_of(app), incident_id, leader, "已处理，学生无碍", app.now()
+        handled = await zr.handle(
+            session, ctx_of(app), incident_id, leader, "已处理，学生无碍", app.now(), done=True
         )
     assert handled.outcome is zr.Handling.HANDLED
     async with app.sessions.begin() as session:
-        again = await zr.mark_handled(session, ctx_of(app), incident_id, leader, "再次", app.now())
+        again = await zr.handle(
+            session, ctx_of(app), incident_id, leader, "再次", app.now(), done=True
+        )
         incident = await incidents.get(session, app.school_id, incident_id)
         audit_actions = (await session.scalars(select(AuditLog.action))).all()
     assert again.outcome is zr.Handling.ALREADY and again.handled_by == "赵主任"
@@ -614,14 +616,14 @@ async def test_a_note_left_out_at_done_is_added_later_and_the_reporter_hears_bot
 
     async def note(person: Person, text: str) -> zr.Handling:
         async with app.sessions.begin() as session:
-            changed = await zr.change_note(
-                session, ctx_of(app), incident_id, person, text, app.now()
+            changed = await zr.handle(
+                session, ctx_of(app), incident_id, person, text, app.now(), done=False
             )
         return changed.outcome
 
     assert await note(leader, "还没处理") is zr.Handling.NOT_HANDLED
     async with app.sessions.begin() as session:
-        await zr.mark_handled(session, ctx_of(app), incident_id, leader, "", app.now())
+        await zr.handle(session, ctx_of(app), incident_id, leader, "", app.now(), done=True)
     clock.set(local("2026-11-25 16:00"))
     assert await note(leader, "已通知家长，学生无碍") is zr.Handling.NOTED
     assert await note(leader, "已通知家长，学生无碍") is zr.Handling.SAME_NOTE

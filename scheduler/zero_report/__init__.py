@@ -67,7 +67,7 @@ from scheduler.zero_report.day_report import (
     split_message,
     zero_overview,
 )
-from scheduler.zero_report.handling import Handled, Handling, change_note, mark_handled
+from scheduler.zero_report.handling import Handled, Handling, handle
 from scheduler.zero_report.incidents import (
     Started,
     Step,
@@ -150,7 +150,6 @@ __all__ = [
     "answer_zero",
     "begin_incident",
     "cancel_draft",
-    "change_note",
     "close_reported_units",
     "confirm_rows",
     "day_grid",
@@ -161,6 +160,7 @@ __all__ = [
     "finish_incident",
     "format_grid",
     "format_rollup",
+    "handle",
     "handle_incident",
     "incident_alert",
     "incident_details",
@@ -168,7 +168,6 @@ __all__ = [
     "incident_summary",
     "incident_text",
     "keep_photo",
-    "mark_handled",
     "may_report_for",
     "parse_severity",
     "people_told",

@@ -39,83 +39,64 @@ class Handled:
     handled_by: str = ""
 
 
-async def mark_handled(
+async def handle(
     session: AsyncSession,
     ctx: Context,
     incident_id: int,
     person: Person,
     note: str,
     now: dt.datetime,
+    *,
+    done: bool,
 ) -> Handled:
-    """A duty leader or an admin closes an incident; who, when and the note are kept, and
-    the reporter is told."""
+    """/incident N done …: a duty leader or an admin closes a reported incident; who, when
+    and the note are kept. /incident N note …: the one who handled it, or an admin, replaces
+    its note (a ``done`` sent without one, or what was learned later). Either is audited
+    (a new note with the old) and the reporter is told."""
     if not people.has_role(person, *HANDLERS_ROLES):
         return Handled(Handling.NOT_ALLOWED)
     incident = await incidents.get(session, ctx.school_id, incident_id)
     if incident is None or incident.status not in incidents.REPORTED:
         return Handled(Handling.NOT_FOUND)
-    if incident.status == "handled":
-        by = await session.get(Person, incident.handled_by) if incident.handled_by else None
-        return Handled(Handling.ALREADY, incident, by.display_name if by else "?")
-    incident.status = "handled"
-    incident.handled_by = person.id
-    incident.handled_at = now
-    incident.handled_note = clean_text(note).strip()[: incidents.MAX_NOTE]
-    audit.record(
-        session,
-        ctx.school_id,
-        person.id,
-        "incident.handled",
-        now,
-        incident_id=incident.id,
-        note=incident.handled_note,
-    )
-    await _tell_reporter(
-        session, ctx, incident, person, now, f"zero:handled:{incident.id}", "zero.handled_notice"
-    )
-    return Handled(Handling.HANDLED, incident, person.display_name)
+    note = clean_text(note).strip()[: incidents.MAX_NOTE]
+    if done:
+        if incident.status == "handled":
+            return Handled(Handling.ALREADY, incident, await _handler_name(session, incident))
+        incident.status, incident.handled_by, incident.handled_at = "handled", person.id, now
+        key, detail = f"zero:handled:{incident.id}", {"note": note}
+    else:
+        refusal = await _note_refusal(session, incident, person, note)
+        if refusal is not None:
+            return refusal
+        # One message per change: the time keeps the key unique, and a replayed update
+        # (same note again) is SAME_NOTE, so it sends nothing twice.
+        key = f"zero:note:{incident.id}:{now.astimezone(dt.UTC):%Y%m%dT%H%M%S%f}"
+        detail = {"old": incident.handled_note, "new": note}
+    incident.handled_note = note
+    action = "incident.handled" if done else "incident.note"
+    audit.record(session, ctx.school_id, person.id, action, now, incident_id=incident.id, **detail)
+    text_key = "zero.handled_notice" if done else "zero.note_changed_notice"
+    await _tell_reporter(session, ctx, incident, person, now, key, text_key)
+    return Handled(Handling.HANDLED if done else Handling.NOTED, incident, person.display_name)
 
 
-async def change_note(
-    session: AsyncSession,
-    ctx: Context,
-    incident_id: int,
-    person: Person,
-    note: str,
-    now: dt.datetime,
-) -> Handled:
-    """The one who handled an incident, or an admin, replaces its note (a ``done`` sent
-    without one, or what was learned later); old and new are audited and the reporter is
-    told again. Another duty leader may not rewrite a colleague's account."""
-    if not people.has_role(person, *HANDLERS_ROLES):
-        return Handled(Handling.NOT_ALLOWED)
-    incident = await incidents.get(session, ctx.school_id, incident_id)
-    if incident is None or incident.status not in incidents.REPORTED:
-        return Handled(Handling.NOT_FOUND)
+async def _note_refusal(
+    session: AsyncSession, incident: Incident, person: Person, note: str
+) -> Handled | None:
+    """Why the note may not change: nobody handled the incident yet, another duty leader did
+    (no one rewrites a colleague's account; an admin may), or it says this already."""
     if incident.status != "handled":
         return Handled(Handling.NOT_HANDLED, incident)
     if incident.handled_by != person.id and not people.has_role(person, "admin"):
-        by = await session.get(Person, incident.handled_by) if incident.handled_by else None
-        return Handled(Handling.NOT_ALLOWED, incident, by.display_name if by else "?")
-    old, new = incident.handled_note, clean_text(note).strip()[: incidents.MAX_NOTE]
-    if new == old:
+        return Handled(Handling.NOT_ALLOWED, incident, await _handler_name(session, incident))
+    if note == incident.handled_note:
         return Handled(Handling.SAME_NOTE, incident, person.display_name)
-    incident.handled_note = new
-    audit.record(
-        session,
-        ctx.school_id,
-        person.id,
-        "incident.note",
-        now,
-        incident_id=incident.id,
-        old=old,
-        new=new,
-    )
-    # One message per change: the time keeps the key unique, and a replayed update (same
-    # note again) is SAME_NOTE above, so it sends nothing twice.
-    key = f"zero:note:{incident.id}:{now.astimezone(dt.UTC):%Y%m%dT%H%M%S%f}"
-    await _tell_reporter(session, ctx, incident, person, now, key, "zero.note_changed_notice")
-    return Handled(Handling.NOTED, incident, person.display_name)
+    return None
+
+
+async def _handler_name(session: AsyncSession, incident: Incident) -> str:
+    by = await session.get(Person, incident.handled_by) if incident.handled_by else None
+    return by.display_name if by else "?"
 
 
 async def _tell_reporter(

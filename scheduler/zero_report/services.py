@@ -34,7 +34,7 @@ from scheduler.zero_report.answers import (
 from scheduler.zero_report.buttons import answer_buttons, incident_only, unit_incident_only
 from scheduler.zero_report.common import ANSWERED, ZERO, hhmm
 from scheduler.zero_report.day_report import DayReport, IncidentLine, day_report, incident_details
-from scheduler.zero_report.handling import Handled, change_note, mark_handled
+from scheduler.zero_report.handling import Handled, handle
 from scheduler.zero_report.incidents import (
     Started,
     Step,
@@ -240,10 +240,9 @@ async def handle_incident(
     *,
     done: bool,
 ) -> Handled:
-    """/incident <id> done …: ``mark_handled``; /incident <id> note …: ``change_note``."""
-    change = mark_handled if done else change_note
+    """/incident <id> done … or note …: ``handling.handle`` in a transaction of its own."""
     async with sessions.begin() as session:
-        return await change(session, ctx, incident_id, person, note, now)
+        return await handle(session, ctx, incident_id, person, note, now, done=done)
 
 
 async def show_incident(
