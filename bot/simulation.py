@@ -66,6 +66,7 @@ class SimulatedSchool:
     groups: dict[str, int] = field(default_factory=dict)
     flood: bool = False  # the emulator enforces Telegram's limits, so the bot paces itself
     webhook: bool = False  # updates by webhook, as `safety-bot run --webhook`, not polling
+    token: str = TOKEN  # another school on the same database has a bot of its own
     timeline: Timeline | None = None
     _polling: asyncio.Task[None] | None = None
     _sending: asyncio.Task[None] | None = None
@@ -267,7 +268,7 @@ class SimulatedSchool:
     # -- running --------------------------------------------------------------------------
 
     async def start_bot(self) -> None:
-        self.bot = make_bot(TOKEN, self.emu.url, pace=self.flood)
+        self.bot = make_bot(self.token, self.emu.url, pace=self.flood)
         await check_bot(self.app, self.bot)
         await register_commands(self.bot)
         # As `safety-bot run` starts it (bot/serve.py), but for the scheduler: the
@@ -398,14 +399,24 @@ async def simulated_school(
     fsm_storage: BaseStorage | None = None,
     privacy_mode: bool = False,
     webhook: bool = False,
+    token: str = TOKEN,
 ) -> AsyncIterator[SimulatedSchool]:
-    async with EmulatorServer(spec_path=spec_path, token=TOKEN, flood=flood) as emu:
+    async with EmulatorServer(spec_path=spec_path, token=token, flood=flood) as emu:
         # As the README tells a school: BotFather's /setprivacy Disable, so photos posted in
         # class groups reach the bot.
         emu.world.bot().can_read_all_group_messages = not privacy_mode
         app = await open_app(settings, clock=clock)
         school = SimulatedSchool(
-            settings, clock, emu, app, None, None, fsm_storage, flood=flood, webhook=webhook
+            settings,
+            clock,
+            emu,
+            app,
+            None,
+            None,
+            fsm_storage,
+            flood=flood,
+            webhook=webhook,
+            token=token,
         )
         try:
             await school.start_bot()

@@ -134,14 +134,16 @@ async def patrol_done(
     if data.get("patrol") == patrol_id:
         await state.clear()
     patrol = await services.patrol_summary(app.sessions, app.school_id, patrol_id, actor)
+    if patrol.outcome is not Patrolled.DONE:
+        # Not one of this person's rounds (gone, another's, another school's): the message
+        # pressed stays as it is.
+        await query.answer(t(lang, "duty.patrol.gone"), show_alert=True)
+        return
     await query.answer()
     if isinstance(query.message, Message):
-        if patrol.outcome is Patrolled.DONE:
-            summary = t(lang, "duty.patrol.done", photos=patrol.photos, text=patrol.text or "—")
-            # Something found on the round becomes a hazard with one press (its text and photos).
-            row = hazard_buttons.raise_from_row(hazard_buttons.Action.FROM_PATROL, patrol_id, lang)
-            found = OutMessage(summary, buttons=(row,))
-        else:
-            found = OutMessage(t(lang, "duty.patrol.gone"))
+        summary = t(lang, "duty.patrol.done", photos=patrol.photos, text=patrol.text or "—")
+        # Something found on the round becomes a hazard with one press (its text and photos).
+        row = hazard_buttons.raise_from_row(hazard_buttons.Action.FROM_PATROL, patrol_id, lang)
+        found = OutMessage(summary, buttons=(row,))
         with contextlib.suppress(TelegramBadRequest):
             await query.message.edit_text(found.text, reply_markup=keyboard(found))

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from bot.core.clock import FakeClock
 from bot.core.settings import Settings
-from bot.simulation import SimPerson, SimulatedSchool, simulated_school
+from bot.simulation import TOKEN, SimPerson, SimulatedSchool, simulated_school
 from tests.conftest import SPEC_PATH
 
 __all__ = ["SimPerson", "SimulatedSchool", "running_school", "texts"]
@@ -21,6 +21,7 @@ async def running_school(
     flood: bool = False,
     privacy_mode: bool = False,
     webhook: bool = False,
+    token: str = TOKEN,
 ) -> AsyncIterator[SimulatedSchool]:
     if not SPEC_PATH.exists():
         raise FileNotFoundError(f"the Bot API spec is missing: {SPEC_PATH}")
@@ -31,6 +32,7 @@ async def running_school(
         flood=flood,
         privacy_mode=privacy_mode,
         webhook=webhook,
+        token=token,
     ) as school:
         yield school
 
