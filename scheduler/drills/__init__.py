@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from scheduler.drills.buttons import Action, Press, end_rows
 from scheduler.drills.common import Outcome, Result, duration, is_commander, next_plan, plan_on
-from scheduler.drills.steps import end, feedback, report_count, start
+from scheduler.drills.steps import feedback, press, report_count
 from scheduler.drills.ticks import name_drill_in_prompts, run_drills
 from scheduler.drills.views import drill_overview, next_drill, progress
 
@@ -31,17 +31,16 @@ __all__ = [
     "Result",
     "drill_overview",
     "duration",
-    "end",
     "end_rows",
     "feedback",
     "is_commander",
     "next_drill",
     "next_plan",
     "plan_on",
+    "press",
     "progress",
     "report_count",
     "run_drills",
-    "start",
 ]
 
 # What scheduler.registry collects from every routine module (here: this package).

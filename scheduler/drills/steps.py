@@ -11,12 +11,14 @@ outbox messages in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.i18n import t
-from bot.core.settings import Settings
-from scheduler.drills import notify
+from bot.core.settings import DrillSettingsEntry, Settings
+from scheduler.drills import notes, notify
+from scheduler.drills.buttons import Action, Press
 from scheduler.drills.common import Outcome, Result, duration, is_commander, plan_of
 from scheduler.hazards.notify import tell
 from scheduler.routine import Context
@@ -26,31 +28,51 @@ from storage.models import Person, Unit
 from storage.people import has_role
 
 MAX_HEADCOUNT = 200
+# A commander's 问题 / 措施 (problems, measures); from a floor marshal, a note of this kind.
+NOTE_KIND = {"problems": "problem", "measures": "suggestion"}
 
 
 def _today(now: dt.datetime, ctx: Context) -> dt.date:
     return now.astimezone(ctx.tz).date()
 
 
-async def start(
+async def press(
     session: AsyncSession,
     ctx: Context,
-    drill_id: int,
+    press: Press,
     person: Person,
     now: dt.datetime,
     settings: Settings,
 ) -> Result:
-    drill = await store.by_id(session, ctx.school_id, drill_id)
-    if drill is None or drill.day != _today(now, ctx):
-        return Result(Outcome.NOT_FOUND, drill_id)
+    """The commander's 开始演练 (today's drill, planned) or 结束演练 (a started drill;
+    ``seconds``: the evacuation time)."""
+    starting = press.action is Action.START
+    drill = await store.by_id(session, ctx.school_id, press.drill_id)
+    if drill is None or (starting and drill.day != _today(now, ctx)):
+        return Result(Outcome.NOT_FOUND, press.drill_id)
     plan = plan_of(settings, drill)
     if not is_commander(person, plan):
-        return Result(Outcome.NOT_ALLOWED, drill_id)
-    if drill.status != "planned":
-        return Result(Outcome.STALE, drill_id)
+        return Result(Outcome.NOT_ALLOWED, press.drill_id)
+    if drill.status != ("planned" if starting else "started"):
+        return Result(Outcome.STALE, press.drill_id)
+    if starting:
+        await _start(session, ctx, drill, person, now, settings.drills.report_minutes)
+        return Result(Outcome.DONE, drill.id)
+    seconds = await _end(session, ctx, drill, plan, person, now)
+    return Result(Outcome.DONE, drill.id, seconds=seconds)
+
+
+async def _start(
+    session: AsyncSession,
+    ctx: Context,
+    drill: store.Drill,
+    person: Person,
+    now: dt.datetime,
+    minutes: int,
+) -> None:
+    """The head teachers are asked to count at the assembly point."""
     drill.status, drill.started_at, drill.started_by = "started", now, person.id
     audit.record(session, ctx.school_id, person.id, "drill.started", now, drill_id=drill.id)
-    minutes = settings.drills.report_minutes
     theme = drill.theme
 
     def text(lang: str) -> str:
@@ -58,24 +80,17 @@ async def start(
 
     found = await notify.head_teachers(session, ctx, drill.day)
     await tell(session, ctx, f"dr:{drill.id}:count", found, text, now, urgent=True)
-    return Result(Outcome.DONE, drill.id)
 
 
-async def end(
+async def _end(
     session: AsyncSession,
     ctx: Context,
-    drill_id: int,
+    drill: store.Drill,
+    plan: DrillSettingsEntry | None,
     person: Person,
     now: dt.datetime,
-    settings: Settings,
-) -> Result:
-    drill = await store.by_id(session, ctx.school_id, drill_id)
-    if drill is None:
-        return Result(Outcome.NOT_FOUND, drill_id)
-    if not is_commander(person, plan_of(settings, drill)):
-        return Result(Outcome.NOT_ALLOWED, drill_id)
-    if drill.status != "started":
-        return Result(Outcome.STALE, drill_id)
+) -> int | None:
+    """The evacuation time; the commander is asked for feedback at once (有演练必有反馈)."""
     drill.status, drill.ended_at, drill.ended_by = "ended", now, person.id
     seconds = drill.evacuation_seconds
     audit.record(
@@ -84,7 +99,7 @@ async def end(
     counts = await store.counts_of(session, drill.id)
     theme = drill.theme
 
-    def text(lang: str) -> str:  # 有演练必有反馈: the commander is asked at once
+    def text(lang: str) -> str:
         return t(
             lang,
             "drill.feedback_asked",
@@ -95,9 +110,9 @@ async def end(
             expected=sum(c.expected for c in counts),
         )
 
-    found = await notify.commander(session, ctx, plan_of(settings, drill))
+    found = await notify.commander(session, ctx, plan)
     await tell(session, ctx, f"dr:{drill.id}:feedback", found, text, now)
-    return Result(Outcome.DONE, drill.id, seconds=seconds)
+    return seconds
 
 
 async def report_count(
@@ -166,6 +181,17 @@ def _classes_of(person: Person) -> set[int]:
     return {r.unit_id for r in person.roles if r.role == "head_teacher" and r.unit_id}
 
 
+@dataclass(frozen=True)
+class Feedback:
+    """/drill 问题 … or /drill 措施 …: the commander's feedback (``note`` empty), or else,
+    from a floor marshal, a note of kind ``note`` (problem, suggestion)."""
+
+    outcome: Outcome
+    closed: bool = False  # the commander's feedback is complete: the drill is closed
+    note: str = ""
+    day: str = ""  # a note's drill day
+
+
 async def feedback(
     session: AsyncSession,
     ctx: Context,
@@ -174,21 +200,24 @@ async def feedback(
     text: str,
     now: dt.datetime,
     settings: Settings,
-) -> Result:
-    """存在问题 or 改进措施 for the latest ended drill; it is closed when both are in."""
+) -> Feedback:
+    """``field``: problems or measures. Someone not the commander is a floor marshal whose
+    问题 / 建议 is kept with the drill (NOT_ALLOWED: neither)."""
     drills = await store.between(
         session, ctx.school_id, _today(now, ctx) - dt.timedelta(days=31), _today(now, ctx)
     )
     ended = [d for d in drills if d.status in ("ended", "closed")]
     if not ended:
-        return Result(Outcome.NOT_FOUND)
+        return Feedback(Outcome.NOT_FOUND)
     drill = ended[-1]
     if not is_commander(person, plan_of(settings, drill)):
-        return Result(Outcome.NOT_ALLOWED, drill.id)
+        kind = NOTE_KIND[field]
+        note = await notes.add_note(session, ctx, person, kind, text, now, settings)
+        return Feedback(note.outcome, note=kind, day=note.unit_name)
     setattr(drill, field, text.strip()[: store.MAX_TEXT])
     drill.feedback_by, drill.feedback_at = person.id, now
     closed = bool(drill.problems and drill.measures)
     if closed and drill.status != "closed":
         drill.status = "closed"
         audit.record(session, ctx.school_id, person.id, "drill.closed", now, drill_id=drill.id)
-    return Result(Outcome.DONE, drill.id, seconds=drill.evacuation_seconds, closed=closed)
+    return Feedback(Outcome.DONE, closed)

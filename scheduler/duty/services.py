@@ -21,6 +21,7 @@ from scheduler.duty import swap as swaps
 from scheduler.duty.buttons import HandoverStep
 from scheduler.duty.roster import Problem, RosterImport, Table
 from scheduler.routine import Context
+from scheduler.transactions import reading
 from storage import duty as store
 from storage.db import SessionFactory
 from storage.models import Person
@@ -29,18 +30,7 @@ from storage.submissions import ReceivedFile
 # --- the roster --------------------------------------------------------------------------
 
 
-async def roster_of(
-    sessions: SessionFactory,
-    school_id: int,
-    settings: Settings,
-    days: Sequence[dt.date],
-    lang: str,
-    *,
-    compact: bool = False,
-) -> str:
-    """/duty: each day's posts and who holds them."""
-    async with sessions() as session:
-        return await roster.roster_text(session, school_id, settings, days, lang, compact=compact)
+roster_of = reading(roster.roster_text)  # /duty: each day's posts and who holds them
 
 
 class Change(StrEnum):
