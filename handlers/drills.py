@@ -34,16 +34,8 @@ _FEEDBACK |= {"建议": "measures", "suggestion": "measures"}
 _MOVE = re.compile(r"^#?(\d{1,9})\s*(?:改到|改期到|改期|移到|move\s+to|to)\s*(.+)$", re.I | re.S)
 
 
-@router.message(Command("drill"), F.photo)
-async def drill_photo(
-    message: Message, bot: Bot, app: App, actor: Person | None, lang: str
-) -> SendMessage:
+async def _photo(message: Message, bot: Bot, app: App, actor: Person, lang: str) -> SendMessage:
     """A photo with the caption /drill: kept with the latest drill (marshals, commander)."""
-    if not has_role(actor, *STAFF):
-        return message.answer(
-            t(lang, "common.unknown_user" if actor is None else "common.not_allowed")
-        )
-    assert actor is not None
     try:
         photo = await download_photo(bot, app, message)
     except MediaTooLarge:
@@ -70,13 +62,15 @@ def _note_reply(outcome: dr.Outcome, kind: str, day: str, lang: str) -> str:
 
 @router.message(Command("drill"))
 async def drill_command(
-    message: Message, command: CommandObject, app: App, actor: Person | None, lang: str
+    message: Message, command: CommandObject, bot: Bot, app: App, actor: Person | None, lang: str
 ) -> SendMessage:
-    if not has_role(actor, *STAFF):
+    if not has_role(actor, *STAFF):  # a stranger in a group is told too
         return message.answer(
             t(lang, "common.unknown_user" if actor is None else "common.not_allowed")
         )
     assert actor is not None
+    if message.photo:
+        return await _photo(message, bot, app, actor, lang)
     words = (command.args or "").strip()
     if not words:  # the next drill gets its number
         return message.answer(

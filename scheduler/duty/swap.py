@@ -300,23 +300,20 @@ def describe(
 ) -> str:
     """ "partner takes requester's 带班领导 on 2026-03-05 (and requester takes partner's on …)"."""
     post = _post_name(settings, swap.post, lang)
-    text = t(
-        lang,
-        "duty.swap.takes",
-        taker=partner.display_name,
-        giver=requester.display_name,
-        post=post,
-        day=swap.day.isoformat(),
-    )
-    if swap.partner_day is not None:
-        text += t(
+
+    def takes(key: str, taker: Person, giver: Person, day: dt.date) -> str:
+        return t(
             lang,
-            "duty.swap.and_takes",
-            taker=requester.display_name,
-            giver=partner.display_name,
+            key,
+            taker=taker.display_name,
+            giver=giver.display_name,
             post=post,
-            day=swap.partner_day.isoformat(),
+            day=day.isoformat(),
         )
+
+    text = takes("duty.swap.takes", partner, requester, swap.day)
+    if swap.partner_day is not None:
+        text += takes("duty.swap.and_takes", requester, partner, swap.partner_day)
     return text
 
 
