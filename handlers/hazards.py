@@ -13,7 +13,7 @@ step are saved in one transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -222,27 +222,23 @@ def _reply(result: hz.Result, lang: str, done_key: str) -> str:
         "deadline": result.deadline.isoformat() if result.deadline else "",
         "status": hz.status_label(result.status, lang) if result.status else "",
     }
-    match result.outcome:
-        case hz.Outcome.DONE:
-            return t(lang, done_key, **params)
-        case hz.Outcome.NOT_FOUND:
-            return t(lang, "hazard.unknown", **params)
-        case hz.Outcome.NOT_ALLOWED:
-            return t(lang, "hazard.not_allowed", **params)
-        case hz.Outcome.STALE:
-            return t(lang, "hazard.stale", **params)
-        case hz.Outcome.PAST_DEADLINE:
-            return (
-                t(lang, "hazard.deadline_past", **params)
-                + "\n"
-                + t(lang, "hazard.deadline_examples")
-            )
-        case hz.Outcome.FAR_DEADLINE:
-            return t(lang, "hazard.deadline_far", **params)
-        case hz.Outcome.NO_OWNER:
-            return t(lang, "hazard.no_owner", **params)
-        case hz.Outcome.NEED_PHOTO:
-            return t(lang, "hazard.need_after_photo", **params)
+    key = done_key if result.outcome is hz.Outcome.DONE else _REFUSALS[result.outcome]
+    text = t(lang, key, **params)
+    if result.outcome is hz.Outcome.PAST_DEADLINE:
+        text += "\n" + t(lang, "hazard.deadline_examples")
+    return text
+
+
+# Why a step did nothing.
+_REFUSALS = {
+    hz.Outcome.NOT_FOUND: "hazard.unknown",
+    hz.Outcome.NOT_ALLOWED: "hazard.not_allowed",
+    hz.Outcome.STALE: "hazard.stale",
+    hz.Outcome.PAST_DEADLINE: "hazard.deadline_past",
+    hz.Outcome.FAR_DEADLINE: "hazard.deadline_far",
+    hz.Outcome.NO_OWNER: "hazard.no_owner",
+    hz.Outcome.NEED_PHOTO: "hazard.need_after_photo",
+}
 
 
 # -- raising: what, where, category, severity, photos ------------------------------------------
@@ -287,10 +283,7 @@ async def got_what(
     problem = zr.text_problem(message.text, MAX_WHAT)
     if problem is not None:
         return message.answer(t(lang, problem, limit=MAX_WHAT))
-    step = await _answer(app, actor, state, what=(message.text or "").strip())
-    if step is None:
-        return await _gone(message, state, lang)
-    return await _ask(message, app, step, await _hazard_id(state), lang)
+    return await _answered(message, app, actor, lang, state, what=(message.text or "").strip())
 
 
 @router.message(RaiseHazard.place, F.text, NOT_COMMAND)
@@ -300,14 +293,23 @@ async def got_place(
     problem = zr.place_problem(message.text)
     if problem is not None:
         return message.answer(t(lang, problem, limit=MAX_PLACE))
-    step = await _answer(app, actor, state, place=(message.text or "").strip())
+    return await _answered(message, app, actor, lang, state, place=(message.text or "").strip())
+
+
+async def _answered(
+    message: Message,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
+    then: Step | None = None,
+    **fields: str,
+) -> SendMessage:
+    """A typed answer saved (``_answer``), then the question of the step it moved to."""
+    step = await _answer(app, actor, state, then, **fields)
     if step is None:
         return await _gone(message, state, lang)
-    return await _ask(message, app, step, await _hazard_id(state), lang)
-
-
-async def _ask(message: Message, app: App, step: Step, hazard_id: int, lang: str) -> SendMessage:
-    asked = services.question(step, hazard_id, lang, app.settings.hazards)
+    asked = services.question(step, await _hazard_id(state), lang, app.settings.hazards)
     return message.answer(asked.text, reply_markup=keyboard(asked))
 
 
@@ -322,10 +324,7 @@ async def typed_category(
     if found is None:
         rows = buttons.category_rows(hazard_id, lang, policy)
         return message.answer(t(lang, "hazard.need_category"), reply_markup=_markup(rows))
-    step = await _answer(app, actor, state, category=found)
-    if step is None:
-        return await _gone(message, state, lang)
-    return await _ask(message, app, step, hazard_id, lang)
+    return await _answered(message, app, actor, lang, state, category=found)
 
 
 @router.message(RaiseHazard.severity, F.text, NOT_COMMAND)
@@ -337,50 +336,40 @@ async def typed_severity(
     if severity is None:
         rows = buttons.severity_rows(hazard_id, lang)
         return message.answer(t(lang, "zero.need_severity"), reply_markup=_markup(rows))
-    if await _answer(app, actor, state, Step.PHOTOS, severity=severity) is None:
-        return await _gone(message, state, lang)
-    return message.answer(
-        t(lang, "hazard.ask_photos"),
-        reply_markup=_markup(buttons.photos_done_rows(hazard_id, lang)),
-    )
+    return await _answered(message, app, actor, lang, state, Step.PHOTOS, severity=severity)
 
 
 @router.message(RaiseHazard.photos, F.photo)
+@router.message(FixHazard.photos, F.photo)
 async def got_photo(
     message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> SendMessage | None:
-    photo = await download(message, bot, app, lang)
-    if actor is None or photo is None:
-        return None
-    hazard_id = await _hazard_id(state)
-    kept = await services.add_photo(app.sessions, ctx_of(app), hazard_id, actor, photo, app.now())
-    if not kept:
-        return await _gone(message, state, lang)
-    if not first_of_album(message.media_group_id):
-        return None
-    rows = buttons.photos_done_rows(hazard_id, lang)
-    return message.answer(t(lang, "hazard.photo_saved"), reply_markup=_markup(rows))
-
-
-@router.message(FixHazard.photos, F.photo)
-async def got_fix_photo(
-    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> SendMessage | None:
+    """A photo of the draft being raised, or one of the owner's "after" photos of the fix;
+    the first of an album is answered with the button that ends the photos."""
     photo = await download(message, bot, app, lang)
     if actor is None or photo is None:
         return None
     data = await _data(state)
     hazard_id, round_ = int(str(data.get("hazard_id", 0))), int(str(data.get("round", 0)))
-    result = await services.add_fix_photo(
+    fixing = await state.get_state() == FixHazard.photos.state
+    if fixing:
+        result = await services.add_fix_photo(
+            app.sessions, ctx_of(app), hazard_id, actor, photo, app.now()
+        )
+        if result.outcome is not hz.Outcome.DONE:
+            await state.clear()
+            return message.answer(_reply(result, lang, "hazard.photo_saved"))
+    elif not await services.add_photo(
         app.sessions, ctx_of(app), hazard_id, actor, photo, app.now()
-    )
-    if result.outcome is not hz.Outcome.DONE:
-        await state.clear()
-        return message.answer(_reply(result, lang, "hazard.photo_saved"))
+    ):
+        return await _gone(message, state, lang)
     if not first_of_album(message.media_group_id):
         return None
-    rows = buttons.fix_done_rows(hazard_id, round_, lang)
-    return message.answer(t(lang, "hazard.fix_photo_saved"), reply_markup=_markup(rows))
+    if fixing:
+        rows = buttons.fix_done_rows(hazard_id, round_, lang)
+        return message.answer(t(lang, "hazard.fix_photo_saved"), reply_markup=_markup(rows))
+    rows = buttons.photos_done_rows(hazard_id, lang)
+    return message.answer(t(lang, "hazard.photo_saved"), reply_markup=_markup(rows))
 
 
 @router.message(FixHazard.note, F.text, NOT_COMMAND)
@@ -479,6 +468,19 @@ async def wrong_kind_of_answer(message: Message, lang: str, state: FSMContext) -
 # -- the buttons -------------------------------------------------------------------------------
 
 
+class _Pressed(NamedTuple):
+    """A press of a hazard's button by a known person, with what its handler was given (the
+    message is None when Telegram no longer has it)."""
+
+    query: CallbackQuery
+    message: Message | None
+    press: buttons.Press
+    app: App
+    actor: Person
+    lang: str
+    state: FSMContext
+
+
 @router.callback_query(buttons.Press.filter())
 async def pressed(
     query: CallbackQuery,
@@ -491,17 +493,14 @@ async def pressed(
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     message = query.message if isinstance(query.message, Message) else None
+    given = _Pressed(query, message, press, app, actor, lang, state)
     match press.action:
         case hz.Action.CATEGORY | hz.Action.SEVERITY | hz.Action.PHOTOS_DONE:
-            return await _raising_button(query, message, press, app, actor, lang, state)
-        case hz.Action.FIX:
-            return await _fix_pressed(query, press, app, actor, lang, state)
-        case hz.Action.FIX_DONE:
-            return await _fix_photos_done(query, press, app, actor, lang, state)
-        case hz.Action.REJECT:
-            return await _reject_pressed(query, press, app, actor, lang, state)
+            return await _raising_button(given)
+        case hz.Action.FIX | hz.Action.FIX_DONE | hz.Action.REJECT:
+            return await _conversation_press(given)
         case hz.Action.FROM_PATROL | hz.Action.FROM_INCIDENT:
-            return await _raise_from(query, message, press, app, actor, lang, state)
+            return await _raise_from(given)
     result = await services.press(
         app.sessions,
         ctx_of(app),
@@ -541,15 +540,8 @@ async def _off_step(
     return None
 
 
-async def _raising_button(
-    query: CallbackQuery,
-    message: Message | None,
-    press: buttons.Press,
-    app: App,
-    actor: Person,
-    lang: str,
-    state: FSMContext,
-) -> AnswerCallbackQuery:
+async def _raising_button(pressed: _Pressed) -> AnswerCallbackQuery:
+    query, message, press, app, actor, lang, state = pressed
     step = {
         hz.Action.CATEGORY: RaiseHazard.category,
         hz.Action.SEVERITY: RaiseHazard.severity,
@@ -587,77 +579,48 @@ async def _raising_button(
     return query.answer()
 
 
-async def _fix_pressed(
-    query: CallbackQuery,
-    press: buttons.Press,
-    app: App,
-    actor: Person,
-    lang: str,
-    state: FSMContext,
-) -> AnswerCallbackQuery:
-    result = await services.start_fix(
-        app.sessions, ctx_of(app), press.hazard_id, press.round, actor, app.now(), moves(state)
-    )
+async def _conversation_press(pressed: _Pressed) -> AnswerCallbackQuery:
+    """整改完成 (the owner's "after" photos asked), 照片已发完 (the note asked), 驳回 (the
+    reason asked): the step's service moves the conversation, the reply asks its question."""
+    query, message, press, app, actor, lang, state = pressed
+    if press.action is hz.Action.FIX_DONE:
+        refusal = await _off_step(query, state, FixHazard.photos, press.hazard_id, lang)
+        if refusal is not None:
+            return refusal
+    sessions, ctx, moved = app.sessions, ctx_of(app), moves(state)
+    if press.action is hz.Action.FIX:
+        result = await services.start_fix(
+            sessions, ctx, press.hazard_id, press.round, actor, app.now(), moved
+        )
+    elif press.action is hz.Action.FIX_DONE:
+        policy = app.settings.hazards
+        result = await services.fix_photos_done(
+            sessions, ctx, press.hazard_id, actor, policy, moved
+        )
+    else:
+        result = await services.start_reject(
+            sessions, ctx, press.hazard_id, press.round, actor, moved
+        )
     if result.outcome is not hz.Outcome.DONE:
         return query.answer(_reply(result, lang, ""), show_alert=True)
-    if isinstance(query.message, Message):
+    if message is None:
+        return query.answer()
+    if press.action is hz.Action.FIX:
         rows = buttons.fix_done_rows(press.hazard_id, press.round, lang)
-        await query.message.answer(
+        await message.answer(
             t(lang, "hazard.ask_fix_photos", id=press.hazard_id), reply_markup=_markup(rows)
         )
+    elif press.action is hz.Action.FIX_DONE:
+        await message.edit_text(t(lang, "hazard.ask_fix_note"), reply_markup=None)
+    else:
+        await message.answer(t(lang, "hazard.ask_reject_reason", id=press.hazard_id))
     return query.answer()
 
 
-async def _fix_photos_done(
-    query: CallbackQuery,
-    press: buttons.Press,
-    app: App,
-    actor: Person,
-    lang: str,
-    state: FSMContext,
-) -> AnswerCallbackQuery:
-    refusal = await _off_step(query, state, FixHazard.photos, press.hazard_id, lang)
-    if refusal is not None:
-        return refusal
-    result = await services.fix_photos_done(
-        app.sessions, ctx_of(app), press.hazard_id, actor, app.settings.hazards, moves(state)
-    )
-    if result.outcome is not hz.Outcome.DONE:
-        return query.answer(_reply(result, lang, ""), show_alert=True)
-    if isinstance(query.message, Message):
-        await query.message.edit_text(t(lang, "hazard.ask_fix_note"), reply_markup=None)
-    return query.answer()
-
-
-async def _reject_pressed(
-    query: CallbackQuery,
-    press: buttons.Press,
-    app: App,
-    actor: Person,
-    lang: str,
-    state: FSMContext,
-) -> AnswerCallbackQuery:
-    result = await services.start_reject(
-        app.sessions, ctx_of(app), press.hazard_id, press.round, actor, moves(state)
-    )
-    if result.outcome is not hz.Outcome.DONE:
-        return query.answer(_reply(result, lang, ""), show_alert=True)
-    if isinstance(query.message, Message):
-        await query.message.answer(t(lang, "hazard.ask_reject_reason", id=press.hazard_id))
-    return query.answer()
-
-
-async def _raise_from(
-    query: CallbackQuery,
-    message: Message | None,
-    press: buttons.Press,
-    app: App,
-    actor: Person,
-    lang: str,
-    state: FSMContext,
-) -> AnswerCallbackQuery:
+async def _raise_from(pressed: _Pressed) -> AnswerCallbackQuery:
     """发现隐患 under a patrol or an incident: a draft filled in from it, then the questions
     it did not answer."""
+    query, message, press, app, actor, lang, state = pressed
     if message is None or message.chat.type != "private":
         return query.answer(t(lang, "hazard.private_only"), show_alert=True)
     started = await services.raise_from(
