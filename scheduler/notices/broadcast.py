@@ -159,25 +159,15 @@ async def _author_language(session: AsyncSession, ctx: Context, notice: Notice) 
 
 
 def progress_text(notice: Notice, counts: store.DeliveryCounts, lang: str, tz: dt.tzinfo) -> str:
+    """While messages wait: "done / total"; then "sent / total" and the deadline."""
+    more: dict[str, object]
     if counts.waiting:
-        return t(
-            lang,
-            "notice.progress",
-            id=notice.id,
-            done=counts.done,
-            total=counts.total,
-            failed=counts.failed,
-        )
-    assert notice.deadline_at is not None
-    return t(
-        lang,
-        "notice.progress.done",
-        id=notice.id,
-        sent=counts.sent,
-        total=counts.total,
-        failed=counts.failed,
-        deadline=local_time(notice.deadline_at, tz),
-    )
+        key, more = "notice.progress", {"done": counts.done}
+    else:
+        assert notice.deadline_at is not None
+        deadline = local_time(notice.deadline_at, tz)
+        key, more = "notice.progress.done", {"sent": counts.sent, "deadline": deadline}
+    return t(lang, key, id=notice.id, total=counts.total, failed=counts.failed, **more)
 
 
 async def refresh_progress(
