@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -42,6 +44,7 @@ from scheduler.notices.buttons import (
     groups_rows,
     skip_rows,
 )
+from scheduler.notices.presses import Guardian
 from scheduler.notices.steps import Ask, Step
 from scheduler.notices.views import View
 from scheduler.routine import Context
@@ -54,6 +57,13 @@ MAX_MESSAGE = 4096
 SKIP_WORDS = {"跳过", "skip", "无", "没有", "不用", "no", "none"}
 NOT_A_COMMAND = F.text & ~F.text.startswith("/")
 TYPED = (ReceiptAction.SIGN, ReceiptAction.TEXT)  # receipt parts the guardian types
+# What a typed part may come back with that keeps the guardian typing (the state stays):
+TYPE_AGAIN = (
+    service.Receipt.WRONG_NAME,
+    service.Receipt.BAD_SIGNATURE,
+    service.Receipt.EMPTY,
+    service.Receipt.TOO_LONG,
+)
 
 
 class NoticeForm(StatesGroup):
@@ -79,6 +89,25 @@ def _ctx(app: App) -> Context:
 
 def _markup(rows: Rows) -> InlineKeyboardMarkup | None:
     return keyboard(OutMessage("", buttons=rows))
+
+
+@dataclass(frozen=True)
+class _Pressed:
+    """A draft's button pressed in its author's conversation, at its step (``draft_pressed``)."""
+
+    query: CallbackQuery
+    message: Message
+    draft_id: int
+    arg: str
+    app: App
+    actor: Person | None
+    lang: str
+    state: FSMContext
+
+    async def close(self) -> None:
+        """Answer the press and take the buttons off its message."""
+        await self.query.answer()
+        await self.message.edit_reply_markup(reply_markup=None)
 
 
 # --- /notice and /notice <id> ----------------------------------------------------------------
@@ -236,21 +265,10 @@ async def skip_typed(
     await _ask_audience(message, app, actor, lang, state)
 
 
-@router.callback_query(DraftPress.filter(action=DraftAction.SKIP, arg=""))
-async def skip_pressed(
-    query: CallbackQuery,
-    press: DraftPress,
-    app: App,
-    actor: Person | None,
-    lang: str,
-    state: FSMContext,
-) -> None:
-    if not await _own_step(query, press, state, lang, NoticeForm.attachment):
-        return
-    assert actor is not None and isinstance(query.message, Message)
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await _ask_audience(query.message, app, actor, lang, state)
+async def _skip_pressed(pressed: _Pressed) -> None:
+    assert pressed.actor is not None
+    await pressed.close()
+    await _ask_audience(pressed.message, pressed.app, pressed.actor, pressed.lang, pressed.state)
 
 
 @router.message(NoticeForm.attachment, ~F.text.startswith("/"))
@@ -321,22 +339,13 @@ async def audience_typed(
     await _choose_audience(message, app, actor, lang, state, parsed.audience)
 
 
-@router.callback_query(DraftPress.filter(action=DraftAction.AUDIENCE, arg=("school", "staff")))
-async def audience_pressed(
-    query: CallbackQuery,
-    press: DraftPress,
-    app: App,
-    actor: Person | None,
-    lang: str,
-    state: FSMContext,
-) -> None:
-    if not await _own_step(query, press, state, lang, NoticeForm.audience):
-        return
-    assert actor is not None and isinstance(query.message, Message)
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    audience = service.Audience("school" if press.arg == "school" else "staff")
-    await _choose_audience(query.message, app, actor, lang, state, audience)
+async def _audience_pressed(pressed: _Pressed) -> None:
+    assert pressed.actor is not None
+    await pressed.close()
+    audience = service.Audience("school" if pressed.arg == "school" else "staff")
+    await _choose_audience(
+        pressed.message, pressed.app, pressed.actor, pressed.lang, pressed.state, audience
+    )
 
 
 async def _choose_audience(
@@ -415,26 +424,16 @@ async def deadline_expected(message: Message, lang: str) -> None:
 # --- step 5: the class groups too? -----------------------------------------------------------
 
 
-@router.callback_query(DraftPress.filter(action=DraftAction.GROUPS, arg=("1", "0")))
-async def groups_pressed(
-    query: CallbackQuery,
-    press: DraftPress,
-    app: App,
-    actor: Person | None,
-    lang: str,
-    state: FSMContext,
-) -> None:
-    if not await _own_step(query, press, state, lang, NoticeForm.groups):
-        return
-    assert actor is not None and isinstance(query.message, Message)
-    wanted = await _draft_id(state)  # first: reading the state may need the database
-    step = await service.set_groups(app.sessions, app.school_id, wanted, actor, press.arg == "1")
+async def _groups_pressed(pressed: _Pressed) -> None:
+    app, actor, lang, state = pressed.app, pressed.actor, pressed.lang, pressed.state
+    assert actor is not None
+    groups = pressed.arg == "1"
+    step = await service.set_groups(app.sessions, app.school_id, pressed.draft_id, actor, groups)
     if step is Step.GONE:
-        await _draft_gone(query, state, lang)
+        await _draft_gone(pressed.query, state, lang)
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await _preview(query.message, app, actor, lang, state)
+    await pressed.close()
+    await _preview(pressed.message, app, actor, lang, state)
 
 
 @router.message(NoticeForm.groups, ~F.text.startswith("/"))
@@ -494,34 +493,24 @@ async def _between_messages(app: App) -> None:
     await asyncio.sleep(app.settings.telegram.per_chat_interval_s)
 
 
-@router.callback_query(DraftPress.filter(action=DraftAction.SEND, arg=""))
-async def send_pressed(
-    query: CallbackQuery,
-    press: DraftPress,
-    app: App,
-    actor: Person | None,
-    lang: str,
-    state: FSMContext,
-) -> None:
-    if not await _own_step(query, press, state, lang, NoticeForm.preview):
-        return
-    assert actor is not None and isinstance(query.message, Message)
+async def _send_pressed(pressed: _Pressed) -> None:
+    app, actor, lang, query = pressed.app, pressed.actor, pressed.lang, pressed.query
+    assert actor is not None
     ctx = _ctx(app)
-    wanted = await _draft_id(state)  # first: reading the state may need the database
     sent = await service.send_draft(
         app.sessions,
         ctx,
         app.settings.notices,
-        wanted,
+        pressed.draft_id,
         actor,
         app.now(),
-        progress_chat_id=query.message.chat.id,
-        progress_message_id=query.message.message_id,
+        progress_chat_id=pressed.message.chat.id,
+        progress_message_id=pressed.message.message_id,
     )
     if sent.outcome is Step.GONE:
-        await _draft_gone(query, state, lang)
+        await _draft_gone(query, pressed.state, lang)
         return
-    await state.clear()
+    await pressed.state.clear()
     match sent.sent:
         case service.SendOutcome.QUEUED:
             app.wake_sender()
@@ -535,24 +524,14 @@ async def send_pressed(
             await query.answer(t(lang, "notice.incomplete"), show_alert=True)
 
 
-@router.callback_query(DraftPress.filter(action=DraftAction.CANCEL, arg=""))
-async def cancel_pressed(
-    query: CallbackQuery,
-    press: DraftPress,
-    app: App,
-    actor: Person | None,
-    lang: str,
-    state: FSMContext,
-) -> None:
-    if not await _own_step(query, press, state, lang, NoticeForm.preview):
-        return
-    assert actor is not None and isinstance(query.message, Message)
-    wanted = await _draft_id(state)  # first: reading the state may need the database
+async def _cancel_pressed(pressed: _Pressed) -> None:
+    app, actor = pressed.app, pressed.actor
+    assert actor is not None
     # A draft already gone is cancelled all the same: the answer is the same.
-    await service.cancel(app.sessions, app.school_id, wanted, actor, app.now())
-    await state.clear()
-    await query.answer()
-    await query.message.edit_text(t(lang, "notice.cancelled"), reply_markup=None)
+    await service.cancel(app.sessions, app.school_id, pressed.draft_id, actor, app.now())
+    await pressed.state.clear()
+    await pressed.query.answer()
+    await pressed.message.edit_text(t(pressed.lang, "notice.cancelled"), reply_markup=None)
 
 
 @router.message(NoticeForm.preview, ~F.text.startswith("/"))
@@ -560,18 +539,11 @@ async def confirm_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.confirm_expected"))
 
 
-@router.callback_query(DraftPress.filter(action=DraftAction.RECEIPT, arg=""))
-async def receipt_pressed(
-    query: CallbackQuery, press: DraftPress, lang: str, state: FSMContext
-) -> None:
+async def _receipt_pressed(pressed: _Pressed) -> None:
     """On the preview: choose what parents give back (a choice, a signature, a note)."""
-    if not await _own_step(query, press, state, lang, NoticeForm.preview):
-        return
-    assert isinstance(query.message, Message)
-    await state.set_state(NoticeForm.receipt)
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await query.message.answer(t(lang, "notice.ask_receipt"))
+    await pressed.state.set_state(NoticeForm.receipt)
+    await pressed.close()
+    await pressed.message.answer(t(pressed.lang, "notice.ask_receipt"))
 
 
 @router.message(NoticeForm.receipt, NOT_A_COMMAND)
@@ -596,6 +568,48 @@ async def receipt_typed(
 @router.message(NoticeForm.receipt, ~F.text.startswith("/"))
 async def receipt_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.ask_receipt"))
+
+
+# --- the draft's buttons: one handler, each action at its step -----------------------------------
+
+
+@dataclass(frozen=True)
+class _DraftButton:
+    step: State  # the conversation's step the button belongs to
+    args: str | tuple[str, ...]  # what its ``arg`` may be (any other: not this handler's)
+    run: Callable[[_Pressed], Awaitable[None]]
+
+
+DRAFT_BUTTONS = {
+    DraftAction.SKIP: _DraftButton(NoticeForm.attachment, "", _skip_pressed),
+    DraftAction.AUDIENCE: _DraftButton(NoticeForm.audience, ("school", "staff"), _audience_pressed),
+    DraftAction.GROUPS: _DraftButton(NoticeForm.groups, ("1", "0"), _groups_pressed),
+    DraftAction.SEND: _DraftButton(NoticeForm.preview, "", _send_pressed),
+    DraftAction.CANCEL: _DraftButton(NoticeForm.preview, "", _cancel_pressed),
+    DraftAction.RECEIPT: _DraftButton(NoticeForm.preview, "", _receipt_pressed),
+}
+
+
+async def draft_pressed(
+    query: CallbackQuery,
+    press: DraftPress,
+    app: App,
+    actor: Person | None,
+    lang: str,
+    state: FSMContext,
+) -> None:
+    """A draft's button works only in its author's conversation, at its step."""
+    button = DRAFT_BUTTONS[press.action]
+    if await state.get_state() != button.step.state or await _draft_id(state) != press.notice_id:
+        await query.answer(t(lang, "notice.draft_gone"), show_alert=True)
+        return
+    assert isinstance(query.message, Message)
+    pressed = _Pressed(query, query.message, press.notice_id, press.arg, app, actor, lang, state)
+    await button.run(pressed)
+
+
+for _action, _button in DRAFT_BUTTONS.items():
+    router.callback_query(DraftPress.filter(action=_action, arg=_button.args))(draft_pressed)
 
 
 def _follow(app: App, ctx: Context, notice_id: int) -> None:
@@ -629,15 +643,8 @@ async def read_pressed(
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     notice_id = press.notice_id
     message = query.message if isinstance(query.message, Message) else None
-    result = await service.confirm_read(
-        app.sessions,
-        app.school_id,
-        notice_id,
-        actor,
-        app.now(),
-        tg_chat_id=message.chat.id if message else None,
-        tg_message_id=message.message_id if message else None,
-    )
+    guardian = _guardian(app, notice_id, actor, None, message)
+    result = await service.confirm_read(app.sessions, guardian, app.now())
     match result.outcome:
         case service.Press.RECORDED | service.Press.ALREADY:
             assert result.confirmed_at is not None
@@ -672,22 +679,8 @@ async def receipt_button(
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     action, pupil_id = press.action, press.pupil_id
     message = query.message if isinstance(query.message, Message) else None
-    where = {
-        "tg_chat_id": message.chat.id if message else None,
-        "tg_message_id": message.message_id if message else None,
-    }
-    result = await service.press_receipt(
-        app.sessions,
-        app.school_id,
-        press.notice_id,
-        actor,
-        pupil_id,
-        action,
-        app.now(),
-        lang,
-        app.tz,
-        **where,
-    )
+    guardian = _guardian(app, press.notice_id, actor, pupil_id, message)
+    result = await service.answer_receipt(app.sessions, guardian, action, app.now(), lang, app.tz)
     match result.outcome:
         case service.Receipt.UNKNOWN:
             return query.answer(t(lang, "notice.press.unknown"), show_alert=True)
@@ -707,8 +700,8 @@ async def receipt_button(
             {
                 "notice": press.notice_id,
                 "pupil": pupil_id or 0,
-                "chat": where["tg_chat_id"],
-                "message": where["tg_message_id"],
+                "chat": guardian.tg_chat_id,
+                "message": guardian.tg_message_id,
                 "child": result.child,
             }
         )
@@ -738,57 +731,34 @@ async def receipt_button(
 
 
 @router.message(ReceiptForm.signature, NOT_A_COMMAND)
-async def signature_typed(
+@router.message(ReceiptForm.text, NOT_A_COMMAND)
+async def guardian_typed(
     message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> None:
+    """The signature or the short note a guardian types after 签字 / 说明 (``receipt_button``
+    kept the notice, the child and the message with the buttons in the state)."""
     assert message.text is not None
     data = await state.get_data()
     if actor is None:
         await message.answer(t(lang, "common.unknown_user"))
         return
+    signing = await state.get_state() == ReceiptForm.signature.state
+    if not signing and len(message.text.strip()) > service.MAX_REPLY_TEXT:
+        await message.answer(t(lang, "notice.receipt.text_too_long", limit=service.MAX_REPLY_TEXT))
+        return
+    pupil_id = int(data.get("pupil", 0)) or None
+    guardian = _guardian(app, int(data.get("notice", 0)), actor, pupil_id, message)
+    action = ReceiptAction.SIGN if signing else ReceiptAction.TEXT
     now = app.now()
-    result = await service.sign(
-        app.sessions,
-        app.school_id,
-        int(data.get("notice", 0)),
-        actor,
-        int(data.get("pupil", 0)) or None,
-        message.text,
-        now,
-        lang,
-        app.tz,
-        tg_chat_id=message.chat.id,
-        tg_message_id=message.message_id,
+    result = await service.answer_receipt(
+        app.sessions, guardian, action, now, lang, app.tz, message.text
     )
     child = result.child or str(data.get("child") or "") or actor.display_name
-    match result.outcome:
-        case service.Receipt.WRONG_NAME:
-            await message.answer(t(lang, "notice.receipt.wrong_name", child=child))
-            return
-        case service.Receipt.BAD_SIGNATURE:
-            await message.answer(t(lang, "notice.receipt.bad_signature", child=child))
-            return
-        case service.Receipt.ALREADY:
-            await state.clear()
-            await message.answer(t(lang, "notice.receipt.already_signed"))
-            return
-        case service.Receipt.RECORDED:
-            pass
-        case _:
-            await state.clear()
-            await message.answer(t(lang, "notice.press.unknown"))
-            return
-    await state.clear()
-    await _refresh_buttons(bot, data, result.buttons)
-    reply = t(
-        lang,
-        "notice.receipt.signed",
-        name=result.signed_name,
-        relation=result.signed_relation,
-        time=service.local_time(now, app.tz),
-    )
-    if result.completed:
-        reply += "\n" + t(lang, "notice.receipt.complete")
+    reply = _typed_reply(result, action, lang, child, service.local_time(now, app.tz))
+    if result.outcome not in TYPE_AGAIN:
+        await state.clear()
+    if result.outcome is service.Receipt.RECORDED:
+        await _refresh_buttons(bot, data, result.buttons)
     await message.answer(reply)
 
 
@@ -798,48 +768,43 @@ async def signature_expected(message: Message, lang: str, state: FSMContext) -> 
     await message.answer(t(lang, "notice.receipt.signature_expected", child=child or "王小明"))
 
 
-@router.message(ReceiptForm.text, NOT_A_COMMAND)
-async def reply_text_typed(
-    message: Message, bot: Bot, app: App, actor: Person | None, lang: str, state: FSMContext
-) -> None:
-    assert message.text is not None
-    data = await state.get_data()
-    if actor is None:
-        await message.answer(t(lang, "common.unknown_user"))
-        return
-    if len(message.text.strip()) > service.MAX_REPLY_TEXT:
-        await message.answer(t(lang, "notice.receipt.text_too_long", limit=service.MAX_REPLY_TEXT))
-        return
-    result = await service.give_text(
-        app.sessions,
-        app.school_id,
-        int(data.get("notice", 0)),
-        actor,
-        int(data.get("pupil", 0)) or None,
-        message.text,
-        app.now(),
-        lang,
-        app.tz,
-    )
-    match result.outcome:
-        case service.Receipt.RECORDED:
-            await state.clear()
-            await _refresh_buttons(bot, data, result.buttons)
-            await message.answer(t(lang, "notice.receipt.text_saved"))
-        case service.Receipt.EMPTY:
-            await message.answer(t(lang, "notice.receipt.text_expected"))
-        case service.Receipt.TOO_LONG:
-            await message.answer(
-                t(lang, "notice.receipt.text_too_long", limit=service.MAX_REPLY_TEXT)
-            )
-        case _:
-            await state.clear()
-            await message.answer(t(lang, "notice.press.unknown"))
-
-
 @router.message(ReceiptForm.text, ~F.text.startswith("/"))
 async def reply_text_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.receipt.text_expected"))
+
+
+def _typed_reply(
+    result: service.ReceiptAnswer, action: ReceiptAction, lang: str, child: str, now: str
+) -> str:
+    signing = action is ReceiptAction.SIGN
+    match result.outcome:
+        case service.Receipt.WRONG_NAME:
+            return t(lang, "notice.receipt.wrong_name", child=child)
+        case service.Receipt.BAD_SIGNATURE:
+            return t(lang, "notice.receipt.bad_signature", child=child)
+        case service.Receipt.EMPTY:
+            return t(lang, "notice.receipt.text_expected")
+        case service.Receipt.TOO_LONG:
+            return t(lang, "notice.receipt.text_too_long", limit=service.MAX_REPLY_TEXT)
+        case service.Receipt.ALREADY if signing:
+            return t(lang, "notice.receipt.already_signed")
+        case service.Receipt.RECORDED if signing:
+            name, relation = result.signed_name, result.signed_relation
+            reply = t(lang, "notice.receipt.signed", name=name, relation=relation, time=now)
+            if result.completed:
+                reply += "\n" + t(lang, "notice.receipt.complete")
+            return reply
+        case service.Receipt.RECORDED:
+            return t(lang, "notice.receipt.text_saved")
+        case _:
+            return t(lang, "notice.press.unknown")
+
+
+def _guardian(
+    app: App, notice_id: int, actor: Person, pupil_id: int | None, message: Message | None
+) -> Guardian:
+    chat_id, message_id = (message.chat.id, message.message_id) if message else (None, None)
+    return Guardian(app.school_id, notice_id, actor, pupil_id, chat_id, message_id)
 
 
 async def _refresh_buttons(bot: Bot, data: dict[str, object], buttons: Rows | None) -> None:
@@ -909,13 +874,3 @@ async def _draft_gone(event: Message | CallbackQuery, state: FSMContext, lang: s
         await event.answer(t(lang, "notice.draft_gone"), show_alert=True)
     else:
         await event.answer(t(lang, "notice.draft_gone"))
-
-
-async def _own_step(
-    query: CallbackQuery, press: DraftPress, state: FSMContext, lang: str, step: State
-) -> bool:
-    """A draft's button works only in its author's conversation, at that step."""
-    if await state.get_state() != step.state or await _draft_id(state) != press.notice_id:
-        await query.answer(t(lang, "notice.draft_gone"), show_alert=True)
-        return False
-    return True

@@ -49,7 +49,8 @@ async def seed(
     async with app.sessions() as session:
         units = {u.slug: u for u in await people.units(session, app.school_id, "class")}
     admin = await add_person(app, "校长", "admin", None, 100)
-    teachers, parents = {}, {}
+    teachers: dict[str, Person] = {}
+    parents: dict[str, list[Person]] = {}
     tg = 1000
     for slug in slugs:
         tg += 1

@@ -1,6 +1,7 @@
 """The presses on a sent notice, each a service in its own transaction: a parent's 已阅知晓
 (the first one is recorded, later ones change nothing), a guardian's receipt for one child
-(a choice, a signature, a note) and the head teacher's 🔔 for their class."""
+(a choice, a signature, a note; one service, ``answer_receipt``) and the head teacher's 🔔
+for their class. ``Guardian`` is who answers, for which child, from which message."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from scheduler.notices.receipts import (
     Receipt,
     ReceiptResult,
     ReceiptSpec,
+    add_confirmation,
     check_can_sign,
     receipt_buttons,
-    record_choice,
     record_read,
     record_reply_text,
     record_signature,
@@ -26,7 +27,24 @@ from scheduler.notices.receipts import (
 from scheduler.routine import Context
 from storage import notices as store
 from storage.db import SessionFactory
-from storage.models import Person, Submission
+from storage.models import Person
+
+# --- who presses -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guardian:
+    """Who answers a notice, and from where: ``person`` on notice ``notice_id`` of school
+    ``school_id``, for one child (``pupil_id``; None: no child named), from a chat message
+    (None: not known)."""
+
+    school_id: int
+    notice_id: int
+    person: Person
+    pupil_id: int | None = None
+    tg_chat_id: int | None = None
+    tg_message_id: int | None = None
+
 
 # --- 已阅知晓 ----------------------------------------------------------------------------------
 
@@ -70,45 +88,25 @@ async def record_press(
         return PressResult(Press.NOT_RECIPIENT)
     if not first:
         return PressResult(Press.ALREADY, recipient.confirmed_at)
-    session.add(
-        Submission(
-            school_id=school_id,
-            person_id=person.id,
-            kind="button",
-            text="",
-            data={
-                "notice_id": notice_id,
-                "pupil_id": pupil_id,
-                "late": now > (notice.deadline_at or now),
-            },
-            tg_chat_id=tg_chat_id,
-            tg_message_id=tg_message_id,
-            created_at=now,
-        )
+    add_confirmation(
+        session, school_id, notice, person.id, pupil_id, now, tg_chat_id, tg_message_id
     )
     return PressResult(Press.RECORDED, now)
 
 
 async def confirm_read(
-    sessions: SessionFactory,
-    school_id: int,
-    notice_id: int,
-    person: Person,
-    now: dt.datetime,
-    *,
-    tg_chat_id: int | None = None,
-    tg_message_id: int | None = None,
+    sessions: SessionFactory, guardian: Guardian, now: dt.datetime
 ) -> PressResult:
     """已阅知晓 with no child named (``ReadPress``), in its own transaction."""
     async with sessions.begin() as session:
         return await record_press(
             session,
-            school_id,
-            notice_id,
-            person,
+            guardian.school_id,
+            guardian.notice_id,
+            guardian.person,
             now,
-            tg_chat_id=tg_chat_id,
-            tg_message_id=tg_message_id,
+            tg_chat_id=guardian.tg_chat_id,
+            tg_message_id=guardian.tg_message_id,
         )
 
 
@@ -148,86 +146,39 @@ def _answer(result: ReceiptResult, pupil_id: int | None, lang: str, tz: dt.tzinf
     )
 
 
-async def press_receipt(
+async def answer_receipt(
     sessions: SessionFactory,
-    school_id: int,
-    notice_id: int,
-    person: Person,
-    pupil_id: int | None,
+    guardian: Guardian,
     action: ReceiptAction,
     now: dt.datetime,
     lang: str,
     tz: dt.tzinfo,
-    *,
-    tg_chat_id: int | None = None,
-    tg_message_id: int | None = None,
+    typed: str | None = None,
 ) -> ReceiptAnswer:
-    """A receipt button: 已阅知晓 and an option are recorded; 签字 and 说明 are checked (RECORDED:
-    go on and ask the guardian to type it)."""
-    where = {"tg_chat_id": tg_chat_id, "tg_message_id": tg_message_id}
+    """A receipt button, or what the guardian typed after one, in its own transaction.
+
+    已阅知晓 and an option are recorded. 签字 and 说明 pressed are checked (RECORDED: go on and
+    ask the guardian to type it); with ``typed`` the signature, or the short note, is recorded.
+    """
+    g = guardian
+    chat_id, message_id = g.tg_chat_id, g.tg_message_id
     async with sessions.begin() as session:
+        key = (session, g.school_id, g.notice_id, g.person, g.pupil_id)
         index = action.option_index
-        if action is ReceiptAction.READ:
+        if action is ReceiptAction.READ or index is not None:
             result = await record_read(
-                session, school_id, notice_id, person, pupil_id, now, **where
+                *key, now, index=index, tg_chat_id=chat_id, tg_message_id=message_id
             )
-        elif index is not None:
-            result = await record_choice(
-                session, school_id, notice_id, person, pupil_id, index, now, **where
+        elif typed is None:
+            part = "signature" if action is ReceiptAction.SIGN else "text"
+            result = await check_can_sign(*key, part)
+        elif action is ReceiptAction.SIGN:
+            result = await record_signature(
+                *key, typed, now, tg_chat_id=chat_id, tg_message_id=message_id
             )
         else:
-            part = "signature" if action is ReceiptAction.SIGN else "text"
-            result = await check_can_sign(session, school_id, notice_id, person, pupil_id, part)
-        return _answer(result, pupil_id, lang, tz)
-
-
-async def sign(
-    sessions: SessionFactory,
-    school_id: int,
-    notice_id: int,
-    person: Person,
-    pupil_id: int | None,
-    typed: str,
-    now: dt.datetime,
-    lang: str,
-    tz: dt.tzinfo,
-    *,
-    tg_chat_id: int | None = None,
-    tg_message_id: int | None = None,
-) -> ReceiptAnswer:
-    """The guardian's typed signature for one child."""
-    async with sessions.begin() as session:
-        result = await record_signature(
-            session,
-            school_id,
-            notice_id,
-            person,
-            pupil_id,
-            typed,
-            now,
-            tg_chat_id=tg_chat_id,
-            tg_message_id=tg_message_id,
-        )
-        return _answer(result, pupil_id, lang, tz)
-
-
-async def give_text(
-    sessions: SessionFactory,
-    school_id: int,
-    notice_id: int,
-    person: Person,
-    pupil_id: int | None,
-    typed: str,
-    now: dt.datetime,
-    lang: str,
-    tz: dt.tzinfo,
-) -> ReceiptAnswer:
-    """The guardian's short note for one child."""
-    async with sessions.begin() as session:
-        result = await record_reply_text(
-            session, school_id, notice_id, person, pupil_id, typed, now
-        )
-        return _answer(result, pupil_id, lang, tz)
+            result = await record_reply_text(*key, typed, now)
+        return _answer(result, g.pupil_id, lang, tz)
 
 
 # --- the head teacher's 🔔 -------------------------------------------------------------------

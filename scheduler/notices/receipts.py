@@ -213,15 +213,32 @@ def _finish(
         return False
     row.confirmed_at = now
     row.confirm_chat_id, row.confirm_message_id = chat_id, message_id
+    add_confirmation(
+        session, school_id, notice, row.person_id, row.pupil_id, now, chat_id, message_id
+    )
+    return True
+
+
+def add_confirmation(
+    session: AsyncSession,
+    school_id: int,
+    notice: Notice,
+    person_id: int,
+    pupil_id: int | None,
+    now: dt.datetime,
+    chat_id: int | None,
+    message_id: int | None,
+) -> None:
+    """The submission a confirmed receipt leaves (late once the deadline has passed)."""
     session.add(
         Submission(
             school_id=school_id,
-            person_id=row.person_id,
+            person_id=person_id,
             kind="button",
             text="",
             data={
                 "notice_id": notice.id,
-                "pupil_id": row.pupil_id,
+                "pupil_id": pupil_id,
                 "late": now > (notice.deadline_at or now),
             },
             tg_chat_id=chat_id,
@@ -229,7 +246,6 @@ def _finish(
             created_at=now,
         )
     )
-    return True
 
 
 async def record_read(
@@ -240,44 +256,27 @@ async def record_read(
     pupil_id: int | None,
     now: dt.datetime,
     *,
+    index: int | None = None,
     tg_chat_id: int | None = None,
     tg_message_id: int | None = None,
 ) -> ReceiptResult:
-    """已阅知晓 for one child: the first press counts, later ones change nothing."""
+    """已阅知晓 for one child, or (``index``) one of the notice's options: the first press
+    counts, later ones (any option) change nothing."""
     problem, notice, row = await _row(session, school_id, notice_id, person, pupil_id)
     if problem is not None or notice is None or row is None:
         return ReceiptResult(problem or Receipt.UNKNOWN)
     spec = ReceiptSpec.of(notice)
-    if spec.options or spec.signature:
-        return ReceiptResult(Receipt.NOT_ASKED, row, notice)
-    if row.confirmed_at is not None:
-        return ReceiptResult(Receipt.ALREADY, row, notice)
-    done = _finish(session, school_id, notice, row, now, tg_chat_id, tg_message_id)
-    return ReceiptResult(Receipt.RECORDED, row, notice, done)
-
-
-async def record_choice(
-    session: AsyncSession,
-    school_id: int,
-    notice_id: int,
-    person: Person,
-    pupil_id: int | None,
-    index: int,
-    now: dt.datetime,
-    *,
-    tg_chat_id: int | None = None,
-    tg_message_id: int | None = None,
-) -> ReceiptResult:
-    """The first choice counts; pressing again (any option) changes nothing."""
-    problem, notice, row = await _row(session, school_id, notice_id, person, pupil_id)
-    if problem is not None or notice is None or row is None:
-        return ReceiptResult(problem or Receipt.UNKNOWN)
-    spec = ReceiptSpec.of(notice)
-    if not 0 <= index < len(spec.options):
-        return ReceiptResult(Receipt.NOT_ASKED, row, notice)
-    if row.choice is not None:
-        return ReceiptResult(Receipt.ALREADY, row, notice)
-    row.choice, row.choice_at = index, now
+    if index is None:
+        if spec.options or spec.signature:
+            return ReceiptResult(Receipt.NOT_ASKED, row, notice)
+        if row.confirmed_at is not None:
+            return ReceiptResult(Receipt.ALREADY, row, notice)
+    else:
+        if not 0 <= index < len(spec.options):
+            return ReceiptResult(Receipt.NOT_ASKED, row, notice)
+        if row.choice is not None:
+            return ReceiptResult(Receipt.ALREADY, row, notice)
+        row.choice, row.choice_at = index, now
     done = _finish(session, school_id, notice, row, now, tg_chat_id, tg_message_id)
     return ReceiptResult(Receipt.RECORDED, row, notice, done)
 
