@@ -9,9 +9,9 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import FSInputFile, Message
 
-from bot.core.dates import ParseFailure, describe, examples, parse_range
 from bot.core.i18n import t
-from handlers.common import refuse_unless, school_calendar
+from handlers.common import refuse_unless
+from handlers.export import export_span
 from scheduler.actors import Person
 from scheduler.app import App
 from scheduler.district import (
@@ -24,7 +24,7 @@ from scheduler.district import (
     format_district_today,
     send_district_notice,
 )
-from scheduler.exports import MAX_DAYS, kind_namer
+from scheduler.exports import kind_namer
 
 router = Router(name="district")
 
@@ -81,14 +81,8 @@ async def export_district_book(
 ) -> None:
     """/district export 本月: one .xlsx for every school, a sheet per routine, a school
     column (storage/exports/district.py)."""
-    span = parse_range(
-        text, app.now(), tz=app.settings.school.tz, calendar=await school_calendar(app)
-    )
-    if isinstance(span, ParseFailure):
-        await message.answer(describe(span, lang) + "\n\n" + examples(lang))
-        return
-    if span.days > MAX_DAYS:
-        await message.answer(t(lang, "export.too_long", days=MAX_DAYS))
+    span = await export_span(message, app, text, lang)
+    if span is None:
         return
     settings = app.settings
     path = settings.resolve(settings.storage.export_dir) / (

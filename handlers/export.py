@@ -13,7 +13,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import FSInputFile, Message
 
-from bot.core.dates import ParseFailure, describe, examples, parse_range
+from bot.core.dates import DateRange, ParseFailure, describe, examples, parse_range
 from bot.core.i18n import t
 from handlers.common import ADMIN, refuse_unless, school_calendar
 from scheduler.actors import Person
@@ -34,13 +34,8 @@ async def export(
     if not text:
         await message.answer(t(lang, "export.usage") + "\n\n" + examples(lang))
         return
-    calendar = await school_calendar(app)
-    span = parse_range(text, app.now(), tz=app.settings.school.tz, calendar=calendar)
-    if isinstance(span, ParseFailure):
-        await message.answer(describe(span, lang) + "\n\n" + examples(lang))
-        return
-    if span.days > MAX_DAYS:
-        await message.answer(t(lang, "export.too_long", days=MAX_DAYS))
+    span = await export_span(message, app, text, lang)
+    if span is None:
         return
 
     progress = await message.answer(t(lang, "export.step.collect", start=span.start, end=span.end))
@@ -74,6 +69,20 @@ async def export(
             continue
         await message.answer_document(FSInputFile(path))
     await edit_quietly(progress, t(lang, "export.done", start=span.start, end=span.end))
+
+
+async def export_span(message: Message, app: App, text: str, lang: str) -> DateRange | None:
+    """The period an export asks for (/export, /district export), in the school's calendar;
+    None when it is not one or too long, and the person is told why."""
+    calendar = await school_calendar(app)
+    span = parse_range(text, app.now(), tz=app.settings.school.tz, calendar=calendar)
+    if isinstance(span, ParseFailure):
+        await message.answer(describe(span, lang) + "\n\n" + examples(lang))
+        return None
+    if span.days > MAX_DAYS:
+        await message.answer(t(lang, "export.too_long", days=MAX_DAYS))
+        return None
+    return span
 
 
 async def edit_quietly(progress: Message, text: str) -> None:

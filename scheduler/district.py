@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.i18n import t
 from bot.core.settings import NoticeSettings
 from scheduler.app import App
+from scheduler.exports import audit_export
 from scheduler.notices.broadcast import SendOutcome, confirm_and_enqueue
 from scheduler.notices.common import MAX_NOTICE_TEXT
 from scheduler.routine import Context
-from storage import audit, people
 from storage import notices as store
+from storage import people
 from storage.db import SessionFactory
 from storage.exports.district import export_district
 from storage.exports.labels import KindNamer
@@ -269,15 +270,7 @@ async def export_book(
         lang=lang,
         kind_name=kind_name,
     )
-    async with sessions.begin() as session:
-        audit.record(
-            session,
-            school_id,
-            actor_id,
-            "district.export",
-            now,
-            start=start.isoformat(),
-            end=end.isoformat(),
-            schools=len(schools),
-        )
+    await audit_export(
+        sessions, school_id, actor_id, "district.export", now, start, end, schools=len(schools)
+    )
     return path

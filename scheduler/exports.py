@@ -105,15 +105,32 @@ async def export_book(
     except Exception:
         log.exception("export of %s..%s failed", start, end)
         return Exported(Export.FAILED)
+    await audit_export(
+        sessions, school_id, person.id, "export", now, start, end, files=[p.name for p in paths]
+    )
+    return Exported(Export.DONE, tuple(paths))
+
+
+async def audit_export(
+    sessions: SessionFactory,
+    school_id: int,
+    actor_id: int,
+    action: str,
+    now: dt.datetime,
+    start: dt.date,
+    end: dt.date,
+    **detail: object,
+) -> None:
+    """An export (/export, /district export) audited, with its period, in the school it was
+    asked from, in a transaction of its own."""
     async with sessions.begin() as session:
         audit.record(
             session,
             school_id,
-            person.id,
-            "export",
+            actor_id,
+            action,
             now,
             start=start.isoformat(),
             end=end.isoformat(),
-            files=[p.name for p in paths],
+            **detail,
         )
-    return Exported(Export.DONE, tuple(paths))
