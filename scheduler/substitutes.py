@@ -11,8 +11,10 @@ substitute may answer for the class (bot/actors.py ``acting``). The record book 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Concatenate, ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +30,8 @@ from storage.db import SessionFactory
 from storage.duty import staff_named
 from storage.models import Person, Unit
 from storage.substitutes import Substitution
+
+_P = ParamSpec("_P")
 
 MAX_DAYS = 62  # a leave longer than two months is a new head teacher, not a substitute
 # Who may ask for a leave (an admin for anyone, a head teacher for themselves), and who may
@@ -73,6 +77,20 @@ async def _answer(session: AsyncSession, result: Result, row: Substitution | Non
     return Result(result.outcome, row.id, result.name, await _texts(session, row))
 
 
+def _answered(
+    step: Callable[Concatenate[AsyncSession, _P], Awaitable[tuple[Result, Substitution | None]]],
+) -> Callable[Concatenate[SessionFactory, _P], Awaitable[Result]]:
+    """The step as a service: in a transaction of its own, its result answered with the
+    leave's id and texts (``_answer``)."""
+
+    async def service(sessions: SessionFactory, *args: _P.args, **kwargs: _P.kwargs) -> Result:
+        async with sessions.begin() as session:
+            return await _answer(session, *await step(session, *args, **kwargs))
+
+    service.__doc__ = step.__doc__
+    return service
+
+
 class Decision(StrEnum):
     APPROVE = "ok"  # 批准
     REFUSE = "no"  # 不批准
@@ -110,26 +128,6 @@ async def _one_named(session: AsyncSession, school_id: int, name: str) -> Person
     return found[0]
 
 
-async def request_leave(
-    sessions: SessionFactory,
-    ctx: Context,
-    actor: Person,
-    absent_name: str | None,
-    first: dt.date,
-    last: dt.date,
-    substitute_name: str,
-    today: dt.date,
-    now: dt.datetime,
-) -> Result:
-    """An admin's leave for a head teacher (in force at once), or a head teacher's own leave
-    (``absent_name`` None: waits for an admin); in a transaction of its own."""
-    async with sessions.begin() as session:
-        result, row = await _request_leave(
-            session, ctx, actor, absent_name, first, last, substitute_name, today, now
-        )
-        return await _answer(session, result, row)
-
-
 async def _request_leave(
     session: AsyncSession,
     ctx: Context,
@@ -141,6 +139,8 @@ async def _request_leave(
     today: dt.date,
     now: dt.datetime,
 ) -> tuple[Result, Substitution | None]:
+    """An admin's leave for a head teacher (in force at once), or a head teacher's own leave
+    (``absent_name`` None: waits for an admin)."""
     is_admin = people.has_role(actor, "admin")
     if absent_name is None:
         absent: Person | Result | None = await session.get(Person, actor.id)
@@ -195,18 +195,10 @@ async def _request_leave(
     return Result(Outcome.REQUESTED), row
 
 
-async def decide(
-    sessions: SessionFactory, ctx: Context, actor: Person, press: Press, now: dt.datetime
-) -> Result:
-    """An admin's 批准 / 不批准 on a head teacher's leave, in a transaction of its own."""
-    async with sessions.begin() as session:
-        result, row = await _decide(session, ctx, actor, press, now)
-        return await _answer(session, result, row)
-
-
 async def _decide(
     session: AsyncSession, ctx: Context, actor: Person, press: Press, now: dt.datetime
 ) -> tuple[Result, Substitution | None]:
+    """An admin's 批准 / 不批准 on a head teacher's leave."""
     if not people.has_role(actor, "admin"):
         return Result(Outcome.NOT_ALLOWED), None
     row = await store.get(session, ctx.school_id, press.substitution_id)
@@ -231,21 +223,6 @@ async def _decide(
     return Result(Outcome.REFUSED), row
 
 
-async def cancel(
-    sessions: SessionFactory,
-    ctx: Context,
-    actor: Person,
-    substitution_id: int,
-    today: dt.date,
-    now: dt.datetime,
-) -> Result:
-    """An admin, the teacher on leave or who asked cancels a leave not yet ended; in a
-    transaction of its own."""
-    async with sessions.begin() as session:
-        result, row = await _cancel(session, ctx, actor, substitution_id, today, now)
-        return await _answer(session, result, row)
-
-
 async def _cancel(
     session: AsyncSession,
     ctx: Context,
@@ -254,6 +231,7 @@ async def _cancel(
     today: dt.date,
     now: dt.datetime,
 ) -> tuple[Result, Substitution | None]:
+    """An admin, the teacher on leave or who asked cancels a leave not yet ended."""
     row = await store.get(session, ctx.school_id, substitution_id)
     if row is None:
         return Result(Outcome.NOT_FOUND), None
@@ -349,3 +327,9 @@ async def _ask_admins(
         buttons=lambda lang: decision_rows(row.id, lang),
         urgent=True,
     )
+
+
+# What handlers/leave.py calls, each in a transaction of its own.
+request_leave = _answered(_request_leave)
+decide = _answered(_decide)
+cancel = _answered(_cancel)
