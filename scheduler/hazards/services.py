@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,12 +25,11 @@ from scheduler.hazards import buttons, raising, steps, views
 from scheduler.hazards.buttons import Action
 from scheduler.hazards.common import DEFAULT_POLICY, Outcome, Result
 from scheduler.routine import Context
+from scheduler.transactions import reading, writing
 from storage import hazards as store
 from storage.db import SessionFactory
 
 MAX_WHAT, MAX_PLACE, MAX_NOTE = store.MAX_WHAT, store.MAX_PLACE, store.MAX_NOTE
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
 
 class Step(StrEnum):
@@ -96,35 +95,8 @@ async def move(
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _reading(
-    view: Callable[Concatenate[AsyncSession, _P], Awaitable[_R]],
-) -> Callable[Concatenate[SessionFactory, _P], Awaitable[_R]]:
-    """The view as a service: it reads in a session of its own."""
-
-    async def service(sessions: SessionFactory, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        async with sessions() as session:
-            return await view(session, *args, **kwargs)
-
-    service.__doc__ = view.__doc__
-    return service
-
-
-def _writing(
-    step: Callable[Concatenate[AsyncSession, _P], Awaitable[_R]],
-) -> Callable[Concatenate[SessionFactory, _P], Awaitable[_R]]:
-    """The step as a service: it runs in a transaction of its own, which moves no
-    conversation."""
-
-    async def service(sessions: SessionFactory, *args: _P.args, **kwargs: _P.kwargs) -> _R:
-        async with sessions.begin() as session:
-            return await step(session, *args, **kwargs)
-
-    service.__doc__ = step.__doc__
-    return service
-
-
-listing = _reading(views.listing)  # /hazards: the open hazards (``words`` filters them)
-history = _reading(views.history)  # /hazard N: its history and photos (None: no such hazard)
+listing = reading(views.listing)  # /hazards: the open hazards (``words`` filters them)
+history = reading(views.history)  # /hazard N: its history and photos (None: no such hazard)
 
 
 # -- raising ------------------------------------------------------------------------------------
@@ -170,7 +142,7 @@ async def answer(
     return step
 
 
-add_photo = _writing(raising.add_photo)  # a photo of the draft kept (False: the draft is gone)
+add_photo = writing(raising.add_photo)  # a photo of the draft kept (False: the draft is gone)
 
 
 async def submit(
@@ -229,9 +201,9 @@ async def raise_from(
 # -- the chain's steps --------------------------------------------------------------------------
 
 
-assign = _writing(steps.assign)
-record_measure = _writing(steps.record_measure)
-reopen = _writing(steps.reopen)
+assign = writing(steps.assign)
+record_measure = writing(steps.record_measure)
+reopen = writing(steps.reopen)
 
 
 async def press(
@@ -271,7 +243,7 @@ async def start_fix(
     return result
 
 
-add_fix_photo = _writing(steps.add_fix_photo)
+add_fix_photo = writing(steps.add_fix_photo)
 
 
 async def fix_photos_done(
