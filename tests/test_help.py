@@ -14,7 +14,7 @@ NO_USAGE = {"start", "help", "cancel"}
 
 def chat_commands() -> set[str]:
     found: set[str] = set()
-    for path in HANDLERS.glob("*.py"):
+    for path in HANDLERS.rglob("*.py"):  # handlers/duty/ is a package
         found |= set(re.findall(r'Command\("([a-z_]+)"', path.read_text(encoding="utf-8")))
     return found
 
