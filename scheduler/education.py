@@ -51,33 +51,17 @@ class EducationRoutine:
 
     def prompt(self, task: Task, unit: Unit | None, lang: str, ctx: Context) -> OutMessage:
         points = "\n".join(f"• {p}" for p in task.payload.get("points", []))
+        deadline = _hhmm(task.deadline_at, ctx)
         text = t(
-            lang,
-            "edu.prompt",
-            kind=t(lang, KIND_KEYS.get(task.kind, "edu.kind.daily")),
-            unit=_unit_name(task, unit),
-            theme=task.theme,
-            points=points or "•",
-            deadline=_hhmm(task.deadline_at, ctx),
+            lang, "edu.prompt", **_about(task, unit, lang), points=points or "•", deadline=deadline
         )
         drill = task.payload.get("drill")  # set by the drills' settle job on a drill day
         if drill:
             text += "\n" + t(lang, "edu.drill_today", theme=drill["theme"], time=drill["time"])
-        return OutMessage(
-            text, buttons=single_button(t(lang, "edu.button.done"), DonePress(task.id).pack())
-        )
+        return _with_done(text, task, lang)
 
     def reminder(self, task: Task, unit: Unit | None, lang: str, ctx: Context) -> OutMessage:
-        text = t(
-            lang,
-            "edu.reminder",
-            kind=t(lang, KIND_KEYS.get(task.kind, "edu.kind.daily")),
-            unit=_unit_name(task, unit),
-            theme=task.theme,
-        )
-        return OutMessage(
-            text, buttons=single_button(t(lang, "edu.button.done"), DonePress(task.id).pack())
-        )
+        return _with_done(t(lang, "edu.reminder", **_about(task, unit, lang)), task, lang)
 
     def alert(
         self, day: dt.date, missing: Sequence[tuple[Task, Unit | None]], lang: str, ctx: Context
@@ -91,6 +75,19 @@ class EducationRoutine:
         return OutMessage(
             t(lang, "edu.alert", day=day.isoformat(), count=len(missing), units="\n".join(lines))
         )
+
+
+def _about(task: Task, unit: Unit | None, lang: str) -> dict[str, str]:
+    """What a prompt and a reminder say of the task: its kind, class and theme."""
+    kind = t(lang, KIND_KEYS.get(task.kind, "edu.kind.daily"))
+    return {"kind": kind, "unit": _unit_name(task, unit), "theme": task.theme}
+
+
+def _with_done(text: str, task: Task, lang: str) -> OutMessage:
+    """The prompt's or the reminder's text with its 已完成 button."""
+    return OutMessage(
+        text, buttons=single_button(t(lang, "edu.button.done"), DonePress(task.id).pack())
+    )
 
 
 def _unit_name(task: Task, unit: Unit | None) -> str:
@@ -190,35 +187,41 @@ async def photo_target(
     answers), or else the class's latest prompt due today: the group's class, or in private
     the sender's classes. None: a group's ordinary chatter, or a private photo of no task."""
     async with sessions() as session:
-        task = await _photo_task(
-            session, school_id, person, tg_chat_id, private, reply_to_bot, today, now
-        )
+        task = None
+        if reply_to_bot is not None:
+            task = await _replied_to(session, school_id, person, tg_chat_id, reply_to_bot)
+        if task is None:
+            task = await _latest_due(session, school_id, person, tg_chat_id, private, today, now)
     return PhotoTarget(task.id, task.unit_id) if task is not None else None
 
 
-async def _photo_task(
+async def _replied_to(
+    session: AsyncSession, school_id: int, person: Person, tg_chat_id: int, reply_to_bot: int
+) -> Task | None:
+    """The task whose prompt the photo replies to, if the person may answer it."""
+    task = await session.scalar(
+        select(Task)
+        .join(Outbox, Outbox.task_id == Task.id)
+        .where(
+            Outbox.school_id == school_id,
+            Outbox.tg_chat_id == tg_chat_id,
+            Outbox.sent_message_id == reply_to_bot,
+            Task.routine == EducationRoutine.name,
+        )
+    )
+    return task if task is not None and may_answer_for(person, task) else None
+
+
+async def _latest_due(
     session: AsyncSession,
     school_id: int,
     person: Person,
     tg_chat_id: int,
     private: bool,
-    reply_to_bot: int | None,
     today: dt.date,
     now: dt.datetime,
 ) -> Task | None:
-    if reply_to_bot is not None:
-        task = await session.scalar(
-            select(Task)
-            .join(Outbox, Outbox.task_id == Task.id)
-            .where(
-                Outbox.school_id == school_id,
-                Outbox.tg_chat_id == tg_chat_id,
-                Outbox.sent_message_id == reply_to_bot,
-                Task.routine == EducationRoutine.name,
-            )
-        )
-        if task is not None and may_answer_for(person, task):
-            return task
+    """The class's latest prompt due today: the group's class, or in private the person's."""
     unit_ids = people.unit_ids_with_role(person, "head_teacher")
     if not private:
         chat = await session.scalar(
