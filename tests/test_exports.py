@@ -258,7 +258,9 @@ async def test_the_incident_table_has_its_number_who_handled_it_when_and_the_not
     app.clock.set(local("2026-11-25 08:20"))  # type: ignore[attr-defined]
     ctx = Context(app.school_id, app.settings.school.language, app.tz)
     async with app.sessions.begin() as session:
-        handled = await reports.mark_handled(session, ctx, number, leader, "已清理积水", app.now())
+        handled = await reports.handle(
+            session, ctx, number, leader, "已清理积水", app.now(), done=True
+        )
         assert handled.outcome is reports.Handling.HANDLED
 
     paths = await export_records(app.sessions, app.school_id, DAY2, DAY2, tmp_path / "out")

@@ -24,8 +24,8 @@ from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from bot.core.settings import ZeroReportSettings
 from scheduler.routine import Context
+from scheduler.transactions import reading, writing
 from scheduler.zero_report.answers import (
-    Answer,
     Outcome,
     record_zero,
     task_of_day,
@@ -33,8 +33,8 @@ from scheduler.zero_report.answers import (
 )
 from scheduler.zero_report.buttons import answer_buttons, incident_only, unit_incident_only
 from scheduler.zero_report.common import ANSWERED, ZERO, hhmm
-from scheduler.zero_report.day_report import DayReport, IncidentLine, day_report, incident_details
-from scheduler.zero_report.handling import Handled, handle
+from scheduler.zero_report.day_report import day_report, incident_details
+from scheduler.zero_report.handling import handle
 from scheduler.zero_report.incidents import (
     Started,
     Step,
@@ -60,27 +60,7 @@ _NEXT_STEP = {Step.TEXT: Step.PLACE, Step.PLACE: Step.SEVERITY, Step.SEVERITY: S
 # -- the prompt's buttons -----------------------------------------------------------------------
 
 
-async def answer_zero(
-    sessions: SessionFactory,
-    ctx: Context,
-    task_id: int,
-    person: Person,
-    now: dt.datetime,
-    *,
-    tg_chat_id: int | None = None,
-    tg_message_id: int | None = None,
-) -> Answer:
-    """零报告 pressed: ``record_zero`` in a transaction of its own."""
-    async with sessions.begin() as session:
-        return await record_zero(
-            session,
-            ctx,
-            task_id,
-            person,
-            now,
-            tg_chat_id=tg_chat_id,
-            tg_message_id=tg_message_id,
-        )
+answer_zero = writing(record_zero)  # 零报告 pressed: ``record_zero``
 
 
 async def begin_incident(
@@ -127,17 +107,7 @@ async def answer_step(
     return True
 
 
-async def keep_photo(
-    sessions: SessionFactory,
-    ctx: Context,
-    incident_id: int,
-    person: Person,
-    photo: tuple[Any, str, str, str],
-    now: dt.datetime,
-) -> bool:
-    """One photo of the person's draft; False when the draft is gone."""
-    async with sessions.begin() as session:
-        return await add_photo(session, ctx, incident_id, person, photo, now)
+keep_photo = writing(add_photo)  # one photo of the person's draft (False: the draft is gone)
 
 
 async def photos_done(
@@ -230,30 +200,6 @@ async def _report_menu(
     return OutMessage(text, buttons=incident_only(task.id, lang))
 
 
-async def handle_incident(
-    sessions: SessionFactory,
-    ctx: Context,
-    incident_id: int,
-    person: Person,
-    note: str,
-    now: dt.datetime,
-    *,
-    done: bool,
-) -> Handled:
-    """/incident <id> done … or note …: ``handling.handle`` in a transaction of its own."""
-    async with sessions.begin() as session:
-        return await handle(session, ctx, incident_id, person, note, now, done=done)
-
-
-async def show_incident(
-    sessions: SessionFactory, ctx: Context, incident_id: int
-) -> IncidentLine | None:
-    """/incident <id>: one reported incident."""
-    async with sessions() as session:
-        return await incident_details(session, ctx, incident_id)
-
-
-async def day_grid(sessions: SessionFactory, ctx: Context, day: dt.date) -> DayReport:
-    """/zero [day]: every unit asked that day, its answer and incidents."""
-    async with sessions() as session:
-        return await day_report(session, ctx, day)
+handle_incident = writing(handle)  # /incident <id> done … or note …
+show_incident = reading(incident_details)  # /incident <id>: one reported incident
+day_grid = reading(day_report)  # /zero [day]: every unit asked that day, its answers, incidents
