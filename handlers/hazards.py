@@ -25,6 +25,7 @@ from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardMarkup, Mess
 from bot.core.dates import ParseFailure, describe, examples
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
+from handlers import common
 from handlers.common import parse_id, school_calendar
 from handlers.conversation import move_to
 from handlers.duty.common import NOT_COMMAND, ctx_of, download, first_of_album
@@ -92,10 +93,6 @@ def _markup(rows: buttons.Rows) -> InlineKeyboardMarkup | None:
 
 async def _data(state: FSMContext) -> dict[str, object]:
     return dict(await state.get_data())
-
-
-async def _hazard_id(state: FSMContext) -> int:
-    return int(str((await state.get_data()).get("hazard_id", 0)))
 
 
 # -- /hazard, /hazards -----------------------------------------------------------------------
@@ -251,7 +248,13 @@ async def cancel_raising(
     """/cancel while raising: the draft is cancelled, and an inspection item whose 有隐患 opened
     it is unchecked again and its buttons sent anew (not left marked 有隐患 #N)."""
     redrawn = await insp.cancel_draft(
-        app.sessions, ctx_of(app), await _hazard_id(state), actor, app.now(), lang, moves(state)
+        app.sessions,
+        ctx_of(app),
+        await common.draft_id(state, "hazard_id"),
+        actor,
+        app.now(),
+        lang,
+        moves(state),
     )
     if redrawn is None:
         return message.answer(t(lang, "common.cancelled"))
@@ -265,7 +268,7 @@ async def _answer(
     """One answer saved in the draft and the conversation moved on (to ``then``, or else to
     the next question the draft has no answer for: an inspection's item comes with its place
     and category), in one transaction. None: the draft is gone."""
-    hazard_id = await _hazard_id(state)
+    hazard_id = await common.draft_id(state, "hazard_id")
     return await services.answer(
         app.sessions, ctx_of(app), hazard_id, actor, moves(state), then=then, **fields
     )
@@ -309,7 +312,9 @@ async def _answered(
     step = await _answer(app, actor, state, then, **fields)
     if step is None:
         return await _gone(message, state, lang)
-    asked = services.question(step, await _hazard_id(state), lang, app.settings.hazards)
+    asked = services.question(
+        step, await common.draft_id(state, "hazard_id"), lang, app.settings.hazards
+    )
     return message.answer(asked.text, reply_markup=keyboard(asked))
 
 
@@ -320,7 +325,7 @@ async def typed_category(
     typed = (message.text or "").strip().lower()
     policy = app.settings.hazards
     found = next((c.id for c in policy.categories if typed in (c.id, c.zh, c.en.lower())), None)
-    hazard_id = await _hazard_id(state)
+    hazard_id = await common.draft_id(state, "hazard_id")
     if found is None:
         rows = buttons.category_rows(hazard_id, lang, policy)
         return message.answer(t(lang, "hazard.need_category"), reply_markup=_markup(rows))
@@ -332,7 +337,7 @@ async def typed_severity(
     message: Message, app: App, actor: Person | None, lang: str, state: FSMContext
 ) -> SendMessage:
     severity = zr.parse_severity(message.text)
-    hazard_id = await _hazard_id(state)
+    hazard_id = await common.draft_id(state, "hazard_id")
     if severity is None:
         rows = buttons.severity_rows(hazard_id, lang)
         return message.answer(t(lang, "zero.need_severity"), reply_markup=_markup(rows))
@@ -384,7 +389,7 @@ async def got_fix_note(
     result = await services.finish_fix(
         app.sessions,
         ctx_of(app),
-        await _hazard_id(state),
+        await common.draft_id(state, "hazard_id"),
         actor,
         note,
         app.now(),
@@ -530,16 +535,6 @@ async def pressed(
     return query.answer()
 
 
-async def _off_step(
-    query: CallbackQuery, state: FSMContext, step: State, hazard_id: int, lang: str
-) -> AnswerCallbackQuery | None:
-    if await _hazard_id(state) != hazard_id:
-        return query.answer(t(lang, "hazard.draft_gone"), show_alert=True)
-    if await state.get_state() != step.state:
-        return query.answer(t(lang, "hazard.step_passed"), show_alert=True)
-    return None
-
-
 async def _raising_button(pressed: _Pressed) -> AnswerCallbackQuery:
     query, message, press, app, actor, lang, state = pressed
     step = {
@@ -547,7 +542,9 @@ async def _raising_button(pressed: _Pressed) -> AnswerCallbackQuery:
         hz.Action.SEVERITY: RaiseHazard.severity,
         hz.Action.PHOTOS_DONE: RaiseHazard.photos,
     }[press.action]
-    refusal = await _off_step(query, state, step, press.hazard_id, lang)
+    refusal = await common.off_step(
+        query, state, step, "hazard_id", press.hazard_id, lang, "hazard"
+    )
     if refusal is not None:
         return refusal
     policy = app.settings.hazards
@@ -584,7 +581,9 @@ async def _conversation_press(pressed: _Pressed) -> AnswerCallbackQuery:
     reason asked): the step's service moves the conversation, the reply asks its question."""
     query, message, press, app, actor, lang, state = pressed
     if press.action is hz.Action.FIX_DONE:
-        refusal = await _off_step(query, state, FixHazard.photos, press.hazard_id, lang)
+        refusal = await common.off_step(
+            query, state, FixHazard.photos, "hazard_id", press.hazard_id, lang, "hazard"
+        )
         if refusal is not None:
             return refusal
     sessions, ctx, moved = app.sessions, ctx_of(app), moves(state)
