@@ -19,7 +19,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.core.dates import ParseFailure, describe, parse_day
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from handlers.common import parse_id, school_calendar
+from handlers.common import parse_id, pressed_message, school_calendar
 from handlers.duty.common import ctx_of
 from handlers.rendering import keyboard
 from scheduler import bus as bs
@@ -276,7 +276,7 @@ async def absence_pressed(
     if result.outcome is not bs.Outcome.DONE:
         return query.answer(_absence_reply(result, "", press.day, lang), show_alert=True)
     app.wake_sender()
-    message = query.message if isinstance(query.message, Message) else None
+    message = pressed_message(query)
     if message is not None:
         await message.answer(_absence_reply(result, "", press.day, lang))
     return query.answer()
@@ -301,7 +301,7 @@ async def pressed(
         case _:  # not found, or a tick of no rider
             return query.answer(t(lang, "bus.not_found"), show_alert=True)
     app.wake_sender()
-    message = query.message if isinstance(query.message, Message) else None
+    message = pressed_message(query)
     if message is not None and done.message is not None:
         await message.edit_text(done.message.text, reply_markup=keyboard(done.message))
     return query.answer()

@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.core.dates import ParseFailure, describe, parse_moment
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from handlers.common import school_calendar
+from handlers.common import pressed_message, school_calendar
 from handlers.duty.common import ctx_of
 from handlers.media import MediaTooLarge, download_photo
 from handlers.rendering import keyboard
@@ -206,7 +206,7 @@ async def pressed(
         case _:
             return query.answer(t(lang, "drill.stale_button"), show_alert=True)
     app.wake_sender()
-    message = query.message if isinstance(query.message, Message) else None
+    message = pressed_message(query)
     time = app.now().astimezone(app.tz).strftime("%H:%M:%S")
     if message is not None and press.action is dr.Action.START:
         rows = dr.end_rows(press.drill_id, lang)

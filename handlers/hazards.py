@@ -26,7 +26,7 @@ from bot.core.dates import ParseFailure, describe, examples
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from handlers import common
-from handlers.common import parse_id, school_calendar
+from handlers.common import parse_id, pressed_message, school_calendar
 from handlers.conversation import move_to
 from handlers.duty.common import NOT_COMMAND, ctx_of, download, first_of_album
 from handlers.rendering import keyboard
@@ -497,7 +497,7 @@ async def pressed(
 ) -> AnswerCallbackQuery:
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    message = query.message if isinstance(query.message, Message) else None
+    message = pressed_message(query)
     given = _Pressed(query, message, press, app, actor, lang, state)
     match press.action:
         case hz.Action.CATEGORY | hz.Action.SEVERITY | hz.Action.PHOTOS_DONE:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.methods import AnswerCallbackQuery
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery
 
 from bot.core.i18n import t
+from handlers.common import pressed_message
 from handlers.duty.common import ctx_of
 from handlers.hazards import moves
 from handlers.rendering import keyboard
@@ -32,7 +33,7 @@ async def pressed(
 ) -> AnswerCallbackQuery:
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
-    message = query.message if isinstance(query.message, Message) else None
+    message = pressed_message(query)
     private = message is not None and message.chat.type == "private"
     if press.choice is insp.Choice.HAZARD and not private:
         return query.answer(t(lang, "insp.private_only"), show_alert=True)

@@ -26,7 +26,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.core.dates import describe, examples, school_part_times
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from handlers.common import parse_id, refuse_unless, school_calendar
+from handlers.common import parse_id, pressed_message, refuse_unless, school_calendar
 from handlers.media import MediaTooLarge, download_file, download_photo
 from handlers.rendering import keyboard, send
 from scheduler import notices as service
@@ -642,7 +642,7 @@ async def read_pressed(
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     notice_id = press.notice_id
-    message = query.message if isinstance(query.message, Message) else None
+    message = pressed_message(query)
     guardian = _guardian(app, notice_id, actor, None, message)
     result = await service.confirm_read(app.sessions, guardian, app.now())
     match result.outcome:
@@ -678,7 +678,7 @@ async def receipt_button(
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     action, pupil_id = press.action, press.pupil_id
-    message = query.message if isinstance(query.message, Message) else None
+    message = pressed_message(query)
     guardian = _guardian(app, press.notice_id, actor, pupil_id, message)
     result = await service.answer_receipt(app.sessions, guardian, action, app.now(), lang, app.tz)
     match result.outcome:
