@@ -27,7 +27,7 @@ deploy/systemd/*.service: each ExecStart's ``safety-bot`` arguments are parsed b
 compose's web and worker commands; compose waits for a stop at least as long as the units'
 TimeoutStopSec; README's migrate step for systemd is compose's migrate command.
 
-Not covered: the image's build (deploy/Dockerfile), nginx itself (its location and upstream
+Not covered: the image's build (deploy/Dockerfile: only that it copies every package), nginx itself (its location and upstream
 are read, not served), compose's own interpolation and depends_on.
 """
 
@@ -427,3 +427,12 @@ def test_the_systemd_units_arguments_are_the_clis(tmp_path: Path) -> None:
         args = on_this_machine(service(name)["command"], paths)
         result = CliRunner().invoke(app, args, env={**unset, "WEBHOOK_SECRET": SECRET})
         assert "no bot token in the environment" in result.output, (name, result.output)
+
+
+def test_the_image_copies_every_package_the_project_installs() -> None:
+    """deploy/Dockerfile installs the project with pip: a package pyproject.toml lists but the
+    image does not copy fails the build (the emulator was missing once)."""
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    tops = {pattern.rstrip("*") for pattern in found["find"]["include"]}
+    copied = re.findall(r"^COPY (\S+) \1\s*$", (DEPLOY / "Dockerfile").read_text(), re.M)
+    assert tops <= set(copied), f"deploy/Dockerfile copies {copied}, pyproject.toml finds {tops}"
