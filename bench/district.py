@@ -443,7 +443,8 @@ async def ingest(
                 for w, before in zip(web, cpu_started[1], strict=True)
             ],
             **{
-                name: round((services[name] - services_started[name]) / seconds, 2)
+                # A backend that exited during the round takes its CPU with it: never below 0.
+                name: round(max(0.0, services[name] - services_started[name]) / seconds, 2)
                 for name in services
             },
             "machine_busy_cores": round((_machine_busy() - machine_started) / seconds, 2),
