@@ -39,8 +39,6 @@ import re
 import shutil
 import time
 import tomllib
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -201,21 +199,6 @@ def tokens_of(etc: Path) -> dict[str, str]:
 
 
 # --- 1 and 2: compose's commands, run ----------------------------------------------------------
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    from redis.asyncio import Redis
-
-    prefix = f"test-deploy-{uuid.uuid4().hex[:10]}"
-    yield prefix
-    client = Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=prefix + ":*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 async def logged(process: Process, pattern: str, seconds: float, what: str) -> None:

@@ -21,7 +21,6 @@ import datetime as dt
 import os
 import re
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -51,21 +50,6 @@ needs_redis = pytest.mark.skipif(not REDIS_URL, reason="SAFETY_BOT_TEST_REDIS_UR
 TOKEN = "777003:FLOOD-workers-token-abcdefghijklmnopq"
 PARENTS = 300
 MARKER = TEXT.splitlines()[0]
-
-
-@pytest.fixture
-async def redis_prefix() -> AsyncIterator[str]:
-    from redis.asyncio import Redis
-
-    prefix = f"test-workers-{uuid.uuid4().hex[:10]}"
-    yield prefix
-    client = Redis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=prefix + ":*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 def notices_per_chat(emu: EmulatorServer, chats: list[int]) -> list[int]:
