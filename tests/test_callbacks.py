@@ -97,3 +97,18 @@ def test_every_family_at_its_largest_values_fits_in_64_bytes_and_reads_back() ->
         packed = largest.pack()
         assert len(packed.encode()) <= MAX_CALLBACK_BYTES, packed
         assert family.unpack(packed) == largest
+
+
+@dataclass(frozen=True)
+class Checked(CallbackData, prefix="zzchecked"):
+    day: str = field(
+        metadata=text(8, check=lambda d: d.isdigit() and len(d) == 8, largest="20991231")
+    )
+
+
+def test_a_checked_field_unpacks_only_what_its_check_accepts_and_packs_nothing_else() -> None:
+    assert Checked.unpack("zzchecked:20261207") == Checked("20261207")
+    assert Checked.unpack("zzchecked:2026120x") is None
+    assert Checked.largest() == Checked("20991231")
+    with pytest.raises(ValueError, match="would not unpack"):
+        Checked("tomorrow").pack()

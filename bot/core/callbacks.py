@@ -15,7 +15,8 @@ same strings. A family is a frozen dataclass::
 gives the value back, or None for anything that is not one of ours (forged, truncated, an
 old prefix no longer served). Field types: ``int`` (non-negative, at most 9 digits: what
 fits any integer column), a ``StrEnum``, ``bool`` (``1``/``0``), and ``str`` with a declared
-maximum length (``text(n)``), which may not contain ``:``.
+maximum length (``text(n)``, optionally with a check of its own), which may not contain
+``:``.
 
 Every family is registered by its prefix, so two cannot share one, and
 tests/test_callbacks.py packs each at its largest values against Telegram's 64 bytes.
@@ -35,13 +36,20 @@ MAX_ID = 999_999_999
 _ID = re.compile(r"[0-9]{1,9}")
 _PREFIX = re.compile(r"[a-z][a-z0-9_]{0,9}")
 _TEXT_LIMIT = "callback_max_chars"
+_TEXT_CHECK = "callback_check"
+_TEXT_EXAMPLE = "callback_example"
 
 FAMILIES: dict[str, type[CallbackData]] = {}
 
 
-def text(max_chars: int) -> Mapping[str, int]:
-    """The metadata of a free-text field: ``field(default="", metadata=text(16))``."""
-    return {_TEXT_LIMIT: max_chars}
+def text(
+    max_chars: int, check: Callable[[str], object] | None = None, largest: str = ""
+) -> Mapping[str, Any]:
+    """The metadata of a free-text field: ``field(default="", metadata=text(16))``. With
+    ``check``, a press whose field it finds false (a stage that does not exist, no date)
+    does not unpack; ``largest`` is then the field's longest value that passes it."""
+    # (tests/test_callbacks.py packs each family at its largest and unpacks it again)
+    return {_TEXT_LIMIT: max_chars, _TEXT_CHECK: check, _TEXT_EXAMPLE: largest}
 
 
 def parse_id(raw: str) -> int | None:
@@ -128,6 +136,8 @@ class _Field:
     name: str
     kind: type
     max_chars: int = 0
+    check: Callable[[str], object] | None = None
+    example: str = ""
 
     def dump(self, value: Any) -> str:
         if self.kind is bool:
@@ -141,6 +151,8 @@ class _Field:
         raw = str(value)
         if ":" in raw or not raw.isascii() or len(raw) > self.max_chars:
             raise ValueError(f"{self.name}: {raw!r} (ASCII, no ':', ≤ {self.max_chars} chars)")
+        if self.check is not None and not self.check(raw):
+            raise ValueError(f"{self.name}: {raw!r} would not unpack")
         return raw
 
     def load(self, raw: str) -> Any:
@@ -154,7 +166,9 @@ class _Field:
                 return self.kind(raw)
             except ValueError:
                 return _INVALID
-        return raw if len(raw) <= self.max_chars else _INVALID
+        if len(raw) > self.max_chars or (self.check is not None and not self.check(raw)):
+            return _INVALID
+        return raw
 
     @property
     def largest(self) -> Any:
@@ -164,7 +178,7 @@ class _Field:
             return MAX_ID
         if issubclass(self.kind, StrEnum):
             return max(self.kind, key=lambda member: len(member.value))
-        return "x" * self.max_chars
+        return self.example or "x" * self.max_chars
 
 
 _SPECS: dict[type, tuple[_Field, ...]] = {}
@@ -180,6 +194,14 @@ def _fields(cls: type) -> tuple[_Field, ...]:
                 raise TypeError(f"{cls.__name__}.{f.name}: a str field needs metadata=text(n)")
             if not (kind in (int, str, bool) or issubclass(kind, StrEnum)):
                 raise TypeError(f"{cls.__name__}.{f.name}: int, bool, str or a StrEnum")
-            specs.append(_Field(f.name, kind, f.metadata.get(_TEXT_LIMIT, 0)))
+            specs.append(
+                _Field(
+                    f.name,
+                    kind,
+                    f.metadata.get(_TEXT_LIMIT, 0),
+                    f.metadata.get(_TEXT_CHECK),
+                    f.metadata.get(_TEXT_EXAMPLE, ""),
+                )
+            )
         _SPECS[cls] = tuple(specs)
     return _SPECS[cls]

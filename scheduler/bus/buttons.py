@@ -12,9 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Self
 
-from bot.core.callbacks import MAX_ID, CallbackData, parse_id, text
+from bot.core.callbacks import CallbackData, parse_id, text
 from bot.core.i18n import t
 from bot.core.messages import Button
 from scheduler.bus.common import Stage
@@ -41,7 +40,9 @@ class Press(CallbackData, prefix="bus", legacy=("bs",)):
 
     action: Action
     trip_id: int
-    arg: str = field(metadata=text(5))
+    arg: str = field(
+        metadata=text(5, check=lambda arg: _stage_and_index(arg), largest=f"b.{MAX_INDEX}")
+    )
 
     @classmethod
     def of(cls, action: Action, trip_id: int, stage: Stage, index: int = -1) -> Press:
@@ -59,15 +60,6 @@ class Press(CallbackData, prefix="bus", legacy=("bs",)):
         found = _stage_and_index(self.arg)
         assert found is not None
         return found[1]
-
-    @classmethod
-    def unpack(cls, data: str | None) -> Self | None:
-        press = super().unpack(data)
-        return press if press is not None and _stage_and_index(press.arg) else None
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(max(Action, key=lambda a: len(a.value)), MAX_ID, f"b.{MAX_INDEX}")
 
 
 def _stage_and_index(arg: str) -> tuple[Stage, int] | None:
@@ -121,7 +113,7 @@ class AbsencePress(CallbackData, prefix="busabsent", legacy=("ba",)):
     whose day is no date does not unpack."""
 
     rider_id: int
-    ymd: str = field(metadata=text(8))
+    ymd: str = field(metadata=text(8, check=lambda ymd: _day(ymd), largest="20991231"))
 
     @classmethod
     def of(cls, rider_id: int, day: dt.date) -> AbsencePress:
@@ -132,15 +124,6 @@ class AbsencePress(CallbackData, prefix="busabsent", legacy=("ba",)):
         found = _day(self.ymd)
         assert found is not None  # unpack refuses any other
         return found
-
-    @classmethod
-    def unpack(cls, data: str | None) -> Self | None:
-        press = super().unpack(data)
-        return press if press is not None and _day(press.ymd) is not None else None
-
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(MAX_ID, "20991231")
 
 
 def _day(ymd: str) -> dt.date | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Self
 
-from bot.core.callbacks import MAX_ID, CallbackData, text
+from bot.core.callbacks import CallbackData, text
 from bot.core.i18n import t
 from bot.core.messages import Button
 
@@ -64,7 +64,9 @@ class HandoverPress(CallbackData, prefix="handover", legacy=("dh",)):
     """One field for the action, as the old ``dh:`` data had: ``c12`` is item 12's tick."""
 
     handover_id: int
-    action: str = field(default="", metadata=text(4))
+    action: str = field(
+        metadata=text(4, check=lambda action: _step(action), largest=f"{HandoverStep.TICK}999")
+    )
 
     @classmethod
     def tick(cls, handover_id: int, item: int) -> Self:
@@ -76,15 +78,7 @@ class HandoverPress(CallbackData, prefix="handover", legacy=("dh",)):
 
     @property
     def step(self) -> HandoverStep | None:
-        """The action, or None for one the bot never sends (``c``, ``c1234``, ``x``)."""
-        if _TICK.fullmatch(self.action):
-            return HandoverStep.TICK
-        if self.action == HandoverStep.TICK.value:
-            return None
-        try:
-            return HandoverStep(self.action)
-        except ValueError:
-            return None
+        return _step(self.action)
 
     @property
     def item(self) -> int:
@@ -92,14 +86,18 @@ class HandoverPress(CallbackData, prefix="handover", legacy=("dh",)):
         found = _TICK.fullmatch(self.action)
         return int(found.group(1)) if found else -1
 
-    @classmethod
-    def unpack(cls, data: str | None) -> Self | None:
-        press = super().unpack(data)
-        return press if press is not None and press.step is not None else None
 
-    @classmethod
-    def largest(cls) -> Self:
-        return cls(MAX_ID, f"{HandoverStep.TICK.value}999")
+def _step(action: str) -> HandoverStep | None:
+    """The action, or None for one the bot never sends (``c``, ``c1234``, ``x``): such a press
+    does not unpack."""
+    if _TICK.fullmatch(action):
+        return HandoverStep.TICK
+    if action == HandoverStep.TICK.value:
+        return None
+    try:
+        return HandoverStep(action)
+    except ValueError:
+        return None
 
 
 class PatrolAction(StrEnum):
