@@ -19,8 +19,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from bot.core.dates import ParseFailure, describe, parse_day
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from handlers.common import parse_id, pressed_message, school_calendar
-from handlers.duty.common import ctx_of
+from handlers.common import ctx_of, parse_id, pressed_message, school_calendar
 from handlers.rendering import keyboard
 from scheduler import bus as bs
 from scheduler.actors import Person, has_role

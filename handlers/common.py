@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from typing import TYPE_CHECKING, TypedDict
 
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.methods import AnswerCallbackQuery
@@ -13,12 +15,16 @@ from aiogram.types import CallbackQuery, Message
 from bot.core.i18n import t
 from bot.core.text import clean_text
 from scheduler.actors import Person, has_role
+from scheduler.routine import Context
 
 if TYPE_CHECKING:
     from scheduler.app import App
     from scheduler.calendar import SchoolCalendar
 
 ADMIN = ("admin",)
+# Commands keep working in the middle of a conversation (/cancel, /duty, /help …).
+NOT_COMMAND = ~F.text.startswith("/")
+_ALBUMS_ANSWERED: OrderedDict[str, None] = OrderedDict()
 LEADERS = ("admin", "duty_leader")
 MAX_TEXT = 4000
 # An id typed after a command: at most 9 digits, so a forged one is simply not found instead
@@ -26,6 +32,23 @@ MAX_TEXT = 4000
 # callback codec (bot/core/callbacks.py), with the same limit.
 _ID_TYPED = re.compile(r"#?([0-9]{1,9})")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def ctx_of(app: App) -> Context:
+    """The school as the services take it (the same as its engine's ``ctx``)."""
+    return Context(app.school_id, app.settings.school.language, app.tz)
+
+
+def first_of_album(media_group_id: str | None) -> bool:
+    """An album arrives as several messages: it gets one answer (per process, bounded)."""
+    if media_group_id is None:
+        return True
+    if media_group_id in _ALBUMS_ANSWERED:
+        return False
+    _ALBUMS_ANSWERED[media_group_id] = None
+    while len(_ALBUMS_ANSWERED) > 1000:
+        _ALBUMS_ANSWERED.popitem(last=False)
+    return True
 
 
 async def school_calendar(app: App) -> SchoolCalendar:

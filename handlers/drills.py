@@ -15,8 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.core.dates import ParseFailure, describe, parse_moment
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from handlers.common import pressed_message, school_calendar
-from handlers.duty.common import ctx_of
+from handlers.common import ctx_of, pressed_message, school_calendar
 from handlers.media import MediaTooLarge, download_photo
 from handlers.rendering import keyboard
 from scheduler import drills as dr

@@ -26,9 +26,16 @@ from bot.core.dates import ParseFailure, describe, examples
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
 from handlers import common
-from handlers.common import parse_id, pressed_message, school_calendar
+from handlers.common import (
+    NOT_COMMAND,
+    ctx_of,
+    first_of_album,
+    parse_id,
+    pressed_message,
+    school_calendar,
+)
 from handlers.conversation import move_to
-from handlers.duty.common import NOT_COMMAND, ctx_of, download, first_of_album
+from handlers.duty.common import download
 from handlers.rendering import keyboard
 from scheduler import hazards as hz
 from scheduler import inspections as insp

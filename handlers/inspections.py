@@ -11,8 +11,7 @@ from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery
 
 from bot.core.i18n import t
-from handlers.common import pressed_message
-from handlers.duty.common import ctx_of
+from handlers.common import ctx_of, pressed_message
 from handlers.hazards import moves
 from handlers.rendering import keyboard
 from scheduler import inspections as insp

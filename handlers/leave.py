@@ -11,8 +11,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.dates import DateRange, ParseFailure, describe, parse_range
 from bot.core.i18n import t
-from handlers.common import parse_id, school_calendar
-from handlers.duty.common import ctx_of
+from handlers.common import ctx_of, parse_id, school_calendar
 from scheduler import substitutes as sb
 from scheduler.actors import Person
 from scheduler.app import App

@@ -26,7 +26,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from bot.core.dates import describe, examples, school_part_times
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from handlers.common import parse_id, pressed_message, refuse_unless, school_calendar
+from handlers.common import (
+    NOT_COMMAND,
+    ctx_of,
+    parse_id,
+    pressed_message,
+    refuse_unless,
+    school_calendar,
+)
 from handlers.media import MediaTooLarge, download_file, download_photo
 from handlers.rendering import keyboard, send
 from scheduler import notices as service
@@ -55,7 +62,7 @@ router = Router(name="notices")
 AUTHORS = ("admin", "head_teacher")
 MAX_MESSAGE = 4096
 SKIP_WORDS = {"跳过", "skip", "无", "没有", "不用", "no", "none"}
-NOT_A_COMMAND = F.text & ~F.text.startswith("/")
+NOT_A_COMMAND = F.text & NOT_COMMAND
 TYPED = (ReceiptAction.SIGN, ReceiptAction.TEXT)  # receipt parts the guardian types
 # What a typed part may come back with that keeps the guardian typing (the state stays):
 TYPE_AGAIN = (
@@ -81,10 +88,6 @@ class ReceiptForm(StatesGroup):
 
     signature = State()
     text = State()
-
-
-def _ctx(app: App) -> Context:
-    return Context(app.school_id, app.settings.school.language, app.tz)
 
 
 def _markup(rows: Rows) -> InlineKeyboardMarkup | None:
@@ -148,7 +151,7 @@ async def show_report(
     assert actor is not None
     private = message.chat.type == "private"
     view = await service.report_view(
-        app.sessions, _ctx(app), notice_id, actor, lang, private=private
+        app.sessions, ctx_of(app), notice_id, actor, lang, private=private
     )
     match view.outcome:
         case View.NOT_FOUND:
@@ -197,7 +200,7 @@ async def got_text(
     )
 
 
-@router.message(NoticeForm.text, ~F.text.startswith("/"))
+@router.message(NoticeForm.text, NOT_COMMAND)
 async def text_needed(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.text_needed"))
 
@@ -271,7 +274,7 @@ async def _skip_pressed(pressed: _Pressed) -> None:
     await _ask_audience(pressed.message, pressed.app, pressed.actor, pressed.lang, pressed.state)
 
 
-@router.message(NoticeForm.attachment, ~F.text.startswith("/"))
+@router.message(NoticeForm.attachment, NOT_COMMAND)
 async def attachment_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.attachment_expected"))
 
@@ -376,7 +379,7 @@ async def _choose_audience(
     )
 
 
-@router.message(NoticeForm.audience, ~F.text.startswith("/"))
+@router.message(NoticeForm.audience, NOT_COMMAND)
 async def audience_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.ask_audience"))
 
@@ -416,7 +419,7 @@ async def deadline_typed(
     await _ask_groups(message, lang, wanted)
 
 
-@router.message(NoticeForm.deadline, ~F.text.startswith("/"))
+@router.message(NoticeForm.deadline, NOT_COMMAND)
 async def deadline_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.deadline_expected") + "\n\n" + examples(lang))
 
@@ -436,7 +439,7 @@ async def _groups_pressed(pressed: _Pressed) -> None:
     await _preview(pressed.message, app, actor, lang, state)
 
 
-@router.message(NoticeForm.groups, ~F.text.startswith("/"))
+@router.message(NoticeForm.groups, NOT_COMMAND)
 async def groups_expected(message: Message, lang: str, state: FSMContext) -> None:
     await _ask_groups(message, lang, await _draft_id(state))
 
@@ -496,7 +499,7 @@ async def _between_messages(app: App) -> None:
 async def _send_pressed(pressed: _Pressed) -> None:
     app, actor, lang, query = pressed.app, pressed.actor, pressed.lang, pressed.query
     assert actor is not None
-    ctx = _ctx(app)
+    ctx = ctx_of(app)
     sent = await service.send_draft(
         app.sessions,
         ctx,
@@ -534,7 +537,7 @@ async def _cancel_pressed(pressed: _Pressed) -> None:
     await pressed.message.edit_text(t(pressed.lang, "notice.cancelled"), reply_markup=None)
 
 
-@router.message(NoticeForm.preview, ~F.text.startswith("/"))
+@router.message(NoticeForm.preview, NOT_COMMAND)
 async def confirm_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.confirm_expected"))
 
@@ -565,7 +568,7 @@ async def receipt_typed(
     await _preview(message, app, actor, lang, state)
 
 
-@router.message(NoticeForm.receipt, ~F.text.startswith("/"))
+@router.message(NoticeForm.receipt, NOT_COMMAND)
 async def receipt_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.ask_receipt"))
 
@@ -762,13 +765,13 @@ async def guardian_typed(
     await message.answer(reply)
 
 
-@router.message(ReceiptForm.signature, ~F.text.startswith("/"))
+@router.message(ReceiptForm.signature, NOT_COMMAND)
 async def signature_expected(message: Message, lang: str, state: FSMContext) -> None:
     child = str((await state.get_data()).get("child") or "")
     await message.answer(t(lang, "notice.receipt.signature_expected", child=child or "王小明"))
 
 
-@router.message(ReceiptForm.text, ~F.text.startswith("/"))
+@router.message(ReceiptForm.text, NOT_COMMAND)
 async def reply_text_expected(message: Message, lang: str) -> None:
     await message.answer(t(lang, "notice.receipt.text_expected"))
 
@@ -829,7 +832,7 @@ async def chase_pressed(
     if actor is None:
         return query.answer(t(lang, "common.unknown_user"), show_alert=True)
     result = await service.chase_class(
-        app.sessions, _ctx(app), press.notice_id, press.unit_id, actor, app.now()
+        app.sessions, ctx_of(app), press.notice_id, press.unit_id, actor, app.now()
     )
     match result.outcome:
         case service.Chase.SENT:

@@ -16,8 +16,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from handlers.common import refuse_unless
-from handlers.duty.common import ctx_of
+from handlers.common import ctx_of, refuse_unless
 from handlers.onboarding import help_text
 from handlers.rendering import keyboard
 from scheduler import privacy as pv

@@ -23,9 +23,16 @@ from bot.core.dates import ParseFailure, describe, examples, parse_day
 from bot.core.i18n import t
 from bot.core.messages import Button, OutMessage
 from handlers import common
-from handlers.common import LEADERS, parse_id, refuse_unless, school_calendar
+from handlers.common import (
+    LEADERS,
+    NOT_COMMAND,
+    ctx_of,
+    first_of_album,
+    parse_id,
+    refuse_unless,
+    school_calendar,
+)
 from handlers.conversation import move_to
-from handlers.duty.common import NOT_COMMAND, ctx_of, first_of_album
 from handlers.media import MediaTooLarge, download_photo
 from handlers.rendering import keyboard
 from scheduler import zero_report as zr

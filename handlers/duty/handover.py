@@ -16,16 +16,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.i18n import t
 from bot.core.messages import OutMessage
-from handlers.common import refuse_unless
-from handlers.duty.common import (
-    NOT_COMMAND,
-    STAFF,
-    ctx_of,
-    download,
-    first_of_album,
-    live_state,
-    start_state,
-)
+from handlers.common import NOT_COMMAND, ctx_of, first_of_album, refuse_unless
+from handlers.duty.common import STAFF, download, live_state, start_state
 from handlers.rendering import keyboard
 from scheduler.actors import Person
 from scheduler.app import App

@@ -11,8 +11,8 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.core.dates import ParseFailure, describe, parse_day
 from bot.core.i18n import t
-from handlers.common import ADMIN, LEADERS, refuse_unless, school_calendar
-from handlers.duty.common import STAFF, ctx_of
+from handlers.common import ADMIN, LEADERS, ctx_of, refuse_unless, school_calendar
+from handlers.duty.common import STAFF
 from scheduler.actors import Person
 from scheduler.app import App
 from scheduler.duty import roster, services
