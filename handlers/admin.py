@@ -13,7 +13,6 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.dates import DateRange, ParseFailure, describe, examples, parse_day, parse_range
 from bot.core.i18n import t
-from bot.core.messages import OutMessage
 from handlers.common import ADMIN, LEADERS, refuse_unless, school_calendar
 from handlers.rendering import keyboard
 from scheduler import admin
@@ -48,7 +47,7 @@ async def today(
         app.sessions, app.ticker.ctx, app.settings, calendar, day, app.today(), lang, actor
     )
     resend = overview.resend
-    markup = keyboard(OutMessage(overview.text, buttons=((resend,),))) if resend else None
+    markup = keyboard(((resend,),)) if resend else None
     await message.answer(overview.text, reply_markup=markup)
 
 

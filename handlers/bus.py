@@ -18,7 +18,6 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.core.dates import ParseFailure, describe, parse_day
 from bot.core.i18n import t
-from bot.core.messages import OutMessage
 from handlers.common import ctx_of, parse_id, pressed_message, school_calendar
 from handlers.rendering import keyboard
 from scheduler import bus as bs
@@ -252,7 +251,7 @@ async def _parent_bus(message: Message, app: App, actor: Person, lang: str) -> S
             )
         )
     rows = buttons.absence_rows([(r.rider_id, r.name) for r in mine], days, lang)
-    return message.answer("\n".join(lines), reply_markup=keyboard(OutMessage("", buttons=rows)))
+    return message.answer("\n".join(lines), reply_markup=keyboard(rows))
 
 
 @router.callback_query(bs.AbsencePress.filter())
@@ -302,7 +301,7 @@ async def pressed(
     app.wake_sender()
     message = pressed_message(query)
     if message is not None and done.message is not None:
-        await message.edit_text(done.message.text, reply_markup=keyboard(done.message))
+        await message.edit_text(done.message.text, reply_markup=keyboard(done.message.buttons))
     return query.answer()
 
 

@@ -14,7 +14,6 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.core.dates import ParseFailure, describe, parse_moment
 from bot.core.i18n import t
-from bot.core.messages import OutMessage
 from handlers.common import ctx_of, pressed_message, school_calendar
 from handlers.media import MediaTooLarge, download_photo
 from handlers.rendering import keyboard
@@ -209,9 +208,7 @@ async def pressed(
     time = app.now().astimezone(app.tz).strftime("%H:%M:%S")
     if message is not None and press.action is dr.Action.START:
         rows = dr.end_rows(press.drill_id, lang)
-        await message.edit_text(
-            t(lang, "drill.started", time=time), reply_markup=keyboard(OutMessage("", buttons=rows))
-        )
+        await message.edit_text(t(lang, "drill.started", time=time), reply_markup=keyboard(rows))
     elif message is not None:
         took = dr.duration(result.seconds, lang)
         await message.edit_text(t(lang, "drill.ended", time=time, took=took))

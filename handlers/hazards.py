@@ -20,7 +20,7 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, FSInputFile, Message
 
 from bot.core.dates import ParseFailure, describe, examples
 from bot.core.i18n import t
@@ -92,10 +92,6 @@ def moves(state: FSMContext) -> services.Move:
         await move_to(session, state, _STATES[step] if step is not None else None, data)
 
     return move
-
-
-def _markup(rows: buttons.Rows) -> InlineKeyboardMarkup | None:
-    return keyboard(OutMessage("", buttons=rows))
 
 
 async def _data(state: FSMContext) -> dict[str, object]:
@@ -266,7 +262,7 @@ async def cancel_raising(
     if redrawn is None:
         return message.answer(t(lang, "common.cancelled"))
     await message.answer(t(lang, "common.cancelled"))
-    return message.answer(redrawn.text, reply_markup=keyboard(redrawn))
+    return message.answer(redrawn.text, reply_markup=keyboard(redrawn.buttons))
 
 
 async def _answer(
@@ -322,7 +318,7 @@ async def _answered(
     asked = services.question(
         step, await common.draft_id(state, "hazard_id"), lang, app.settings.hazards
     )
-    return message.answer(asked.text, reply_markup=keyboard(asked))
+    return message.answer(asked.text, reply_markup=keyboard(asked.buttons))
 
 
 @router.message(RaiseHazard.category, F.text, NOT_COMMAND)
@@ -335,7 +331,7 @@ async def typed_category(
     hazard_id = await common.draft_id(state, "hazard_id")
     if found is None:
         rows = buttons.category_rows(hazard_id, lang, policy)
-        return message.answer(t(lang, "hazard.need_category"), reply_markup=_markup(rows))
+        return message.answer(t(lang, "hazard.need_category"), reply_markup=keyboard(rows))
     return await _answered(message, app, actor, lang, state, category=found)
 
 
@@ -347,7 +343,7 @@ async def typed_severity(
     hazard_id = await common.draft_id(state, "hazard_id")
     if severity is None:
         rows = buttons.severity_rows(hazard_id, lang)
-        return message.answer(t(lang, "zero.need_severity"), reply_markup=_markup(rows))
+        return message.answer(t(lang, "zero.need_severity"), reply_markup=keyboard(rows))
     return await _answered(message, app, actor, lang, state, Step.PHOTOS, severity=severity)
 
 
@@ -379,9 +375,9 @@ async def got_photo(
         return None
     if fixing:
         rows = buttons.fix_done_rows(hazard_id, round_, lang)
-        return message.answer(t(lang, "hazard.fix_photo_saved"), reply_markup=_markup(rows))
+        return message.answer(t(lang, "hazard.fix_photo_saved"), reply_markup=keyboard(rows))
     rows = buttons.photos_done_rows(hazard_id, lang)
-    return message.answer(t(lang, "hazard.photo_saved"), reply_markup=_markup(rows))
+    return message.answer(t(lang, "hazard.photo_saved"), reply_markup=keyboard(rows))
 
 
 @router.message(FixHazard.note, F.text, NOT_COMMAND)
@@ -579,7 +575,7 @@ async def _raising_button(pressed: _Pressed) -> AnswerCallbackQuery:
         if reply is None:
             await (await _gone(message, state, lang))
         else:
-            await message.edit_text(reply.text, reply_markup=keyboard(reply))
+            await message.edit_text(reply.text, reply_markup=keyboard(reply.buttons))
     return query.answer()
 
 
@@ -614,7 +610,7 @@ async def _conversation_press(pressed: _Pressed) -> AnswerCallbackQuery:
     if press.action is hz.Action.FIX:
         rows = buttons.fix_done_rows(press.hazard_id, press.round, lang)
         await message.answer(
-            t(lang, "hazard.ask_fix_photos", id=press.hazard_id), reply_markup=_markup(rows)
+            t(lang, "hazard.ask_fix_photos", id=press.hazard_id), reply_markup=keyboard(rows)
         )
     elif press.action is hz.Action.FIX_DONE:
         await message.edit_text(t(lang, "hazard.ask_fix_note"), reply_markup=None)
@@ -645,5 +641,5 @@ async def _raise_from(pressed: _Pressed) -> AnswerCallbackQuery:
         return query.answer(t(lang, "hazard.stale_button"), show_alert=True)
     asked = services.question(started.step, started.hazard_id, lang, app.settings.hazards)
     intro = t(lang, "hazard.raise_from_started", id=started.hazard_id, photos=started.photos)
-    await message.answer(f"{intro}\n{asked.text}", reply_markup=keyboard(asked))
+    await message.answer(f"{intro}\n{asked.text}", reply_markup=keyboard(asked.buttons))
     return query.answer()

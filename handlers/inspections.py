@@ -61,7 +61,9 @@ async def pressed(
         if not rows:
             found = result.found
             text += "\n\n" + t(lang, "insp.completed", ok=result.total - found, found=found)
-        await message.edit_text(text, reply_markup=keyboard(result.prompt) if rows else None)
+        await message.edit_text(
+            text, reply_markup=keyboard(result.prompt.buttons) if rows else None
+        )
     if result.outcome is insp.Outcome.HAZARD and message is not None:
         await message.answer(
             t(

@@ -21,11 +21,10 @@ from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.methods import AnswerCallbackQuery
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.core.dates import describe, examples, school_part_times
 from bot.core.i18n import t
-from bot.core.messages import OutMessage
 from handlers.common import (
     NOT_COMMAND,
     ctx_of,
@@ -88,10 +87,6 @@ class ReceiptForm(StatesGroup):
 
     signature = State()
     text = State()
-
-
-def _markup(rows: Rows) -> InlineKeyboardMarkup | None:
-    return keyboard(OutMessage("", buttons=rows))
 
 
 @dataclass(frozen=True)
@@ -168,7 +163,7 @@ async def show_report(
     chunks = list(view.chunks)
     if not private:
         chunks[-1] += "\n\n" + t(lang, "notice.report.group_only_rates")
-    buttons = _markup(view.buttons)
+    buttons = keyboard(view.buttons)
     for index, chunk in enumerate(chunks):
         if index:
             await _between_messages(app)
@@ -196,7 +191,7 @@ async def got_text(
     await state.update_data(draft=notice_id)
     await state.set_state(NoticeForm.attachment)
     await message.answer(
-        t(lang, "notice.ask_attachment"), reply_markup=_markup(skip_rows(notice_id, lang))
+        t(lang, "notice.ask_attachment"), reply_markup=keyboard(skip_rows(notice_id, lang))
     )
 
 
@@ -317,7 +312,7 @@ async def _ask_audience(
             draft_id = await _draft_id(state)
             await message.answer(
                 _joined(before, t(lang, "notice.ask_audience")),
-                reply_markup=_markup(audience_rows(draft_id or 0, lang)),
+                reply_markup=keyboard(audience_rows(draft_id or 0, lang)),
             )
         case Ask.OWN_CLASS:
             assert question.audience is not None
@@ -446,7 +441,7 @@ async def groups_expected(message: Message, lang: str, state: FSMContext) -> Non
 
 async def _ask_groups(message: Message, lang: str, draft_id: int | None) -> None:
     await message.answer(
-        t(lang, "notice.ask_groups"), reply_markup=_markup(groups_rows(draft_id or 0, lang))
+        t(lang, "notice.ask_groups"), reply_markup=keyboard(groups_rows(draft_id or 0, lang))
     )
 
 
@@ -474,7 +469,7 @@ async def _preview(message: Message, app: App, actor: Person, lang: str, state: 
         await _draft_gone(message, state, lang)
         return
     await state.set_state(NoticeForm.preview)
-    buttons = _markup(shown.buttons)
+    buttons = keyboard(shown.buttons)
     intro = t(lang, "notice.preview_intro")
     parts = shown.messages
     together = f"{intro}\n\n{parts[0].text}\n\n———\n{shown.check}"
@@ -655,7 +650,7 @@ async def read_pressed(
                 buttons = service.confirmed_buttons(notice_id, lang, result.confirmed_at, app.tz)
                 # A second press finds the button already changed: "not modified" is fine.
                 with contextlib.suppress(TelegramBadRequest):
-                    await message.edit_reply_markup(reply_markup=_markup(buttons))
+                    await message.edit_reply_markup(reply_markup=keyboard(buttons))
             if result.outcome is service.Press.RECORDED:
                 return query.answer(t(lang, "notice.press.recorded"))
             shown = result.confirmed_at.astimezone(app.tz).strftime("%m-%d %H:%M")
@@ -693,7 +688,7 @@ async def receipt_button(
             return query.answer(t(lang, "notice.receipt.not_asked"), show_alert=True)
     if message is not None and result.buttons is not None and action not in TYPED:
         with contextlib.suppress(TelegramBadRequest):  # a second press: "not modified"
-            await message.edit_reply_markup(reply_markup=_markup(result.buttons))
+            await message.edit_reply_markup(reply_markup=keyboard(result.buttons))
     if action in TYPED:
         if action is ReceiptAction.SIGN and result.outcome is service.Receipt.ALREADY:
             return query.answer(t(lang, "notice.receipt.already_signed"), show_alert=True)
@@ -817,7 +812,7 @@ async def _refresh_buttons(bot: Bot, data: dict[str, object], buttons: Rows | No
         return
     with contextlib.suppress(TelegramBadRequest):
         await bot.edit_message_reply_markup(
-            chat_id=int(str(chat)), message_id=int(str(message_id)), reply_markup=_markup(buttons)
+            chat_id=int(str(chat)), message_id=int(str(message_id)), reply_markup=keyboard(buttons)
         )
 
 

@@ -9,7 +9,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import ChatMemberUpdated, Message
 
 from bot.core.i18n import LANGUAGES, catalog, t
-from bot.core.messages import OutMessage
 from handlers.common import display_name, refuse_unless
 from handlers.rendering import keyboard
 from scheduler import admin, invites, privacy
@@ -65,7 +64,7 @@ async def start_with_invite(message: Message, command: CommandObject, app: App, 
     match joined.outcome:
         case Joining.OK if joined.consent_asked:
             text, rows = privacy.consent_message(app.settings, lang)
-            await message.answer(text, reply_markup=keyboard(OutMessage(text, buttons=rows)))
+            await message.answer(text, reply_markup=keyboard(rows))
         case Joining.OK:
             assert joined.person is not None
             await message.answer(

@@ -15,7 +15,6 @@ from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.core.i18n import t
-from bot.core.messages import OutMessage
 from handlers.common import ctx_of, refuse_unless
 from handlers.onboarding import help_text
 from handlers.rendering import keyboard
@@ -37,7 +36,7 @@ def _not_ours(query: CallbackQuery) -> bool:
 @router.message(_waiting, F.chat.type == "private")
 async def ask_consent_first(message: Message, app: App, lang: str) -> SendMessage:
     text, rows = pv.consent_message(app.settings, lang)
-    return message.answer(text, reply_markup=keyboard(OutMessage(text, buttons=rows)))
+    return message.answer(text, reply_markup=keyboard(rows))
 
 
 @router.callback_query(_waiting, _not_ours)
@@ -119,12 +118,12 @@ async def forget(
         case pv.Named.PUPIL:  # 三(1)班 王小明
             return message.answer(
                 t(lang, "privacy.pupil_confirm", name=named.name, unit=named.unit_name),
-                reply_markup=keyboard(OutMessage("", buttons=named.rows(lang))),
+                reply_markup=keyboard(named.rows(lang)),
             )
         case pv.Named.GUARDIAN:
             return message.answer(
                 t(lang, "privacy.forget_confirm", name=named.name, id=named.target_id),
-                reply_markup=keyboard(OutMessage("", buttons=named.rows(lang))),
+                reply_markup=keyboard(named.rows(lang)),
             )
         case pv.Named.AMBIGUOUS:
             return message.answer(

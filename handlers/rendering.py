@@ -8,11 +8,12 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.core.messages import OutMessage
+from bot.core.messages import Button, OutMessage
 
 
-def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
-    if not message.buttons:
+def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """A message's rows of buttons (``OutMessage.buttons``) as Telegram's inline keyboard."""
+    if not rows:
         return None
     return InlineKeyboardMarkup(
         inline_keyboard=[
@@ -22,7 +23,7 @@ def keyboard(message: OutMessage) -> InlineKeyboardMarkup | None:
                 else InlineKeyboardButton(text=b.text, callback_data=b.data)
                 for b in row
             ]
-            for row in message.buttons
+            for row in rows
         ]
     )
 
@@ -31,7 +32,7 @@ async def send(
     bot: Bot, chat_id: int, message: OutMessage, request_timeout: float | None = None
 ) -> Message | bool:
     """Sends ``message`` (text, photo or document; or edits the message it names)."""
-    markup = keyboard(message)
+    markup = keyboard(message.buttons)
     if message.edit_message_id is not None:
         return await bot.edit_message_text(
             text=message.text,

@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.core.dates import ParseFailure, describe, examples, parse_day
 from bot.core.i18n import t
-from bot.core.messages import Button, OutMessage
+from bot.core.messages import OutMessage
 from handlers import common
 from handlers.common import (
     LEADERS,
@@ -68,20 +68,16 @@ def _moves(state: FSMContext) -> zr.MoveTo:
     )
 
 
-def _markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
-    return keyboard(OutMessage("", buttons=rows))
-
-
 def _severity_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup | None:
-    return _markup(zr.severity_rows(incident_id, lang))
+    return keyboard(zr.severity_rows(incident_id, lang))
 
 
 def _photos_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup | None:
-    return _markup(zr.photos_rows(incident_id, lang))
+    return keyboard(zr.photos_rows(incident_id, lang))
 
 
 def _confirm_markup(incident_id: int, lang: str) -> InlineKeyboardMarkup | None:
-    return _markup(zr.confirm_rows(incident_id, lang))
+    return keyboard(zr.confirm_rows(incident_id, lang))
 
 
 def _refusal_text(answer: zr.Answer | zr.Started, lang: str) -> str:
@@ -108,7 +104,7 @@ async def answer_zero(
             key = "zero.done" if answer.outcome is zr.Outcome.DONE else "zero.done_late"
             text = t(lang, key, unit=answer.unit_name, who=actor.display_name, time=_now(app))
             if message is not None:  # 有情况 stays: something may still happen today
-                markup = _markup(zr.incident_only(press.task_id, lang))
+                markup = keyboard(zr.incident_only(press.task_id, lang))
                 await message.edit_text(text, reply_markup=markup)
             return query.answer()
         case zr.Outcome.ALREADY:
@@ -352,7 +348,7 @@ async def _confirm(
             if finished.outcome is zr.Finish.SENT
             else (),
         )
-        await message.edit_text(text, reply_markup=keyboard(raise_from))
+        await message.edit_text(text, reply_markup=keyboard(raise_from.buttons))
 
 
 # Whatever else arrives during a step gets that step's hint; nothing changes.
@@ -428,7 +424,7 @@ async def report(message: Message, app: App, actor: Person | None, lang: str) ->
         await message.answer(t(lang, "zero.report_not_allowed"))
         return
     for menu in menus:
-        await message.answer(menu.text, reply_markup=keyboard(menu))
+        await message.answer(menu.text, reply_markup=keyboard(menu.buttons))
 
 
 # What may follow the incident's number: mark it handled, or change the note afterwards.

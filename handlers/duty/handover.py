@@ -107,7 +107,7 @@ async def _show(query: CallbackQuery, out: OutMessage) -> None:
     if not isinstance(query.message, Message):
         return
     with contextlib.suppress(TelegramBadRequest):  # "message is not modified"
-        await query.message.edit_text(out.text, reply_markup=keyboard(out))
+        await query.message.edit_text(out.text, reply_markup=keyboard(out.buttons))
 
 
 async def _leave_note_state(state: FSMContext, handover_id: int) -> None:
@@ -193,7 +193,7 @@ async def _after_note(
         out = texts.checklist_message(step.view, app.settings, lang)
         with contextlib.suppress(TelegramBadRequest):
             await bot.edit_message_text(
-                out.text, chat_id=where[0], message_id=where[1], reply_markup=keyboard(out)
+                out.text, chat_id=where[0], message_id=where[1], reply_markup=keyboard(out.buttons)
             )
     if saved_key:
         await message.answer(t(lang, saved_key, photos=step.view.photos))

@@ -103,7 +103,7 @@ async def _record(
             return
     if photo is None or first_of_album(message.media_group_id):
         out = OutMessage(reply, buttons=patrol_done_rows(patrol.patrol_id, lang))
-        await message.answer(out.text, reply_markup=keyboard(out))
+        await message.answer(out.text, reply_markup=keyboard(out.buttons))
 
 
 def _hhmm(app: App) -> str:
@@ -139,4 +139,4 @@ async def patrol_done(
         row = hazard_buttons.raise_from_row(hazard_buttons.Action.FROM_PATROL, patrol_id, lang)
         found = OutMessage(summary, buttons=(row,))
         with contextlib.suppress(TelegramBadRequest):
-            await query.message.edit_text(found.text, reply_markup=keyboard(found))
+            await query.message.edit_text(found.text, reply_markup=keyboard(found.buttons))
