@@ -459,7 +459,12 @@ async def ingest(
 
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU of a live process (Linux /proc), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return _stat_cpu(Path(f"/proc/{pid}/stat").read_text())
+
+
+def _stat_cpu(stat: str) -> float:
+    """User + system CPU seconds in a /proc/<pid>/stat line."""
+    fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -475,8 +480,7 @@ def _services_cpu() -> dict[str, float]:
         name = raw[raw.index("(") + 1 : raw.rindex(")")]
         kind = "postgres" if name.startswith("postgres") else "redis" if "redis" in name else ""
         if kind:
-            fields = raw.rsplit(")", 1)[1].split()
-            totals[kind] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            totals[kind] += _stat_cpu(raw)
     return totals
 
 
